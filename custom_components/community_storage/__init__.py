@@ -1,0 +1,1 @@
+"""The Community Storage Market integration."""
