@@ -1,0 +1,36 @@
+"""Constants of the Community Storage Market integration."""
+
+from typing import Final
+
+DOMAIN: Final = "community_storage"
+
+# Config entry data (set by the config flow).
+CONF_URL: Final = "url"
+CONF_TOKEN: Final = "token"
+CONF_HOUSEHOLD_ID: Final = "household_id"
+CONF_HOUSEHOLD_NAME: Final = "household_name"
+CONF_BATTERY_SOC_ENTITY: Final = "battery_soc_entity"
+CONF_BATTERY_CAPACITY_KWH: Final = "battery_capacity_kwh"
+CONF_BATTERY_CAPACITY_ENTITY: Final = "battery_capacity_entity"
+CONF_BATTERY_POWER_ENTITY: Final = "battery_power_entity"
+CONF_PV_ENTITY: Final = "pv_entity"
+CONF_LOAD_ENTITY: Final = "load_entity"
+
+# Options (set in the options flow).
+CONF_MAX_BUY_PRICE: Final = "max_buy_price"
+CONF_MIN_SELL_PRICE: Final = "min_sell_price"
+CONF_HIGH_PRICE_THRESHOLD: Final = "high_price_threshold"
+CONF_AUTONOMY: Final = "autonomy"
+CONF_NOTIFY_ACTION: Final = "notify_action"
+CONF_INSTALL_SENTENCES: Final = "install_sentences"
+
+AUTONOMY_ACT: Final = "act"
+AUTONOMY_PROPOSE: Final = "propose"
+
+DEFAULT_MAX_BUY_PRICE: Final = 0.15
+DEFAULT_MIN_SELL_PRICE: Final = 0.06
+DEFAULT_HIGH_PRICE_THRESHOLD: Final = 0.11
+DEFAULT_AUTONOMY: Final = AUTONOMY_ACT
+DEFAULT_INSTALL_SENTENCES: Final = True
+
+EVENT_ORDER_UPDATE: Final = "community_storage_order_update"
