@@ -1,1 +1,65 @@
-"""The Community Storage Market integration."""
+"""The Community Storage Market integration: trade home battery capacity with neighbours."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .api import MarketClient
+from .const import CONF_TOKEN, CONF_URL, DOMAIN
+from .coordinator import CommunityStorageCoordinator
+from .repairs import async_clear_issues
+from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
+from .services import async_setup_services
+from .trading import TradingAgent
+
+PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the services once, whatever the number of households."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: CommunityStorageConfigEntry) -> bool:
+    """Connect one household: client, first fetch, trading agent, platforms."""
+    session = async_get_clientsession(hass)
+    client = MarketClient(session, entry.data[CONF_URL], entry.data[CONF_TOKEN])
+    coordinator = CommunityStorageCoordinator(hass, entry, client)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="setup_failed",
+            translation_placeholders={"error": str(coordinator.last_exception)},
+        ) from err
+
+    trading = TradingAgent(hass, entry, client, coordinator)
+    entry.runtime_data = CommunityStorageRuntime(
+        client=client, coordinator=coordinator, trading=trading
+    )
+    await trading.async_start()
+    entry.async_on_unload(trading.async_stop)
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: CommunityStorageConfigEntry) -> bool:
+    """Unload the platforms; the trading agent stops through ``async_on_unload``."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: CommunityStorageConfigEntry) -> None:
+    """Forget the household's repair issues when its entry is deleted."""
+    async_clear_issues(hass, entry)

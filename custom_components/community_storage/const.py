@@ -34,3 +34,6 @@ DEFAULT_AUTONOMY: Final = AUTONOMY_ACT
 DEFAULT_INSTALL_SENTENCES: Final = True
 
 EVENT_ORDER_UPDATE: Final = "community_storage_order_update"
+
+# Config flow only: the one-time join code from the operator (never stored).
+CONF_JOIN_CODE: Final = "join_code"

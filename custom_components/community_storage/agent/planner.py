@@ -1,0 +1,390 @@
+"""A request (buy or sell, days, reason, limits) becomes per-day volumes and one limit price.
+
+Buy: per day, the demand in the named time window (evening by default) plus the extra load of
+the stated reason, less what the household's own free battery covers, capped by the power
+limit and by what is already bought that day; the bid is the value of shifting energy (evening
+retail price minus the daytime value grossed up for the round-trip losses), capped by the
+user's maximum. Sell: usable capacity minus what the (empty) house still needs from the battery
+and minus everything already offered that day; no sale on a day the household is buying for;
+the ask is wear plus losses, floored by the user's minimum. Explicit user figures override the
+estimates but never the battery. Volumes are rounded down to 0.1 kWh; a bid cap is rounded
+down and an ask floor up to 0.001 EUR/kWh.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from .battery import BatterySpec, Commitment, committed_kwh, min_sell_price, offerable_kwh
+from .errors import InvalidRequestError, NoBatteryError, NothingToTradeError
+from .forecast import Forecast
+from .request import (
+    KNOWN_REASONS,
+    MAX_DAYS,
+    SIDES,
+    TIMES_OF_DAY,
+    DayPlan,
+    ForecastBasis,
+    PriceBasis,
+    TimeOfDay,
+    TradePlan,
+    TradeRequest,
+)
+
+# Local hours [start, end) of each time of day; night wraps past midnight.
+WINDOWS: dict[TimeOfDay, tuple[int, int]] = {
+    "morning": (6, 12),
+    "afternoon": (12, 17),
+    "evening": (17, 22),
+    "night": (22, 6),
+    "all_day": (0, 24),
+}
+# Extra kWh per day in the window for a stated reason: power tools for an evening of
+# renovation, cooking and showers for guests, a PC and heating for home office, one EV session.
+EXTRA_LOAD_KWH: dict[str, float] = {
+    "renovation": 3.0,
+    "guests": 2.0,
+    "home_office": 1.5,
+    "ev": 7.0,
+}
+# Reasons that mean nobody is home while selling: only the base load remains.
+AWAY_REASONS = frozenset({"holiday", "away", "vacation"})
+EVENING_RETAIL_EUR_PER_KWH = 0.37
+DAYTIME_VALUE_EUR_PER_KWH = 0.078
+MAX_PRICE_EUR_PER_KWH = 1.0
+MAX_KWH_PER_DAY = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """The household's options and the prices the agent values energy at."""
+
+    max_buy_price: float
+    min_sell_price: float
+    evening_price: float = EVENING_RETAIL_EUR_PER_KWH
+    daytime_value: float = DAYTIME_VALUE_EUR_PER_KWH
+    # The community's round-trip efficiency (losses are the buyer's).
+    community_efficiency: float = 0.95
+    # The server's per-household cap on sold kWh per day, if known.
+    max_sell_kwh_per_day: float | None = None
+
+
+def floor_kwh(value: float) -> float:
+    """Round a volume down to the market's 0.1 kWh step."""
+    return max(0.0, math.floor(value * 10 + 1e-6) / 10)
+
+
+def floor_price(value: float) -> float:
+    """Round a price down to 0.001 EUR/kWh (for a bid cap)."""
+    return math.floor(value * 1000 + 1e-6) / 1000
+
+
+def ceil_price(value: float) -> float:
+    """Round a price up to 0.001 EUR/kWh (for an ask floor)."""
+    return math.ceil(value * 1000 - 1e-6) / 1000
+
+
+def window_hours(time_of_day: TimeOfDay) -> list[int]:
+    """The local hours of a time of day."""
+    start, end = WINDOWS[time_of_day]
+    if start < end:
+        return list(range(start, end))
+    return list(range(start, 24)) + list(range(end))
+
+
+def validate_request(request: TradeRequest, *, today: date, horizon_days: int = MAX_DAYS) -> None:
+    """Raise InvalidRequestError (with a translation key) for a request the market cannot take."""
+    if request.side not in SIDES:
+        raise InvalidRequestError(
+            f"Unknown side {request.side!r}",
+            {"side": str(request.side)},
+            translation_key="invalid_side",
+        )
+    if not 1 <= request.num_days <= MAX_DAYS:
+        raise InvalidRequestError(
+            f"A request covers 1 to {MAX_DAYS} days, not {request.num_days}",
+            {"num_days": str(request.num_days), "max_days": str(MAX_DAYS)},
+            translation_key="invalid_num_days",
+        )
+    if request.start_day <= today:
+        raise InvalidRequestError(
+            f"Trading for {request.start_day} has closed; the first day that can be traded is "
+            f"{today + timedelta(days=1)}",
+            {
+                "start_day": request.start_day.isoformat(),
+                "first_day": (today + timedelta(days=1)).isoformat(),
+            },
+            translation_key="start_day_closed",
+        )
+    last_day = request.start_day + timedelta(days=request.num_days - 1)
+    if last_day > today + timedelta(days=horizon_days):
+        raise InvalidRequestError(
+            f"The market trades up to {horizon_days} days ahead; {last_day} is beyond that",
+            {"last_day": last_day.isoformat(), "horizon_days": str(horizon_days)},
+            translation_key="beyond_horizon",
+        )
+    if request.kwh_per_day is not None and not 0 < request.kwh_per_day <= MAX_KWH_PER_DAY:
+        raise InvalidRequestError(
+            f"kWh per day must be above 0 and at most {MAX_KWH_PER_DAY:g}",
+            {"kwh_per_day": f"{request.kwh_per_day:g}", "max_kwh": f"{MAX_KWH_PER_DAY:g}"},
+            translation_key="invalid_kwh_per_day",
+        )
+    if request.price_limit is not None and not 0 < request.price_limit <= MAX_PRICE_EUR_PER_KWH:
+        raise InvalidRequestError(
+            f"The price limit must be above 0 and at most {MAX_PRICE_EUR_PER_KWH:g} EUR/kWh",
+            {"price_limit": f"{request.price_limit:g}", "max_price": f"{MAX_PRICE_EUR_PER_KWH:g}"},
+            translation_key="invalid_price_limit",
+        )
+    if request.time_of_day is not None and request.time_of_day not in TIMES_OF_DAY:
+        raise InvalidRequestError(
+            f"Unknown time of day {request.time_of_day!r}",
+            {"time_of_day": str(request.time_of_day)},
+            translation_key="invalid_time_of_day",
+        )
+
+
+def extra_load_kwh(reason: str | None) -> float:
+    """Extra kWh per day the stated reason brings (0 for an unknown or no reason)."""
+    if reason is None:
+        return 0.0
+    return EXTRA_LOAD_KWH.get(reason.strip().lower().replace(" ", "_"), 0.0)
+
+
+def base_load_kwh_per_hour(forecast: Forecast) -> float:
+    """What an empty house draws per hour: the mean of the three quietest profile hours."""
+    profile = forecast.load.mean(axis=0)
+    return float(np.sort(profile)[:3].mean())
+
+
+def shifting_value(prefs: Preferences) -> float:
+    """EUR per kWh of capacity a buyer gains: evening price minus the grossed-up daytime value."""
+    efficiency = max(prefs.community_efficiency, 0.01)
+    return prefs.evening_price - prefs.daytime_value / (efficiency * efficiency)
+
+
+def _forecast_basis(forecast: Forecast) -> ForecastBasis:
+    return ForecastBasis(
+        history_days=forecast.history_days,
+        fallback=forecast.fallback,
+        excluded_days=forecast.excluded_days,
+        daily_load_kwh=round(forecast.daily_load_kwh, 1),
+        daily_pv_kwh=round(forecast.daily_pv_kwh, 1),
+    )
+
+
+def plan_buy(
+    request: TradeRequest,
+    forecast: Forecast,
+    battery: BatterySpec | None,
+    commitments: Sequence[Commitment],
+    prefs: Preferences,
+    *,
+    closed_days: Iterable[date] = (),
+) -> TradePlan:
+    """Per-day buy volumes and the bid limit."""
+    closed = set(closed_days)
+    time_of_day: TimeOfDay = request.time_of_day or "evening"
+    hours = window_hours(time_of_day)
+    extra = extra_load_kwh(request.reason)
+    days: list[DayPlan] = []
+    for day in request.days:
+        load = forecast.load_for(day)
+        pv = forecast.pv_for(day)
+        window_demand = float(load[hours].sum())
+        surplus = float(np.maximum(pv - load, 0.0).sum())
+        already = committed_kwh(commitments, day, "buy")
+        own_free = 0.0
+        if battery is not None:
+            own_free = max(0.0, battery.usable_kwh - committed_kwh(commitments, day, "sell"))
+        power_cap = battery.power_cap_kwh(len(hours)) if battery is not None else float("inf")
+        if request.kwh_per_day is not None:
+            wanted, note = request.kwh_per_day, "user_figure"
+        else:
+            wanted, note = max(0.0, window_demand + extra - own_free), "estimate"
+        volume = wanted - already
+        if volume > power_cap:
+            volume, note = power_cap, "capped_by_battery"
+        if day in closed:
+            volume, note = 0.0, "gate_closed"
+        elif already > 0 and volume <= 0:
+            note = "fully_committed"
+        days.append(
+            DayPlan(
+                day=day,
+                kwh=floor_kwh(volume),
+                need_kwh=round(window_demand + extra, 1),
+                pv_surplus_kwh=round(surplus, 1),
+                extra_kwh=round(extra, 1),
+                free_capacity_kwh=round(own_free, 1),
+                note=note,
+            )
+        )
+    if not any(d.kwh > 0 for d in days):
+        raise NothingToTradeError(
+            "Nothing to buy: the household's own battery covers the need on every day",
+            {"side": "buy"},
+            translation_key="nothing_to_buy",
+        )
+    computed = shifting_value(prefs)
+    cap = request.price_limit if request.price_limit is not None else prefs.max_buy_price
+    limit = floor_price(min(computed, cap))
+    return TradePlan(
+        request=request,
+        days=tuple(days),
+        limit_price=limit,
+        price=PriceBasis(
+            computed=round(computed, 3),
+            user_limit=cap,
+            source="user" if cap < computed else "computed",
+            inputs={
+                "evening_price": prefs.evening_price,
+                "daytime_value": prefs.daytime_value,
+                "efficiency": prefs.community_efficiency,
+            },
+        ),
+        forecast=_forecast_basis(forecast),
+        usable_capacity_kwh=round(battery.usable_kwh, 1) if battery is not None else 0.0,
+    )
+
+
+def plan_sell(
+    request: TradeRequest,
+    forecast: Forecast,
+    battery: BatterySpec | None,
+    commitments: Sequence[Commitment],
+    prefs: Preferences,
+    *,
+    closed_days: Iterable[date] = (),
+    market_prices: Mapping[date, float] | None = None,
+) -> TradePlan:
+    """Per-day sell volumes and the ask limit.
+
+    The ask starts at the going market price of the request's days when that is above the
+    floor (wear plus losses, or the user's minimum), so capacity is not given away below what
+    others get; the watcher lowers it towards the floor if it does not sell.
+    """
+    if battery is None or battery.usable_kwh <= 0:
+        raise NoBatteryError("Selling storage capacity needs a battery; none is configured")
+    closed = set(closed_days)
+    away = (request.reason or "").strip().lower() in AWAY_REASONS
+    base = base_load_kwh_per_hour(forecast)
+    days: list[DayPlan] = []
+    for day in request.days:
+        load = forecast.load_for(day)
+        pv = forecast.pv_for(day)
+        # Hours the battery has to carry the house: where PV does not cover the load.
+        if away:
+            dark_hours = int((pv < base).sum())
+            need = base * dark_hours
+        else:
+            need = float(np.maximum(load - pv, 0.0).sum())
+        need = min(need, battery.usable_kwh)
+        sold = committed_kwh(commitments, day, "sell")
+        free, note = offerable_kwh(
+            battery,
+            own_need_kwh=need,
+            already_sold_kwh=sold,
+            buying_kwh=committed_kwh(commitments, day, "buy"),
+        )
+        volume = free
+        if request.kwh_per_day is not None:
+            if request.kwh_per_day <= free:
+                volume, note = request.kwh_per_day, "user_figure"
+            elif free > 0:
+                note = "capped_by_battery"
+        if prefs.max_sell_kwh_per_day is not None:
+            volume = min(volume, max(0.0, prefs.max_sell_kwh_per_day - sold))
+        if day in closed:
+            volume, note = 0.0, "gate_closed"
+        days.append(
+            DayPlan(
+                day=day,
+                kwh=floor_kwh(volume),
+                need_kwh=round(need, 1),
+                pv_surplus_kwh=0.0,
+                extra_kwh=0.0,
+                free_capacity_kwh=round(max(0.0, battery.usable_kwh - sold), 1),
+                note=note,
+            )
+        )
+    if not any(d.kwh > 0 for d in days):
+        raise NothingToTradeError(
+            "Nothing to offer: the battery is already committed or needed on every day",
+            {"side": "sell", "usable_kwh": f"{battery.usable_kwh:.1f}"},
+            translation_key="nothing_to_offer",
+        )
+    computed = min_sell_price(battery, prefs.daytime_value)
+    floor = request.price_limit if request.price_limit is not None else prefs.min_sell_price
+    known = [
+        price for day, price in (market_prices or {}).items() if day in request.days and price > 0
+    ]
+    market = float(np.median(known)) if known else 0.0
+    limit = ceil_price(max(computed, floor, market))
+    return TradePlan(
+        request=request,
+        days=tuple(days),
+        limit_price=limit,
+        price=PriceBasis(
+            computed=round(computed, 3),
+            user_limit=floor,
+            source="user" if floor > computed else "computed",
+            inputs={
+                "market_price": round(market, 3),
+                "wear_cost": battery.wear_eur_per_kwh,
+                "efficiency": battery.round_trip_efficiency,
+                "energy_value": prefs.daytime_value,
+            },
+        ),
+        forecast=_forecast_basis(forecast),
+        usable_capacity_kwh=round(battery.usable_kwh, 1),
+    )
+
+
+def plan_request(
+    request: TradeRequest,
+    forecast: Forecast,
+    battery: BatterySpec | None,
+    commitments: Sequence[Commitment],
+    prefs: Preferences,
+    *,
+    closed_days: Iterable[date] = (),
+    market_prices: Mapping[date, float] | None = None,
+) -> TradePlan:
+    """Plan a buy or a sell."""
+    if request.side == "buy":
+        return plan_buy(request, forecast, battery, commitments, prefs, closed_days=closed_days)
+    return plan_sell(
+        request,
+        forecast,
+        battery,
+        commitments,
+        prefs,
+        closed_days=closed_days,
+        market_prices=market_prices,
+    )
+
+
+def price_floor(plan: TradePlan) -> float:
+    """The lowest ask a sell may be re-priced to (wear plus losses, or the user's minimum)."""
+    return ceil_price(max(plan.price.computed, plan.price.user_limit or 0.0))
+
+
+def price_cap(plan: TradePlan) -> float:
+    """The highest bid a buy may be re-priced to."""
+    cap = plan.price.user_limit if plan.price.user_limit is not None else plan.price.computed
+    return floor_price(min(plan.price.computed, cap))
+
+
+def reason_key(reason: str | None) -> str | None:
+    """A known reason's key, or None for free text."""
+    if reason is None:
+        return None
+    key = reason.strip().lower().replace(" ", "_")
+    if key in KNOWN_REASONS or key in AWAY_REASONS:
+        return key
+    return None

@@ -1,0 +1,177 @@
+"""Calendar of the household's trades: one all-day event per delivery day of each request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .entity import CommunityStorageEntity
+from .models import CommunityStorageData, Order, OrderStatus, Side
+from .runtime import CommunityStorageConfigEntry
+
+PARALLEL_UPDATES = 0
+
+CALENDAR = EntityDescription(key="trades", translation_key="trades")
+
+
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    """Event wording of one language (calendar events carry no translation keys)."""
+
+    decimal_point: str
+    filled: dict[Side, str]
+    pending: dict[Side, str]
+    status: dict[OrderStatus, str]
+    details: str
+    average: str
+    note: str
+
+
+_TEXTS: dict[str, _Texts] = {
+    "en": _Texts(
+        decimal_point=".",
+        filled={
+            Side.BUY: "Reserved {kwh} kWh @ EUR {price}/kWh",
+            Side.SELL: "Sold {kwh} kWh @ EUR {price}/kWh",
+        },
+        pending={
+            Side.BUY: "Reservation open: {kwh} kWh @ up to EUR {price}/kWh",
+            Side.SELL: "Offer open: {kwh} kWh @ from EUR {price}/kWh",
+        },
+        status={
+            OrderStatus.OPEN: "open",
+            OrderStatus.PARTIALLY_FILLED: "partially filled",
+            OrderStatus.FILLED: "filled",
+            OrderStatus.CANCELLED: "cancelled",
+            OrderStatus.EXPIRED: "expired",
+        },
+        details=(
+            "Status: {status}. Filled {filled} of {volume} kWh, limit EUR {limit}/kWh. "
+            "Gate closure: {gate}. Order {order_id} of request {request_id}."
+        ),
+        average=" Average price EUR {avg}/kWh.",
+        note=" Note: {note}",
+    ),
+    "de": _Texts(
+        decimal_point=",",
+        filled={
+            Side.BUY: "Reserviert {kwh} kWh zu {price} EUR/kWh",
+            Side.SELL: "Verkauft {kwh} kWh zu {price} EUR/kWh",
+        },
+        pending={
+            Side.BUY: "Reservierung offen: {kwh} kWh zu höchstens {price} EUR/kWh",
+            Side.SELL: "Angebot offen: {kwh} kWh ab {price} EUR/kWh",
+        },
+        status={
+            OrderStatus.OPEN: "offen",
+            OrderStatus.PARTIALLY_FILLED: "teilweise ausgeführt",
+            OrderStatus.FILLED: "ausgeführt",
+            OrderStatus.CANCELLED: "storniert",
+            OrderStatus.EXPIRED: "abgelaufen",
+        },
+        details=(
+            "Status: {status}. Ausgeführt {filled} von {volume} kWh, Limit {limit} EUR/kWh. "
+            "Annahmeschluss: {gate}. Order {order_id} des Auftrags {request_id}."
+        ),
+        average=" Durchschnittspreis {avg} EUR/kWh.",
+        note=" Notiz: {note}",
+    ),
+}
+
+
+def _texts(language: str) -> _Texts:
+    return _TEXTS.get(language.split("-", maxsplit=1)[0].lower(), _TEXTS["en"])
+
+
+def order_event(order: Order, note: str | None, language: str) -> CalendarEvent | None:
+    """The calendar event of one order, or None for an order that came to nothing."""
+    if not order.active and order.filled_kwh == 0:
+        return None
+    texts = _texts(language)
+
+    def number(value: Decimal, places: int) -> str:
+        return f"{value:.{places}f}".replace(".", texts.decimal_point)
+
+    if order.filled_kwh > 0:
+        summary = texts.filled[order.side].format(
+            kwh=number(order.filled_kwh, 1),
+            price=number(order.avg_price if order.avg_price is not None else order.limit_price, 3),
+        )
+    else:
+        summary = texts.pending[order.side].format(
+            kwh=number(order.volume_kwh, 1), price=number(order.limit_price, 3)
+        )
+    description = texts.details.format(
+        status=texts.status[order.status],
+        filled=number(order.filled_kwh, 1),
+        volume=number(order.volume_kwh, 1),
+        limit=number(order.limit_price, 3),
+        gate=dt_util.as_local(order.gate_closure).strftime("%Y-%m-%d %H:%M"),
+        order_id=order.order_id,
+        request_id=order.request_id,
+    )
+    if order.avg_price is not None:
+        description += texts.average.format(avg=number(order.avg_price, 3))
+    if note:
+        description += texts.note.format(note=note)
+    return CalendarEvent(
+        start=order.day,
+        end=order.day + timedelta(days=1),
+        summary=summary,
+        description=description,
+        uid=order.order_id,
+    )
+
+
+def trade_events(data: CommunityStorageData, language: str) -> list[CalendarEvent]:
+    """Every own order's event, by delivery day."""
+    events = [
+        event
+        for request in data.requests
+        for order in request.orders
+        if (event := order_event(order, request.note, language)) is not None
+    ]
+    return sorted(events, key=lambda event: (event.start, event.summary))
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: CommunityStorageConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One trades calendar per household."""
+    async_add_entities([CommunityStorageCalendar(entry.runtime_data.coordinator, CALENDAR)])
+
+
+class CommunityStorageCalendar(CommunityStorageEntity, CalendarEntity):
+    """The household's reservations and sales, one event per delivery day."""
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The current or next trade day."""
+        now = dt_util.now()
+        return next(
+            (
+                event
+                for event in trade_events(self.coordinator.data, self.hass.config.language)
+                if event.end_datetime_local > now
+            ),
+            None,
+        )
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Trade days overlapping ``start_date`` .. ``end_date``."""
+        return [
+            event
+            for event in trade_events(self.coordinator.data, hass.config.language)
+            if event.start_datetime_local < end_date and event.end_datetime_local > start_date
+        ]

@@ -1,0 +1,376 @@
+"""Config flow: join a community, map the household's sensors, set trading preferences."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.components.notify import DOMAIN as NOTIFY_DOMAIN
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .api import (
+    MarketAuthError,
+    MarketClient,
+    MarketConnectionError,
+    MarketError,
+    MarketHouseholdDisabledError,
+    MarketJoinCodeInvalidError,
+    MarketJoinCodeUsedError,
+    MarketResponseError,
+    MarketServerError,
+)
+from .const import (
+    AUTONOMY_ACT,
+    AUTONOMY_PROPOSE,
+    CONF_AUTONOMY,
+    CONF_BATTERY_CAPACITY_ENTITY,
+    CONF_BATTERY_CAPACITY_KWH,
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_BATTERY_SOC_ENTITY,
+    CONF_HIGH_PRICE_THRESHOLD,
+    CONF_HOUSEHOLD_ID,
+    CONF_HOUSEHOLD_NAME,
+    CONF_INSTALL_SENTENCES,
+    CONF_JOIN_CODE,
+    CONF_LOAD_ENTITY,
+    CONF_MAX_BUY_PRICE,
+    CONF_MIN_SELL_PRICE,
+    CONF_NOTIFY_ACTION,
+    CONF_PV_ENTITY,
+    CONF_TOKEN,
+    CONF_URL,
+    DEFAULT_AUTONOMY,
+    DEFAULT_HIGH_PRICE_THRESHOLD,
+    DEFAULT_INSTALL_SENTENCES,
+    DEFAULT_MAX_BUY_PRICE,
+    DEFAULT_MIN_SELL_PRICE,
+    DOMAIN,
+)
+from .models import Household
+from .repairs import SUPPORTED_API_VERSION
+
+_LOGGER = logging.getLogger(__name__)
+
+SENSOR_KEYS = (
+    CONF_BATTERY_SOC_ENTITY,
+    CONF_BATTERY_CAPACITY_KWH,
+    CONF_BATTERY_CAPACITY_ENTITY,
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_PV_ENTITY,
+    CONF_LOAD_ENTITY,
+)
+
+_URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_PRICE_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0, max=1, step=0.001, unit_of_measurement="EUR/kWh", mode=NumberSelectorMode.BOX
+    )
+)
+
+
+def _sensor_selector(*device_classes: SensorDeviceClass) -> EntitySelector:
+    """An entity selector for sensors of the given device classes."""
+    return EntitySelector(
+        EntitySelectorConfig(
+            domain="sensor", device_class=[str(device_class) for device_class in device_classes]
+        )
+    )
+
+
+SENSORS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_BATTERY_SOC_ENTITY): _sensor_selector(SensorDeviceClass.BATTERY),
+        vol.Optional(CONF_BATTERY_CAPACITY_KWH): NumberSelector(
+            NumberSelectorConfig(
+                min=0.1, max=1000, step=0.1, unit_of_measurement="kWh", mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Optional(CONF_BATTERY_CAPACITY_ENTITY): _sensor_selector(
+            SensorDeviceClass.ENERGY_STORAGE, SensorDeviceClass.ENERGY
+        ),
+        vol.Optional(CONF_BATTERY_POWER_ENTITY): _sensor_selector(SensorDeviceClass.POWER),
+        vol.Optional(CONF_PV_ENTITY): _sensor_selector(
+            SensorDeviceClass.POWER, SensorDeviceClass.ENERGY
+        ),
+        vol.Optional(CONF_LOAD_ENTITY): _sensor_selector(
+            SensorDeviceClass.POWER, SensorDeviceClass.ENERGY
+        ),
+    }
+)
+
+
+class UnsupportedServerError(Exception):
+    """The server speaks another API version than this integration."""
+
+
+def _normalise_url(url: str) -> str:
+    """Strip blanks and trailing slashes so one server has one spelling."""
+    return url.strip().rstrip("/")
+
+
+def _sensor_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """A state of charge is meaningless without the capacity it is a share of."""
+    if user_input.get(CONF_BATTERY_SOC_ENTITY) and not (
+        user_input.get(CONF_BATTERY_CAPACITY_KWH) or user_input.get(CONF_BATTERY_CAPACITY_ENTITY)
+    ):
+        return {"base": "capacity_required"}
+    return {}
+
+
+def _sensor_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the sensors the household chose; absent keys mean "not available"."""
+    return {key: user_input[key] for key in SENSOR_KEYS if user_input.get(key) not in (None, "")}
+
+
+async def _async_check_server(hass: HomeAssistant, url: str) -> None:
+    """Reach the server and make sure it speaks our API version."""
+    health = await MarketClient(async_get_clientsession(hass), url).health()
+    if health.api_version != SUPPORTED_API_VERSION:
+        raise UnsupportedServerError(health.api_version)
+
+
+def _connection_errors(err: Exception) -> dict[str, str]:
+    """Map the errors every step shares to form errors."""
+    if isinstance(err, MarketConnectionError | MarketServerError | MarketResponseError):
+        return {"base": "cannot_connect"}
+    if isinstance(err, UnsupportedServerError):
+        return {"base": "unsupported_version"}
+    if isinstance(err, MarketJoinCodeInvalidError):
+        return {CONF_JOIN_CODE: "invalid_code"}
+    if isinstance(err, MarketJoinCodeUsedError):
+        return {CONF_JOIN_CODE: "code_used"}
+    if isinstance(err, MarketAuthError):
+        return {"base": "invalid_auth"}
+    if isinstance(err, MarketHouseholdDisabledError):
+        return {"base": "household_disabled"}
+    _LOGGER.exception("Unexpected error talking to the market server", exc_info=err)
+    return {"base": "unknown"}
+
+
+class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Join a community with a one-time code; one entry per household."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing joined."""
+        self._data: dict[str, Any] = {}
+        self._title = ""
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> CommunityStorageOptionsFlow:
+        """Trading preferences."""
+        return CommunityStorageOptionsFlow()
+
+    async def _async_join(self, url: str, code: str) -> tuple[str, Household]:
+        """Check the server, redeem the code, read who we are: (token, household)."""
+        await _async_check_server(self.hass, url)
+        session = async_get_clientsession(self.hass)
+        joined = await MarketClient.join(session, url, code)
+        me = await MarketClient(session, url, joined.token).me()
+        return joined.token, me
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Step 1: the server's URL and the join code from the operator."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url = _normalise_url(user_input[CONF_URL])
+            try:
+                token, me = await self._async_join(url, user_input[CONF_JOIN_CODE])
+            except Exception as err:
+                errors = _connection_errors(err)
+            else:
+                await self.async_set_unique_id(me.household_id)
+                # Joining again with a rejoin code gives this household a new token: keep it.
+                self._abort_if_unique_id_configured(updates={CONF_URL: url, CONF_TOKEN: token})
+                self._data = {
+                    CONF_URL: url,
+                    CONF_TOKEN: token,
+                    CONF_HOUSEHOLD_ID: me.household_id,
+                    CONF_HOUSEHOLD_NAME: me.name,
+                }
+                self._title = f"{me.name} ({me.community.name})"
+                return await self.async_step_sensors()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {vol.Required(CONF_URL): _URL_SELECTOR, vol.Required(CONF_JOIN_CODE): str}
+                ),
+                user_input,
+            ),
+            errors=errors,
+        )
+
+    async def async_step_sensors(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Step 2: the household's battery, PV and consumption sensors (all optional)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = _sensor_errors(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    title=self._title, data={**self._data, **_sensor_data(user_input)}
+                )
+        return self.async_show_form(
+            step_id="sensors",
+            data_schema=self.add_suggested_values_to_schema(SENSORS_SCHEMA, user_input),
+            errors=errors,
+            description_placeholders={"household": self._data[CONF_HOUSEHOLD_NAME]},
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The server rejected the token: ask for a rejoin code."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Redeem a rejoin code (``market-server households rejoin ID``) for a new token."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                token, me = await self._async_join(entry.data[CONF_URL], user_input[CONF_JOIN_CODE])
+            except (MarketError, UnsupportedServerError) as err:
+                errors = _connection_errors(err)
+            else:
+                if me.household_id != entry.unique_id:
+                    errors = {"base": "wrong_household"}
+                else:
+                    return self.async_update_reload_and_abort(
+                        entry, data_updates={CONF_TOKEN: token, CONF_HOUSEHOLD_NAME: me.name}
+                    )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_JOIN_CODE): str}),
+            errors=errors,
+            description_placeholders={
+                "household_id": entry.data[CONF_HOUSEHOLD_ID],
+                "url": entry.data[CONF_URL],
+            },
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the server's URL (same household, same token) or the sensors."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url = _normalise_url(user_input[CONF_URL])
+            errors = _sensor_errors(user_input)
+            if not errors:
+                try:
+                    await _async_check_server(self.hass, url)
+                    session = async_get_clientsession(self.hass)
+                    me = await MarketClient(session, url, entry.data[CONF_TOKEN]).me()
+                except (MarketError, UnsupportedServerError) as err:
+                    errors = _connection_errors(err)
+                else:
+                    if me.household_id != entry.unique_id:
+                        errors = {"base": "wrong_household"}
+                    else:
+                        return self.async_update_reload_and_abort(
+                            entry,
+                            data={
+                                CONF_URL: url,
+                                CONF_TOKEN: entry.data[CONF_TOKEN],
+                                CONF_HOUSEHOLD_ID: entry.data[CONF_HOUSEHOLD_ID],
+                                CONF_HOUSEHOLD_NAME: me.name,
+                                **_sensor_data(user_input),
+                            },
+                        )
+        schema = vol.Schema({vol.Required(CONF_URL): _URL_SELECTOR}).extend(SENSORS_SCHEMA.schema)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input if user_input is not None else dict(entry.data)
+            ),
+            errors=errors,
+        )
+
+
+class CommunityStorageOptionsFlow(OptionsFlow):
+    """Trading preferences: price limits, autonomy, follow-up notifications, sentences."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form with every preference."""
+        errors: dict[str, str] = {}
+        notify_actions = sorted(
+            f"{NOTIFY_DOMAIN}.{service}"
+            for service in self.hass.services.async_services_for_domain(NOTIFY_DOMAIN)
+        )
+        if user_input is not None:
+            action = str(user_input.get(CONF_NOTIFY_ACTION) or "").strip()
+            if action and action not in notify_actions:
+                errors[CONF_NOTIFY_ACTION] = "unknown_notify_action"
+            else:
+                options = {**user_input}
+                options.pop(CONF_NOTIFY_ACTION, None)
+                if action:
+                    options[CONF_NOTIFY_ACTION] = action
+                return self.async_create_entry(data=options)
+        current = {
+            CONF_MAX_BUY_PRICE: DEFAULT_MAX_BUY_PRICE,
+            CONF_MIN_SELL_PRICE: DEFAULT_MIN_SELL_PRICE,
+            CONF_HIGH_PRICE_THRESHOLD: DEFAULT_HIGH_PRICE_THRESHOLD,
+            CONF_AUTONOMY: DEFAULT_AUTONOMY,
+            CONF_INSTALL_SENTENCES: DEFAULT_INSTALL_SENTENCES,
+            **self.config_entry.options,
+            **(user_input or {}),
+        }
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_MAX_BUY_PRICE): _PRICE_SELECTOR,
+                vol.Required(CONF_MIN_SELL_PRICE): _PRICE_SELECTOR,
+                vol.Required(CONF_HIGH_PRICE_THRESHOLD): _PRICE_SELECTOR,
+                vol.Required(CONF_AUTONOMY): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[AUTONOMY_ACT, AUTONOMY_PROPOSE],
+                        translation_key=CONF_AUTONOMY,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                ),
+                vol.Optional(CONF_NOTIFY_ACTION): SelectSelector(
+                    SelectSelectorConfig(
+                        options=notify_actions,
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                vol.Required(CONF_INSTALL_SENTENCES): BooleanSelector(),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, current),
+            errors=errors,
+        )

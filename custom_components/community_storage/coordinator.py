@@ -1,0 +1,113 @@
+"""Polls the market server for the market and the household's own trades."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    MarketAuthError,
+    MarketClient,
+    MarketError,
+    MarketHouseholdDisabledError,
+)
+from .const import DOMAIN
+from .models import CommunityStorageData, Fill
+from .repairs import async_check_api_version, async_set_household_disabled
+
+if TYPE_CHECKING:
+    from .runtime import CommunityStorageConfigEntry
+
+_LOGGER = logging.getLogger(__package__)
+
+UPDATE_INTERVAL: Final = timedelta(seconds=60)
+# Fills are fetched incrementally; keep enough for the calendar and notifications.
+MAX_KEPT_FILLS: Final = 1000
+
+
+class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
+    """Fetches health, me, market, own requests, new fills and this month's settlements.
+
+    A failed refresh marks every entity unavailable; Home Assistant's coordinator logs the loss
+    once and the recovery once. A rejected token raises ``ConfigEntryAuthFailed`` (reauth).
+    """
+
+    config_entry: CommunityStorageConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: CommunityStorageConfigEntry, client: MarketClient
+    ) -> None:
+        """Poll every minute; actions call ``async_request_refresh`` for a fresh fetch."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=UPDATE_INTERVAL,
+        )
+        self.client = client
+        self.server_version: str | None = None
+        self._fills: dict[str, Fill] = {}
+        self._last_fill_id: str | None = None
+        self._fills_loaded = False
+
+    async def _async_update_data(self) -> CommunityStorageData:
+        """Fetch everything the entities and the trading agent read."""
+        try:
+            health = await self.client.health()
+            self.server_version = health.version
+            async_check_api_version(self.hass, self.config_entry, health.api_version)
+            me = await self.client.me()
+            async_set_household_disabled(self.hass, self.config_entry, me.disabled)
+            market = await self.client.market()
+            # The market's clock defines the delivery day, not Home Assistant's.
+            timezone = dt_util.get_time_zone(me.community.timezone) or dt_util.DEFAULT_TIME_ZONE
+            today = market.generated_at.astimezone(timezone).date()
+            requests = await self.client.requests()
+            fills = await self.client.fills(self._last_fill_id)
+            settlements = await self.client.settlements(today.strftime("%Y-%m"))
+        except MarketAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"error": err.message},
+            ) from err
+        except MarketHouseholdDisabledError as err:
+            async_set_household_disabled(self.hass, self.config_entry, True)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="household_disabled",
+                translation_placeholders={"error": err.message},
+            ) from err
+        except MarketError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": err.message},
+            ) from err
+
+        new_fills = tuple(fill for fill in fills if fill.fill_id not in self._fills)
+        for fill in new_fills:
+            self._fills[fill.fill_id] = fill
+        if fills:
+            self._last_fill_id = fills[-1].fill_id
+        while len(self._fills) > MAX_KEPT_FILLS:
+            del self._fills[next(iter(self._fills))]
+        first_load = not self._fills_loaded
+        self._fills_loaded = True
+        return CommunityStorageData(
+            me=me,
+            market=market,
+            requests=tuple(requests),
+            fills=tuple(self._fills.values()),
+            new_fills=() if first_load else new_fills,
+            settlements=settlements,
+            today=today,
+            fetched_at=dt_util.utcnow(),
+        )

@@ -1,0 +1,30 @@
+"""Typed runtime data of a loaded config entry.
+
+Kept apart from ``__init__`` so that ``trading.py``, the platforms and the services can import
+the entry type without an import cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+
+from .api import MarketClient
+
+if TYPE_CHECKING:
+    from .coordinator import CommunityStorageCoordinator
+    from .trading import TradingAgent
+
+
+@dataclass
+class CommunityStorageRuntime:
+    """What a loaded household entry holds: its client, coordinator and trading agent."""
+
+    client: MarketClient
+    coordinator: CommunityStorageCoordinator
+    trading: TradingAgent
+
+
+type CommunityStorageConfigEntry = ConfigEntry[CommunityStorageRuntime]

@@ -1,0 +1,714 @@
+"""Runs the trading agent inside Home Assistant: plan, submit, record, watch, notify.
+
+The pure agent (``agent/``) decides; this module feeds it live data (the coordinator's view of
+the market and the household's orders, the recorder's history, the configured battery and
+options), submits plans through the market client, records every request in a ``Store`` so a
+restart loses nothing, and on every coordinator refresh reports new fills and expiries and
+re-prices unfilled remainders within the household's limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .agent.battery import BatterySpec, Commitment, commitment_of
+from .agent.errors import (
+    InvalidRequestError,
+    MarketRejectedError,
+    MarketUnavailableError,
+    NoBatteryError,
+    NothingToTradeError,
+    ProposalNotFoundError,
+    RequestNotFoundError,
+    TradingError,
+)
+from .agent.explain import (
+    cancel_speech,
+    expiry_speech,
+    fill_update_speech,
+    lang,
+    outcome_speech,
+    plan_speech,
+    reprice_speech,
+    status_speech,
+)
+from .agent.forecast import Forecast, Period, build_forecast
+from .agent.outcome import build_outcome
+from .agent.planner import (
+    AWAY_REASONS,
+    Preferences,
+    ceil_price,
+    floor_price,
+    plan_request,
+    price_cap,
+    price_floor,
+    validate_request,
+)
+from .agent.request import (
+    CancelledRequest,
+    CancelOutcome,
+    MarketDayStatus,
+    OrderState,
+    PendingProposal,
+    RequestStatus,
+    StatusReport,
+    TradeOutcome,
+    TradePlan,
+    TradeRequest,
+)
+from .api import (
+    MarketAuthError,
+    MarketClient,
+    MarketError,
+    MarketNotFoundError,
+    MarketValidationError,
+)
+from .const import (
+    AUTONOMY_PROPOSE,
+    CONF_AUTONOMY,
+    CONF_BATTERY_CAPACITY_ENTITY,
+    CONF_BATTERY_CAPACITY_KWH,
+    CONF_HIGH_PRICE_THRESHOLD,
+    CONF_LOAD_ENTITY,
+    CONF_MAX_BUY_PRICE,
+    CONF_MIN_SELL_PRICE,
+    CONF_PV_ENTITY,
+    DEFAULT_AUTONOMY,
+    DEFAULT_HIGH_PRICE_THRESHOLD,
+    DEFAULT_MAX_BUY_PRICE,
+    DEFAULT_MIN_SELL_PRICE,
+    DOMAIN,
+)
+from .followup import async_follow_up
+from .history import async_read_history
+
+if TYPE_CHECKING:
+    from .coordinator import CommunityStorageCoordinator
+    from .models import CommunityStorageData, Order, Request
+
+_LOGGER = logging.getLogger(__name__)
+
+STORE_VERSION: Final = 1
+# Reasons whose days are unusual for the load profile and are left out of later forecasts.
+UNUSUAL_BUY_REASONS: Final = frozenset({"renovation", "guests"})
+
+__all__ = [
+    "CancelOutcome",
+    "InvalidRequestError",
+    "MarketRejectedError",
+    "MarketUnavailableError",
+    "NoBatteryError",
+    "NothingToTradeError",
+    "ProposalNotFoundError",
+    "RequestNotFoundError",
+    "StatusReport",
+    "TradeOutcome",
+    "TradePlan",
+    "TradeRequest",
+    "TradingAgent",
+    "TradingError",
+]
+
+
+def order_state(order: Order) -> OrderState:
+    """A server order as the agent's plain order state."""
+    return OrderState(
+        order_id=order.order_id,
+        day=order.day,
+        volume_kwh=float(order.volume_kwh),
+        limit_price=float(order.limit_price),
+        status=str(order.status),
+        filled_kwh=float(order.filled_kwh),
+        avg_price=None if order.avg_price is None else float(order.avg_price),
+    )
+
+
+def _translate_market_error(err: MarketError) -> TradingError:
+    """A client error as the agent error the user sees."""
+    if isinstance(err, MarketValidationError):
+        return MarketRejectedError(err.message, {"message": err.message})
+    return MarketUnavailableError(err.message, {"error": err.message})
+
+
+class TradingAgent:
+    """The household's trading agent."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        client: MarketClient,
+        coordinator: CommunityStorageCoordinator,
+    ) -> None:
+        """Keep the collaborators; nothing runs until async_start."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.coordinator = coordinator
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.trading.{entry.entry_id}"
+        )
+        self._data: dict[str, Any] = {"requests": {}, "proposals": {}, "periods": []}
+        self._unsub: Any = None
+        self._lock = asyncio.Lock()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def async_start(self) -> None:
+        """Load recorded requests and start watching the coordinator."""
+        stored = await self._store.async_load()
+        if stored:
+            self._data = {
+                "requests": dict(stored.get("requests", {})),
+                "proposals": dict(stored.get("proposals", {})),
+                "periods": list(stored.get("periods", [])),
+            }
+        self._unsub = self.coordinator.async_add_listener(self._handle_update)
+
+    async def async_stop(self) -> None:
+        """Stop watching; recorded requests stay in the Store."""
+        if self._unsub is not None:
+            self._unsub()
+            self._unsub = None
+
+    @property
+    def recorded_requests(self) -> dict[str, dict[str, Any]]:
+        """Every request the agent submitted, by server request id (read-only use)."""
+        return dict(self._data["requests"])
+
+    @property
+    def periods(self) -> tuple[Period, ...]:
+        """Away and renovation periods the agent recorded."""
+        return tuple(
+            Period(date.fromisoformat(p["first"]), date.fromisoformat(p["last"]), p["kind"])
+            for p in self._data["periods"]
+        )
+
+    # ----------------------------------------------------------------- inputs
+
+    def _market_data(self) -> CommunityStorageData:
+        data = self.coordinator.data
+        if data is None or not self.coordinator.last_update_success:
+            raise MarketUnavailableError(
+                "The market server cannot be reached", {"error": "no data"}
+            )
+        return data
+
+    def today(self) -> date:
+        """Today in the community's time zone (as of the last refresh)."""
+        return self._market_data().today
+
+    def _config(self) -> dict[str, Any]:
+        return {**self.entry.data, **self.entry.options}
+
+    def battery_spec(self) -> BatterySpec | None:
+        """The configured battery: a fixed capacity, or the capacity sensor's state."""
+        config = self._config()
+        capacity: float | None = None
+        if config.get(CONF_BATTERY_CAPACITY_KWH):
+            capacity = float(config[CONF_BATTERY_CAPACITY_KWH])
+        elif entity_id := config.get(CONF_BATTERY_CAPACITY_ENTITY):
+            state = self.hass.states.get(entity_id)
+            try:
+                capacity = float(state.state) if state is not None else None
+            except ValueError:
+                capacity = None
+            if (
+                capacity is not None
+                and state is not None
+                and state.attributes.get("unit_of_measurement") == "Wh"
+            ):
+                capacity /= 1000
+        if capacity is None or capacity <= 0:
+            return None
+        return BatterySpec(capacity_kwh=capacity)
+
+    def _preferences(self, data: CommunityStorageData) -> Preferences:
+        config = self._config()
+        return Preferences(
+            max_buy_price=float(config.get(CONF_MAX_BUY_PRICE, DEFAULT_MAX_BUY_PRICE)),
+            min_sell_price=float(config.get(CONF_MIN_SELL_PRICE, DEFAULT_MIN_SELL_PRICE)),
+            community_efficiency=float(data.me.community.efficiency),
+            max_sell_kwh_per_day=float(data.me.limits.max_sell_kwh_per_day),
+        )
+
+    def _high_price_threshold(self) -> float:
+        return float(self._config().get(CONF_HIGH_PRICE_THRESHOLD, DEFAULT_HIGH_PRICE_THRESHOLD))
+
+    def _propose_only(self) -> bool:
+        return self._config().get(CONF_AUTONOMY, DEFAULT_AUTONOMY) == AUTONOMY_PROPOSE
+
+    async def async_forecast(self, today: date | None = None) -> Forecast:
+        """The load and PV forecast from tomorrow on, with the recorded periods left out."""
+        data = self._market_data()
+        today = today or data.today
+        config = self._config()
+        timezone = dt_util.get_time_zone(data.me.community.timezone) or dt_util.DEFAULT_TIME_ZONE
+        history = await async_read_history(
+            self.hass,
+            load_entity=config.get(CONF_LOAD_ENTITY),
+            pv_entity=config.get(CONF_PV_ENTITY),
+            today=today,
+            timezone=timezone,
+        )
+        return build_forecast(
+            history,
+            today,
+            num_days=data.me.community.horizon_days + 1,
+            excluded=self.periods,
+        )
+
+    @staticmethod
+    def commitments(data: CommunityStorageData) -> list[Commitment]:
+        """Every open or filled order of the household, as holds on its day."""
+        result = []
+        for order in data.orders:
+            commitment = commitment_of(
+                day=order.day,
+                side=str(order.side),
+                status=str(order.status),
+                volume_kwh=float(order.volume_kwh),
+                filled_kwh=float(order.filled_kwh),
+            )
+            if commitment is not None:
+                result.append(commitment)
+        return result
+
+    # ----------------------------------------------------------------- public API
+
+    async def async_plan(self, request: TradeRequest, *, language: str) -> TradePlan:
+        """Plan a request without sending anything (dry run)."""
+        data = self._market_data()
+        validate_request(request, today=data.today, horizon_days=data.me.community.horizon_days)
+        forecast = await self.async_forecast(data.today)
+        closed = [
+            day
+            for day in request.days
+            if (market_day := data.market.day(day)) is not None and not market_day.open
+        ]
+        prices = {
+            day.day: float(day.last_price)
+            for day in data.market.days
+            if day.last_price is not None and day.day in request.days
+        }
+        plan = plan_request(
+            request,
+            forecast,
+            self.battery_spec(),
+            self.commitments(data),
+            self._preferences(data),
+            closed_days=closed,
+            market_prices=prices,
+        )
+        # The operator's price bounds for this household win over everything.
+        limits = data.me.limits
+        if plan.side == "buy":
+            limit = min(plan.limit_price, floor_price(float(limits.max_price)))
+        else:
+            limit = max(plan.limit_price, ceil_price(float(limits.min_price)))
+        plan = replace(plan, limit_price=limit)
+        return replace(plan, speech=plan_speech(plan, today=data.today, language=lang(language)))
+
+    async def async_execute(self, request: TradeRequest, *, language: str) -> TradeOutcome:
+        """Plan and submit a request, or propose it in "propose only" autonomy."""
+        plan = await self.async_plan(request, language=language)
+        if self._propose_only():
+            proposal_id = uuid.uuid4().hex[:8]
+            self._data["proposals"][proposal_id] = {
+                "request": request.as_dict(),
+                "language": lang(language),
+                "created_at": dt_util.utcnow().isoformat(),
+            }
+            await self._store.async_save(self._data)
+            outcome = TradeOutcome(kind="proposed", plan=plan, proposal_id=proposal_id)
+            today = self._market_data().today
+            return replace(
+                outcome, speech=outcome_speech(outcome, today=today, language=lang(language))
+            )
+        return await self._async_submit(plan, language=lang(language))
+
+    async def async_confirm(self, proposal_id: str, *, language: str) -> TradeOutcome:
+        """Submit a pending proposal (re-planned on today's data, so the battery check holds)."""
+        proposal = self._data["proposals"].get(proposal_id)
+        if proposal is None:
+            raise ProposalNotFoundError(
+                f"No pending proposal {proposal_id}", {"proposal_id": proposal_id}
+            )
+        request = TradeRequest.from_dict(proposal["request"])
+        plan = await self.async_plan(request, language=language)
+        outcome = await self._async_submit(plan, language=lang(language))
+        self._data["proposals"].pop(proposal_id, None)
+        await self._store.async_save(self._data)
+        return outcome
+
+    async def async_cancel(self, request_id: str | None = None, *, language: str) -> CancelOutcome:
+        """Cancel one request's unfilled remainder, or every open request when no id is given."""
+        language = lang(language)
+        withdrawn = 0
+        if request_id is not None and request_id in self._data["proposals"]:
+            del self._data["proposals"][request_id]
+            await self._store.async_save(self._data)
+            outcome = CancelOutcome(cancelled=(), withdrawn_proposals=1)
+            return replace(outcome, speech=cancel_speech(outcome, language=language))
+        try:
+            if request_id is not None:
+                targets = [await self.client.get_request(request_id)]
+            else:
+                targets = [r for r in await self.client.requests() if r.open]
+                withdrawn = len(self._data["proposals"])
+                self._data["proposals"] = {}
+            cancelled = []
+            for target in targets:
+                active = [o for o in target.orders if o.active]
+                if not active:
+                    continue
+                result = await self.client.cancel_request(target.request_id)
+                cancelled.append(
+                    CancelledRequest(
+                        request_id=target.request_id,
+                        side=str(target.side),  # type: ignore[arg-type]
+                        cancelled_kwh=round(float(sum(o.remaining_kwh for o in active)), 1),
+                        kept_filled_kwh=round(float(result.filled_kwh), 1),
+                    )
+                )
+                self._forget_periods(target.request_id)
+        except MarketNotFoundError as err:
+            raise RequestNotFoundError(
+                f"No request {request_id}", {"request_id": str(request_id)}
+            ) from err
+        except MarketAuthError as err:
+            self.entry.async_start_reauth(self.hass)
+            raise _translate_market_error(err) from err
+        except MarketError as err:
+            raise _translate_market_error(err) from err
+        if request_id is not None and not cancelled:
+            raise RequestNotFoundError(
+                f"Request {request_id} has nothing left to cancel", {"request_id": request_id}
+            )
+        await self._store.async_save(self._data)
+        await self.coordinator.async_request_refresh()
+        outcome = CancelOutcome(cancelled=tuple(cancelled), withdrawn_proposals=withdrawn)
+        return replace(outcome, speech=cancel_speech(outcome, language=language))
+
+    async def async_status(self, *, language: str) -> StatusReport:
+        """Report the market and the household's own trades (fetched fresh)."""
+        await self.coordinator.async_refresh()
+        data = self._market_data()
+        market = tuple(
+            MarketDayStatus(
+                day=day.day,
+                last_price=None if day.last_price is None else float(day.last_price),
+                open_buy_kwh=float(day.open_buy_kwh),
+                open_sell_kwh=float(day.open_sell_kwh),
+            )
+            for day in data.market.days
+            if day.open
+        )
+        requests = tuple(self._request_status(r) for r in data.requests if r.orders)
+        proposals = tuple(
+            PendingProposal(
+                proposal_id=proposal_id,
+                side=entry["request"]["side"],
+                first_day=date.fromisoformat(entry["request"]["start_day"]),
+                num_days=int(entry["request"]["num_days"]),
+                total_kwh=0.0,
+                limit_price=0.0,
+            )
+            for proposal_id, entry in self._data["proposals"].items()
+        )
+        totals = data.settlements.totals
+        report = StatusReport(
+            market=market,
+            requests=requests,
+            proposals=proposals,
+            earned_eur_month=float(totals.earned_eur),
+            paid_eur_month=float(totals.paid_eur),
+        )
+        return replace(report, speech=status_speech(report, language=lang(language)))
+
+    def _request_status(self, request: Request) -> RequestStatus:
+        recorded = self._data["requests"].get(request.request_id, {})
+        orders = [order_state(o) for o in request.orders]
+        filled = sum(o.filled_kwh for o in orders)
+        avg = (
+            round(sum(o.filled_kwh * (o.avg_price or 0) for o in orders) / filled, 3)
+            if filled
+            else None
+        )
+        return RequestStatus(
+            request_id=request.request_id,
+            side=str(request.side),  # type: ignore[arg-type]
+            reason=recorded.get("request", {}).get("reason", request.note),
+            first_day=min(o.day for o in orders),
+            num_days=len(orders),
+            requested_kwh=round(sum(o.volume_kwh for o in orders), 1),
+            filled_kwh=round(filled, 1),
+            avg_price=avg,
+            open=request.open,
+        )
+
+    # ----------------------------------------------------------------- submitting
+
+    async def _async_submit(
+        self,
+        plan: TradePlan,
+        *,
+        language: str,
+        client_request_id: str | None = None,
+        parent: str | None = None,
+    ) -> TradeOutcome:
+        """Send a plan as one request, record it, and say what filled right away."""
+        client_request_id = client_request_id or str(uuid.uuid4())
+        battery = self.battery_spec()
+        try:
+            created = await self.client.create_request(
+                plan.side,
+                limit_price=plan.limit_price,
+                volumes={d.day: d.kwh for d in plan.trade_days},
+                max_power_kw=battery.max_power_kw if battery is not None else None,
+                note=plan.request.reason,
+                client_request_id=client_request_id,
+            )
+        except MarketAuthError as err:
+            self.entry.async_start_reauth(self.hass)
+            raise _translate_market_error(err) from err
+        except MarketError as err:
+            raise _translate_market_error(err) from err
+
+        orders = [order_state(o) for o in created.orders]
+        self._data["requests"][created.request_id] = {
+            "request_id": created.request_id,
+            "client_request_id": client_request_id,
+            "request": plan.request.as_dict(),
+            "language": language,
+            "created_at": dt_util.utcnow().isoformat(),
+            "floor": price_floor(plan) if plan.side == "sell" else None,
+            "cap": price_cap(plan) if plan.side == "buy" else None,
+            "seen": {o.order_id: o.filled_kwh for o in orders},
+            "closed": [],
+            "repriced": 0,
+            "parent": parent,
+        }
+        self._remember_period(plan, created.request_id)
+        await self._store.async_save(self._data)
+        outcome = build_outcome(
+            plan,
+            orders,
+            request_id=created.request_id,
+            client_request_id=client_request_id,
+            high_price_threshold=self._high_price_threshold(),
+        )
+        data = self._market_data()
+        await self.coordinator.async_request_refresh()
+        return replace(outcome, speech=outcome_speech(outcome, today=data.today, language=language))
+
+    def _remember_period(self, plan: TradePlan, request_id: str) -> None:
+        reason = (plan.request.reason or "").strip().lower()
+        kind = None
+        if plan.side == "sell" and reason in AWAY_REASONS:
+            kind = "away"
+        elif plan.side == "buy" and reason in UNUSUAL_BUY_REASONS:
+            kind = reason
+        if kind is None:
+            return
+        days = plan.request.days
+        self._data["periods"].append(
+            {
+                "first": days[0].isoformat(),
+                "last": days[-1].isoformat(),
+                "kind": kind,
+                "request_id": request_id,
+            }
+        )
+
+    def _forget_periods(self, request_id: str) -> None:
+        self._data["periods"] = [
+            p for p in self._data["periods"] if p.get("request_id") != request_id
+        ]
+
+    # ----------------------------------------------------------------- watching
+
+    @callback
+    def _handle_update(self) -> None:
+        """A coordinator refresh: look at our orders in the background."""
+        data = self.coordinator.data
+        if data is None or not self.coordinator.last_update_success:
+            return
+        self.entry.async_create_background_task(
+            self.hass, self._async_watch(data), f"{DOMAIN} trading watch"
+        )
+
+    async def _async_watch(self, data: CommunityStorageData) -> None:
+        """Notify new fills and expiries; re-price unfilled remainders when the market moved."""
+        async with self._lock:
+            changed = False
+            by_id = {r.request_id: r for r in data.requests}
+            for request_id, record in list(self._data["requests"].items()):
+                server = by_id.get(request_id)
+                if server is None:
+                    continue
+                changed |= await self._async_report(record, server)
+                if server.open and not self._propose_only():
+                    changed |= await self._async_reprice(record, server, data)
+            if changed:
+                await self._store.async_save(self._data)
+
+    async def _async_report(self, record: dict[str, Any], server: Request) -> bool:
+        """Follow-ups for fills since the last look and for orders that expired."""
+        language = record.get("language", "en")
+        changed = False
+        for order in server.orders:
+            state = order_state(order)
+            seen = float(record["seen"].get(order.order_id, 0.0))
+            if state.filled_kwh > seen + 1e-9:
+                new = round(state.filled_kwh - seen, 1)
+                record["seen"][order.order_id] = state.filled_kwh
+                changed = True
+                message = fill_update_speech(
+                    side=str(order.side),
+                    day=order.day,
+                    new_kwh=new,
+                    price=state.avg_price or state.limit_price,
+                    filled_kwh=state.filled_kwh,
+                    volume_kwh=state.volume_kwh,
+                    language=language,
+                )
+                await async_follow_up(
+                    self.hass,
+                    self.entry,
+                    request_id=server.request_id,
+                    message=message,
+                    language=language,
+                    event_data={"type": "fill", "new_kwh": new, "order": state.as_dict()},
+                )
+            if state.status == "expired" and order.order_id not in record["closed"]:
+                record["closed"].append(order.order_id)
+                changed = True
+                expired = round(state.volume_kwh - state.filled_kwh, 1)
+                if expired <= 0:
+                    continue
+                message = expiry_speech(
+                    side=str(order.side),
+                    day=order.day,
+                    expired_kwh=expired,
+                    filled_kwh=state.filled_kwh,
+                    language=language,
+                )
+                await async_follow_up(
+                    self.hass,
+                    self.entry,
+                    request_id=server.request_id,
+                    message=message,
+                    language=language,
+                    event_data={
+                        "type": "expired",
+                        "expired_kwh": expired,
+                        "order": state.as_dict(),
+                    },
+                )
+        return changed
+
+    async def _async_reprice(
+        self, record: dict[str, Any], server: Request, data: CommunityStorageData
+    ) -> bool:
+        """Move an unfilled remainder towards the market price, never past the user's limit.
+
+        A sell whose day cleared below its ask drops to that price (not below the floor); a
+        buy whose day cleared above its bid rises to it (not above the cap). The remainder is
+        cancelled and re-submitted as a new request with a deterministic client request id, so
+        a second look at the same refresh cannot submit it twice.
+        """
+        groups: dict[float, list[Order]] = {}
+        for order in server.orders:
+            if not order.active or order.remaining_kwh <= 0:
+                continue
+            market_day = data.market.day(order.day)
+            if market_day is None or market_day.last_price is None or not market_day.open:
+                continue
+            last = float(market_day.last_price)
+            current = float(order.limit_price)
+            if server.side == "sell" and record.get("floor") is not None:
+                new = max(float(record["floor"]), ceil_price(last))
+                if new >= current:
+                    continue
+            elif server.side == "buy" and record.get("cap") is not None:
+                new = min(float(record["cap"]), floor_price(last))
+                if new <= current:
+                    continue
+            else:
+                continue
+            groups.setdefault(new, []).append(order)
+        if not groups:
+            return False
+        language = record.get("language", "en")
+        request = TradeRequest.from_dict(record["request"])
+        for new_price, orders in groups.items():
+            record["repriced"] = int(record.get("repriced", 0)) + 1
+            client_request_id = f"{record['client_request_id']}-r{record['repriced']}"
+            try:
+                for order in orders:
+                    await self.client.cancel_order(order.order_id)
+                created = await self.client.create_request(
+                    str(server.side),
+                    limit_price=new_price,
+                    volumes={o.day: o.remaining_kwh for o in orders},
+                    note=request.reason,
+                    client_request_id=client_request_id,
+                )
+            except MarketError as err:
+                _LOGGER.warning("Re-pricing request %s failed: %s", server.request_id, err)
+                return True
+            states = [order_state(o) for o in created.orders]
+            self._data["requests"][created.request_id] = {
+                **record,
+                "request_id": created.request_id,
+                "client_request_id": client_request_id,
+                "seen": {o.order_id: 0.0 for o in states},
+                "closed": [],
+                "repriced": 0,
+                "parent": server.request_id,
+            }
+            for period in list(self._data["periods"]):
+                if period.get("request_id") == server.request_id:
+                    self._data["periods"].append({**period, "request_id": created.request_id})
+            first = orders[0]
+            message = reprice_speech(
+                side=str(server.side),
+                day=first.day,
+                old=float(first.limit_price),
+                new=new_price,
+                language=language,
+            )
+            await async_follow_up(
+                self.hass,
+                self.entry,
+                request_id=server.request_id,
+                message=message,
+                language=language,
+                event_data={
+                    "type": "repriced",
+                    "new_request_id": created.request_id,
+                    "old_price": float(first.limit_price),
+                    "new_price": new_price,
+                    "days": [o.day.isoformat() for o in orders],
+                },
+            )
+            # Fills that happened in the round right after the re-submit are reported now.
+            await self._async_report(self._data["requests"][created.request_id], created)
+        await self.coordinator.async_request_refresh()
+        return True
+
+
+def first_tradable_day(today: date) -> date:
+    """Tomorrow: today's delivery day closed the evening before."""
+    return today + timedelta(days=1)

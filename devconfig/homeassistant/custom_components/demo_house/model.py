@@ -1,0 +1,94 @@
+"""The live state of the demo house: profile powers now, and a battery that follows them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from neighbourhood.profiles import HouseProfile, load_kw, pv_kw, simulate
+
+RESERVE_SHARE = 0.10
+EFFICIENCY = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One snapshot of the house's sensors."""
+
+    load_w: float
+    pv_w: float
+    battery_w: float  # + charging, - discharging
+    soc_pct: float
+    load_kwh_total: float
+    pv_kwh_total: float
+
+
+class DemoHouse:
+    """Advances the simulated house in real time; every call to ``advance`` moves it to now."""
+
+    def __init__(self, profile: HouseProfile, soc_pct: float, at: datetime) -> None:
+        """Start at ``at`` with the battery at ``soc_pct``."""
+        self.profile = profile
+        self._energy_kwh = profile.battery_kwh * soc_pct / 100.0
+        self._at = at
+        self._load_total = 0.0
+        self._pv_total = 0.0
+        self.reading = self._read(at, 0.0, 0.0, 0.0)
+
+    @classmethod
+    def start(cls, profile: HouseProfile) -> DemoHouse:
+        """Start from the simulated last two days so the battery's charge is plausible now."""
+        now = datetime.now(UTC)
+        history = simulate(profile, now - timedelta(hours=48), 48)
+        return cls(profile, history[-1].soc_pct, now)
+
+    def _smooth(self, moment: datetime) -> tuple[float, float]:
+        """Load and PV in kW at ``moment``, interpolated between hourly averages."""
+        hour = moment.replace(minute=0, second=0, microsecond=0)
+        share = (moment - hour).total_seconds() / 3600.0
+        # Hourly averages sit at the middle of the hour.
+        if share < 0.5:
+            before, after, weight = hour - timedelta(hours=1), hour, share + 0.5
+        else:
+            before, after, weight = hour, hour + timedelta(hours=1), share - 0.5
+        load = load_kw(self.profile, before) * (1 - weight) + load_kw(self.profile, after) * weight
+        pv = pv_kw(self.profile, before) * (1 - weight) + pv_kw(self.profile, after) * weight
+        return load, pv
+
+    def advance(self, now: datetime) -> Reading:
+        """Move the house to ``now`` and return the new sensor readings."""
+        seconds = max(0.0, (now - self._at).total_seconds())
+        load, pv = self._smooth(now)
+        # Appliances switch on and off: a kettle or an oven turns the smooth profile into peaks.
+        minute_rng = random.Random(f"{self.profile.seed}|{now:%Y%m%d%H%M}")
+        if minute_rng.random() < 0.04:
+            load += minute_rng.uniform(1.5, 3.5)
+        load *= minute_rng.uniform(0.9, 1.1)
+        hours = seconds / 3600.0
+        capacity = self.profile.battery_kwh
+        reserve = capacity * RESERVE_SHARE
+        surplus = pv - load
+        if surplus >= 0:
+            room = max(0.0, capacity - self._energy_kwh) / EFFICIENCY
+            battery = min(surplus, self.profile.battery_power_kw, room / hours if hours else 0.0)
+            self._energy_kwh += battery * hours * EFFICIENCY
+        else:
+            left = max(0.0, self._energy_kwh - reserve)
+            battery = -min(-surplus, self.profile.battery_power_kw, left / hours if hours else 0.0)
+            self._energy_kwh += battery * hours
+        self._load_total += load * hours
+        self._pv_total += pv * hours
+        self._at = now
+        self.reading = self._read(now, load, pv, battery)
+        return self.reading
+
+    def _read(self, _now: datetime, load: float, pv: float, battery: float) -> Reading:
+        return Reading(
+            load_w=round(load * 1000.0, 1),
+            pv_w=round(pv * 1000.0, 1),
+            battery_w=round(battery * 1000.0, 1),
+            soc_pct=round(100.0 * self._energy_kwh / self.profile.battery_kwh, 1),
+            load_kwh_total=round(self._load_total, 3),
+            pv_kwh_total=round(self._pv_total, 3),
+        )

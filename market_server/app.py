@@ -1,0 +1,455 @@
+"""The HTTP API (docs/wire-contract.md): handlers, error middleware, body limit, app lifecycle.
+
+Handlers only translate: HTTP in -> a domain call in a worker thread -> JSON out. Errors are
+turned into `{"error", "message", "field"?}` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from . import API_VERSION, __version__, auth, community, households, market_data, orders, rounds
+from . import export as ledger_export
+from . import settlement as ledger
+from .errors import (
+    BodyTooLarge,
+    InvalidJSON,
+    MarketError,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from .openapi import openapi_document
+from .runtime import MarketRuntime
+from .scheduler import Scheduler
+from .units import PRICE_STEP_EUR, VOLUME_STEP_KWH, kwh
+from .validation import day_value, number, parse_request, require_object, string
+from .web import setup_web
+
+_LOGGER = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024
+RUNTIME: web.AppKey[MarketRuntime] = web.AppKey("market_runtime", MarketRuntime)
+SCHEDULER: web.AppKey[Scheduler] = web.AppKey("market_scheduler", Scheduler)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+    body = {"error": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return _json(body, status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except MarketError as err:
+        return _json(err.to_json(), err.status)
+    except web.HTTPRequestEntityTooLarge:
+        return _error(
+            413, "body_too_large", f"The request body is larger than {MAX_BODY // 1024} KiB."
+        )
+    except web.HTTPException as err:
+        if err.status < 400:
+            raise
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        message = {
+            404: f"There is no route {request.path}.",
+            405: f"{request.method} is not allowed on {request.path}.",
+        }.get(err.status, err.reason)
+        return _error(err.status, codes.get(err.status, "http_error"), message)
+    except Exception:
+        _LOGGER.exception("unhandled error on %s %s", request.method, request.path)
+        return _error(
+            500, "internal_error", "The market server hit an internal error; it has been logged."
+        )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def read_json(request: web.Request, *, optional: bool = False) -> Any:
+    """The request body as JSON: checks Content-Type, size, syntax."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise BodyTooLarge(f"The request body is larger than {MAX_BODY // 1024} KiB.")
+    raw = await request.read()
+    if len(raw) > MAX_BODY:
+        raise BodyTooLarge(f"The request body is larger than {MAX_BODY // 1024} KiB.")
+    if optional and not raw.strip():
+        return {}
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            "Send the body as JSON with 'Content-Type: application/json' "
+            f"(got {request.content_type!r})."
+        )
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise InvalidJSON(f"The request body is not valid JSON: {err}.") from None
+
+
+def _runtime(request: web.Request) -> MarketRuntime:
+    return request.app[RUNTIME]
+
+
+async def _household(request: web.Request, *, allow_disabled: bool = False) -> auth.Household:
+    token = auth.bearer(request.headers.get("Authorization"))
+    return await _runtime(request).read(
+        lambda conn: auth.household_for_token(conn, token, allow_disabled=allow_disabled)
+    )
+
+
+async def _operator(request: web.Request) -> None:
+    token = auth.bearer(request.headers.get("Authorization"))
+    await _runtime(request).read(auth.check_operator, token)
+
+
+# -- public ---------------------------------------------------------------------------------
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return _json({"status": "ok", "version": __version__, "api_version": API_VERSION})
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    return _json(openapi_document())
+
+
+async def join(request: web.Request) -> web.Response:
+    body = require_object(await read_json(request), {"code", "name"}, ("code",))
+    code = string(body, "code", max_len=100)
+    name = string(body, "name", max_len=200) if body.get("name") is not None else None
+    rt = _runtime(request)
+    household_id, token = await rt.write(lambda conn: households.redeem(conn, rt.now(), code, name))
+    return _json({"household_id": household_id, "token": token}, 201)
+
+
+# -- household ------------------------------------------------------------------------------
+
+
+async def me(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    settings = await _runtime(request).settings()
+    return _json(
+        {
+            "household_id": hh.id,
+            "name": hh.name,
+            "disabled": hh.disabled,
+            "limits": {
+                "max_sell_kwh_per_day": kwh(hh.max_sell_ticks),
+                "max_open_kwh": kwh(hh.max_open_ticks),
+                "max_kwh_per_order_day": settings.max_kwh_per_order_day,
+                "min_price": settings.min_price,
+                "max_price": settings.max_price,
+            },
+            "community": {
+                "name": settings.name,
+                "timezone": settings.timezone,
+                "gate_closure": settings.gate_closure,
+                "gate_closure_days_before": settings.gate_closure_days_before,
+                "horizon_days": settings.horizon_days,
+                "round_interval_s": settings.round_interval_s,
+                "mechanism": settings.mechanism,
+                "efficiency": settings.efficiency,
+                "clear_on_submit": settings.clear_on_submit,
+                "volume_step_kwh": VOLUME_STEP_KWH,
+                "price_step_eur": PRICE_STEP_EUR,
+            },
+            "api_version": API_VERSION,
+        }
+    )
+
+
+async def create_request(request: web.Request) -> web.Response:
+    hh = await _household(request)
+    body = await read_json(request)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    spec = parse_request(body, settings)
+    view, created = await rt.write(lambda conn: orders.submit(conn, settings, hh, spec, rt.now()))
+    if created and settings.clear_on_submit:
+        try:
+            await rt.clear(trigger="submit")
+        except Exception:
+            _LOGGER.exception("clearing after submit failed; the request stays in the book")
+        view = await rt.read(
+            lambda conn: orders.get_request(conn, settings, hh.id, view["request_id"])
+        )
+    return _json(view, 201 if created else 200)
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    items = await rt.read(lambda conn: orders.list_requests(conn, settings, hh.id))
+    return _json({"requests": items})
+
+
+async def get_request(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    rid = request.match_info["request_id"]
+    return _json(await rt.read(lambda conn: orders.get_request(conn, settings, hh.id, rid)))
+
+
+async def cancel_request(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    rid = request.match_info["request_id"]
+    return _json(
+        await rt.write(lambda conn: orders.cancel_request(conn, settings, hh.id, rid, rt.now()))
+    )
+
+
+def _day_param(request: web.Request) -> date | None:
+    text = request.query.get("day")
+    return day_value(text, "day") if text else None
+
+
+async def list_orders(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    statuses = orders.parse_statuses(request.query.get("status"))
+    day = _day_param(request)
+    items = await rt.read(
+        lambda conn: orders.list_orders(conn, settings, hh.id, statuses=statuses, day=day)
+    )
+    return _json({"orders": items})
+
+
+async def get_order(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    oid = request.match_info["order_id"]
+    return _json(await rt.read(lambda conn: orders.get_order(conn, settings, hh.id, oid)))
+
+
+async def cancel_order(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    oid = request.match_info["order_id"]
+    return _json(
+        await rt.write(lambda conn: orders.cancel_order(conn, settings, hh.id, oid, rt.now()))
+    )
+
+
+async def list_fills(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    since = request.query.get("since") or None
+    return _json(
+        {"fills": await _runtime(request).read(lambda conn: orders.list_fills(conn, hh.id, since))}
+    )
+
+
+async def settlements(request: web.Request) -> web.Response:
+    hh = await _household(request, allow_disabled=True)
+    month = request.query.get("month") or None
+    return _json(
+        await _runtime(request).read(lambda conn: ledger.household_ledger(conn, hh.id, month))
+    )
+
+
+async def market(request: web.Request) -> web.Response:
+    await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    return _json(
+        await rt.read(lambda conn: market_data.market_view(conn, community.load(conn), rt.now()))
+    )
+
+
+# -- operator -------------------------------------------------------------------------------
+
+
+async def op_list_households(request: web.Request) -> web.Response:
+    await _operator(request)
+    return _json({"households": await _runtime(request).read(households.list_all)})
+
+
+async def op_add_household(request: web.Request) -> web.Response:
+    await _operator(request)
+    body = require_object(
+        await read_json(request), {"name", "max_sell_kwh", "max_open_kwh"}, ("name",)
+    )
+    name = string(body, "name", max_len=200)
+    max_sell = number(body, "max_sell_kwh") if body.get("max_sell_kwh") is not None else None
+    max_open = number(body, "max_open_kwh") if body.get("max_open_kwh") is not None else None
+    rt = _runtime(request)
+    settings = await rt.settings()
+    code = await rt.write(
+        lambda conn: households.add(
+            conn, settings, rt.now(), name, max_sell_kwh=max_sell, max_open_kwh=max_open
+        )
+    )
+    return _json({"household_id": code.household_id, "join_code": code.join_code}, 201)
+
+
+async def op_disable(request: web.Request) -> web.Response:
+    await _operator(request)
+    hid = request.match_info["household_id"]
+    return _json(
+        await _runtime(request).write(lambda conn: households.set_disabled(conn, hid, True))
+    )
+
+
+async def op_enable(request: web.Request) -> web.Response:
+    await _operator(request)
+    hid = request.match_info["household_id"]
+    return _json(
+        await _runtime(request).write(lambda conn: households.set_disabled(conn, hid, False))
+    )
+
+
+async def op_rejoin(request: web.Request) -> web.Response:
+    await _operator(request)
+    hid = request.match_info["household_id"]
+    rt = _runtime(request)
+    code = await rt.write(lambda conn: households.rejoin(conn, rt.now(), hid))
+    return _json({"household_id": code.household_id, "join_code": code.join_code}, 201)
+
+
+async def op_limits(request: web.Request) -> web.Response:
+    await _operator(request)
+    hid = request.match_info["household_id"]
+    body = require_object(await read_json(request), {"max_sell_kwh", "max_open_kwh"})
+    max_sell = number(body, "max_sell_kwh") if body.get("max_sell_kwh") is not None else None
+    max_open = number(body, "max_open_kwh") if body.get("max_open_kwh") is not None else None
+    return _json(
+        await _runtime(request).write(
+            lambda conn: households.set_limits(conn, hid, max_sell, max_open)
+        )
+    )
+
+
+async def op_orders(request: web.Request) -> web.Response:
+    await _operator(request)
+    rt = _runtime(request)
+    settings = await rt.settings()
+    statuses = orders.parse_statuses(request.query.get("status"))
+    day = _day_param(request)
+    items = await rt.read(
+        lambda conn: orders.list_orders_for_operator(conn, settings, statuses, day)
+    )
+    return _json({"orders": items})
+
+
+async def op_run_round(request: web.Request) -> web.Response:
+    await _operator(request)
+    await read_json(request, optional=True)
+    summary = await _runtime(request).clear(trigger="operator")
+    return _json(summary.to_json())
+
+
+async def op_rounds(request: web.Request) -> web.Response:
+    await _operator(request)
+    try:
+        limit = min(max(int(request.query.get("limit", "20")), 1), 500)
+    except ValueError:
+        raise ValidationFailed("limit must be a whole number.", field="limit") from None
+    return _json(
+        {"rounds": await _runtime(request).read(lambda conn: rounds.recent_rounds(conn, limit))}
+    )
+
+
+async def op_overview(request: web.Request) -> web.Response:
+    await _operator(request)
+    rt = _runtime(request)
+    return _json(
+        await rt.read(lambda conn: market_data.overview(conn, community.load(conn), rt.now()))
+    )
+
+
+async def op_settle(request: web.Request) -> web.Response:
+    await _operator(request)
+    await read_json(request, optional=True)
+    return _json((await _runtime(request).settle()).to_json())
+
+
+async def op_export(request: web.Request) -> web.Response:
+    await _operator(request)
+    fmt = request.query.get("format", "json")
+    if fmt not in ("csv", "json"):
+        raise ValidationFailed("format must be 'csv' or 'json'.", field="format")
+    rt = _runtime(request)
+    text = await rt.run(ledger_export.export_text, rt.store, fmt)
+    if fmt == "csv":
+        return web.Response(text=text, content_type="text/csv", charset="utf-8")
+    return web.Response(text=text, content_type="application/json", charset="utf-8")
+
+
+async def op_settings(request: web.Request) -> web.Response:
+    await _operator(request)
+    return _json((await _runtime(request).settings()).to_json())
+
+
+ROUTES: tuple[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]], ...] = (
+    ("GET", "/healthz", healthz),
+    ("GET", "/api/openapi.json", openapi),
+    ("POST", "/api/v1/join", join),
+    ("GET", "/api/v1/me", me),
+    ("POST", "/api/v1/requests", create_request),
+    ("GET", "/api/v1/requests", list_requests),
+    ("GET", "/api/v1/requests/{request_id}", get_request),
+    ("DELETE", "/api/v1/requests/{request_id}", cancel_request),
+    ("GET", "/api/v1/orders", list_orders),
+    ("GET", "/api/v1/orders/{order_id}", get_order),
+    ("DELETE", "/api/v1/orders/{order_id}", cancel_order),
+    ("GET", "/api/v1/fills", list_fills),
+    ("GET", "/api/v1/settlements", settlements),
+    ("GET", "/api/v1/market", market),
+    ("GET", "/api/v1/operator/households", op_list_households),
+    ("POST", "/api/v1/operator/households", op_add_household),
+    ("POST", "/api/v1/operator/households/{household_id}/disable", op_disable),
+    ("POST", "/api/v1/operator/households/{household_id}/enable", op_enable),
+    ("POST", "/api/v1/operator/households/{household_id}/rejoin", op_rejoin),
+    ("POST", "/api/v1/operator/households/{household_id}/limits", op_limits),
+    ("GET", "/api/v1/operator/orders", op_orders),
+    ("POST", "/api/v1/operator/rounds", op_run_round),
+    ("GET", "/api/v1/operator/rounds", op_rounds),
+    ("GET", "/api/v1/operator/overview", op_overview),
+    ("POST", "/api/v1/operator/settle", op_settle),
+    ("GET", "/api/v1/operator/export", op_export),
+    ("GET", "/api/v1/operator/settings", op_settings),
+)
+
+
+def create_app(runtime: MarketRuntime, *, run_scheduler: bool = False) -> web.Application:
+    """The aiohttp application. It owns `runtime` and closes it on cleanup."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
+    app[RUNTIME] = runtime
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)
+    setup_web(app)
+    if run_scheduler:
+        app[SCHEDULER] = Scheduler(runtime)
+
+    async def on_startup(app: web.Application) -> None:
+        await runtime.migrate()
+        if SCHEDULER in app:
+            app[SCHEDULER].start()
+
+    async def on_cleanup(app: web.Application) -> None:
+        if SCHEDULER in app:
+            await app[SCHEDULER].stop()
+        await runtime.close()
+
+    # aiohttp 3.11's signal types disagree with aiosignal 1.4's generics; the calls are right.
+    app.on_startup.append(on_startup)  # type: ignore[arg-type]
+    app.on_cleanup.append(on_cleanup)  # type: ignore[arg-type]
+    return app

@@ -1,0 +1,514 @@
+"""`market-server`: the operator's command line. Tables for people, --json for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__, community, households, migrations, orders, rounds
+from . import export as ledger_export
+from .config import CommunitySettings
+from .errors import MarketError, SettingsError
+from .runtime import Clock, MarketRuntime
+from .settlement import settle
+from .store import DEFAULT_DB_PATH, Store
+
+_LOGGER = logging.getLogger("market_server")
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+EPILOG = """\
+examples:
+  market-server init --name Sonnenweg --timezone Europe/Berlin --gate-closure 18:00
+  market-server households add "Miller" --max-sell-kwh 10 --json
+  market-server serve --host 0.0.0.0 --port 8787
+  market-server clear --json            # one clearing round now (also while `serve` runs)
+  market-server orders --status open,partially_filled --day 2026-11-30
+  market-server settle && market-server export --format csv --output ledger.csv
+  market-server --db postgresql://market@db.example/market households list
+
+The database is the SQLite file ./market-data/market.db unless --db or MARKET_SERVER_DB
+says otherwise.
+"""
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], out: TextIO) -> None:
+    """A plain text table: columns are (key, heading)."""
+    if not rows:
+        out.write("(none)\n")
+        return
+    cells = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
+    widths = [max(len(head), *(len(c[i]) for c in cells)) for i, (_, head) in enumerate(columns)]
+    out.write("  ".join(h.ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip())
+    out.write("\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for c in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip() + "\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self._drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        width = 30
+        filled = int(width * done / total)
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+_SETTING_FLAGS: tuple[tuple[str, str, type, str], ...] = (
+    ("--name", "name", str, "community name shown to households"),
+    ("--timezone", "timezone", str, "IANA time zone of delivery days (default Europe/Berlin)"),
+    ("--gate-closure", "gate_closure", str, "local HH:MM when a day's trading closes (18:00)"),
+    ("--gate-days-before", "gate_closure_days_before", int, "days before delivery (default 1)"),
+    ("--round-interval", "round_interval_s", int, "seconds between clearing rounds (900)"),
+    ("--mechanism", "mechanism", str, "clearing mechanism (ASSUME name)"),
+    ("--min-price", "min_price", float, "lowest limit price, EUR/kWh (0.0)"),
+    ("--max-price", "max_price", float, "highest limit price, EUR/kWh (1.0)"),
+    ("--max-kwh-per-order-day", "max_kwh_per_order_day", float, "kWh per order and day (100)"),
+    ("--horizon-days", "horizon_days", int, "how many days ahead may be traded (14)"),
+    ("--efficiency", "efficiency", float, "one-way storage efficiency (0.95)"),
+    ("--default-max-sell-kwh", "default_max_sell_kwh", float, "household default (10)"),
+    ("--default-max-open-kwh", "default_max_open_kwh", float, "household default (200)"),
+)
+
+
+def _require_initialised(store: Store) -> CommunitySettings:
+    migrations.upgrade(store)
+    with store.read() as conn:
+        if not community.is_initialised(conn):
+            raise SettingsError(
+                "this database has no community yet: run `market-server init` first"
+            )
+        return community.load(conn)
+
+
+def cmd_init(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    changes = {
+        attr: getattr(args, attr)
+        for _, attr, _, _ in _SETTING_FLAGS
+        if getattr(args, attr) is not None
+    }
+    if args.clear_on_submit is not None:
+        changes["clear_on_submit"] = args.clear_on_submit
+    settings, token = community.initialise(store, clock(), changes, issue_token=False)
+    if args.json:
+        _print_json({"settings": settings.to_json(), "operator_token": token})
+        return 0
+    print(f"Community {settings.name!r} ready in {store.url}")
+    for key, value in settings.to_json().items():
+        print(f"  {key:26} {value}")
+    if token:
+        print("\nOperator token (shown once, keep it safe):")
+        print(f"  {token}")
+    else:
+        print("\nExisting data and operator tokens kept (new token: market-server operator-token).")
+    return 0
+
+
+def cmd_operator_token(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    from .auth import issue_operator_token
+
+    _require_initialised(store)
+    with store.write() as conn:
+        token = issue_operator_token(conn, clock(), revoke_others=args.revoke_others)
+    if args.json:
+        _print_json({"operator_token": token})
+    else:
+        print(token)
+    return 0
+
+
+def cmd_households(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    settings = _require_initialised(store)
+    action = args.households_command
+    if action == "list":
+        with store.read() as conn:
+            items = households.list_all(conn)
+        if args.json:
+            _print_json({"households": items})
+        else:
+            _table(
+                items,
+                [
+                    ("household_id", "ID"),
+                    ("name", "NAME"),
+                    ("joined", "JOINED"),
+                    ("disabled", "DISABLED"),
+                    ("max_sell_kwh", "MAX SELL kWh/day"),
+                    ("max_open_kwh", "MAX OPEN kWh"),
+                    ("open_kwh", "OPEN kWh"),
+                    ("orders", "ORDERS"),
+                ],
+                sys.stdout,
+            )
+        return 0
+    with store.write() as conn:
+        if action == "add":
+            code = households.add(
+                conn,
+                settings,
+                clock(),
+                args.name,
+                max_sell_kwh=args.max_sell_kwh,
+                max_open_kwh=args.max_open_kwh,
+            )
+            result: dict[str, Any] = {
+                "household_id": code.household_id,
+                "join_code": code.join_code,
+            }
+        elif action == "rejoin":
+            code = households.rejoin(conn, clock(), args.household_id)
+            result = {"household_id": code.household_id, "join_code": code.join_code}
+        elif action in ("disable", "enable"):
+            result = households.set_disabled(conn, args.household_id, action == "disable")
+        else:  # limits
+            result = households.set_limits(
+                conn, args.household_id, args.max_sell_kwh, args.max_open_kwh
+            )
+    if args.json:
+        _print_json(result)
+    elif "join_code" in result:
+        print(f"household {result['household_id']}")
+        print(f"join code {result['join_code']}  (works once)")
+    else:
+        _table([result], [(k, k.upper()) for k in result], sys.stdout)
+    return 0
+
+
+def cmd_orders(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    settings = _require_initialised(store)
+    statuses = orders.parse_statuses(args.status)
+    day = date.fromisoformat(args.day) if args.day else None
+    with store.read() as conn:
+        items = orders.list_orders_for_operator(conn, settings, statuses, day)
+    if args.json:
+        _print_json({"orders": items})
+    else:
+        _table(
+            items,
+            [
+                ("day", "DAY"),
+                ("order_id", "ORDER"),
+                ("household_name", "HOUSEHOLD"),
+                ("side", "SIDE"),
+                ("volume_kwh", "kWh"),
+                ("limit_price", "LIMIT"),
+                ("status", "STATUS"),
+                ("filled_kwh", "FILLED kWh"),
+                ("avg_price", "AVG PRICE"),
+            ],
+            sys.stdout,
+        )
+    return 0
+
+
+def cmd_clear(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    _require_initialised(store)
+    summary = rounds.run_round(store, clock, trigger="cli").to_json()
+    if args.json:
+        _print_json(summary)
+        return 0
+    print(
+        f"round {summary['round_id']} ({summary['mechanism']}): {summary['fills']} fills, "
+        f"{summary['cleared_kwh']:g} kWh cleared, {summary['expired']} orders expired"
+    )
+    _table(
+        summary["days"],
+        [
+            ("day", "DAY"),
+            ("price", "PRICE"),
+            ("cleared_kwh", "CLEARED kWh"),
+            ("buy_kwh", "BUY kWh"),
+            ("sell_kwh", "SELL kWh"),
+            ("fills", "FILLS"),
+        ],
+        sys.stdout,
+    )
+    return 0
+
+
+def cmd_rounds(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    _require_initialised(store)
+    with store.read() as conn:
+        items = rounds.recent_rounds(conn, args.limit)
+    if args.json:
+        _print_json({"rounds": items})
+    else:
+        _table(
+            items,
+            [
+                ("round_id", "ROUND"),
+                ("finished_at", "FINISHED"),
+                ("trigger", "TRIGGER"),
+                ("status", "STATUS"),
+                ("fills", "FILLS"),
+                ("cleared_kwh", "CLEARED kWh"),
+                ("expired", "EXPIRED"),
+            ],
+            sys.stdout,
+        )
+    return 0
+
+
+def cmd_settle(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    _require_initialised(store)
+    bar = ProgressBar("settling")
+    try:
+        summary = settle(store, clock(), progress=bar)
+    finally:
+        bar.close()
+    if args.json:
+        _print_json(summary.to_json())
+    else:
+        through = summary.through_day.isoformat() if summary.through_day else "-"
+        print(
+            f"settled {summary.entries} fills through {through}: "
+            f"sellers earned EUR {summary.to_json()['earned_eur']:.2f}, "
+            f"buyers paid EUR {summary.to_json()['paid_eur']:.2f}"
+        )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    _require_initialised(store)
+    bar = ProgressBar("exporting")
+    write = ledger_export.write_csv if args.format == "csv" else ledger_export.write_json
+    try:
+        if args.output:
+            path = Path(args.output)
+            with path.open("w", encoding="utf-8", newline="") as out:
+                count = write(ledger_export.ledger_rows(store, bar), out)
+        else:
+            count = write(ledger_export.ledger_rows(store, bar), sys.stdout)
+    finally:
+        bar.close()
+    if args.output:
+        print(f"wrote {count} ledger entries to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    _require_initialised(store)
+    asyncio.run(_serve(store, clock, args.host, args.port, scheduler=not args.no_scheduler))
+    return 0
+
+
+async def _serve(store: Store, clock: Clock, host: str, port: int, *, scheduler: bool) -> None:
+    from aiohttp import web
+
+    from .app import create_app
+
+    runtime = MarketRuntime(store, clock)
+    app = create_app(runtime, run_scheduler=scheduler)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0]
+        _LOGGER.info(
+            "market server %s listening on http://%s:%s (database %s)",
+            __version__,
+            bound[0],
+            bound[1],
+            store.url.split("@")[-1],
+        )
+        await stop.wait()
+        _LOGGER.info("shutting down")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="market-server",
+        description="Operate a community storage-capacity market (cleared with ASSUME).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("MARKET_SERVER_DB") or str(DEFAULT_DB_PATH),
+        help="database: a SQLite file path or sqlite:///..., or postgresql://user@host/db "
+        "(default: $MARKET_SERVER_DB or ./market-data/market.db)",
+    )
+    parser.add_argument(
+        "--now",
+        help="pretend it is this ISO time (with offset) when the command starts; "
+        "for rehearsals and tests",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_: str, func: Callable[..., int], **kw: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, **kw)
+        p.set_defaults(func=func)
+        return p
+
+    init = add(
+        "init",
+        "create or update the community (settings kept unless given; prints an operator "
+        "token the first time)",
+        cmd_init,
+    )
+    for flag, attr, type_, help_ in _SETTING_FLAGS:
+        init.add_argument(flag, dest=attr, type=type_, help=help_)
+    init.add_argument(
+        "--clear-on-submit",
+        dest="clear_on_submit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run a clearing round right after each new request (default on)",
+    )
+    init.add_argument("--json", action="store_true", help="print JSON")
+
+    token = add("operator-token", "issue a new operator token", cmd_operator_token)
+    token.add_argument("--revoke-others", action="store_true", help="revoke every older token")
+    token.add_argument("--json", action="store_true", help="print JSON")
+
+    serve = add("serve", "run the HTTP API and the clearing scheduler", cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port (8787; 0 = any free)")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="no periodic rounds (only on demand)"
+    )
+
+    hh = add("households", "add, list, disable, enable or re-join households", cmd_households)
+    hh_sub = hh.add_subparsers(dest="households_command", required=True, metavar="ACTION")
+    hh_add = hh_sub.add_parser("add", help="add a household; prints a one-time join code")
+    hh_add.add_argument("name")
+    hh_add.add_argument("--max-sell-kwh", type=float, help="max kWh it may sell per day")
+    hh_add.add_argument("--max-open-kwh", type=float, help="max kWh it may have open")
+    hh_add.add_argument("--json", action="store_true", help="print JSON")
+    hh_list = hh_sub.add_parser("list", help="list households")
+    hh_list.add_argument("--json", action="store_true", help="print JSON")
+    for action, help_ in (
+        ("disable", "stop a household from placing orders"),
+        ("enable", "allow a disabled household again"),
+        ("rejoin", "a new one-time code for an existing household (revokes its token on use)"),
+    ):
+        p = hh_sub.add_parser(action, help=help_)
+        p.add_argument("household_id")
+        p.add_argument("--json", action="store_true", help="print JSON")
+    limits = hh_sub.add_parser("limits", help="change a household's limits")
+    limits.add_argument("household_id")
+    limits.add_argument("--max-sell-kwh", type=float)
+    limits.add_argument("--max-open-kwh", type=float)
+    limits.add_argument("--json", action="store_true", help="print JSON")
+
+    ords = add("orders", "list orders", cmd_orders)
+    ords.add_argument("--day", help="only this delivery day (YYYY-MM-DD)")
+    ords.add_argument("--status", help="comma-separated: open,partially_filled,filled,...")
+    ords.add_argument("--json", action="store_true", help="print JSON")
+
+    clear = add("clear", "run one clearing round now", cmd_clear)
+    clear.add_argument("--json", action="store_true", help="print JSON")
+
+    rds = add("rounds", "recent clearing rounds", cmd_rounds)
+    rds.add_argument("--limit", type=int, default=20)
+    rds.add_argument("--json", action="store_true", help="print JSON")
+
+    stl = add("settle", "settle every fill whose delivery day has ended", cmd_settle)
+    stl.add_argument("--json", action="store_true", help="print JSON")
+
+    exp = add("export", "export the ledger", cmd_export)
+    exp.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp.add_argument("--output", help="write to this file instead of stdout")
+    return parser
+
+
+def _clock(now_arg: str | None) -> Clock:
+    if not now_arg:
+        return lambda: datetime.now(UTC)
+    pretend = datetime.fromisoformat(now_arg)
+    if pretend.tzinfo is None:
+        raise SettingsError("--now needs a time zone offset, e.g. 2026-11-30T12:00:00+01:00")
+    offset = pretend - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG
+        if args.verbose
+        else (logging.INFO if args.command == "serve" else logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    store = None
+    try:
+        clock = _clock(args.now)
+        store = Store(args.db)
+        return int(args.func(args, store, clock))
+    except (SettingsError, MarketError, ValueError) as err:
+        message = err.message if isinstance(err, MarketError) else str(err)
+        print(f"market-server: error: {message}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(err, SettingsError | MarketError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if store is not None:
+            with contextlib.suppress(Exception):
+                store.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

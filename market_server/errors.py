@@ -1,0 +1,88 @@
+"""Typed errors of the market: raised where the problem is known, turned into HTTP once (app.py)."""
+
+from __future__ import annotations
+
+
+class MarketError(Exception):
+    """An error a client can act on: a machine code, a sentence for people, maybe a field."""
+
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def to_json(self) -> dict[str, str]:
+        body = {"error": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class InvalidJSON(MarketError):
+    code = "invalid_json"
+
+
+class ValidationFailed(MarketError):
+    code = "validation_error"
+
+
+class UnsupportedMediaType(MarketError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class LimitExceeded(MarketError):
+    code = "limit_exceeded"
+
+
+class GateClosed(MarketError):
+    code = "gate_closed"
+
+
+class Unauthorized(MarketError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(MarketError):
+    status = 403
+    code = "forbidden"
+
+
+class HouseholdDisabled(MarketError):
+    status = 403
+    code = "household_disabled"
+
+
+class NotFound(MarketError):
+    status = 404
+    code = "not_found"
+
+
+class JoinCodeInvalid(MarketError):
+    status = 404
+    code = "join_code_invalid"
+
+
+class JoinCodeUsed(MarketError):
+    status = 409
+    code = "join_code_used"
+
+
+class IdempotencyConflict(MarketError):
+    status = 409
+    code = "idempotency_conflict"
+
+
+class BodyTooLarge(MarketError):
+    status = 413
+    code = "body_too_large"
+
+
+class SettingsError(ValueError):
+    """Invalid community settings (CLI `init`, harness overrides)."""

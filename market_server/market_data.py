@@ -1,0 +1,165 @@
+"""Aggregate market figures: the members' view (anonymous) and the operator's overview."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import rounds
+from . import store as db
+from .config import CommunitySettings
+from .gate import gate_closure, is_open, local_today
+from .units import eur_per_kwh, kwh
+
+LIVE = ("open", "partially_filled")
+RECENT_DAYS = 7
+
+
+def _day_figures(conn: Connection, first: date, last: date) -> dict[date, dict[str, Any]]:
+    o, dc, r = db.orders, db.day_clearings, db.rounds
+    figures: dict[date, dict[str, Any]] = {}
+
+    def slot(day: date) -> dict[str, Any]:
+        return figures.setdefault(
+            day,
+            {
+                "last_price_ticks": None,
+                "cleared_ticks": 0,
+                "open_buy": 0,
+                "open_sell": 0,
+                "last_round_at": None,
+                "households": 0,
+                "buy_orders": 0,
+                "sell_orders": 0,
+            },
+        )
+
+    remaining = o.c.volume_ticks - o.c.filled_ticks
+    for row in conn.execute(
+        sa.select(o.c.day, o.c.side, sa.func.coalesce(sa.func.sum(remaining), 0), sa.func.count())
+        .where(o.c.day >= first, o.c.day <= last, o.c.status.in_(LIVE))
+        .group_by(o.c.day, o.c.side)
+    ):
+        item = slot(row[0])
+        item["open_buy" if row[1] == "buy" else "open_sell"] = int(row[2])
+        item["buy_orders" if row[1] == "buy" else "sell_orders"] = int(row[3])
+    for row in conn.execute(
+        sa.select(o.c.day, sa.func.count(sa.distinct(o.c.household_id)))
+        .where(o.c.day >= first, o.c.day <= last)
+        .group_by(o.c.day)
+    ):
+        slot(row[0])["households"] = int(row[1])
+    for row in conn.execute(
+        sa.select(dc.c.day, sa.func.sum(dc.c.cleared_ticks), sa.func.max(r.c.finished_at))
+        .join(r, r.c.id == dc.c.round_id)
+        .where(dc.c.day >= first, dc.c.day <= last, r.c.status == "completed")
+        .group_by(dc.c.day)
+    ):
+        item = slot(row[0])
+        item["cleared_ticks"] = int(row[1] or 0)
+        item["last_round_at"] = row[2]
+    # Last clearing price per day: the newest completed round that produced a price.
+    latest = (
+        sa.select(dc.c.day, sa.func.max(dc.c.seq).label("seq"))
+        .join(r, r.c.id == dc.c.round_id)
+        .where(
+            dc.c.day >= first,
+            dc.c.day <= last,
+            dc.c.price_ticks.is_not(None),
+            r.c.status == "completed",
+        )
+        .group_by(dc.c.day)
+        .subquery()
+    )
+    for row in conn.execute(
+        sa.select(dc.c.day, dc.c.price_ticks).join(latest, latest.c.seq == dc.c.seq)
+    ):
+        slot(row[0])["last_price_ticks"] = row[1]
+    return figures
+
+
+def market_view(conn: Connection, settings: CommunitySettings, now: datetime) -> dict[str, Any]:
+    """GET /api/v1/market: open days and the last 7 days, aggregates only."""
+    today = local_today(now, settings)
+    first = today - timedelta(days=RECENT_DAYS)
+    last = today + timedelta(days=settings.horizon_days)
+    figures = _day_figures(conn, first, last)
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        item = figures.get(day)
+        open_ = is_open(day, now, settings) and day >= today
+        if item is None and not open_:
+            continue
+        item = item or _day_figures_empty()
+        price = item["last_price_ticks"]
+        days.append(
+            {
+                "day": day.isoformat(),
+                "gate_closure": gate_closure(day, settings).isoformat(),
+                "open": open_,
+                "last_price": None if price is None else eur_per_kwh(price),
+                "cleared_kwh": kwh(item["cleared_ticks"]),
+                "open_buy_kwh": kwh(item["open_buy"]) if open_ else 0.0,
+                "open_sell_kwh": kwh(item["open_sell"]) if open_ else 0.0,
+                "last_round_at": None
+                if item["last_round_at"] is None
+                else item["last_round_at"].isoformat(),
+            }
+        )
+    return {
+        "mechanism": settings.mechanism,
+        "timezone": settings.timezone,
+        "generated_at": now.astimezone(settings.zone).isoformat(),
+        "days": days,
+    }
+
+
+def _day_figures_empty() -> dict[str, Any]:
+    return {
+        "last_price_ticks": None,
+        "cleared_ticks": 0,
+        "open_buy": 0,
+        "open_sell": 0,
+        "last_round_at": None,
+        "households": 0,
+        "buy_orders": 0,
+        "sell_orders": 0,
+    }
+
+
+def overview(conn: Connection, settings: CommunitySettings, now: datetime) -> dict[str, Any]:
+    """GET /api/v1/operator/overview: per-day price, volume, depth, participation; recent rounds."""
+    view = market_view(conn, settings, now)
+    today = local_today(now, settings)
+    figures = _day_figures(
+        conn, today - timedelta(days=RECENT_DAYS), today + timedelta(days=settings.horizon_days)
+    )
+    for item in view["days"]:
+        fig = figures.get(date.fromisoformat(item["day"])) or _day_figures_empty()
+        item["households"] = fig["households"]
+        item["buy_orders"] = fig["buy_orders"]
+        item["sell_orders"] = fig["sell_orders"]
+    h = db.households
+    counts = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((h.c.disabled.is_(True), 1), else_=0)), 0),
+        )
+    ).one()
+    led = db.ledger
+    settled = conn.execute(
+        sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(sa.func.abs(led.c.amount_ticks)), 0)
+        )
+    ).one()
+    return {
+        **view,
+        "community": settings.to_json(),
+        "households": {"total": int(counts[0]), "disabled": int(counts[1])},
+        "ledger": {"entries": int(settled[0])},
+        "rounds": rounds.recent_rounds(conn, 20),
+    }

@@ -1,0 +1,74 @@
+"""Versioned schema migrations: a `schema_version` table, applied in order, idempotent on start.
+
+Each migration runs in the same write transaction as its `schema_version` row, under the database
+write lock (SQLite BEGIN IMMEDIATE, PostgreSQL a transaction-level advisory lock), so two processes
+starting at once apply it exactly once. A new migration appends to MIGRATIONS and changes the
+schema with DDL against the previous version; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import store as db
+from .store import Store, utcnow
+
+_LOGGER = logging.getLogger(__name__)
+_PG_MIGRATION_LOCK = 0x6D61726B6574  # "market"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_initial(conn: Connection) -> None:
+    tables = [t for t in db.metadata.sorted_tables if t.name != "schema_version"]
+    db.metadata.create_all(conn, tables=tables)
+    conn.execute(sa.insert(db.locks), [{"name": "rounds"}])
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _v1_initial),)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    value = conn.execute(sa.select(sa.func.max(db.schema_version.c.version))).scalar()
+    return int(value or 0)
+
+
+def upgrade(store: Store) -> list[int]:
+    """Bring the schema to LATEST_VERSION; returns the versions applied now (empty if none)."""
+    applied: list[int] = []
+    with store.write() as conn:
+        if not store.is_sqlite:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+        db.schema_version.create(conn, checkfirst=True)
+        version = current_version(conn)
+        if version > LATEST_VERSION:
+            raise RuntimeError(
+                f"database schema version {version} is newer than this server ({LATEST_VERSION})"
+            )
+        for migration in MIGRATIONS:
+            if migration.version <= version:
+                continue
+            _LOGGER.info("applying migration %d: %s", migration.version, migration.description)
+            migration.apply(conn)
+            conn.execute(
+                sa.insert(db.schema_version).values(
+                    version=migration.version,
+                    description=migration.description,
+                    applied_at=utcnow(),
+                )
+            )
+            applied.append(migration.version)
+    return applied

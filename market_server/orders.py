@@ -1,0 +1,307 @@
+"""A household's requests and orders: place (idempotent, within limits), read, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import auth, views
+from . import store as db
+from .auth import Household
+from .config import CommunitySettings
+from .errors import IdempotencyConflict, LimitExceeded, NotFound, ValidationFailed
+from .gate import is_open
+from .units import kwh
+from .validation import RequestSpec, check_days
+
+LIVE = ("open", "partially_filled")
+STATUSES = ("open", "partially_filled", "filled", "cancelled", "expired")
+
+
+def _lock_household(conn: Connection, household_id: str) -> None:
+    """Serialise one household's writes (PostgreSQL row lock; SQLite holds the write lock)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            sa.select(db.households.c.id)
+            .where(db.households.c.id == household_id)
+            .with_for_update()
+        )
+
+
+def submit(
+    conn: Connection,
+    settings: CommunitySettings,
+    household: Household,
+    spec: RequestSpec,
+    now: datetime,
+) -> tuple[dict[str, Any], bool]:
+    """Store a request, one order per day -> (Request, created). A retry returns the original."""
+    _lock_household(conn, household.id)
+    fingerprint = spec.fingerprint()
+    if spec.client_request_id is not None:
+        existing = conn.execute(
+            sa.select(db.requests).where(
+                db.requests.c.household_id == household.id,
+                db.requests.c.client_request_id == spec.client_request_id,
+            )
+        ).first()
+        if existing is not None:
+            if existing.body_hash != fingerprint:
+                raise IdempotencyConflict(
+                    "This client_request_id was already used for a different request.",
+                    field="client_request_id",
+                )
+            return _request_view(conn, settings, existing), False
+
+    check_days(spec, settings, now)
+    _check_limits(conn, household, spec)
+
+    request_id = auth.new_id("rq")
+    conn.execute(
+        sa.insert(db.requests).values(
+            id=request_id,
+            household_id=household.id,
+            client_request_id=spec.client_request_id or f"server-{request_id}",
+            body_hash=fingerprint,
+            side=spec.side,
+            note=spec.note,
+            max_power_kw=spec.max_power_kw,
+            created_at=now,
+        )
+    )
+    conn.execute(
+        sa.insert(db.orders),
+        [
+            {
+                "id": auth.new_id("or"),
+                "request_id": request_id,
+                "household_id": household.id,
+                "day": day,
+                "side": spec.side,
+                "volume_ticks": ticks,
+                "price_ticks": spec.price_ticks,
+                "filled_ticks": 0,
+                "filled_money_ticks": 0,
+                "status": "open",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for day, ticks in spec.volumes
+        ],
+    )
+    return get_request(conn, settings, household.id, request_id), True
+
+
+def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> None:
+    o = db.orders
+    field = "volumes" if spec.per_day else "kwh_per_day"
+    if spec.side == "sell":
+        days = [d for d, _ in spec.volumes]
+        committed = sa.case((o.c.status.in_(LIVE), o.c.volume_ticks), else_=o.c.filled_ticks)
+        rows = conn.execute(
+            sa.select(o.c.day, sa.func.sum(committed))
+            .where(o.c.household_id == household.id, o.c.side == "sell", o.c.day.in_(days))
+            .group_by(o.c.day)
+        )
+        already = {row[0]: int(row[1] or 0) for row in rows}
+        for day, ticks in spec.volumes:
+            total = already.get(day, 0) + ticks
+            if total > household.max_sell_ticks:
+                raise LimitExceeded(
+                    f"Selling {kwh(ticks):g} kWh on {day.isoformat()} would bring this household "
+                    f"to {kwh(total):g} kWh that day, above its limit of "
+                    f"{kwh(household.max_sell_ticks):g} kWh "
+                    f"(already offered or sold: {kwh(already.get(day, 0)):g} kWh).",
+                    field=field,
+                )
+    open_now = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(o.c.volume_ticks - o.c.filled_ticks), 0)).where(
+            o.c.household_id == household.id, o.c.status.in_(LIVE)
+        )
+    ).scalar()
+    new = sum(t for _, t in spec.volumes)
+    if int(open_now or 0) + new > household.max_open_ticks:
+        raise LimitExceeded(
+            f"This request adds {kwh(new):g} kWh to {kwh(int(open_now or 0)):g} kWh already open; "
+            f"the household's open volume is limited to {kwh(household.max_open_ticks):g} kWh.",
+            field=field,
+        )
+
+
+def _orders_of(conn: Connection, request_ids: Sequence[str]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {rid: [] for rid in request_ids}
+    if not request_ids:
+        return out
+    for row in conn.execute(
+        sa.select(db.orders)
+        .where(db.orders.c.request_id.in_(request_ids))
+        .order_by(db.orders.c.day, db.orders.c.seq)
+    ):
+        out[row.request_id].append(row)
+    return out
+
+
+def _request_view(conn: Connection, settings: CommunitySettings, row: Any) -> dict[str, Any]:
+    return views.request(row, _orders_of(conn, [row.id])[row.id], settings)
+
+
+def get_request(
+    conn: Connection, settings: CommunitySettings, household_id: str, request_id: str
+) -> dict[str, Any]:
+    row = conn.execute(
+        sa.select(db.requests).where(
+            db.requests.c.id == request_id, db.requests.c.household_id == household_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no request {request_id!r} of this household.", field="request_id")
+    return _request_view(conn, settings, row)
+
+
+def list_requests(
+    conn: Connection, settings: CommunitySettings, household_id: str, limit: int = 200
+) -> list[dict[str, Any]]:
+    rows = list(
+        conn.execute(
+            sa.select(db.requests)
+            .where(db.requests.c.household_id == household_id)
+            .order_by(db.requests.c.seq.desc())
+            .limit(limit)
+        )
+    )
+    by_request = _orders_of(conn, [r.id for r in rows])
+    return [views.request(r, by_request[r.id], settings) for r in rows]
+
+
+def parse_statuses(text: str | None) -> tuple[str, ...] | None:
+    if not text:
+        return None
+    statuses = tuple(s.strip() for s in text.split(",") if s.strip())
+    bad = [s for s in statuses if s not in STATUSES]
+    if bad:
+        raise ValidationFailed(
+            f"Unknown status {bad[0]!r}; use any of {', '.join(STATUSES)}.", field="status"
+        )
+    return statuses
+
+
+def list_orders(
+    conn: Connection,
+    settings: CommunitySettings,
+    household_id: str | None,
+    *,
+    statuses: tuple[str, ...] | None = None,
+    day: date | None = None,
+    limit: int = 5000,
+) -> list[dict[str, Any]]:
+    query = sa.select(db.orders)
+    if household_id is not None:
+        query = query.where(db.orders.c.household_id == household_id)
+    if statuses:
+        query = query.where(db.orders.c.status.in_(statuses))
+    if day is not None:
+        query = query.where(db.orders.c.day == day)
+    rows = conn.execute(query.order_by(db.orders.c.day, db.orders.c.seq).limit(limit))
+    return [views.order(r, settings) for r in rows]
+
+
+def list_orders_for_operator(
+    conn: Connection,
+    settings: CommunitySettings,
+    statuses: tuple[str, ...] | None = None,
+    day: date | None = None,
+) -> list[dict[str, Any]]:
+    query = sa.select(db.orders, db.households.c.name.label("household_name")).join(
+        db.households, db.households.c.id == db.orders.c.household_id
+    )
+    if statuses:
+        query = query.where(db.orders.c.status.in_(statuses))
+    if day is not None:
+        query = query.where(db.orders.c.day == day)
+    out = []
+    for row in conn.execute(query.order_by(db.orders.c.day, db.orders.c.seq)):
+        item = views.order(row, settings)
+        item["household_id"] = row.household_id
+        item["household_name"] = row.household_name
+        out.append(item)
+    return out
+
+
+def _cancel_where(
+    conn: Connection, settings: CommunitySettings, condition: Any, now: datetime
+) -> None:
+    """Cancel the live remainders matching `condition`; those past gate closure expire instead."""
+    rows = list(
+        conn.execute(
+            sa.select(db.orders.c.id, db.orders.c.day).where(
+                condition, db.orders.c.status.in_(LIVE)
+            )
+        )
+    )
+    for row in rows:
+        status = "cancelled" if is_open(row.day, now, settings) else "expired"
+        conn.execute(
+            sa.update(db.orders)
+            .where(db.orders.c.id == row.id, db.orders.c.status.in_(LIVE))
+            .values(status=status, updated_at=now)
+        )
+
+
+def cancel_request(
+    conn: Connection, settings: CommunitySettings, household_id: str, request_id: str, now: datetime
+) -> dict[str, Any]:
+    get_request(conn, settings, household_id, request_id)  # 404 unless it is this household's
+    _cancel_where(
+        conn,
+        settings,
+        sa.and_(db.orders.c.request_id == request_id, db.orders.c.household_id == household_id),
+        now,
+    )
+    return get_request(conn, settings, household_id, request_id)
+
+
+def get_order(
+    conn: Connection, settings: CommunitySettings, household_id: str, order_id: str
+) -> dict[str, Any]:
+    row = conn.execute(
+        sa.select(db.orders).where(
+            db.orders.c.id == order_id, db.orders.c.household_id == household_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no order {order_id!r} of this household.", field="order_id")
+    return views.order(row, settings)
+
+
+def cancel_order(
+    conn: Connection, settings: CommunitySettings, household_id: str, order_id: str, now: datetime
+) -> dict[str, Any]:
+    get_order(conn, settings, household_id, order_id)
+    _cancel_where(
+        conn,
+        settings,
+        sa.and_(db.orders.c.id == order_id, db.orders.c.household_id == household_id),
+        now,
+    )
+    return get_order(conn, settings, household_id, order_id)
+
+
+def list_fills(
+    conn: Connection, household_id: str, since: str | None, limit: int = 1000
+) -> list[dict[str, Any]]:
+    query = sa.select(db.fills).where(db.fills.c.household_id == household_id)
+    if since:
+        seq = conn.execute(
+            sa.select(db.fills.c.seq).where(
+                db.fills.c.id == since, db.fills.c.household_id == household_id
+            )
+        ).scalar()
+        if seq is None:
+            raise ValidationFailed(f"Unknown fill id {since!r} in 'since'.", field="since")
+        query = query.where(db.fills.c.seq > seq)
+    rows = conn.execute(query.order_by(db.fills.c.seq).limit(limit))
+    return [views.fill(r) for r in rows]

@@ -1,0 +1,304 @@
+"""One clearing round: expire what passed gate closure, clear every open day, write it all at once.
+
+A round is one write transaction: expiries, fills, order updates, per-day results and the round's
+`completed` row commit together or not at all, under the cross-process round lock. A failed
+clearing leaves nothing but a `failed` round row written afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import auth, community
+from . import store as db
+from .config import CommunitySettings
+from .gate import gate_closure, open_days
+from .market import BookOrder, DayClearing, clear_day
+from .store import Store
+from .units import eur_per_kwh, kwh
+
+_LOGGER = logging.getLogger(__name__)
+LIVE = ("open", "partially_filled")
+
+ClearFn = Callable[..., DayClearing]
+Clock = Callable[[], datetime]
+
+
+@dataclass(slots=True)
+class DayResult:
+    day: date
+    price_ticks: int | None
+    cleared_ticks: int
+    fills: int
+    buy_ticks: int
+    sell_ticks: int
+    orders: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "price": None if self.price_ticks is None else eur_per_kwh(self.price_ticks),
+            "cleared_kwh": kwh(self.cleared_ticks),
+            "fills": self.fills,
+            "buy_kwh": kwh(self.buy_ticks),
+            "sell_kwh": kwh(self.sell_ticks),
+            "orders": self.orders,
+        }
+
+
+@dataclass(slots=True)
+class RoundSummary:
+    round_id: str
+    trigger: str
+    mechanism: str
+    status: str
+    started_at: datetime
+    finished_at: datetime
+    expired: int = 0
+    days: list[DayResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def fills(self) -> int:
+        return sum(d.fills for d in self.days)
+
+    @property
+    def cleared_ticks(self) -> int:
+        return sum(d.cleared_ticks for d in self.days)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "round_id": self.round_id,
+            "trigger": self.trigger,
+            "mechanism": self.mechanism,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "fills": self.fills,
+            "cleared_kwh": kwh(self.cleared_ticks),
+            "expired": self.expired,
+            "days": [d.to_json() for d in self.days],
+            "error": self.error,
+        }
+
+
+def expire_due(conn: Connection, settings: CommunitySettings, now: datetime) -> int:
+    """Expire the live remainders of every day whose gate closure has passed."""
+    days = [
+        row[0]
+        for row in conn.execute(
+            sa.select(db.orders.c.day).where(db.orders.c.status.in_(LIVE)).distinct()
+        )
+    ]
+    closed = [d for d in days if gate_closure(d, settings) <= now]
+    if not closed:
+        return 0
+    result = conn.execute(
+        sa.update(db.orders)
+        .where(db.orders.c.day.in_(closed), db.orders.c.status.in_(LIVE))
+        .values(status="expired", updated_at=now)
+    )
+    return int(result.rowcount or 0)
+
+
+def _book(conn: Connection, days: Sequence[date], lock: bool) -> dict[date, list[Any]]:
+    query = (
+        sa.select(db.orders)
+        .where(db.orders.c.day.in_(days), db.orders.c.status.in_(LIVE))
+        .order_by(db.orders.c.seq)
+    )
+    if lock:
+        query = query.with_for_update()
+    book: dict[date, list[Any]] = defaultdict(list)
+    for row in conn.execute(query):
+        if row.volume_ticks > row.filled_ticks:
+            book[row.day].append(row)
+    return book
+
+
+def run_round(
+    store: Store,
+    clock: Clock,
+    *,
+    trigger: str = "manual",
+    clear: ClearFn = clear_day,
+) -> RoundSummary:
+    """Run one complete round now (blocking: call it from a worker thread)."""
+    started = clock()
+    round_id = auth.new_id("rd")
+    try:
+        with store.write() as conn:
+            store.lock_rounds(conn)
+            now = clock()
+            settings = community.load(conn)
+            summary = RoundSummary(round_id, trigger, settings.mechanism, "completed", started, now)
+            summary.expired = expire_due(conn, settings, now)
+            days = open_days(now, settings)
+            book = _book(conn, days, lock=not store.is_sqlite) if days else {}
+            fill_rows: list[dict[str, Any]] = []
+            for day in sorted(book):
+                rows = book[day]
+                buy = sum(r.volume_ticks - r.filled_ticks for r in rows if r.side == "buy")
+                sell = sum(r.volume_ticks - r.filled_ticks for r in rows if r.side == "sell")
+                result = DayResult(day, None, 0, 0, buy, sell, len(rows))
+                if buy and sell:
+                    clearing = clear(
+                        day,
+                        [
+                            BookOrder(
+                                r.id, r.side, r.volume_ticks - r.filled_ticks, r.price_ticks, r.seq
+                            )
+                            for r in rows
+                        ],
+                        mechanism=settings.mechanism,
+                        timezone=settings.timezone,
+                    )
+                    result.price_ticks = clearing.price_ticks
+                    result.cleared_ticks = clearing.cleared_ticks
+                    result.fills = len(clearing.fills)
+                    fill_rows.extend(_apply_fills(conn, round_id, day, rows, clearing, now=now))
+                summary.days.append(result)
+            summary.finished_at = clock()
+            conn.execute(sa.insert(db.rounds).values(**_round_row(summary)))
+            if fill_rows:
+                conn.execute(sa.insert(db.fills), fill_rows)
+            if summary.days:
+                conn.execute(
+                    sa.insert(db.day_clearings),
+                    [
+                        {
+                            "round_id": round_id,
+                            "day": d.day,
+                            "mechanism": settings.mechanism,
+                            "price_ticks": d.price_ticks,
+                            "cleared_ticks": d.cleared_ticks,
+                            "buy_ticks": d.buy_ticks,
+                            "sell_ticks": d.sell_ticks,
+                            "orders_count": d.orders,
+                            "created_at": now,
+                        }
+                        for d in summary.days
+                    ],
+                )
+    except Exception as err:
+        _LOGGER.exception("clearing round %s failed", round_id)
+        summary = RoundSummary(round_id, trigger, "", "failed", started, clock(), error=repr(err))
+        try:
+            with store.write() as conn:
+                summary.mechanism = community.load(conn).mechanism
+                conn.execute(sa.insert(db.rounds).values(**_round_row(summary)))
+        except Exception:
+            _LOGGER.exception("could not record the failed round %s", round_id)
+        raise
+    _LOGGER.info(
+        "round %s (%s): %d fills, %.1f kWh cleared, %d expired",
+        round_id,
+        trigger,
+        summary.fills,
+        kwh(summary.cleared_ticks),
+        summary.expired,
+    )
+    return summary
+
+
+def _round_row(summary: RoundSummary) -> dict[str, Any]:
+    return {
+        "id": summary.round_id,
+        "trigger": summary.trigger,
+        "mechanism": summary.mechanism,
+        "status": summary.status,
+        "started_at": summary.started_at,
+        "finished_at": summary.finished_at,
+        "fills_count": summary.fills,
+        "cleared_ticks": summary.cleared_ticks,
+        "expired_count": summary.expired,
+        "error": summary.error,
+    }
+
+
+def _apply_fills(
+    conn: Connection,
+    round_id: str,
+    day: date,
+    rows: list[Any],
+    clearing: DayClearing,
+    *,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    by_id = {r.id: r for r in rows}
+    filled: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for fill in clearing.fills:
+        if fill.order_id not in by_id or fill.volume_ticks <= 0:
+            raise RuntimeError(f"clearing returned an invalid fill {fill!r}")
+        filled[fill.order_id].append((fill.volume_ticks, fill.price_ticks))
+    supply = demand = 0
+    out: list[dict[str, Any]] = []
+    for order_id, parts in filled.items():
+        row = by_id[order_id]
+        volume = sum(v for v, _ in parts)
+        money = sum(v * p for v, p in parts)
+        remaining = row.volume_ticks - row.filled_ticks
+        if volume > remaining:
+            raise RuntimeError(f"clearing filled order {order_id} beyond its remaining volume")
+        if row.side == "sell":
+            supply += volume
+        else:
+            demand += volume
+        new_filled = row.filled_ticks + volume
+        updated = conn.execute(
+            sa.update(db.orders)
+            .where(db.orders.c.id == order_id, db.orders.c.filled_ticks == row.filled_ticks)
+            .values(
+                filled_ticks=new_filled,
+                filled_money_ticks=db.orders.c.filled_money_ticks + money,
+                status="filled" if new_filled == row.volume_ticks else "partially_filled",
+                updated_at=now,
+            )
+        )
+        if updated.rowcount != 1:
+            raise RuntimeError(f"order {order_id} changed during the round")
+        for volume_part, price in parts:
+            out.append(
+                {
+                    "id": auth.new_id("fl"),
+                    "round_id": round_id,
+                    "order_id": order_id,
+                    "request_id": row.request_id,
+                    "household_id": row.household_id,
+                    "day": day,
+                    "side": row.side,
+                    "volume_ticks": volume_part,
+                    "price_ticks": price,
+                    "created_at": now,
+                }
+            )
+    if supply != demand:
+        raise RuntimeError(f"clearing of {day} is unbalanced: supply {supply} != demand {demand}")
+    return out
+
+
+def recent_rounds(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(db.rounds).order_by(db.rounds.c.seq.desc()).limit(limit))
+    return [
+        {
+            "round_id": r.id,
+            "trigger": r.trigger,
+            "mechanism": r.mechanism,
+            "status": r.status,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat(),
+            "fills": r.fills_count,
+            "cleared_kwh": kwh(r.cleared_ticks),
+            "expired": r.expired_count,
+            "error": r.error,
+        }
+        for r in rows
+    ]

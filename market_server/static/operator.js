@@ -1,0 +1,341 @@
+// Operator page of the community storage market: reads the operator API with the operator
+// token and draws the market. Plain browser JavaScript, no libraries, no network beyond this
+// server (the page must work offline).
+"use strict";
+
+const TEXT = {
+  en: {
+    title: "Community storage market",
+    token_label: "Operator token",
+    show: "Show",
+    token_hint: "From market-server init (or market-server operator-token).",
+    chart_title: "Clearing price and cleared volume per delivery day",
+    legend_volume: "cleared kWh",
+    legend_price: "clearing price EUR/kWh",
+    days_title: "Delivery days: depth and participation",
+    rounds_title: "Recent clearing rounds",
+    households_title: "Households",
+    col_day: "Day", col_state: "State", col_price: "Price EUR/kWh", col_cleared: "Cleared kWh",
+    col_depth: "Open buy / sell kWh", col_households: "Households", col_orders: "Buy / sell orders",
+    col_finished: "Finished", col_trigger: "Trigger", col_status: "Status", col_fills: "Fills",
+    col_expired: "Expired", col_name: "Name", col_id: "ID", col_open: "Open kWh",
+    col_orders_total: "Orders", col_max_sell: "Max sell kWh/day",
+    updated: "Updated", forget: "forget token",
+    open: "open", closed: "closed", active: "active", disabled: "disabled", not_joined: "not joined",
+    card_households: "households", card_cleared: "kWh cleared (shown days)",
+    card_price: "last clearing price EUR/kWh", card_depth: "kWh open to buy / to sell",
+    card_mechanism: "clearing mechanism", card_rounds: "rounds shown",
+    bad_token: "The operator token was not accepted. Check it and try again.",
+    unreachable: "The market server did not answer. Is it running?",
+    no_days: "No delivery days yet: nothing has been ordered.",
+    community: (c) => `${c.name} · ${c.timezone} · gate closure ${c.gate_closure}, ${c.gate_closure_days_before} day(s) before · rounds every ${Math.round(c.round_interval_s / 60)} min`,
+  },
+  de: {
+    title: "Gemeinschaftsspeicher-Markt",
+    token_label: "Betreiber-Token",
+    show: "Anzeigen",
+    token_hint: "Aus market-server init (oder market-server operator-token).",
+    chart_title: "Räumungspreis und geräumte Menge je Liefertag",
+    legend_volume: "geräumte kWh",
+    legend_price: "Räumungspreis EUR/kWh",
+    days_title: "Liefertage: Markttiefe und Beteiligung",
+    rounds_title: "Letzte Räumungsrunden",
+    households_title: "Haushalte",
+    col_day: "Tag", col_state: "Status", col_price: "Preis EUR/kWh", col_cleared: "Geräumt kWh",
+    col_depth: "Offen Kauf / Verkauf kWh", col_households: "Haushalte", col_orders: "Kauf- / Verkaufsaufträge",
+    col_finished: "Beendet", col_trigger: "Auslöser", col_status: "Status", col_fills: "Zuschläge",
+    col_expired: "Abgelaufen", col_name: "Name", col_id: "ID", col_open: "Offen kWh",
+    col_orders_total: "Aufträge", col_max_sell: "Max. Verkauf kWh/Tag",
+    updated: "Aktualisiert", forget: "Token vergessen",
+    open: "offen", closed: "geschlossen", active: "aktiv", disabled: "gesperrt", not_joined: "nicht beigetreten",
+    card_households: "Haushalte", card_cleared: "kWh geräumt (gezeigte Tage)",
+    card_price: "letzter Räumungspreis EUR/kWh", card_depth: "kWh offen zum Kauf / Verkauf",
+    card_mechanism: "Räumungsverfahren", card_rounds: "gezeigte Runden",
+    bad_token: "Das Betreiber-Token wurde nicht akzeptiert. Bitte prüfen und erneut versuchen.",
+    unreachable: "Der Marktserver antwortet nicht. Läuft er?",
+    no_days: "Noch keine Liefertage: es wurde nichts bestellt.",
+    community: (c) => `${c.name} · ${c.timezone} · Gate-Schluss ${c.gate_closure}, ${c.gate_closure_days_before} Tag(e) vorher · Runden alle ${Math.round(c.round_interval_s / 60)} min`,
+  },
+};
+const LANG = (navigator.language || "en").toLowerCase().startsWith("de") ? "de" : "en";
+const T = TEXT[LANG];
+const REFRESH_MS = 15000;
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+let token = null;
+let timer = null;
+
+const $ = (id) => document.getElementById(id);
+const fmt = (value, digits) =>
+  value === null || value === undefined ? "–" : Number(value).toLocaleString(LANG, {
+    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  });
+
+function translatePage() {
+  document.documentElement.lang = LANG;
+  document.title = `${T.title} – operator`;
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    const text = T[node.dataset.i18n];
+    if (typeof text === "string") node.textContent = text;
+  }
+}
+
+function tokenFromFragment() {
+  const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  return params.get("token");
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+  if (response.status === 401 || response.status === 403) {
+    const error = new Error(T.bad_token);
+    error.auth = true;
+    throw error;
+  }
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function svg(tag, attrs, parent) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function niceMax(value) {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (value <= step * power) return step * power;
+  }
+  return 10 * power;
+}
+
+function drawChart(days, today) {
+  const box = $("chart");
+  box.replaceChildren();
+  if (!days.length) {
+    box.textContent = T.no_days;
+    return;
+  }
+  const width = 960, height = 320, left = 54, right = 60, top = 16, bottom = 46;
+  const plotW = width - left - right, plotH = height - top - bottom;
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, "data-days": days.length }, box);
+  svg("title", {}, root).textContent = T.chart_title;
+  const maxKwh = niceMax(Math.max(...days.map((d) => d.cleared_kwh)));
+  const prices = days.map((d) => d.last_price).filter((p) => p !== null);
+  const maxPrice = niceMax(prices.length ? Math.max(...prices) : 0.1);
+  const slot = plotW / days.length;
+  const x = (i) => left + slot * i + slot / 2;
+  const yKwh = (v) => top + plotH - (v / maxKwh) * plotH;
+  const yPrice = (v) => top + plotH - (v / maxPrice) * plotH;
+
+  const axis = svg("g", { class: "axis" }, root);
+  for (let i = 0; i <= 4; i += 1) {
+    const y = top + plotH - (plotH * i) / 4;
+    svg("line", { class: "grid", x1: left, x2: left + plotW, y1: y, y2: y }, axis);
+    svg("text", { x: left - 6, y: y + 4, "text-anchor": "end" }, axis).textContent = fmt((maxKwh * i) / 4, 0);
+    svg("text", { x: left + plotW + 6, y: y + 4 }, axis).textContent = fmt((maxPrice * i) / 4, 3);
+  }
+  svg("text", { x: 12, y: top + plotH / 2, transform: `rotate(-90 12 ${top + plotH / 2})`, "text-anchor": "middle" }, axis).textContent = "kWh";
+  svg("text", { x: width - 10, y: top + plotH / 2, transform: `rotate(90 ${width - 10} ${top + plotH / 2})`, "text-anchor": "middle" }, axis).textContent = "EUR/kWh";
+
+  const bars = svg("g", { class: "bars" }, root);
+  days.forEach((day, i) => {
+    const barW = Math.max(4, slot * 0.6);
+    const y = yKwh(day.cleared_kwh);
+    const bar = svg("rect", {
+      class: day.open ? "bar open" : "bar", x: x(i) - barW / 2, y, width: barW,
+      height: Math.max(0, top + plotH - y), "data-day": day.day, "data-kwh": day.cleared_kwh,
+    }, bars);
+    svg("title", {}, bar).textContent = `${day.day}: ${fmt(day.cleared_kwh, 1)} kWh, ${fmt(day.last_price, 3)} EUR/kWh`;
+    const label = svg("text", { class: "tick", x: x(i), y: top + plotH + 16, "text-anchor": "middle" }, axis);
+    label.textContent = day.day.slice(5);
+    if (day.day === today) {
+      svg("line", { class: "today", x1: x(i) - slot / 2, x2: x(i) - slot / 2, y1: top, y2: top + plotH }, root);
+    }
+  });
+
+  const priced = days.map((d, i) => [d, i]).filter(([d]) => d.last_price !== null);
+  if (priced.length) {
+    const path = priced.map(([d, i], n) => `${n ? "L" : "M"}${x(i).toFixed(1)},${yPrice(d.last_price).toFixed(1)}`).join(" ");
+    svg("path", { class: "price", d: path }, root);
+    for (const [d, i] of priced) {
+      const point = svg("circle", { class: "point", cx: x(i), cy: yPrice(d.last_price), r: 4, "data-day": d.day, "data-price": d.last_price }, root);
+      svg("title", {}, point).textContent = `${d.day}: ${fmt(d.last_price, 3)} EUR/kWh`;
+    }
+  }
+}
+
+function cell(row, text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  row.appendChild(td);
+  return td;
+}
+
+function pill(row, text, kind) {
+  const td = cell(row, "");
+  const span = document.createElement("span");
+  span.className = `pill ${kind}`;
+  span.textContent = text;
+  td.appendChild(span);
+}
+
+function drawDays(days) {
+  const body = $("days").querySelector("tbody");
+  body.replaceChildren();
+  const deepest = Math.max(1, ...days.map((d) => Math.max(d.open_buy_kwh, d.open_sell_kwh)));
+  for (const day of days) {
+    const row = document.createElement("tr");
+    row.dataset.day = day.day;
+    cell(row, day.day);
+    pill(row, day.open ? T.open : T.closed, day.open ? "open" : "closed");
+    cell(row, fmt(day.last_price, 3), "num");
+    cell(row, fmt(day.cleared_kwh, 1), "num");
+    const depth = cell(row, "");
+    const wrap = document.createElement("div");
+    wrap.className = "depth";
+    const buy = document.createElement("div");
+    buy.className = "b";
+    buy.style.width = `${(day.open_buy_kwh / deepest) * 6}rem`;
+    const sell = document.createElement("div");
+    sell.className = "s";
+    sell.style.width = `${(day.open_sell_kwh / deepest) * 6}rem`;
+    const label = document.createElement("span");
+    label.textContent = `${fmt(day.open_buy_kwh, 1)} / ${fmt(day.open_sell_kwh, 1)}`;
+    wrap.append(buy, sell, label);
+    depth.appendChild(wrap);
+    cell(row, fmt(day.households ?? 0, 0), "num");
+    cell(row, `${day.buy_orders ?? 0} / ${day.sell_orders ?? 0}`, "num");
+    body.appendChild(row);
+  }
+}
+
+function drawRounds(rounds) {
+  const body = $("rounds").querySelector("tbody");
+  body.replaceChildren();
+  for (const round of rounds) {
+    const row = document.createElement("tr");
+    cell(row, new Date(round.finished_at).toLocaleString(LANG));
+    cell(row, round.trigger);
+    pill(row, round.status, round.status === "completed" ? "open" : "failed");
+    cell(row, fmt(round.fills, 0), "num");
+    cell(row, fmt(round.cleared_kwh, 1), "num");
+    cell(row, fmt(round.expired, 0), "num");
+    body.appendChild(row);
+  }
+}
+
+function drawHouseholds(households) {
+  const body = $("households").querySelector("tbody");
+  body.replaceChildren();
+  for (const item of households) {
+    const row = document.createElement("tr");
+    cell(row, item.name);
+    cell(row, item.household_id);
+    if (item.disabled) pill(row, T.disabled, "disabled");
+    else pill(row, item.joined ? T.active : T.not_joined, item.joined ? "open" : "closed");
+    cell(row, fmt(item.open_kwh, 1), "num");
+    cell(row, fmt(item.orders, 0), "num");
+    cell(row, fmt(item.max_sell_kwh, 1), "num");
+    body.appendChild(row);
+  }
+}
+
+function drawCards(overview, days) {
+  const cards = $("cards");
+  cards.replaceChildren();
+  const open = days.filter((d) => d.open);
+  const priced = days.filter((d) => d.last_price !== null);
+  const last = priced.length ? priced[priced.length - 1].last_price : null;
+  const items = [
+    [fmt(overview.households.total - overview.households.disabled, 0), T.card_households],
+    [fmt(days.reduce((s, d) => s + d.cleared_kwh, 0), 1), T.card_cleared],
+    [fmt(last, 3), T.card_price],
+    [`${fmt(open.reduce((s, d) => s + d.open_buy_kwh, 0), 1)} / ${fmt(open.reduce((s, d) => s + d.open_sell_kwh, 0), 1)}`, T.card_depth],
+    [overview.mechanism, T.card_mechanism],
+  ];
+  for (const [value, label] of items) {
+    const card = document.createElement("div");
+    card.className = "card";
+    const v = document.createElement("div");
+    v.className = "value";
+    v.textContent = value;
+    const l = document.createElement("div");
+    l.className = "label";
+    l.textContent = label;
+    card.append(v, l);
+    cards.appendChild(card);
+  }
+}
+
+async function refresh() {
+  try {
+    const [overview, households] = await Promise.all([
+      getJson("/api/v1/operator/overview"),
+      getJson("/api/v1/operator/households"),
+    ]);
+    const days = [...overview.days].sort((a, b) => a.day.localeCompare(b.day));
+    const today = overview.generated_at.slice(0, 10);
+    $("community").textContent = T.community(overview.community);
+    drawCards(overview, days);
+    drawChart(days, today);
+    drawDays(days);
+    drawRounds(overview.rounds || []);
+    drawHouseholds(Array.isArray(households) ? households : households.households || []);
+    $("updated").textContent = new Date().toLocaleTimeString(LANG);
+    showError("");
+    $("login").hidden = true;
+    $("dashboard").hidden = false;
+    document.body.dataset.loaded = "true";
+  } catch (error) {
+    showError(error.auth ? T.bad_token : error instanceof TypeError ? T.unreachable : error.message);
+    if (error.auth) {
+      stop();
+      $("dashboard").hidden = true;
+      $("login").hidden = false;
+    }
+  }
+}
+
+function stop() {
+  if (timer) window.clearInterval(timer);
+  timer = null;
+}
+
+function start(newToken) {
+  token = newToken;
+  stop();
+  refresh();
+  timer = window.setInterval(refresh, REFRESH_MS);
+}
+
+function main() {
+  translatePage();
+  $("login").addEventListener("submit", (event) => {
+    event.preventDefault();
+    start($("token").value.trim());
+  });
+  $("logout").addEventListener("click", (event) => {
+    event.preventDefault();
+    stop();
+    token = null;
+    history.replaceState(null, "", window.location.pathname);
+    $("dashboard").hidden = true;
+    $("login").hidden = false;
+  });
+  const fromUrl = tokenFromFragment();
+  if (fromUrl) start(fromUrl);
+  else $("login").hidden = false;
+}
+
+main();

@@ -1,0 +1,287 @@
+"""Persistence: the SQLAlchemy Core schema and the engine (SQLite file by default, or PostgreSQL).
+
+Write transactions serialise across processes: on SQLite every write transaction starts with
+BEGIN IMMEDIATE (WAL, busy timeout), on PostgreSQL a clearing round takes a row lock on `locks`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+DEFAULT_DB_PATH = Path("market-data") / "market.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, stored naive UTC (the same on SQLite and PostgreSQL)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+)
+
+settings_table = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+locks = sa.Table(
+    "locks",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+)
+
+households = sa.Table(
+    "households",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("max_sell_ticks", sa.Integer, nullable=False),
+    sa.Column("max_open_ticks", sa.Integer, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+household_tokens = sa.Table(
+    "household_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("household_id", sa.String(40), sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+operator_tokens = sa.Table(
+    "operator_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+join_codes = sa.Table(
+    "join_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("household_id", sa.String(40), sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),  # join | rejoin
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+)
+
+requests = sa.Table(
+    "requests",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("household_id", sa.String(40), sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("client_request_id", sa.String(200), nullable=False),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    sa.Column("note", sa.String(500), nullable=True),
+    sa.Column("max_power_kw", sa.Float, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("household_id", "client_request_id", name="uq_requests_client_id"),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("request_id", sa.String(40), sa.ForeignKey("requests.id"), nullable=False),
+    sa.Column("household_id", sa.String(40), sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    sa.Column("volume_ticks", sa.Integer, nullable=False),
+    sa.Column("price_ticks", sa.Integer, nullable=False),
+    sa.Column("filled_ticks", sa.Integer, nullable=False, default=0),
+    sa.Column("filled_money_ticks", sa.BigInteger, nullable=False, default=0),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_orders_day_status", "day", "status"),
+    sa.Index("ix_orders_household", "household_id", "day"),
+    sa.Index("ix_orders_request", "request_id"),
+)
+
+rounds = sa.Table(
+    "rounds",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("trigger", sa.String(20), nullable=False),
+    sa.Column("mechanism", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # completed | failed
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("fills_count", sa.Integer, nullable=False, default=0),
+    sa.Column("cleared_ticks", sa.Integer, nullable=False, default=0),
+    sa.Column("expired_count", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+day_clearings = sa.Table(
+    "day_clearings",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("round_id", sa.String(40), sa.ForeignKey("rounds.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("mechanism", sa.String(64), nullable=False),
+    sa.Column("price_ticks", sa.Integer, nullable=True),
+    sa.Column("cleared_ticks", sa.Integer, nullable=False),
+    sa.Column("buy_ticks", sa.Integer, nullable=False),
+    sa.Column("sell_ticks", sa.Integer, nullable=False),
+    sa.Column("orders_count", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_day_clearings_day", "day"),
+)
+
+fills = sa.Table(
+    "fills",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("round_id", sa.String(40), sa.ForeignKey("rounds.id"), nullable=False),
+    sa.Column("order_id", sa.String(40), sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    sa.Column("household_id", sa.String(40), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    sa.Column("volume_ticks", sa.Integer, nullable=False),
+    sa.Column("price_ticks", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_fills_household", "household_id", "seq"),
+    sa.Index("ix_fills_day", "day"),
+)
+
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("fill_id", sa.String(40), sa.ForeignKey("fills.id"), nullable=False, unique=True),
+    sa.Column("household_id", sa.String(40), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    sa.Column("volume_ticks", sa.Integer, nullable=False),
+    sa.Column("price_ticks", sa.Integer, nullable=False),
+    sa.Column("amount_ticks", sa.BigInteger, nullable=False),
+    sa.Column("settled_at", UTCDateTime, nullable=False),
+    sa.Index("ix_ledger_household", "household_id", "day"),
+)
+
+
+def normalise_url(db: str | Path | None) -> str:
+    """A SQLAlchemy URL from what an operator types: a file path, sqlite:///..., postgresql://..."""
+    if db is None or str(db) == "":
+        db = DEFAULT_DB_PATH
+    text = str(db)
+    for prefix in ("postgresql://", "postgres://"):
+        if text.startswith(prefix):
+            return "postgresql+psycopg://" + text[len(prefix) :]
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+class Store:
+    """The engine plus the two kinds of transaction the market uses."""
+
+    def __init__(self, url: str | Path | None = None) -> None:
+        self.url = normalise_url(url)
+        self.engine = _create_engine(self.url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (a consistent snapshot on both databases)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction; on SQLite it holds the write lock from its first statement."""
+        with self.engine.connect() as raw:
+            conn = raw.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else raw
+            with conn.begin():
+                yield conn
+
+    def lock_rounds(self, conn: Connection) -> None:
+        """Serialise clearing rounds across processes (SQLite: BEGIN IMMEDIATE already does)."""
+        if not self.is_sqlite:
+            conn.execute(sa.select(locks.c.name).where(locks.c.name == "rounds").with_for_update())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=8,
+            max_overflow=8,
+            poolclass=sa.pool.QueuePool,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

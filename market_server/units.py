@@ -1,0 +1,49 @@
+"""Integer ticks of volume, price and money, and their conversion from and to wire numbers.
+
+Volume: 1 tick = 0.1 kWh. Price: 1 tick = 0.001 EUR/kWh. Money: volume ticks x price ticks,
+1 tick = 0.0001 EUR; EUR are rounded to the cent only for display.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+VOLUME_TICKS_PER_KWH = 10
+PRICE_TICKS_PER_EUR = 1000
+MONEY_TICKS_PER_EUR = VOLUME_TICKS_PER_KWH * PRICE_TICKS_PER_EUR
+VOLUME_STEP_KWH = 0.1
+PRICE_STEP_EUR = 0.001
+_STEP_TOLERANCE = 1e-6
+
+
+def to_ticks(value: float, per_unit: int) -> int | None:
+    """`value` in ticks if it is finite and on the step (within float noise), else None."""
+    if not math.isfinite(value):
+        return None
+    scaled = value * per_unit
+    if abs(scaled) > 1e15:
+        return None
+    ticks = round(scaled)
+    if abs(scaled - ticks) > _STEP_TOLERANCE:
+        return None
+    return int(ticks)
+
+
+def kwh(ticks: int) -> float:
+    return ticks / VOLUME_TICKS_PER_KWH
+
+
+def eur_per_kwh(ticks: int) -> float:
+    return ticks / PRICE_TICKS_PER_EUR
+
+
+def money_eur(ticks: int) -> float:
+    """Money ticks as EUR rounded to the cent (half up), for display."""
+    cents = (Decimal(ticks) / MONEY_TICKS_PER_EUR).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return float(cents)
+
+
+def money_decimal(ticks: int) -> Decimal:
+    """Money ticks as exact EUR (four decimals), for exports."""
+    return (Decimal(ticks) / MONEY_TICKS_PER_EUR).quantize(Decimal("0.0001"))

@@ -1,0 +1,191 @@
+"""Realistic hourly load and PV profiles of a simulated house.
+
+Load follows the BDEW H25 household standard load profile (demandlib) scaled to the house's
+annual consumption, shifted and jittered per house so that no two neighbours are identical.
+PV is pvlib's clear-sky irradiance on a south-facing 30° roof, times a daily cloudiness that
+is the same for the whole neighbourhood (it is one street under one sky) and calibrated to the
+German yield of about 880 kWh/kWp/year (0.6 kWh/kWp/day in December, 3.9 in June).
+
+Everything here is deterministic: the same house and hour always give the same numbers, so a
+second run of the development stack replays the same history.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+TIMEZONE = ZoneInfo("Europe/Berlin")
+LATITUDE = 51.31
+LONGITUDE = 9.48
+# Performance ratio of a typical rooftop system (inverter, temperature, soiling losses).
+PERFORMANCE_RATIO = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class HouseProfile:
+    """What makes one simulated house differ from its neighbours."""
+
+    name: str
+    annual_kwh: float
+    pv_kwp: float
+    battery_kwh: float
+    battery_power_kw: float
+    # Hours by which the household's daily routine runs late (+) or early (-).
+    routine_shift_h: int
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class HourSample:
+    """One simulated hour of a house: average powers in kW, state of charge at the end."""
+
+    start: datetime
+    load_kw: float
+    pv_kw: float
+    battery_kw: float  # + charging, - discharging
+    soc_pct: float
+
+
+def _stable_seed(*parts: object) -> int:
+    """A seed that is the same in every process (hash() is salted per process)."""
+    return zlib.crc32("|".join(str(part) for part in parts).encode())
+
+
+def household_profiles(count: int, seed: int = 7) -> list[HouseProfile]:
+    """Return ``count`` differing houses within the reference figures of the design."""
+    rng = random.Random(seed)
+    surnames = [
+        "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Neumann",
+        "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Werner",
+        "Krause", "Lehmann", "Schmitt", "Meier", "Vogel", "Jung", "Keller", "Frank",
+    ]  # fmt: skip
+    profiles = []
+    for index in range(count):
+        surname = surnames[index % len(surnames)]
+        if index >= len(surnames):
+            surname = f"{surname} {index // len(surnames) + 1}"
+        profiles.append(
+            HouseProfile(
+                name=surname,
+                # 7-12 kWh/day in winter means about 2,600-4,400 kWh/year.
+                annual_kwh=round(rng.uniform(2600, 4400), -1),
+                # Most houses have PV; a few have none.
+                pv_kwp=0.0 if rng.random() < 0.15 else round(rng.uniform(4.0, 11.0), 1),
+                battery_kwh=round(rng.uniform(5.0, 13.0), 1),
+                battery_power_kw=round(rng.uniform(2.5, 5.0), 1),
+                routine_shift_h=rng.choice([-1, 0, 0, 0, 1]),
+                seed=rng.randrange(1 << 30),
+            )
+        )
+    return profiles
+
+
+@lru_cache(maxsize=4)
+def _h25_year_kw_per_mwh(year: int) -> tuple[float, ...]:
+    """Hourly H25 load of ``year`` (local hours) in kW per MWh of annual consumption."""
+    import pandas as pd
+    from demandlib.bdew import H25
+
+    index = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="1h", inclusive="left")
+    # H25 is scaled to 1 GWh/year: divide by 1000 for kW per MWh/year.
+    return tuple(float(value) / 1000.0 for value in H25(index).to_numpy())
+
+
+@lru_cache(maxsize=4)
+def _clear_sky_year_kw_per_kwp(year: int) -> tuple[float, ...]:
+    """Hourly clear-sky PV output of ``year`` (UTC hours) in kW per kWp."""
+    import pandas as pd
+    import pvlib
+
+    location = pvlib.location.Location(LATITUDE, LONGITUDE, tz="UTC", altitude=200)
+    # Mid-hour timestamps give the hour's average better than its start.
+    index = pd.date_range(
+        f"{year}-01-01", f"{year + 1}-01-01", freq="1h", inclusive="left", tz="UTC"
+    ) + pd.Timedelta("30min")
+    clear_sky = location.get_clearsky(index)
+    sun = location.get_solarposition(index)
+    poa = pvlib.irradiance.get_total_irradiance(
+        30, 180, sun["apparent_zenith"], sun["azimuth"],
+        clear_sky["dni"], clear_sky["ghi"], clear_sky["dhi"],
+    )  # fmt: skip
+    kw = (poa["poa_global"].fillna(0.0) / 1000.0 * PERFORMANCE_RATIO).clip(lower=0.0)
+    return tuple(float(value) for value in kw.to_numpy())
+
+
+def _hour_of_year(moment: datetime) -> int:
+    start = datetime(moment.year, 1, 1, tzinfo=moment.tzinfo)
+    return int((moment - start).total_seconds() // 3600)
+
+
+def daily_clearness(day: datetime) -> float:
+    """Share of clear-sky PV reaching the roofs on ``day`` (same for every house)."""
+    day_of_year = day.timetuple().tm_yday
+    # 0.30 of clear sky in December, 0.60 in June: gives 0.6 and 3.9 kWh/kWp/day.
+    seasonal = 0.45 + 0.15 * math.cos(2 * math.pi * (day_of_year - 172) / 365.0)
+    weather = random.Random(_stable_seed("sky", day.date().isoformat())).uniform(0.35, 1.65)
+    return min(1.0, max(0.05, seasonal * weather))
+
+
+def load_kw(house: HouseProfile, hour_start: datetime) -> float:
+    """Average house load in kW during the hour starting at ``hour_start``."""
+    local = hour_start.astimezone(TIMEZONE) - timedelta(hours=house.routine_shift_h)
+    local_naive = local.replace(tzinfo=None)
+    shape = _h25_year_kw_per_mwh(local_naive.year)
+    base = shape[min(_hour_of_year(local_naive), len(shape) - 1)] * house.annual_kwh / 1000.0
+    # Day-to-day and hour-to-hour variation of a real family, deterministic per house.
+    day_factor = random.Random(_stable_seed(house.seed, local.date().isoformat())).uniform(
+        0.85, 1.15
+    )
+    hour_factor = random.Random(_stable_seed(house.seed, local.isoformat())).uniform(0.8, 1.2)
+    return base * day_factor * hour_factor
+
+
+def pv_kw(house: HouseProfile, hour_start: datetime) -> float:
+    """Average PV output in kW during the hour starting at ``hour_start``."""
+    if house.pv_kwp <= 0:
+        return 0.0
+    utc = hour_start.astimezone(UTC).replace(tzinfo=None)
+    clear = _clear_sky_year_kw_per_kwp(utc.year)
+    clear_kw = clear[min(_hour_of_year(utc), len(clear) - 1)] * house.pv_kwp
+    return clear_kw * daily_clearness(hour_start.astimezone(TIMEZONE))
+
+
+def simulate(
+    house: HouseProfile, start: datetime, hours: int, soc_pct: float = 50.0
+) -> list[HourSample]:
+    """Simulate ``hours`` hours from ``start``: the battery stores surplus PV and covers deficit.
+
+    The battery keeps 10 % in reserve and is limited by its power; what it cannot take goes to
+    or comes from the grid.
+    """
+    start = start.replace(minute=0, second=0, microsecond=0)
+    samples = []
+    energy = house.battery_kwh * soc_pct / 100.0
+    reserve = house.battery_kwh * 0.10
+    for step in range(hours):
+        hour_start = start + timedelta(hours=step)
+        load = load_kw(house, hour_start)
+        pv = pv_kw(house, hour_start)
+        surplus = pv - load
+        if surplus >= 0:
+            battery = min(surplus, house.battery_power_kw, (house.battery_kwh - energy) / 0.95)
+            energy += battery * 0.95
+        else:
+            battery = -min(-surplus, house.battery_power_kw, max(0.0, energy - reserve))
+            energy += battery
+        samples.append(
+            HourSample(
+                start=hour_start,
+                load_kw=round(load, 4),
+                pv_kw=round(pv, 4),
+                battery_kw=round(battery, 4),
+                soc_pct=round(100.0 * energy / house.battery_kwh, 2),
+            )
+        )
+    return samples

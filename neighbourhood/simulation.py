@@ -1,0 +1,194 @@
+"""The neighbourhood's clock: join every household once, then let the agents trade on each tick."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from . import roster
+from .client import MarketCallError, MarketHttp, Membership, add_and_join
+from .household import SimulatedHousehold, request_body
+from .profiles import TIMEZONE, household_profiles
+
+_LOGGER = logging.getLogger(__name__)
+# Ask for every order that still holds capacity, so the planner never oversells the battery.
+HOLDING = "open,partially_filled,filled"
+# Chance per tick that a household withdraws an open request (plans change).
+CANCEL_CHANCE = 0.03
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationConfig:
+    """How many households, against which server, how fast."""
+
+    url: str
+    operator_token: str
+    households: int
+    roster_path: Path
+    tick_s: float = 20.0
+    seed: int = 7
+    # Stop after this many ticks (tests); None runs until cancelled.
+    ticks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    """What happened on one tick."""
+
+    requests: int
+    kwh: float
+    cancelled: int
+    errors: int
+
+
+@dataclass(slots=True)
+class Member:
+    """A joined household and what the server told it about itself."""
+
+    house: SimulatedHousehold
+    http: MarketHttp
+    efficiency: float
+    max_sell_kwh: float | None
+
+
+async def _membership_valid(session: aiohttp.ClientSession, url: str, member: Membership) -> bool:
+    try:
+        await MarketHttp(session, url, member.token).call("GET", "/api/v1/me")
+    except MarketCallError as err:
+        if err.status in (401, 403, 404):
+            return False
+        raise
+    return True
+
+
+async def join_all(session: aiohttp.ClientSession, config: SimulationConfig) -> list[Member]:
+    """Join the configured number of households, reusing those of earlier runs."""
+    known = roster.load(config.roster_path)
+    members: list[Member] = []
+    for profile in household_profiles(config.households, config.seed):
+        membership = known.get(profile.name)
+        if membership is None or not await _membership_valid(session, config.url, membership):
+            usable = round(profile.battery_kwh * 0.9, 1)
+            membership = await add_and_join(
+                session, config.url, config.operator_token, profile.name, usable
+            )
+            known[profile.name] = membership
+            roster.save(config.roster_path, known)
+            _LOGGER.info("%s joined as %s", profile.name, membership.household_id)
+        http = MarketHttp(session, config.url, membership.token)
+        me = await http.call("GET", "/api/v1/me")
+        house = SimulatedHousehold(profile, membership.household_id, membership.token)
+        members.append(
+            Member(
+                house=house,
+                http=http,
+                efficiency=float(me["community"]["efficiency"]),
+                max_sell_kwh=me["limits"].get("max_sell_kwh_per_day"),
+            )
+        )
+    return members
+
+
+def _days(market: dict[str, Any]) -> tuple[list[date], list[date]]:
+    open_days: list[date] = []
+    closed: list[date] = []
+    for item in market["days"]:
+        day = date.fromisoformat(item["day"])
+        (open_days if item["open"] else closed).append(day)
+    return sorted(open_days), closed
+
+
+async def _act(
+    member: Member, rng: random.Random, today: date, market: dict[str, Any]
+) -> TickReport:
+    open_days, closed = _days(market)
+    house = member.house
+    cancelled = 0
+    if rng.random() < CANCEL_CHANCE:
+        listing = await member.http.call("GET", "/api/v1/requests")
+        live = [r for r in listing["requests"] if r["status"] == "open"]
+        if live:
+            await member.http.call("DELETE", f"/api/v1/requests/{rng.choice(live)['request_id']}")
+            cancelled = 1
+    event = house.life_event(rng, open_days)
+    if event is None:
+        return TickReport(0, 0.0, cancelled, 0)
+    listing = await member.http.call("GET", "/api/v1/orders", params={"status": HOLDING})
+    orders = listing["orders"]
+    plan = house.plan(
+        event, today, orders, closed, house.preferences(member.efficiency, member.max_sell_kwh)
+    )
+    if plan is None or not plan.trade_days:
+        return TickReport(0, 0.0, cancelled, 0)
+    body = request_body(plan, event.reason)
+    await member.http.call("POST", "/api/v1/requests", json=body)
+    total = sum(body["volumes"].values())
+    _LOGGER.info(
+        "%s %s %.1f kWh over %d day(s) from %s, limit %.3f EUR/kWh (%s)",
+        house.profile.name,
+        "buys" if plan.side == "buy" else "offers",
+        total,
+        len(body["volumes"]),
+        min(body["volumes"]),
+        plan.limit_price,
+        event.reason,
+    )
+    return TickReport(1, total, cancelled, 0)
+
+
+async def tick(members: list[Member], rng: random.Random) -> TickReport:
+    """One round of life: every household may ask its agent for something."""
+    if not members:
+        return TickReport(0, 0.0, 0, 0)
+    market = await members[0].http.call("GET", "/api/v1/market")
+    today = datetime.now(TIMEZONE).date()
+    requests, kwh, cancelled, errors = 0, 0.0, 0, 0
+    for member in rng.sample(members, len(members)):
+        try:
+            report = await _act(member, rng, today, market)
+        except MarketCallError as err:
+            # A refused order (a limit, a gate that just closed) is part of market life.
+            _LOGGER.info("%s: the market refused: %s", member.house.profile.name, err)
+            errors += 1
+            continue
+        requests += report.requests
+        kwh += report.kwh
+        cancelled += report.cancelled
+    return TickReport(requests, round(kwh, 1), cancelled, errors)
+
+
+async def run(config: SimulationConfig) -> list[TickReport]:
+    """Join, then tick until cancelled (or ``config.ticks`` ticks); returns the tick reports."""
+    rng = random.Random(config.seed)
+    reports: list[TickReport] = []
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        members = await join_all(session, config)
+        _LOGGER.info("%d households are trading", len(members))
+        number = 0
+        while config.ticks is None or number < config.ticks:
+            try:
+                report = await tick(members, rng)
+            except (aiohttp.ClientError, TimeoutError, MarketCallError) as err:
+                _LOGGER.warning("tick failed, trying again next tick: %s", err)
+                report = TickReport(0, 0.0, 0, 1)
+            reports.append(report)
+            _LOGGER.info(
+                "tick %d: %d new request(s), %.1f kWh, %d cancelled, %d refused",
+                number,
+                report.requests,
+                report.kwh,
+                report.cancelled,
+                report.errors,
+            )
+            number += 1
+            if config.ticks is None or number < config.ticks:
+                await asyncio.sleep(config.tick_s)
+    return reports
