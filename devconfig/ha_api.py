@@ -41,8 +41,11 @@ async def _json(response: aiohttp.ClientResponse, step: str) -> Any:
 
 
 async def onboarding_steps_done(session: aiohttp.ClientSession, base_url: str) -> set[str]:
-    """Names of the onboarding steps already done."""
+    """Names of the onboarding steps already done (all of them once onboarding is over)."""
     async with session.get(f"{base_url}/api/onboarding") as response:
+        if response.status == 404:
+            # Home Assistant stops serving the onboarding API once onboarding is complete.
+            return {"user", "core_config", "analytics", "integration"}
         steps = await _json(response, "onboarding status")
     return {step["step"] for step in steps if step["done"]}
 

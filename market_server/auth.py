@@ -30,7 +30,8 @@ def new_join_code() -> str:
 
 
 def normalise_join_code(code: str) -> str:
-    return code.strip().upper().replace(" ", "")
+    """Case, spaces and dashes do not matter when a person types the code."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
 def new_id(prefix: str) -> str:

@@ -20,10 +20,15 @@ class Scheduler:
         self.runtime = runtime
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._loop(), name="market-scheduler")
+
+    def wake(self) -> None:
+        """Re-check now (after a settings change, or a test moving the clock)."""
+        self._wake.set()
 
     async def stop(self) -> None:
         self._stop.set()
@@ -60,5 +65,16 @@ class Scheduler:
             except Exception:
                 _LOGGER.exception("scheduled market work failed; retrying in %.0f s", MAX_SLEEP_S)
                 delay = MAX_SLEEP_S
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=delay)
+            await self._sleep(delay)
+
+    async def _sleep(self, delay: float) -> None:
+        """Sleep `delay` seconds unless stopped or woken earlier."""
+        stop = asyncio.ensure_future(self._stop.wait())
+        wake = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({stop, wake}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (stop, wake):
+                waiter.cancel()
+            await asyncio.gather(stop, wake, return_exceptions=True)
+        self._wake.clear()

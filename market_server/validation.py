@@ -80,6 +80,8 @@ def number(body: Mapping[str, Any], name: str) -> float:
     value = body[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationFailed(f"{name} must be a number, got {type(value).__name__}.", field=name)
+    if isinstance(value, int) and abs(value) > 10**15:
+        raise ValidationFailed(f"{name} is far too large.", field=name)
     if not math.isfinite(value):
         raise ValidationFailed(f"{name} must be a finite number.", field=name)
     return float(value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -93,8 +94,13 @@ def _h25_year_kw_per_mwh(year: int) -> tuple[float, ...]:
     from demandlib.bdew import H25
 
     index = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="1h", inclusive="left")
+    # demandlib still uses pandas APIs that pandas 3 deprecates; the numbers are unaffected.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        profile = H25(index)
     # H25 is scaled to 1 GWh/year: divide by 1000 for kW per MWh/year.
-    return tuple(float(value) / 1000.0 for value in H25(index).to_numpy())
+    return tuple(float(value) / 1000.0 for value in profile.to_numpy())
 
 
 @lru_cache(maxsize=4)
@@ -108,8 +114,12 @@ def _clear_sky_year_kw_per_kwp(year: int) -> tuple[float, ...]:
     index = pd.date_range(
         f"{year}-01-01", f"{year + 1}-01-01", freq="1h", inclusive="left", tz="UTC"
     ) + pd.Timedelta("30min")
-    clear_sky = location.get_clearsky(index)
-    sun = location.get_solarposition(index)
+    # pvlib still uses pandas APIs that pandas 3 deprecates; the numbers are unaffected.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        clear_sky = location.get_clearsky(index)
+        sun = location.get_solarposition(index)
     poa = pvlib.irradiance.get_total_irradiance(
         30, 180, sun["apparent_zenith"], sun["azimuth"],
         clear_sky["dni"], clear_sky["ghi"], clear_sky["dhi"],

@@ -20,6 +20,7 @@ On exit it stops the server, its worker threads and the client session: nothing 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -194,6 +195,22 @@ async def running_market(
 ) -> AsyncIterator[RunningMarket]:
     """Start a market server in the current event loop; see the module docstring."""
     url = db_url or f"sqlite:///{tmp_path / 'market.db'}"
+    # pytest-homeassistant-custom-component turns SQLAlchemy's statement log on (INFO) for the
+    # whole session; the market's statements would flood captured logs and slow every call.
+    sql_logger = logging.getLogger("sqlalchemy.engine")
+    sql_level = sql_logger.level
+    sql_logger.setLevel(logging.WARNING)
+    try:
+        async with _running_market(url, clock, settings) as market:
+            yield market
+    finally:
+        sql_logger.setLevel(sql_level)
+
+
+@asynccontextmanager
+async def _running_market(
+    url: str, clock: Callable[[], datetime] | None, settings: dict[str, Any]
+) -> AsyncIterator[RunningMarket]:
     store = Store(url)
     runtime = MarketRuntime(store, clock)
     changes = {"name": "Test community", **settings}

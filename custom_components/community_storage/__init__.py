@@ -38,10 +38,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: CommunityStorageConfigEn
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady as err:
+        # Name the market error itself, not the refresh failure that wraps it.
+        failure = coordinator.last_exception
+        cause = failure.__cause__ if failure is not None and failure.__cause__ else failure
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="setup_failed",
-            translation_placeholders={"error": str(coordinator.last_exception)},
+            translation_placeholders={"error": str(cause)},
         ) from err
 
     trading = TradingAgent(hass, entry, client, coordinator)

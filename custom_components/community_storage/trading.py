@@ -69,7 +69,9 @@ from .agent.request import (
 from .api import (
     MarketAuthError,
     MarketClient,
+    MarketConflictError,
     MarketError,
+    MarketForbiddenError,
     MarketNotFoundError,
     MarketValidationError,
 )
@@ -135,7 +137,7 @@ def order_state(order: Order) -> OrderState:
 
 def _translate_market_error(err: MarketError) -> TradingError:
     """A client error as the agent error the user sees."""
-    if isinstance(err, MarketValidationError):
+    if isinstance(err, MarketValidationError | MarketForbiddenError | MarketConflictError):
         return MarketRejectedError(err.message, {"message": err.message})
     return MarketUnavailableError(err.message, {"error": err.message})
 
@@ -544,9 +546,8 @@ class TradingAgent:
         data = self.coordinator.data
         if data is None or not self.coordinator.last_update_success:
             return
-        self.entry.async_create_background_task(
-            self.hass, self._async_watch(data), f"{DOMAIN} trading watch"
-        )
+        # A tracked task (not a background one), so "wait until done" includes the follow-ups.
+        self.entry.async_create_task(self.hass, self._async_watch(data), f"{DOMAIN} trading watch")
 
     async def _async_watch(self, data: CommunityStorageData) -> None:
         """Notify new fills and expiries; re-price unfilled remainders when the market moved."""

@@ -55,11 +55,41 @@ def test_min_price_is_wear_plus_losses() -> None:
 
 def test_commitments_from_wire_orders() -> None:
     orders = [
-        {"day": "2026-11-30", "side": "sell", "status": "open", "volume_kwh": 4.0, "filled_kwh": 0.0},
-        {"day": "2026-11-30", "side": "sell", "status": "partially_filled", "volume_kwh": 3.0, "filled_kwh": 1.0},
-        {"day": "2026-11-30", "side": "sell", "status": "cancelled", "volume_kwh": 5.0, "filled_kwh": 2.0},
-        {"day": "2026-11-30", "side": "sell", "status": "expired", "volume_kwh": 5.0, "filled_kwh": 0.0},
-        {"day": "2026-11-30", "side": "buy", "status": "filled", "volume_kwh": 2.0, "filled_kwh": 2.0},
+        {
+            "day": "2026-11-30",
+            "side": "sell",
+            "status": "open",
+            "volume_kwh": 4.0,
+            "filled_kwh": 0.0,
+        },
+        {
+            "day": "2026-11-30",
+            "side": "sell",
+            "status": "partially_filled",
+            "volume_kwh": 3.0,
+            "filled_kwh": 1.0,
+        },
+        {
+            "day": "2026-11-30",
+            "side": "sell",
+            "status": "cancelled",
+            "volume_kwh": 5.0,
+            "filled_kwh": 2.0,
+        },
+        {
+            "day": "2026-11-30",
+            "side": "sell",
+            "status": "expired",
+            "volume_kwh": 5.0,
+            "filled_kwh": 0.0,
+        },
+        {
+            "day": "2026-11-30",
+            "side": "buy",
+            "status": "filled",
+            "volume_kwh": 2.0,
+            "filled_kwh": 2.0,
+        },
     ]
     commitments = commitments_from_wire(orders)
     # Open and partially filled hold their full volume; a cancelled order only what filled.

@@ -28,8 +28,12 @@ def test_steady_history_gives_its_daily_load_and_weekday_shapes() -> None:
     assert forecast.history_days == 28
     assert forecast.daily_load_kwh == pytest.approx(10.0, rel=0.05)
     assert forecast.daily_pv_kwh == pytest.approx(8.0, rel=1e-6)
-    sunday = next(TODAY + timedelta(days=i) for i in range(7) if day_class(TODAY + timedelta(days=i)) == 2)
-    monday = next(TODAY + timedelta(days=i) for i in range(7) if (TODAY + timedelta(days=i)).weekday() == 0)
+    sunday = next(
+        TODAY + timedelta(days=i) for i in range(7) if day_class(TODAY + timedelta(days=i)) == 2
+    )
+    monday = next(
+        TODAY + timedelta(days=i) for i in range(7) if (TODAY + timedelta(days=i)).weekday() == 0
+    )
     # Late morning at home on Sundays, not on workdays.
     assert forecast.load_for(sunday)[11] > forecast.load_for(monday)[11]
     # Evenings 17-22 carry about 30 % of the day, as in real households.

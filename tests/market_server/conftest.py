@@ -8,6 +8,7 @@ terminal summary says so loudly.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -73,6 +74,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'market.db'}"
     return str(request.getfixturevalue("postgres_schema_url"))
+
+
+@pytest.fixture(autouse=True)
+def quiet_sql_log() -> Iterator[None]:
+    """pytest-homeassistant-custom-component logs every SQL statement (INFO); not here."""
+    sql_logger = logging.getLogger("sqlalchemy.engine")
+    level = sql_logger.level
+    sql_logger.setLevel(logging.WARNING)
+    yield
+    sql_logger.setLevel(level)
 
 
 @pytest.fixture

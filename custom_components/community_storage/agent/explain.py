@@ -142,15 +142,17 @@ def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-def per_day_phrase(volumes: list[float], language: str) -> str:
-    """ "8 kWh per day", or a range when the days differ."""
+def per_day_phrase(volumes: list[float], language: str, noun: str = "") -> str:
+    """ "8 kWh per day" or "8 kWh <noun> per day", or a range when the days differ."""
     low, high = min(volumes), max(volumes)
     unit = "pro Tag" if language == "de" else "per day"
     if abs(high - low) < 0.05:
-        return f"{fmt_kwh(high, language)} {unit}"
-    if language == "de":
-        return f"{fmt_kwh(low, language)} bis {fmt_kwh(high, language)} {unit}"
-    return f"{fmt_kwh(low, language)} to {fmt_kwh(high, language)} {unit}"
+        amount = fmt_kwh(high, language)
+    elif language == "de":
+        amount = f"{fmt_kwh(low, language)} bis {fmt_kwh(high, language)}"
+    else:
+        amount = f"{fmt_kwh(low, language)} to {fmt_kwh(high, language)}"
+    return _join(amount, noun, unit)
 
 
 def _history_note(plan: TradePlan, language: str) -> str:
@@ -165,7 +167,7 @@ def _history_note(plan: TradePlan, language: str) -> str:
         return (
             f"Die Prognose beruht auf {basis.history_days} Tagen Verlauf, ergänzt um ein Standardprofil."
             if language == "de"
-            else f"The forecast is based on {basis.history_days} days of history and a standard profile."
+            else f"The forecast is based on {basis.history_days} days of history, completed with a standard profile."
         )
     return ""
 
@@ -246,8 +248,7 @@ def plan_speech(plan: TradePlan, *, today: date, language: str) -> str:
             head = (
                 _join(
                     "I would reserve",
-                    per_day,
-                    "of storage capacity",
+                    per_day_phrase([d.kwh for d in days], language, "of storage capacity"),
                     period,
                     when,
                     f"at up to {price}",
@@ -269,8 +270,7 @@ def plan_speech(plan: TradePlan, *, today: date, language: str) -> str:
         head = (
             _join(
                 "I would offer",
-                per_day,
-                "of your storage capacity",
+                per_day_phrase([d.kwh for d in days], language, "of your storage capacity"),
                 period,
                 f"at {price} or more",
                 reason,
@@ -348,7 +348,8 @@ def outcome_speech(outcome: TradeOutcome, *, today: date, language: str) -> str:
                 + f" Das kostet insgesamt {fmt_eur(total, language)}."
                 if de
                 else _join(
-                    f"I've reserved {per_day} of storage capacity",
+                    "I've reserved",
+                    per_day_phrase([o.filled_kwh for o in filled], language, "of storage capacity"),
                     period,
                     when,
                     f"at {price_text}",
@@ -365,7 +366,14 @@ def outcome_speech(outcome: TradeOutcome, *, today: date, language: str) -> str:
                 + f" Du verdienst {price_text}, insgesamt {fmt_eur(total, language)}"
                 + (" in dieser Woche." if num_days == 7 else ".")
                 if de
-                else _join(f"I've sold {per_day} of your storage capacity", period, reason)
+                else _join(
+                    "I've sold",
+                    per_day_phrase(
+                        [o.filled_kwh for o in filled], language, "of your storage capacity"
+                    ),
+                    period,
+                    reason,
+                )
                 + f". You'll earn {price_text} for a total of {fmt_eur(total, language)}"
                 + (f" {over}." if over else ".")
             )
@@ -581,6 +589,8 @@ _ERRORS = {
         "proposal_not_found": "There is no pending proposal {proposal_id}.",
         "request_not_found": "There is no open request {request_id}.",
         "trading_error": "Something went wrong with the trade.",
+        "invalid_request": "That request can't be traded as it is.",
+        "nothing_to_trade": "There is nothing to trade on those days.",
     },
     "de": {
         "invalid_side": "Ich kann Speicherkapazität nur kaufen oder verkaufen.",
@@ -598,6 +608,8 @@ _ERRORS = {
         "proposal_not_found": "Es gibt keinen offenen Vorschlag {proposal_id}.",
         "request_not_found": "Es gibt keinen offenen Auftrag {request_id}.",
         "trading_error": "Beim Handeln ist etwas schiefgelaufen.",
+        "invalid_request": "Dieser Auftrag lässt sich so nicht handeln.",
+        "nothing_to_trade": "An diesen Tagen gibt es nichts zu handeln.",
     },
 }
 

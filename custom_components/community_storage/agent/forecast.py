@@ -144,9 +144,10 @@ def _complete_rows(matrix: Matrix) -> npt.NDArray[np.bool_]:
 def _fill_gaps(matrix: Matrix) -> Matrix:
     """Replace missing hours with the same hour's mean over the other days (or 0)."""
     filled = matrix.copy()
-    with np.errstate(invalid="ignore"):
-        column_means = np.nanmean(np.where(np.isfinite(matrix), matrix, np.nan), axis=0)
-    column_means = np.where(np.isfinite(column_means), column_means, 0.0)
+    present = np.isfinite(matrix)
+    counts = present.sum(axis=0)
+    sums = np.where(present, matrix, 0.0).sum(axis=0)
+    column_means = np.divide(sums, counts, out=np.zeros(matrix.shape[1]), where=counts > 0)
     missing = ~np.isfinite(filled)
     filled[missing] = np.take(column_means, np.nonzero(missing)[1])
     return filled
@@ -161,10 +162,17 @@ def build_forecast(
 ) -> Forecast:
     """Forecast ``num_days`` days of hourly load and PV from ``start``."""
     periods = tuple(excluded)
+    # Only days before the forecast's start are history.
+    before = sum(1 for d in history.days if d < start)
+    history = DailyHistory(
+        start=history.start,
+        load=history.load[:before],
+        pv=None if history.pv is None else history.pv[:before],
+    )
     days = history.days
     usable = _complete_rows(history.load)
     excluded_mask = np.array([any(p.covers(d) for p in periods) for d in days], dtype=bool)
-    normal = usable & ~excluded_mask & np.array([d < start for d in days], dtype=bool)
+    normal = usable & ~excluded_mask
     load = _fill_gaps(history.load)
     ages = np.array([(start - d).days - 1 for d in days], dtype=np.float64)
     classes = np.array([day_class(d) for d in days])
@@ -189,7 +197,7 @@ def build_forecast(
     pv_profile: npt.NDArray[np.float64] = np.zeros(24)
     if history.pv is not None:
         pv = _fill_gaps(history.pv)
-        pv_rows = _complete_rows(history.pv) & np.array([d < start for d in days], dtype=bool)
+        pv_rows = _complete_rows(history.pv)
         if pv_rows.any():
             # Being away does not change the sun: PV uses every complete day.
             pv_profile = _weighted_profile(pv[pv_rows], ages[pv_rows])

@@ -277,10 +277,11 @@ def plan_sell(
     for day in request.days:
         load = forecast.load_for(day)
         pv = forecast.pv_for(day)
-        # Hours the battery has to carry the house: where PV does not cover the load.
+        # What the battery still has to carry: an empty house's base load through the night;
+        # an occupied one's load wherever PV does not cover it.
         if away:
-            dark_hours = int((pv < base).sum())
-            need = base * dark_hours
+            night = window_hours("night")
+            need = base * int((pv[night] < base).sum())
         else:
             need = float(np.maximum(load - pv, 0.0).sum())
         need = min(need, battery.usable_kwh)
@@ -301,6 +302,9 @@ def plan_sell(
             volume = min(volume, max(0.0, prefs.max_sell_kwh_per_day - sold))
         if day in closed:
             volume, note = 0.0, "gate_closed"
+        elif floor_kwh(volume) <= 0 and note not in ("no_battery", "household_needs_it"):
+            # Less than one 0.1 kWh step left: the day is as full as it gets.
+            note = "fully_committed" if sold > 0 else "household_needs_it"
         days.append(
             DayPlan(
                 day=day,

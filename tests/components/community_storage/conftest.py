@@ -172,12 +172,22 @@ async def joined_entry(
 
 
 @pytest.fixture
-async def setup_integration(hass: HomeAssistant, joined_entry: MockConfigEntry) -> MockConfigEntry:
-    """The joined entry, set up and loaded."""
+async def setup_integration(
+    hass: HomeAssistant, joined_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """The joined entry, set up and loaded (unloaded again before the server stops)."""
     assert await hass.config_entries.async_setup(joined_entry.entry_id)
     await hass.async_block_till_done()
     assert joined_entry.state is ConfigEntryState.LOADED
-    return joined_entry
+    yield joined_entry
+    await _unload(hass, joined_entry)
+
+
+async def _unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Stop polling before the market server goes away (no request may race its shutdown)."""
+    if entry.state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 @pytest.fixture
@@ -264,11 +274,12 @@ async def outage(market: RunningMarket) -> AsyncIterator[LoopbackProxy]:
 @pytest.fixture
 async def proxied_entry(
     hass: HomeAssistant, joined_entry: MockConfigEntry, outage: LoopbackProxy
-) -> MockConfigEntry:
+) -> AsyncIterator[MockConfigEntry]:
     """The joined entry talking to the server through ``outage``, loaded."""
     hass.config_entries.async_update_entry(
         joined_entry, data={**joined_entry.data, CONF_URL: outage.url}
     )
     assert await hass.config_entries.async_setup(joined_entry.entry_id)
     await hass.async_block_till_done()
-    return joined_entry
+    yield joined_entry
+    await _unload(hass, joined_entry)

@@ -334,3 +334,16 @@ def test_quantize_rounds_half_up() -> None:
     assert quantize_volume("0.04") == Decimal("0.0")
     assert quantize_price(0.0705) == Decimal("0.071")
     assert quantize_price(Decimal("0.07")) == Decimal("0.070")
+
+
+def test_model_parsing_rejects_what_the_contract_does_not_allow() -> None:
+    """Numbers must be numbers and times must carry their offset."""
+    from custom_components.community_storage.models import Order, to_decimal
+
+    assert to_decimal(Decimal("0.07")) == Decimal("0.07")
+    assert to_decimal(0.07) == Decimal("0.07")
+    for bad in (None, True, [1]):
+        with pytest.raises(TypeError):
+            to_decimal(bad)
+    with pytest.raises(ValueError, match="offset"):
+        Order.from_json({**ORDER, "gate_closure": "2026-11-29T18:00:00"})

@@ -1,0 +1,346 @@
+"""``script/develop``: market server, simulated neighbourhood and Home Assistant, in the foreground.
+
+First run: initialise the market (SQLite under the state directory), let the neighbourhood's
+households join, onboard Home Assistant with the user ``demo`` / ``demo1234`` and join it to the
+market through the integration's config flow. Later runs reuse all of it. Ctrl-C (SIGINT) or
+SIGTERM stops every child process before the command returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import webbrowser
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+
+from . import ha_api, processes
+from .layout import REPO, Layout, Ports, StackState, materialise_homeassistant
+
+DOMAIN = "community_storage"
+USERNAME = "demo"
+PASSWORD = "demo1234"
+COMMUNITY_NAME = "Sonnenweg"
+HOUSE_NAME = "Demo house"
+# Rounds every minute instead of every 15 so a demo shows prices without waiting.
+ROUND_INTERVAL_S = 60
+MARKET_START_TIMEOUT_S = 90.0
+HA_START_TIMEOUT_S = 240.0
+STOP_TIMEOUT_S = 30.0
+THINGS_TO_TRY = (
+    "We're going on holiday for a week and won't need our battery storage.",
+    "I'll be renovating next week during the evenings and need storage capacity.",
+    "How's the storage market doing?",
+)
+SENSOR_ANSWERS = {
+    "battery_soc_entity": "sensor.demo_house_battery_state_of_charge",
+    "battery_capacity_entity": "sensor.demo_house_battery_capacity",
+    "battery_power_entity": "sensor.demo_house_battery_power",
+    "pv_entity": "sensor.demo_house_pv_power",
+    "load_entity": "sensor.demo_house_house_load",
+}
+
+
+class StackError(Exception):
+    """The stack could not be brought up; the message says what to look at."""
+
+
+def _say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def _bin(name: str) -> str:
+    """A console script of the project's virtualenv (next to this interpreter)."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def _market_cli(layout: Layout, *args: str) -> dict[str, object]:
+    """Run ``market-server --db ... <args> --json`` and return its JSON."""
+    argv = [_bin("market-server"), "--db", str(layout.market_db), *args, "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, check=False)
+    if done.returncode != 0:
+        raise StackError(f"`market-server {' '.join(args)}` failed:\n{done.stderr.strip()}")
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def prepare_market(layout: Layout, ports: Ports) -> StackState:
+    """Initialise the market on the first run; reuse its operator token afterwards."""
+    state = StackState.load(layout)
+    if state is not None and layout.market_db.exists():
+        state = StackState(state.operator_token, ports.market, ports.homeassistant)
+        state.save(layout)
+        return state
+    layout.market_db.parent.mkdir(parents=True, exist_ok=True)
+    if layout.market_db.exists():
+        # A database without our state file: issue a fresh operator token for the stack.
+        token = str(_market_cli(layout, "operator-token")["operator_token"])
+    else:
+        _say(f"initialising the market in {layout.market_db}")
+        created = _market_cli(
+            layout,
+            "init",
+            "--name",
+            COMMUNITY_NAME,
+            "--round-interval",
+            str(ROUND_INTERVAL_S),
+        )
+        token = str(created["operator_token"])
+    state = StackState(token, ports.market, ports.homeassistant)
+    state.save(layout)
+    return state
+
+
+async def _wait_until(
+    what: str,
+    check: Callable[[], Awaitable[bool]],
+    child: processes.Child,
+    timeout_s: float,
+) -> None:
+    """Poll ``check`` (bounded) until it is true; fail early if ``child`` died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not child.running:
+            raise StackError(f"{child.name} exited while {what}:\n{child.log_tail()}")
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError, ha_api.HomeAssistantError):
+            if await check():
+                return
+        await asyncio.sleep(0.5)
+    raise StackError(f"{child.name} was not {what} after {timeout_s:.0f} s:\n{child.log_tail()}")
+
+
+async def _http_ok(
+    session: aiohttp.ClientSession, url: str, statuses: tuple[int, ...] = (200,)
+) -> bool:
+    # Home Assistant's /auth/providers answers 400 "onboarding_required" before onboarding.
+    async with session.get(url) as response:
+        return response.status in statuses
+
+
+async def connect_homeassistant(
+    session: aiohttp.ClientSession, layout: Layout, base_url: str, market_url: str
+) -> ha_api.Login:
+    """Onboard on the first run, log in, and make sure the integration is joined and loaded."""
+    login = await ha_api.onboard(session, base_url, USERNAME, PASSWORD, "Demo")
+    entries = await ha_api.config_entries(session, login, DOMAIN)
+    if not entries:
+        _say("joining Home Assistant to the local market (config flow)")
+        created = _market_cli(layout, "households", "add", HOUSE_NAME, "--max-sell-kwh", "9.0")
+        result = await ha_api.run_config_flow(
+            session,
+            login,
+            DOMAIN,
+            {"url": market_url, "join_code": created["join_code"], **SENSOR_ANSWERS},
+        )
+        if result.get("type") != "create_entry":
+            raise StackError(f"the integration's config flow did not finish: {result}")
+    return login
+
+
+async def _entry_loaded(session: aiohttp.ClientSession, login: ha_api.Login) -> bool:
+    entries = await ha_api.config_entries(session, login, DOMAIN)
+    return bool(entries) and entries[0].get("state") == "loaded"
+
+
+def _banner(ports: Ports, state: StackState, seconds: float, households: int) -> str:
+    market = f"http://127.0.0.1:{ports.market}"
+    ha = f"http://127.0.0.1:{ports.homeassistant}"
+    tries = "\n".join(f'    "{sentence}"' for sentence in THINGS_TO_TRY)
+    return f"""
+Community storage market development stack is up ({seconds:.0f} s).
+
+  Home Assistant   {ha}
+                   login: {USERNAME} / {PASSWORD}
+  Market server    {market}
+                   operator page: {market}/#token={state.operator_token}
+  Neighbourhood    {households} simulated households trading (log: logs/neighbourhood.log)
+
+Things to try in Home Assistant's Assist (the speech bubble, top right of the Overview):
+{tries}
+
+Logs are in the state directory's logs/ folder. Press Ctrl-C to stop everything.
+"""
+
+
+def _child_env(layout: Layout, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _ha_pythonpath(layout: Layout) -> Path:
+    """A directory holding only ``neighbourhood`` (demo_house imports its profiles)."""
+    path = layout.root / "pythonpath"
+    path.mkdir(parents=True, exist_ok=True)
+    link = path / "neighbourhood"
+    if not link.is_symlink():
+        link.symlink_to(REPO / "neighbourhood", target_is_directory=True)
+    return path
+
+
+async def run_stack(args: argparse.Namespace) -> int:
+    """Bring everything up, then watch the children until cancelled; always stop the children."""
+    started = time.monotonic()
+    layout: Layout = args.layout
+    ports: Ports = args.ports
+    state = prepare_market(layout, ports)
+    market_url = f"http://127.0.0.1:{ports.market}"
+    ha_url = f"http://127.0.0.1:{ports.homeassistant}"
+    materialise_homeassistant(layout, ports)
+    children: list[processes.Child] = []
+    try:
+        market = processes.start(
+            "market server",
+            [
+                _bin("market-server"),
+                "--db",
+                str(layout.market_db),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ports.market),
+            ],
+            log_path=layout.logs / "market-server.log",
+            cwd=REPO,
+            env=_child_env(layout),
+        )
+        children.append(market)
+        hass = processes.start(
+            "Home Assistant",
+            [_bin("hass"), "-c", str(layout.ha_config)],
+            log_path=layout.logs / "homeassistant.log",
+            cwd=layout.root,
+            env=_child_env(layout, {"PYTHONPATH": str(_ha_pythonpath(layout))}),
+        )
+        children.append(hass)
+        timeout = aiohttp.ClientTimeout(total=20)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            _say(f"starting the market server on {market_url}")
+            await _wait_until(
+                "answering /healthz",
+                lambda: _http_ok(session, f"{market_url}/healthz"),
+                market,
+                MARKET_START_TIMEOUT_S,
+            )
+            neighbourhood = processes.start(
+                "neighbourhood",
+                [
+                    sys.executable,
+                    "-m",
+                    "neighbourhood",
+                    "--url",
+                    market_url,
+                    "--households",
+                    str(args.households),
+                    "--roster",
+                    str(layout.roster),
+                ],
+                log_path=layout.logs / "neighbourhood.log",
+                cwd=REPO,
+                env=_child_env(layout, {"MARKET_OPERATOR_TOKEN": state.operator_token}),
+            )
+            children.append(neighbourhood)
+            _say(f"starting Home Assistant on {ha_url} (log: {layout.logs / 'homeassistant.log'})")
+            await _wait_until(
+                "serving its API",
+                lambda: _http_ok(session, f"{ha_url}/auth/providers", (200, 400)),
+                hass,
+                HA_START_TIMEOUT_S,
+            )
+            login = await connect_homeassistant(session, layout, ha_url, market_url)
+            await _wait_until(
+                "running the integration",
+                lambda: _entry_loaded(session, login),
+                hass,
+                HA_START_TIMEOUT_S,
+            )
+        print(_banner(ports, state, time.monotonic() - started, args.households), flush=True)
+        if not args.headless and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            with contextlib.suppress(webbrowser.Error):
+                webbrowser.open(ha_url)
+        while True:
+            for child in children:
+                if not child.running:
+                    raise StackError(f"{child.name} stopped unexpectedly:\n{child.log_tail()}")
+            await asyncio.sleep(1.0)
+    finally:
+        if children:
+            _say("stopping " + ", ".join(child.name for child in reversed(children)))
+        # The neighbourhood first (it only talks), Home Assistant next, the market last.
+        for child in reversed(children):
+            child.stop(STOP_TIMEOUT_S)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of script/develop."""
+    parser = argparse.ArgumentParser(
+        prog="script/develop",
+        description="Run the market server, a simulated neighbourhood and Home Assistant with "
+        "the integration, in the foreground (Ctrl-C stops everything).",
+    )
+    parser.add_argument(
+        "--households", type=int, default=20, help="simulated households (default 20)"
+    )
+    parser.add_argument(
+        "--headless", action="store_true", help="do not open a browser (same services)"
+    )
+    parser.add_argument(
+        "--state-dir",
+        default=str(REPO / ".develop"),
+        help="where the market data, Home Assistant config and logs live (default .develop)",
+    )
+    parser.add_argument(
+        "--ports",
+        type=Ports.parse,
+        default=Ports(),
+        metavar="MARKET,HA",
+        help="ports of the market server and Home Assistant (default 8787,8123)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run until Ctrl-C / SIGTERM; exit status 0 after a clean stop."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not 1 <= args.households <= 200:
+        parser.error("--households must be between 1 and 200")
+    args.layout = Layout(Path(args.state_dir).resolve())
+
+    async def _main() -> int:
+        # Ctrl-C or SIGTERM cancels the stack wherever it is (even half-way up); its cleanup
+        # stops every child before we return.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        stack = asyncio.create_task(run_stack(args))
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({stack, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stack.done():
+            stopper.cancel()
+            return stack.result()
+        stack.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await stack
+        print("stopped.", flush=True)
+        return 0
+
+    try:
+        return asyncio.run(_main())
+    except StackError as err:
+        print(f"\nerror: {err}", file=sys.stderr, flush=True)
+        return 1

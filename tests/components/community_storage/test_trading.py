@@ -1,0 +1,390 @@
+"""The trading agent inside Home Assistant against a real market server on 127.0.0.1.
+
+History comes from real recorder statistics; counterparties are real households placing real
+orders through the market's HTTP API; clearing is the server's (ASSUME) round right after each
+submit. Every expectation about volumes, prices and totals is read back from the server.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from homeassistant.components import persistent_notification
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.community_storage.agent.errors import (
+    NoBatteryError,
+    NothingToTradeError,
+    ProposalNotFoundError,
+)
+from custom_components.community_storage.agent.explain import period_phrase
+from custom_components.community_storage.agent.forecast import Period
+from custom_components.community_storage.agent.request import TradeRequest
+from custom_components.community_storage.const import (
+    AUTONOMY_PROPOSE,
+    CONF_AUTONOMY,
+    CONF_BATTERY_CAPACITY_KWH,
+    CONF_LOAD_ENTITY,
+    CONF_PV_ENTITY,
+    CONF_TOKEN,
+    EVENT_ORDER_UPDATE,
+)
+from custom_components.community_storage.followup import notification_id
+from custom_components.community_storage.trading import TradingAgent
+
+from .seed_history import DAILY_LOAD_KWH, async_seed_history
+
+
+def _agent(entry: MockConfigEntry) -> TradingAgent:
+    return entry.runtime_data.trading
+
+
+async def _seed(hass: HomeAssistant, entry: MockConfigEntry, **kwargs: Any) -> date:
+    today = _agent(entry).today()
+    await async_seed_history(
+        hass,
+        load_entity=entry.data[CONF_LOAD_ENTITY],
+        pv_entity=entry.data[CONF_PV_ENTITY],
+        today=today,
+        **kwargs,
+    )
+    return today
+
+
+async def _server_requests(market: Any, entry: MockConfigEntry) -> list[dict[str, Any]]:
+    body = await market.get("/api/v1/requests", entry.data[CONF_TOKEN])
+    return list(body["requests"])
+
+
+def _first_day(market: Any) -> date:
+    """A delivery day safely inside the gate whatever the time of day the test runs."""
+    return market.open_days()[1]
+
+
+async def _without_battery(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    data = {k: v for k, v in entry.data.items() if k != CONF_BATTERY_CAPACITY_KWH}
+    hass.config_entries.async_update_entry(entry, data=data)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_forecast_reads_recorder_statistics(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    await _seed(hass, setup_integration)
+    forecast = await _agent(setup_integration).async_forecast()
+    assert forecast.history_days == 14
+    assert not forecast.fallback
+    assert forecast.daily_load_kwh == pytest.approx(DAILY_LOAD_KWH, rel=0.05)
+    assert forecast.daily_pv_kwh == pytest.approx(3.0, rel=0.02)
+
+
+async def test_sell_while_away_fills_and_explains(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    await market.place(neighbour[1], "buy", start, 7, 12.0, 0.09)
+    agent = _agent(setup_integration)
+    outcome = await agent.async_execute(
+        TradeRequest("sell", start, 7, reason="holiday"), language="en"
+    )
+    (server,) = await _server_requests(market, setup_integration)
+    assert server["request_id"] == outcome.request_id
+    orders = server["orders"]
+    assert [o["day"] for o in orders] == [(start + timedelta(days=i)).isoformat() for i in range(7)]
+    # The battery's 10 kWh minus the empty house's night base load, the same every day.
+    volumes = {o["volume_kwh"] for o in orders}
+    volume = volumes.pop()
+    assert not volumes and 8.0 < volume < 10.0
+    assert all(o["status"] == "filled" for o in orders)
+    assert all(o["limit_price"] == 0.06 for o in orders)  # the user's minimum sets the ask
+    total = sum(o["filled_kwh"] * o["avg_price"] for o in orders)
+    price = orders[0]["avg_price"]
+    assert outcome.kind == "filled"
+    period = period_phrase(start, 7, agent.today(), "en")
+    assert outcome.speech.startswith(
+        f"I've sold {volume:g} kWh of your storage capacity per day {period} while you're away."
+    )
+    assert f"You'll earn EUR {price:.2f}/kWh for a total of EUR {total:.2f} over the week." in (
+        outcome.speech
+    )
+    assert "10 kWh usable" in outcome.speech
+    # The away week is remembered and left out of the next forecast's normal profile.
+    forecast = await agent.async_forecast()
+    assert Period(start, start + timedelta(days=6), "away") in forecast.excluded_periods
+
+
+async def test_buy_for_renovation_partial_days(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _without_battery(hass, setup_integration)
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    await market.place(neighbour[1], "sell", start, 5, 10.0, 0.07)
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("buy", start, 7, time_of_day="evening", reason="renovation"), language="en"
+    )
+    (server,) = await _server_requests(market, setup_integration)
+    orders = server["orders"]
+    assert len(orders) == 7
+    # Evening demand of a 10 kWh/day household (about 3 kWh) plus 3 kWh of power tools.
+    for order, planned in zip(orders, outcome.plan.days, strict=True):
+        assert order["volume_kwh"] == planned.kwh
+        assert 5.5 <= planned.kwh <= 7.0
+        assert planned.extra_kwh == 3.0
+        assert order["limit_price"] == 0.15  # the value of shifting is capped by the option
+    assert [o["status"] for o in orders] == ["filled"] * 5 + ["open"] * 2
+    total = sum(o["filled_kwh"] * o["avg_price"] for o in orders if o["avg_price"])
+    assert outcome.kind == "partial_days"
+    assert "I was able to reserve storage for 5 of the 7 days" in outcome.speech
+    assert f"EUR {total:.2f} in total" in outcome.speech
+    assert "I'll continue monitoring the market for the remaining days." in outcome.speech
+
+
+async def test_sell_partial_volume(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    await market.place(neighbour[1], "buy", start, 7, 6.0, 0.10)
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("sell", start, 7, reason="holiday"), language="en"
+    )
+    (server,) = await _server_requests(market, setup_integration)
+    filled = sum(o["filled_kwh"] for o in server["orders"])
+    volume = sum(o["volume_kwh"] for o in server["orders"])
+    assert all(o["status"] == "partially_filled" for o in server["orders"])
+    assert outcome.kind == "partial_volume"
+    share = round(100 * filled / volume)
+    assert f"We were able to sell {share}% of your available storage capacity" in outcome.speech
+    assert "I'll keep offering the remainder." in outcome.speech
+
+
+async def test_buy_high_price_with_explicit_volume(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    await market.place(neighbour[1], "sell", start, 7, 10.0, 0.12)
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("buy", start, 7, kwh_per_day=8.0, reason="renovation"), language="en"
+    )
+    (server,) = await _server_requests(market, setup_integration)
+    assert [o["volume_kwh"] for o in server["orders"]] == [8.0] * 7
+    assert all(o["status"] == "filled" and o["avg_price"] == 0.12 for o in server["orders"])
+    assert outcome.kind == "filled" and outcome.high_price
+    assert outcome.speech.startswith("I've reserved 8 kWh of storage capacity per day for")
+    assert "at EUR 0.12/kWh to support your renovation plans. That's EUR 6.72 in total." in (
+        outcome.speech
+    )
+    assert "I reserved storage at EUR 0.12/kWh due to limited availability during peak hours." in (
+        outcome.speech
+    )
+
+
+async def test_no_buyers_then_a_later_fill_notifies(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    agent = _agent(setup_integration)
+    outcome = await agent.async_execute(
+        TradeRequest("sell", start, 3, kwh_per_day=6.0, reason="holiday"), language="de"
+    )
+    assert outcome.kind == "no_counterparty"
+    assert outcome.speech.startswith("Gerade gibt es keine Käufer.")
+    assert "6 kWh pro Tag ab 0,06 EUR/kWh" in outcome.speech
+    events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+
+    await market.place(neighbour[1], "buy", start, 3, 4.0, 0.08)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    fills = [e.data for e in events if e.data["type"] == "fill"]
+    assert len(fills) == 3
+    assert {e["order"]["filled_kwh"] for e in fills} == {4.0}
+    assert all(e["request_id"] == outcome.request_id for e in fills)
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    note = notifications[notification_id(outcome.request_id)]
+    assert "weitere 4 kWh zu 0,06 EUR/kWh verkauft (4 kWh von 6 kWh)" in note["message"]
+    # A second look at the same data announces nothing twice.
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert len([e for e in events if e.data["type"] == "fill"]) == 3
+
+
+async def test_overlapping_requests_never_exceed_the_battery(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    agent = _agent(setup_integration)
+    first = await agent.async_execute(
+        TradeRequest("sell", start, 5, reason="holiday"), language="en"
+    )
+    second = await agent.async_execute(
+        TradeRequest("sell", start + timedelta(days=3), 4, kwh_per_day=9.5), language="en"
+    )
+    # The overlapping days were already full: only the two new days were offered.
+    assert [d.note for d in second.plan.days[:2]] == ["fully_committed"] * 2
+    with pytest.raises(NothingToTradeError):
+        await agent.async_execute(TradeRequest("sell", start, 3, kwh_per_day=2.0), language="en")
+    per_day: dict[str, float] = {}
+    for request in await _server_requests(market, setup_integration):
+        for order in request["orders"]:
+            per_day[order["day"]] = per_day.get(order["day"], 0.0) + order["volume_kwh"]
+    assert len(await _server_requests(market, setup_integration)) == 2
+    need = first.plan.days[0].need_kwh
+    assert max(per_day.values()) <= 10.0 - need + 1e-9
+    assert len(per_day) == 7
+
+
+async def test_no_sale_on_a_day_the_household_buys_for(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    agent = _agent(setup_integration)
+    await agent.async_execute(TradeRequest("buy", start, 1, kwh_per_day=3.0), language="en")
+    outcome = await agent.async_execute(TradeRequest("sell", start, 2), language="en")
+    assert [o.day for o in outcome.orders] == [start + timedelta(days=1)]
+    assert outcome.plan.days[0].note == "household_needs_it"
+
+
+async def test_sell_without_battery_sends_nothing(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    await _without_battery(hass, setup_integration)
+    with pytest.raises(NoBatteryError):
+        await _agent(setup_integration).async_execute(
+            TradeRequest("sell", _first_day(market), 2), language="en"
+        )
+    assert await _server_requests(market, setup_integration) == []
+
+
+async def test_short_history_is_said(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    await _seed(hass, setup_integration, days=3)
+    plan = await _agent(setup_integration).async_plan(
+        TradeRequest("sell", _first_day(market), 2, reason="holiday"), language="en"
+    )
+    assert plan.forecast.fallback and plan.forecast.history_days == 3
+    assert "based on 3 days of history" in plan.speech
+    assert await _server_requests(market, setup_integration) == []
+
+
+async def test_propose_mode_waits_for_confirmation(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    hass.config_entries.async_update_entry(
+        setup_integration, options={**setup_integration.options, CONF_AUTONOMY: AUTONOMY_PROPOSE}
+    )
+    await hass.async_block_till_done()
+    await _seed(hass, setup_integration)
+    agent = _agent(setup_integration)
+    proposed = await agent.async_execute(
+        TradeRequest("sell", _first_day(market), 2, reason="holiday"), language="en"
+    )
+    assert proposed.kind == "proposed" and proposed.proposal_id
+    assert "Shall I go ahead?" in proposed.speech
+    assert await _server_requests(market, setup_integration) == []
+    status = await agent.async_status(language="en")
+    assert [p.proposal_id for p in status.proposals] == [proposed.proposal_id]
+
+    confirmed = await agent.async_confirm(proposed.proposal_id, language="en")
+    (server,) = await _server_requests(market, setup_integration)
+    assert server["request_id"] == confirmed.request_id
+    assert [o["volume_kwh"] for o in server["orders"]] == [d.kwh for d in proposed.plan.days]
+    with pytest.raises(ProposalNotFoundError):
+        await agent.async_confirm(proposed.proposal_id, language="en")
+
+
+async def test_restart_keeps_recorded_requests_and_keeps_watching(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("sell", start, 2, kwh_per_day=5.0, reason="holiday"), language="en"
+    )
+    assert await hass.config_entries.async_unload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    assert setup_integration.state is ConfigEntryState.LOADED
+    agent = _agent(setup_integration)
+    assert outcome.request_id in agent.recorded_requests
+    assert Period(start, start + timedelta(days=1), "away") in agent.periods
+
+    events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+    await market.place(neighbour[1], "buy", start, 1, 5.0, 0.08)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert [e.data["order"]["day"] for e in events] == [start.isoformat()]
+
+
+async def test_cancel_all_takes_the_remainder_off_the_market(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    await market.place(neighbour[1], "buy", start, 1, 2.0, 0.08)
+    agent = _agent(setup_integration)
+    outcome = await agent.async_execute(
+        TradeRequest("sell", start, 3, kwh_per_day=5.0, reason="holiday"), language="en"
+    )
+    cancelled = await agent.async_cancel(language="en")
+    assert cancelled.cancelled_kwh == 13.0 and cancelled.kept_filled_kwh == 2.0
+    assert cancelled.speech == (
+        "I've cancelled 1 request and taken 13 kWh off the market. "
+        "The 2 kWh already traded stays in place."
+    )
+    (server,) = await _server_requests(market, setup_integration)
+    assert server["request_id"] == outcome.request_id
+    assert [o["status"] for o in server["orders"]] == ["cancelled"] * 3
+    assert agent.periods == ()
+    nothing = await agent.async_cancel(language="en")
+    assert nothing.speech == "There was nothing to cancel."
+
+
+async def test_unfilled_offer_is_repriced_within_the_floor(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    await _seed(hass, setup_integration)
+    day = _first_day(market)
+    _, buyer = await market.join_household("Weber")
+    _, cheap_seller = await market.join_household("Fischer")
+    await market.place(neighbour[1], "sell", day, 1, 2.0, 0.10)
+    await market.place(buyer, "buy", day, 1, 2.0, 0.10)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    agent = _agent(setup_integration)
+    outcome = await agent.async_execute(
+        TradeRequest("sell", day, 1, kwh_per_day=4.0, reason="holiday"), language="en"
+    )
+    assert outcome.kind == "no_counterparty"
+    assert outcome.orders[0].limit_price == 0.1  # asks the going price, above the 0.06 floor
+
+    events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+    # The market moves down: a cheaper seller meets a lower bid at 0.065.
+    await market.place(cheap_seller, "sell", day, 1, 3.0, 0.065)
+    await market.place(buyer, "buy", day, 1, 3.0, 0.07)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    repriced = [e.data for e in events if e.data["type"] == "repriced"]
+    assert len(repriced) == 1
+    assert repriced[0]["old_price"] == 0.1 and repriced[0]["new_price"] == 0.065
+    requests = {r["request_id"]: r for r in await _server_requests(market, setup_integration)}
+    assert requests[outcome.request_id]["orders"][0]["status"] == "cancelled"
+    new = requests[repriced[0]["new_request_id"]]["orders"][0]
+    assert new["limit_price"] == 0.065 and new["volume_kwh"] == 4.0
+    # Already at the market price: the next refresh leaves it alone.
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert len([e for e in events if e.data["type"] == "repriced"]) == 1

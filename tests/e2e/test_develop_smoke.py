@@ -1,0 +1,226 @@
+"""script/develop as a newcomer uses it: start, talk to Assist, see the orders, stop, start again.
+
+Real processes all the way: ``script/develop --headless --households 5`` in a fresh state
+directory on free ports starts the market server, the simulated neighbourhood and Home
+Assistant; the test logs in through Home Assistant's normal auth flow, speaks both seed
+sentences to ``POST /api/conversation/process``, checks the replies against the orders the market
+server holds for the demo house, stops everything with SIGINT and makes sure no process of the
+stack is left. A second start must reuse the first one's state and come up well within a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import psutil
+import pytest
+
+from devconfig import ha_api
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+REPO = Path(__file__).resolve().parents[2]
+HOLIDAY = "We're going on holiday for a week and won't need our battery storage."
+RENOVATION = "I'll be renovating next week during the evenings and need storage capacity."
+FIRST_START_TIMEOUT_S = 420.0
+SECOND_START_LIMIT_S = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """One running ``script/develop`` and what it spawned."""
+
+    process: subprocess.Popen[bytes]
+    output: Path
+    state_dir: Path
+    market_url: str
+    ha_url: str
+
+    def text(self) -> str:
+        return self.output.read_text(encoding="utf-8", errors="replace")
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def operator_token(self) -> str:
+        state = json.loads((self.state_dir / "stack.json").read_text(encoding="utf-8"))
+        return str(state["operator_token"])
+
+
+def _start(state_dir: Path, market_port: int, ha_port: int, output: Path) -> Stack:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    process = subprocess.Popen(
+        [
+            str(REPO / "script" / "develop"),
+            "--headless",
+            "--households",
+            "5",
+            "--state-dir",
+            str(state_dir),
+            "--ports",
+            f"{market_port},{ha_port}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=output.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    return Stack(
+        process,
+        output,
+        state_dir,
+        f"http://127.0.0.1:{market_port}",
+        f"http://127.0.0.1:{ha_port}",
+    )
+
+
+async def _wait_up(stack: Stack, timeout_s: float) -> float:
+    """Poll (bounded) until the command prints that the stack is up; returns the seconds taken."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if "development stack is up" in stack.text():
+            return time.monotonic() - started
+        if stack.process.poll() is not None:
+            pytest.fail(f"script/develop exited with {stack.process.returncode}:\n{stack.text()}")
+        await asyncio.sleep(0.25)
+    pytest.fail(f"script/develop was not up after {timeout_s:.0f} s:\n{stack.text()}")
+
+
+def _stop(stack: Stack) -> list[psutil.Process]:
+    """SIGINT, as Ctrl-C would; returns what was running just before."""
+    spawned = stack.descendants()
+    assert spawned, "script/develop started no processes"
+    stack.process.send_signal(signal.SIGINT)
+    assert stack.process.wait(120) == 0, stack.text()
+    return spawned
+
+
+def _assert_all_gone(spawned: list[psutil.Process]) -> None:
+    _gone, alive = psutil.wait_procs(spawned, timeout=10)
+    left = [f"{p.pid} {' '.join(p.cmdline())}" for p in alive if p.status() != "zombie"]
+    assert left == [], f"processes left behind: {left}"
+
+
+@pytest.fixture
+def stack_dir(tmp_path: Path) -> Iterator[Path]:
+    """A fresh state directory; whatever happens, nothing of the stack outlives the test."""
+    yield tmp_path / "state"
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(tmp_path) in cmdline and proc.pid != os.getpid():
+            proc.kill()
+
+
+async def _demo_orders(session: aiohttp.ClientSession, stack: Stack) -> list[dict[str, Any]]:
+    async with session.get(
+        f"{stack.market_url}/api/v1/operator/orders",
+        headers={"Authorization": f"Bearer {stack.operator_token()}"},
+    ) as response:
+        assert response.status == 200
+        orders = (await response.json())["orders"]
+    return [o for o in orders if o["household_name"] == "Demo house"]
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:[.,]\d+)?", text))
+
+
+async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: None) -> None:
+    market_port, ha_port = _free_port(), _free_port()
+    stack = _start(stack_dir, market_port, ha_port, tmp_path / "first.log")
+    try:
+        await _wait_up(stack, FIRST_START_TIMEOUT_S)
+        banner = stack.text()
+        assert stack.ha_url in banner and stack.market_url in banner
+        assert "demo / demo1234" in banner
+
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+            # The neighbourhood's households joined and trade.
+            async with session.get(
+                f"{stack.market_url}/api/v1/operator/households",
+                headers={"Authorization": f"Bearer {stack.operator_token()}"},
+            ) as response:
+                households = (await response.json())["households"]
+            assert len(households) == 6  # five simulated neighbours and the demo house
+            assert all(h["joined"] for h in households)
+
+            login = await ha_api.login_with_password(session, stack.ha_url, "demo", "demo1234")
+            before = await _demo_orders(session, stack)
+            assert before == []
+
+            holiday = await ha_api.converse(session, login, HOLIDAY)
+            holiday_speech = ha_api.speech(holiday)
+            assert holiday["response"]["response_type"] == "action_done", holiday
+            sells = [o for o in await _demo_orders(session, stack) if o["side"] == "sell"]
+            assert sells, holiday_speech
+            sell_days = sorted(date.fromisoformat(o["day"]) for o in sells)
+            # "for a week": up to seven consecutive days from the first day still open.
+            today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+            assert len(sell_days) <= 7 and sell_days[-1] - sell_days[0] < timedelta(days=7)
+            assert today <= sell_days[0] <= today + timedelta(days=2)
+            assert all(0 < o["volume_kwh"] <= 9.0 for o in sells)
+            assert "kWh" in holiday_speech
+            assert _numbers(holiday_speech) & {f"{o['volume_kwh']:.1f}" for o in sells}
+
+            renovation = await ha_api.converse(session, login, RENOVATION)
+            renovation_speech = ha_api.speech(renovation)
+            assert renovation["response"]["response_type"] == "action_done", renovation
+            buys = [o for o in await _demo_orders(session, stack) if o["side"] == "buy"]
+            assert buys, renovation_speech
+            # "next week": the days of the coming calendar week, Monday to Sunday.
+            today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+            monday = today + timedelta(days=7 - today.weekday())
+            buy_days = {date.fromisoformat(o["day"]) for o in buys}
+            assert buy_days <= {monday + timedelta(days=i) for i in range(7)}, buy_days
+            assert all(o["volume_kwh"] > 0 for o in buys)
+            assert "kWh" in renovation_speech
+            assert _numbers(renovation_speech) & {f"{o['volume_kwh']:.1f}" for o in buys}
+    finally:
+        spawned = _stop(stack) if stack.process.poll() is None else []
+    _assert_all_gone(spawned)
+    with socket.socket() as probe:
+        # Both ports are free again.
+        probe.bind(("127.0.0.1", market_port))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", ha_port))
+
+    # A second run reuses the first one's market, households and Home Assistant.
+    again = _start(stack_dir, market_port, ha_port, tmp_path / "second.log")
+    try:
+        seconds = await _wait_up(again, SECOND_START_LIMIT_S)
+        assert "initialising the market" not in again.text()
+        assert "config flow" not in again.text()
+        assert seconds < SECOND_START_LIMIT_S
+        async with aiohttp.ClientSession() as session:
+            async with session.get(
+                f"{again.market_url}/api/v1/operator/households",
+                headers={"Authorization": f"Bearer {again.operator_token()}"},
+            ) as response:
+                assert len((await response.json())["households"]) == 6
+            login = await ha_api.login_with_password(session, again.ha_url, "demo", "demo1234")
+            entries = await ha_api.config_entries(session, login, "community_storage")
+            assert [e["state"] for e in entries] == ["loaded"]
+    finally:
+        spawned = _stop(again) if again.process.poll() is None else []
+    _assert_all_gone(spawned)

@@ -1,0 +1,267 @@
+"""The OpenAPI document covers every route of the app, and real responses match its schemas."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from market_server.openapi import openapi_document
+from market_server.web import is_public
+from tests.market_harness import MutableClock, RunningMarket, running_market
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def check(doc: dict[str, Any], schema: dict[str, Any], value: Any, where: str = "$") -> None:
+    """Types, required fields and enums, recursively (enough to catch contract drift)."""
+    schema = _resolve(doc, schema)
+    for part in schema.get("allOf", []):
+        check(doc, part, value, where)
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        ok = any(
+            isinstance(value, _TYPES[t])
+            and not (t in ("integer", "number") and value is True)
+            and not (t in ("integer", "number") and value is False)
+            for t in types
+        )
+        assert ok, f"{where}: {value!r} is not {types}"
+    if "enum" in schema:
+        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            assert name in value, f"{where}: required field {name!r} missing"
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                check(doc, sub, value[name], f"{where}.{name}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            check(doc, schema["items"], item, f"{where}[{i}]")
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_every_route_is_documented() -> None:
+    from market_server.app import ROUTES
+
+    doc = openapi_document()
+    documented = {
+        (method.upper(), _template(path))
+        for path, item in doc["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    served = {(method, _template(path)) for method, path, _ in ROUTES}
+    assert served == documented
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            assert op["responses"], (method, path)
+            assert op["summary"], (method, path)
+
+
+async def test_app_routes_match_the_route_table(tmp_path: Path, clock: MutableClock) -> None:
+    from market_server.app import ROUTES
+
+    async with running_market(tmp_path, clock=clock) as market:
+        routes = {
+            (r.method, _template(r.resource.canonical))
+            for r in market.app.router.routes()
+            if r.method != "HEAD"
+            and r.resource is not None
+            and not is_public(r.resource.canonical)
+            and not r.resource.canonical.startswith("/static")
+        }
+        assert routes == {(m, _template(p)) for m, p, _ in ROUTES}
+
+
+async def _call(
+    market: RunningMarket,
+    doc: dict[str, Any],
+    method: str,
+    path: str,
+    template: str,
+    token: str | None,
+    json: Any = None,
+    expect: int = 200,
+) -> Any:
+    status, body = await market.request(method, path, token=token, json=json)
+    assert status == expect, (method, path, body)
+    op = doc["paths"][template][method.lower()]
+    response = op["responses"][str(status)]
+    check(doc, response["content"]["application/json"]["schema"], body, f"{method} {path}")
+    return body
+
+
+async def test_real_responses_match_the_document(
+    tmp_path: Path, db_url: str, clock: MutableClock
+) -> None:
+    doc = openapi_document()
+    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
+        op = market.operator_token
+        hh = await _call(
+            market,
+            doc,
+            "POST",
+            "/api/v1/operator/households",
+            "/api/v1/operator/households",
+            op,
+            {"name": "Seller", "max_sell_kwh": 12.5},
+            201,
+        )
+        joined = await _call(
+            market,
+            doc,
+            "POST",
+            "/api/v1/join",
+            "/api/v1/join",
+            None,
+            {"code": hh["join_code"]},
+            201,
+        )
+        seller = joined["token"]
+        _, buyer = await market.join_household("Buyer")
+        day = market.first_open_day().isoformat()
+        await _call(market, doc, "GET", "/healthz", "/healthz", None)
+        await _call(market, doc, "GET", "/api/v1/me", "/api/v1/me", seller)
+        offer = await _call(
+            market,
+            doc,
+            "POST",
+            "/api/v1/requests",
+            "/api/v1/requests",
+            seller,
+            {
+                "side": "sell",
+                "volumes": {day: 5.0},
+                "limit_price": 0.07,
+                "client_request_id": "a",
+                "max_power_kw": 3.0,
+                "note": "away",
+            },
+            201,
+        )
+        await _call(
+            market,
+            doc,
+            "POST",
+            "/api/v1/requests",
+            "/api/v1/requests",
+            seller,
+            {
+                "side": "sell",
+                "volumes": {day: 5.0},
+                "limit_price": 0.07,
+                "client_request_id": "a",
+                "max_power_kw": 3.0,
+                "note": "away",
+            },
+            200,
+        )
+        bid = await market.place(buyer, "buy", market.first_open_day(), 1, 2.0, 0.08)
+        rid = offer["request_id"]
+        oid = offer["orders"][0]["order_id"]
+        await _call(market, doc, "GET", "/api/v1/requests", "/api/v1/requests", seller)
+        await _call(
+            market, doc, "GET", f"/api/v1/requests/{rid}", "/api/v1/requests/{request_id}", seller
+        )
+        await _call(
+            market, doc, "GET", "/api/v1/orders?status=partially_filled", "/api/v1/orders", seller
+        )
+        await _call(
+            market, doc, "GET", f"/api/v1/orders/{oid}", "/api/v1/orders/{order_id}", seller
+        )
+        await _call(market, doc, "GET", "/api/v1/fills", "/api/v1/fills", buyer)
+        await _call(market, doc, "GET", "/api/v1/market", "/api/v1/market", buyer)
+        await _call(
+            market, doc, "GET", "/api/v1/operator/households", "/api/v1/operator/households", op
+        )
+        await _call(market, doc, "GET", "/api/v1/operator/orders", "/api/v1/operator/orders", op)
+        await _call(market, doc, "POST", "/api/v1/operator/rounds", "/api/v1/operator/rounds", op)
+        await _call(market, doc, "GET", "/api/v1/operator/rounds", "/api/v1/operator/rounds", op)
+        await _call(
+            market, doc, "GET", "/api/v1/operator/overview", "/api/v1/operator/overview", op
+        )
+        await _call(
+            market, doc, "GET", "/api/v1/operator/settings", "/api/v1/operator/settings", op
+        )
+        hid = hh["household_id"]
+        base = "/api/v1/operator/households/{household_id}"
+        await _call(
+            market,
+            doc,
+            "POST",
+            f"/api/v1/operator/households/{hid}/limits",
+            base + "/limits",
+            op,
+            {"max_sell_kwh": 11.0},
+        )
+        await _call(
+            market, doc, "POST", f"/api/v1/operator/households/{hid}/disable", base + "/disable", op
+        )
+        await _call(
+            market, doc, "POST", f"/api/v1/operator/households/{hid}/enable", base + "/enable", op
+        )
+        await _call(
+            market,
+            doc,
+            "POST",
+            f"/api/v1/operator/households/{hid}/rejoin",
+            base + "/rejoin",
+            op,
+            None,
+            201,
+        )
+        await _call(
+            market, doc, "DELETE", f"/api/v1/orders/{oid}", "/api/v1/orders/{order_id}", seller
+        )
+        await _call(
+            market,
+            doc,
+            "DELETE",
+            f"/api/v1/requests/{bid['request_id']}",
+            "/api/v1/requests/{request_id}",
+            buyer,
+        )
+        clock.advance(days=3)
+        await _call(market, doc, "POST", "/api/v1/operator/settle", "/api/v1/operator/settle", op)
+        await _call(market, doc, "GET", "/api/v1/settlements", "/api/v1/settlements", seller)
+        await _call(
+            market, doc, "GET", "/api/v1/operator/export?format=json", "/api/v1/operator/export", op
+        )
+        # Errors carry the documented error shape.
+        body = await _call(
+            market,
+            doc,
+            "GET",
+            "/api/v1/orders/or_x",
+            "/api/v1/orders/{order_id}",
+            seller,
+            None,
+            404,
+        )
+        assert body["error"] == "not_found"
+        served = await _call(market, doc, "GET", "/api/openapi.json", "/api/openapi.json", None)
+        assert served == doc
