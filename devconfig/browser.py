@@ -148,14 +148,23 @@ class Page:
         return result["result"].get("value")
 
     async def wait_for(self, condition: str, timeout_s: float = 60.0) -> Any:
-        """Resolve when the JavaScript ``condition`` becomes truthy (checked on DOM changes)."""
+        """Resolve when the JavaScript ``condition`` becomes truthy.
+
+        Checked on every DOM change and every 100 ms (changes inside shadow roots, as in Home
+        Assistant's frontend, do not reach a document-level observer).
+        """
         script = f"""new Promise((resolve) => {{
-            const check = () => {{ const v = ({condition}); if (v) {{ resolve(v); return true; }}
-                                   return false; }};
-            if (check()) return;
-            const observer = new MutationObserver(() => {{ if (check()) observer.disconnect(); }});
+            let observer = null, timer = null;
+            const check = () => {{
+                let value = false;
+                try {{ value = ({condition}); }} catch (error) {{ value = false; }}
+                if (value) {{ observer.disconnect(); clearInterval(timer); resolve(value); }}
+            }};
+            observer = new MutationObserver(check);
             observer.observe(document, {{subtree: true, childList: true, attributes: true,
                                          characterData: true}});
+            timer = setInterval(check, 100);
+            check();
         }})"""
         return await self.evaluate(script, timeout_s)
 

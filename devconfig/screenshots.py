@@ -99,7 +99,11 @@ async def homeassistant_shots(session: aiohttp.ClientSession, base_url: str, sen
         await page.evaluate(f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))})")
         await page.goto(f"{base_url}/lovelace/0")
         await page.evaluate(_DEEP_QUERY)
-        await page.wait_for("deepQueryAll('hui-entities-card, hui-tile-card').length > 2", 90)
+        try:
+            await page.wait_for("deepQueryAll('hui-entities-card, hui-tile-card').length > 2", 90)
+        except TimeoutError:
+            (OUT.parent / "screenshot-debug.png").write_bytes(await page.screenshot(1280, 860))
+            raise
         await asyncio.sleep(3)  # let cards finish their first render and fonts load
         (OUT / "homeassistant-dashboard.png").write_bytes(await page.screenshot(1280, 860))
 
@@ -108,7 +112,9 @@ async def homeassistant_shots(session: aiohttp.ClientSession, base_url: str, sen
         await asyncio.sleep(1.5)
         await page.send("Input.insertText", text=sentence)
         await _key(page, "Enter", "Enter", 13)
-        await page.wait_for("deepText().includes('kWh')", 90)
+        await page.wait_for(
+            "deepQueryAll('ha-voice-command-dialog').some((d) => deepText(d).includes('kWh'))", 90
+        )
         await asyncio.sleep(1.5)
         (OUT / "homeassistant-assist.png").write_bytes(await page.screenshot(1280, 860))
 

@@ -57,6 +57,7 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
         progress(0, total)
     while True:
         with store.write() as conn:
+            store.lock_rounds(conn)  # one settler at a time, across processes
             rows = list(conn.execute(unsettled.limit(BATCH)))
             if not rows:
                 break

@@ -14,6 +14,8 @@ from homeassistant.helpers.typing import ConfigType
 from .api import MarketClient
 from .const import CONF_TOKEN, CONF_URL, DOMAIN
 from .coordinator import CommunityStorageCoordinator
+from .custom_sentences import async_install_sentences
+from .llm_api import async_register_llm_api
 from .repairs import async_clear_issues
 from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
 from .services import async_setup_services
@@ -53,8 +55,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: CommunityStorageConfigEn
     )
     await trading.async_start()
     entry.async_on_unload(trading.async_stop)
+    entry.async_on_unload(async_register_llm_api(hass, entry))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_install_sentences(hass, entry)
     return True
 
 

@@ -101,6 +101,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION: Final = 1
+# Requests whose last delivery day is this far behind are dropped from the Store.
+KEEP_DAYS: Final = 35
 # Reasons whose days are unusual for the load profile and are left out of later forecasts.
 UNUSUAL_BUY_REASONS: Final = frozenset({"renovation", "guests"})
 
@@ -330,6 +332,8 @@ class TradingAgent:
                 "request": request.as_dict(),
                 "language": lang(language),
                 "created_at": dt_util.utcnow().isoformat(),
+                "total_kwh": plan.total_kwh,
+                "limit_price": plan.limit_price,
             }
             await self._store.async_save(self._data)
             outcome = TradeOutcome(kind="proposed", plan=plan, proposal_id=proposal_id)
@@ -423,8 +427,8 @@ class TradingAgent:
                 side=entry["request"]["side"],
                 first_day=date.fromisoformat(entry["request"]["start_day"]),
                 num_days=int(entry["request"]["num_days"]),
-                total_kwh=0.0,
-                limit_price=0.0,
+                total_kwh=float(entry.get("total_kwh", 0.0)),
+                limit_price=float(entry.get("limit_price", 0.0)),
             )
             for proposal_id, entry in self._data["proposals"].items()
         )
@@ -557,6 +561,13 @@ class TradingAgent:
             for request_id, record in list(self._data["requests"].items()):
                 server = by_id.get(request_id)
                 if server is None:
+                    continue
+                if not server.open and all(
+                    o.day < data.today - timedelta(days=KEEP_DAYS) for o in server.orders
+                ):
+                    # Long settled: the server keeps the record, the Store need not.
+                    del self._data["requests"][request_id]
+                    changed = True
                     continue
                 changed |= await self._async_report(record, server)
                 if server.open and not self._propose_only():
@@ -708,8 +719,3 @@ class TradingAgent:
             await self._async_report(self._data["requests"][created.request_id], created)
         await self.coordinator.async_request_refresh()
         return True
-
-
-def first_tradable_day(today: date) -> date:
-    """Tomorrow: today's delivery day closed the evening before."""
-    return today + timedelta(days=1)

@@ -166,6 +166,14 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
             assert all(h["joined"] for h in households)
 
             login = await ha_api.login_with_password(session, stack.ha_url, "demo", "demo1234")
+            # The demo house is live: its sensors have values from the simulation.
+            for sensor in ("house_load", "battery_state_of_charge", "battery_capacity"):
+                async with session.get(
+                    f"{stack.ha_url}/api/states/sensor.demo_house_{sensor}", headers=login.headers
+                ) as response:
+                    assert response.status == 200
+                    value = float((await response.json())["state"])
+                    assert value > 0 if sensor != "battery_state_of_charge" else value >= 9.9
             before = await _demo_orders(session, stack)
             assert before == []
 
@@ -181,7 +189,8 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
             assert today <= sell_days[0] <= today + timedelta(days=2)
             assert all(0 < o["volume_kwh"] <= 9.0 for o in sells)
             assert "kWh" in holiday_speech
-            assert _numbers(holiday_speech) & {f"{o['volume_kwh']:.1f}" for o in sells}
+            figures = {f"{o[k]:.1f}" for o in sells for k in ("volume_kwh", "filled_kwh")}
+            assert _numbers(holiday_speech) & (figures - {"0.0"}), (holiday_speech, sells)
 
             renovation = await ha_api.converse(session, login, RENOVATION)
             renovation_speech = ha_api.speech(renovation)
@@ -195,7 +204,8 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
             assert buy_days <= {monday + timedelta(days=i) for i in range(7)}, buy_days
             assert all(o["volume_kwh"] > 0 for o in buys)
             assert "kWh" in renovation_speech
-            assert _numbers(renovation_speech) & {f"{o['volume_kwh']:.1f}" for o in buys}
+            figures = {f"{o[k]:.1f}" for o in buys for k in ("volume_kwh", "filled_kwh")}
+            assert _numbers(renovation_speech) & (figures - {"0.0"}), (renovation_speech, buys)
     finally:
         spawned = _stop(stack) if stack.process.poll() is None else []
     _assert_all_gone(spawned)

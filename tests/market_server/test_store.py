@@ -84,7 +84,8 @@ def test_ticks_and_money() -> None:
     assert to_ticks(8.05, 10) is None
     assert to_ticks(float("nan"), 10) is None
     assert money_eur(840 * 90) == 7.56
-    assert money_eur(-5) == -0.0 or money_eur(-5) == 0.0
+    assert money_eur(-5) == 0.0
+    assert money_eur(-50) == -0.01
     assert money_eur(50) == 0.01  # half up
 
 
@@ -143,7 +144,7 @@ def test_concurrent_rounds_from_two_processes_never_double_fill(db_url: str) -> 
     """Two engines (as two processes would have) run rounds at the same time."""
     _seed(db_url, 40)
     stores = [Store(db_url), Store(db_url)]
-    results: list[object] = []
+    results: list[rounds.RoundSummary] = []
     start = threading.Barrier(2)
 
     def worker(store: Store) -> None:
@@ -162,4 +163,4 @@ def test_concurrent_rounds_from_two_processes_never_double_fill(db_url: str) -> 
     counts = check_invariants(db_url)
     assert counts["fills"] > 0
     # Only one of the six rounds found anything to clear.
-    assert sorted(r.fills for r in results)[:-1] == [0] * 5  # type: ignore[attr-defined]
+    assert sorted(r.fills for r in results)[:-1] == [0] * 5

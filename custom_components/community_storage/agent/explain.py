@@ -521,11 +521,15 @@ def cancel_speech(outcome: CancelOutcome, *, language: str) -> str:
                 )
     if outcome.withdrawn_proposals:
         parts.append(
-            f"{outcome.withdrawn_proposals} Vorschlag/Vorschläge verworfen."
+            f"{_count(outcome.withdrawn_proposals, 'offenen Vorschlag', 'offene Vorschläge')} verworfen."
             if language == "de"
-            else f"Withdrew {outcome.withdrawn_proposals} pending proposal(s)."
+            else f"Withdrew {_count(outcome.withdrawn_proposals, 'pending proposal', 'pending proposals')}."
         )
     return _join(*parts)
+
+
+def _count(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def status_speech(report: StatusReport, *, language: str) -> str:
@@ -547,7 +551,7 @@ def status_speech(report: StatusReport, *, language: str) -> str:
     sold = sum(r.filled_kwh for r in report.requests if r.side == "sell")
     if de:
         parts.append(
-            f"Du hast {len(open_requests)} offene Aufträge; reserviert {fmt_kwh(bought, language)}, "
+            f"Du hast {_count(len(open_requests), 'offenen Auftrag', 'offene Aufträge')}; reserviert {fmt_kwh(bought, language)}, "
             f"verkauft {fmt_kwh(sold, language)}."
         )
         parts.append(
@@ -556,7 +560,7 @@ def status_speech(report: StatusReport, *, language: str) -> str:
         )
     else:
         parts.append(
-            f"You have {len(open_requests)} open requests; {fmt_kwh(bought, language)} reserved and "
+            f"You have {_count(len(open_requests), 'open request', 'open requests')}; {fmt_kwh(bought, language)} reserved and "
             f"{fmt_kwh(sold, language)} sold."
         )
         parts.append(
@@ -565,9 +569,9 @@ def status_speech(report: StatusReport, *, language: str) -> str:
         )
     if report.proposals:
         parts.append(
-            f"{len(report.proposals)} Vorschlag/Vorschläge warten auf deine Bestätigung."
+            f"{_count(len(report.proposals), 'Vorschlag wartet', 'Vorschläge warten')} auf deine Bestätigung."
             if de
-            else f"{len(report.proposals)} proposal(s) await your confirmation."
+            else f"{_count(len(report.proposals), 'proposal awaits', 'proposals await')} your confirmation."
         )
     return _join(*parts)
 

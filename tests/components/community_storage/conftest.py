@@ -26,16 +26,13 @@ Fixtures to reuse:
 ``joined_entry``
     A ``MockConfigEntry`` joined to ``market`` through the real ``POST /api/v1/join`` (household
     "Miller", 10 kWh/day sell limit), added to ``hass`` but not set up. ``entry.data`` holds
-    ``url``, ``token``, ``household_id``, ``household_name``, the ``market_clock``
-    The server's ``MutableClock``, fixed at 2026-11-25 09:00 UTC (10:00 in the community, before
-    the 18:00 gate closure of the 26th); ``market_clock.advance(hours=...)`` moves the market's
-    time without sleeping. The coordinator takes "today" from the server's clock
-    (``coordinator.data.today``), so entities follow it; Home Assistant's clock is not frozen.
-``demo_sensors`` entity ids and
-    ``battery_capacity_kwh``. The time zone of ``hass`` is the community's (Europe/Berlin).
+    ``url``, ``token``, ``household_id``, ``household_name``, the ``demo_sensors`` entity ids
+    and ``battery_capacity_kwh``; absent sensors are absent keys, so read them with ``.get``.
+    The time zone of ``hass`` is the community's (Europe/Berlin).
 ``setup_integration``
-    ``joined_entry`` set up and loaded (state ``LOADED``); returns the entry. Its runtime data is
-    ``entry.runtime_data`` (client, coordinator, trading).
+    ``joined_entry`` set up and loaded (state ``LOADED``); yields the entry and unloads it again
+    before the server stops. Its runtime data is ``entry.runtime_data`` (client, coordinator,
+    trading); ``await entry.runtime_data.coordinator.async_refresh()`` fetches at once.
 ``neighbour``
     A second household in the same market, ``(household_id, token)``, for placing counter-orders
     with ``market.place``.

@@ -41,8 +41,13 @@ async def async_seed_history(
     today: date,
     days: int = 14,
     load_scale: dict[date, float] | None = None,
+    load_as_energy: bool = False,
 ) -> None:
-    """Import ``days`` days of hourly means before ``today`` (local time) and wait for them."""
+    """Import ``days`` days of hourly statistics before ``today`` (local time), then wait.
+
+    Power sensors get hourly means in W; with ``load_as_energy`` the load sensor is an energy
+    meter instead (a running sum in kWh), as many households have.
+    """
     rng = np.random.default_rng(7)
     timezone = dt_util.get_default_time_zone()
     load_rows = []
@@ -59,8 +64,27 @@ async def async_seed_history(
             load_rows.append({"start": start, "mean": watts, "min": watts, "max": watts})
             pv_w = float(pv[hour] * 1000)
             pv_rows.append({"start": start, "mean": pv_w, "min": pv_w, "max": pv_w})
+    if load_as_energy:
+        total = 0.0
+        energy_rows = []
+        for row in load_rows:
+            total += row["mean"] / 1000
+            energy_rows.append({"start": row["start"], "sum": total, "state": total})
+        async_import_statistics(
+            hass,
+            {
+                "has_mean": False,
+                "mean_type": StatisticMeanType.NONE,
+                "has_sum": True,
+                "name": None,
+                "source": "recorder",
+                "statistic_id": load_entity,
+                "unit_of_measurement": "kWh",
+            },
+            energy_rows,
+        )
     for entity, rows in ((load_entity, load_rows), (pv_entity, pv_rows)):
-        if entity is None:
+        if entity is None or (load_as_energy and entity == load_entity):
             continue
         async_import_statistics(
             hass,

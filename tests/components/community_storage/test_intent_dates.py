@@ -26,18 +26,38 @@ SUNDAY = date(2026, 11, 29)
         (WEDNESDAY, {"start": "next_week"}, DeliveryWindow(date(2026, 11, 30), 7)),
         (SUNDAY, {"start": "next week"}, DeliveryWindow(date(2026, 11, 30), 7)),
         # A duration overrides the span the start implies.
-        (WEDNESDAY, {"start": "next_week", "duration_days": 3}, DeliveryWindow(date(2026, 11, 30), 3)),
+        (
+            WEDNESDAY,
+            {"start": "next_week", "duration_days": 3},
+            DeliveryWindow(date(2026, 11, 30), 3),
+        ),
         (WEDNESDAY, {"start": "today"}, DeliveryWindow(WEDNESDAY, 1)),
-        (WEDNESDAY, {"start": "tomorrow", "duration_days": 2}, DeliveryWindow(date(2026, 11, 26), 2)),
+        (
+            WEDNESDAY,
+            {"start": "tomorrow", "duration_days": 2},
+            DeliveryWindow(date(2026, 11, 26), 2),
+        ),
         (WEDNESDAY, {"start": "day_after_tomorrow"}, DeliveryWindow(date(2026, 11, 27), 1)),
         # A weekday is its next occurrence after today; said on that weekday it means next week.
         (WEDNESDAY, {"start": "friday"}, DeliveryWindow(date(2026, 11, 27), 1)),
         (WEDNESDAY, {"start": "wednesday"}, DeliveryWindow(date(2026, 12, 2), 1)),
-        (WEDNESDAY, {"start": "next_monday", "duration_days": 5}, DeliveryWindow(date(2026, 11, 30), 5)),
+        (
+            WEDNESDAY,
+            {"start": "next_monday", "duration_days": 5},
+            DeliveryWindow(date(2026, 11, 30), 5),
+        ),
         # "until Sunday": from tomorrow through the coming Sunday.
         (WEDNESDAY, {"until": "sunday"}, DeliveryWindow(date(2026, 11, 26), 4)),
-        (WEDNESDAY, {"start": "next_week", "until": "friday"}, DeliveryWindow(date(2026, 11, 30), 5)),
-        (WEDNESDAY, {"start": "2026-12-01", "until": "2026-12-03"}, DeliveryWindow(date(2026, 12, 1), 3)),
+        (
+            WEDNESDAY,
+            {"start": "next_week", "until": "friday"},
+            DeliveryWindow(date(2026, 11, 30), 5),
+        ),
+        (
+            WEDNESDAY,
+            {"start": "2026-12-01", "until": "2026-12-03"},
+            DeliveryWindow(date(2026, 12, 1), 3),
+        ),
         (WEDNESDAY, {"start": "this_weekend"}, DeliveryWindow(date(2026, 11, 28), 2)),
         (SUNDAY, {"start": "this_weekend"}, DeliveryWindow(SUNDAY, 1)),
         (WEDNESDAY, {"start": "next_weekend"}, DeliveryWindow(date(2026, 12, 5), 2)),

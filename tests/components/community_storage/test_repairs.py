@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.community_storage.const import DOMAIN
 from custom_components.community_storage.repairs import (
@@ -125,3 +127,40 @@ async def test_server_refusing_a_disabled_household(
     assert coordinator.last_update_success
     assert ir.async_get(hass).async_get_issue(*key) is None
     assert hass.states.get("sensor.miller_open_orders").state == "0"
+
+
+async def test_fix_flow_checks_again(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_integration: MockConfigEntry,
+    market: RunningMarket,
+) -> None:
+    """The issue's fix flow refreshes at once: still disabled -> error; enabled -> fixed."""
+    assert await async_setup_component(hass, "repairs", {})
+    household_id = setup_integration.unique_id
+    coordinator = setup_integration.runtime_data.coordinator
+    path = f"/api/v1/operator/households/{household_id}"
+    issue = issue_id(ISSUE_HOUSEHOLD_DISABLED, setup_integration)
+    await market.request("POST", f"{path}/disable", token=market.operator_token)
+    await coordinator.async_refresh()
+
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue}
+    )
+    assert response.status == 200
+    flow = await response.json()
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == {"title": setup_integration.title}
+
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    flow = await response.json()
+    assert flow["type"] == "form"
+    assert flow["errors"] == {"base": "still_present"}
+
+    await market.request("POST", f"{path}/enable", token=market.operator_token)
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    flow = await response.json()
+    assert flow["type"] == "create_entry"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue) is None
+    assert not coordinator.data.me.disabled

@@ -88,7 +88,7 @@ async def test_reserve_in_german_and_cancel_and_status(
     assert status is not None
     assert [r["request_id"] for r in status["requests"]] == [server["request_id"]]
     assert status["requests"][0]["requested_kwh"] == 12.0
-    assert "Du hast 1 offene Aufträge" in status["speech"]
+    assert "Du hast 1 offenen Auftrag" in status["speech"]
 
     cancelled = await hass.services.async_call(
         DOMAIN, "cancel", {"all": True}, blocking=True, return_response=True

@@ -7,13 +7,15 @@ submit. Every expectation about volumes, prices and totals is read back from the
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.community_storage.agent.errors import (
@@ -21,20 +23,28 @@ from custom_components.community_storage.agent.errors import (
     NothingToTradeError,
     ProposalNotFoundError,
 )
-from custom_components.community_storage.agent.explain import period_phrase
+from custom_components.community_storage.agent.explain import fmt_day, period_phrase
 from custom_components.community_storage.agent.forecast import Period
 from custom_components.community_storage.agent.request import TradeRequest
+from custom_components.community_storage.api import MarketClient
 from custom_components.community_storage.const import (
     AUTONOMY_PROPOSE,
     CONF_AUTONOMY,
+    CONF_BATTERY_CAPACITY_ENTITY,
     CONF_BATTERY_CAPACITY_KWH,
+    CONF_HOUSEHOLD_ID,
+    CONF_HOUSEHOLD_NAME,
     CONF_LOAD_ENTITY,
+    CONF_NOTIFY_ACTION,
     CONF_PV_ENTITY,
     CONF_TOKEN,
+    CONF_URL,
+    DOMAIN,
     EVENT_ORDER_UPDATE,
 )
 from custom_components.community_storage.followup import notification_id
 from custom_components.community_storage.trading import TradingAgent
+from tests.market_harness import MutableClock, running_market
 
 from .seed_history import DAILY_LOAD_KWH, async_seed_history
 
@@ -81,6 +91,15 @@ async def test_forecast_reads_recorder_statistics(
     assert not forecast.fallback
     assert forecast.daily_load_kwh == pytest.approx(DAILY_LOAD_KWH, rel=0.05)
     assert forecast.daily_pv_kwh == pytest.approx(3.0, rel=0.02)
+
+
+async def test_forecast_reads_energy_meter_statistics(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    await _seed(hass, setup_integration, load_as_energy=True)
+    forecast = await _agent(setup_integration).async_forecast()
+    assert forecast.history_days == 14
+    assert forecast.daily_load_kwh == pytest.approx(DAILY_LOAD_KWH, rel=0.05)
 
 
 async def test_sell_while_away_fills_and_explains(
@@ -388,3 +407,105 @@ async def test_unfilled_offer_is_repriced_within_the_floor(
     await setup_integration.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert len([e for e in events if e.data["type"] == "repriced"]) == 1
+
+
+async def test_gate_closure_reports_what_expired(
+    hass: HomeAssistant, tmp_path: Any, socket_enabled: None, demo_sensors: dict[str, str]
+) -> None:
+    clock = MutableClock(datetime.now(UTC))
+    async with running_market(
+        tmp_path, clock=clock, name="Sonnenweg", timezone="Europe/Berlin"
+    ) as market:
+        await hass.config.async_set_time_zone("Europe/Berlin")
+        code = await market.add_household("Miller", 10.0)
+        joined = await MarketClient.join(async_get_clientsession(hass), market.url, code)
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Miller",
+            unique_id=joined.household_id,
+            data={
+                CONF_URL: market.url,
+                CONF_TOKEN: joined.token,
+                CONF_HOUSEHOLD_ID: joined.household_id,
+                CONF_HOUSEHOLD_NAME: "Miller",
+                CONF_BATTERY_CAPACITY_KWH: 10.0,
+                **demo_sensors,
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        _, buyer = await market.join_household("Schmidt")
+        day = market.open_days()[0]
+        agent = _agent(entry)
+        outcome = await agent.async_execute(
+            TradeRequest("sell", day, 1, kwh_per_day=5.0, reason="holiday"), language="en"
+        )
+        await market.place(buyer, "buy", day, 1, 2.0, 0.08)
+        events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+
+        (server,) = await _server_requests(market, entry)
+        gate = datetime.fromisoformat(server["orders"][0]["gate_closure"])
+        clock.set(gate + timedelta(minutes=1))
+        summary = await market.clear()
+        assert summary["expired"] == 1
+        await entry.runtime_data.coordinator.async_refresh()
+        await hass.async_block_till_done()
+
+        assert [e.data["type"] for e in events] == ["fill", "expired"]
+        assert events[1].data["expired_kwh"] == 3.0
+        notifications = persistent_notification._async_get_or_create_notifications(hass)
+        message = notifications[notification_id(outcome.request_id)]["message"]
+        assert message == (
+            f"Trading for {fmt_day(day, 'en')} has closed: 3 kWh of your offer expired unfilled, "
+            "2 kWh was traded."
+        )
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def test_follow_up_also_goes_to_the_notify_action(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    assert await async_setup_component(hass, "notify", {})
+    hass.config_entries.async_update_entry(
+        setup_integration,
+        options={**setup_integration.options, CONF_NOTIFY_ACTION: "notify.persistent_notification"},
+    )
+    await hass.async_block_till_done()
+    start = _first_day(market)
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("sell", start, 1, kwh_per_day=3.0, reason="holiday"), language="en"
+    )
+    await market.place(neighbour[1], "buy", start, 1, 3.0, 0.08)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    ours = notifications.pop(notification_id(outcome.request_id))
+    # The notify action made a second notification with the same title and message.
+    (via_notify,) = notifications.values()
+    assert via_notify["message"] == ours["message"]
+    assert via_notify["title"] == "Community storage market"
+    assert ours["message"].startswith("Another 3 kWh was sold for")
+
+
+async def test_capacity_from_a_sensor_in_wh(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    hass.states.async_set(
+        "sensor.battery_capacity", "13500", {"unit_of_measurement": "Wh", "device_class": "energy"}
+    )
+    data = {k: v for k, v in setup_integration.data.items() if k != CONF_BATTERY_CAPACITY_KWH}
+    data[CONF_BATTERY_CAPACITY_ENTITY] = "sensor.battery_capacity"
+    hass.config_entries.async_update_entry(setup_integration, data=data)
+    await hass.async_block_till_done()
+    plan = await _agent(setup_integration).async_plan(
+        TradeRequest("sell", _first_day(market), 1, reason="holiday"), language="en"
+    )
+    assert plan.usable_capacity_kwh == 13.5
+    assert "Your battery has 13.5 kWh usable" in plan.speech
+    hass.states.async_set("sensor.battery_capacity", "unavailable")
+    with pytest.raises(NoBatteryError):
+        await _agent(setup_integration).async_plan(
+            TradeRequest("sell", _first_day(market), 1), language="en"
+        )

@@ -41,7 +41,10 @@ class DemoHouse:
         """Start from the simulated last two days so the battery's charge is plausible now."""
         now = datetime.now(UTC)
         history = simulate(profile, now - timedelta(hours=48), 48)
-        return cls(profile, history[-1].soc_pct, now)
+        house = cls(profile, history[-1].soc_pct, now)
+        # Readings of this very moment, so the sensors have real values from the start.
+        house.advance(now)
+        return house
 
     def _smooth(self, moment: datetime) -> tuple[float, float]:
         """Load and PV in kW at ``moment``, interpolated between hourly averages."""
@@ -84,10 +87,11 @@ class DemoHouse:
         return self.reading
 
     def _read(self, _now: datetime, load: float, pv: float, battery: float) -> Reading:
+        # "+ 0.0" turns a rounded -0.0 into 0.0 (the frontend would show "-0.0 W").
         return Reading(
-            load_w=round(load * 1000.0, 1),
-            pv_w=round(pv * 1000.0, 1),
-            battery_w=round(battery * 1000.0, 1),
+            load_w=round(load * 1000.0, 1) + 0.0,
+            pv_w=round(pv * 1000.0, 1) + 0.0,
+            battery_w=round(battery * 1000.0, 1) + 0.0,
             soc_pct=round(100.0 * self._energy_kwh / self.profile.battery_kwh, 1),
             load_kwh_total=round(self._load_total, 3),
             pv_kwh_total=round(self._pv_total, 3),

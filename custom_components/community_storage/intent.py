@@ -1,0 +1,309 @@
+"""Assist intents: reserve capacity, offer capacity, market status, cancel.
+
+The built-in agent matches the sentences in ``sentences/<lang>/`` and calls these handlers with
+the slots it found; LLM agents reach the same handlers as tools of the Assist API. Each handler
+turns its slots into a ``TradeRequest`` (dates in the household's time zone), asks the household's
+trading agent, and speaks the agent's explanation. The agent's structured answer rides along in
+the response's ``speech_slots`` so an LLM can paraphrase exact figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, Final
+
+import voluptuous as vol
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import intent
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
+
+from .agent.errors import TradingError
+from .agent.explain import error_text
+from .agent.request import TIMES_OF_DAY, Side, TradeRequest
+from .const import DOMAIN
+from .dates import MAX_DAYS, DateResolutionError, resolve_window
+
+if TYPE_CHECKING:
+    from .trading import TradingAgent
+
+_LOGGER = logging.getLogger(__name__)
+
+INTENT_RESERVE: Final = "CommunityStorageReserve"
+INTENT_OFFER: Final = "CommunityStorageOffer"
+INTENT_STATUS: Final = "CommunityStorageStatus"
+INTENT_CANCEL: Final = "CommunityStorageCancel"
+INTENTS: Final = (INTENT_RESERVE, INTENT_OFFER, INTENT_STATUS, INTENT_CANCEL)
+
+SLOT_START: Final = "start"
+SLOT_DURATION: Final = "duration"
+SLOT_UNTIL: Final = "until"
+SLOT_TIME_OF_DAY: Final = "time_of_day"
+SLOT_KWH_PER_DAY: Final = "kwh_per_day"
+SLOT_PRICE_LIMIT: Final = "price_limit"
+SLOT_REASON: Final = "reason"
+# Filled by the sentences' "since ..." wildcard; used as the reason when none was recognised.
+SLOT_WHY: Final = "why"
+
+# Capacity prices are cents per kWh; a figure of 1 or more is taken as cents ("12" -> 0.12).
+CENTS_THRESHOLD: Final = 1.0
+
+# No defaults in here: the Assist API turns this schema into the tool's JSON schema, and a
+# missing slot must stay missing so the agent fills it with its own estimate.
+TRADE_SLOT_SCHEMA: Final[dict[Any, Any]] = {
+    vol.Optional(
+        SLOT_START,
+        description=(
+            "First delivery day: today, tomorrow, day_after_tomorrow, this_week, next_week, "
+            "this_weekend, next_weekend, a weekday name in English (monday..sunday), or an "
+            "ISO date YYYY-MM-DD. Leave out for tomorrow."
+        ),
+    ): cv.string,
+    vol.Optional(
+        SLOT_DURATION,
+        description=f"Number of consecutive delivery days (1-{MAX_DAYS}).",
+    ): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_DAYS)),
+    vol.Optional(
+        SLOT_UNTIL,
+        description="Last delivery day: a weekday name in English or an ISO date YYYY-MM-DD.",
+    ): cv.string,
+    vol.Optional(
+        SLOT_TIME_OF_DAY,
+        description="When the household needs the stored energy.",
+    ): vol.In(TIMES_OF_DAY),
+    vol.Optional(
+        SLOT_KWH_PER_DAY,
+        description=(
+            "Only if the user named a figure: kWh of storage capacity per day. "
+            "Leave out to let the agent estimate it from history and the battery."
+        ),
+    ): vol.All(vol.Coerce(float), vol.Range(min=0.1, max=100)),
+    vol.Optional(
+        SLOT_PRICE_LIMIT,
+        description=(
+            "Only if the user named one: price limit in EUR per kWh and day (for example 0.12); "
+            "a cap when buying, a floor when selling. Figures of 1 or more are read as cents."
+        ),
+    ): vol.All(vol.Coerce(float), vol.Range(min=0.001, max=100)),
+    vol.Optional(
+        SLOT_REASON,
+        description="Why: renovation, holiday, guests, home_office, ev, or the user's words.",
+    ): cv.string,
+}
+
+
+def household_today(hass: HomeAssistant) -> date:
+    """Today's date in the household's time zone (Home Assistant's configured zone)."""
+    zone = dt_util.get_time_zone(hass.config.time_zone)
+    return dt_util.now(zone).date() if zone is not None else dt_util.now().date()
+
+
+def price_in_eur(value: float | None) -> float | None:
+    """A price limit in EUR/kWh from EUR or cents (a figure of 1 or more is cents)."""
+    if value is None:
+        return None
+    eur = value / 100 if value >= CENTS_THRESHOLD else value
+    return round(eur, 3)
+
+
+def build_trade_request(side: Side, values: Mapping[str, Any], today: date) -> TradeRequest:
+    """Slot values (validated, plain) -> the agent's request. Raises DateResolutionError."""
+    duration = values.get(SLOT_DURATION)
+    window = resolve_window(
+        today,
+        start=values.get(SLOT_START),
+        duration_days=int(duration) if duration is not None else None,
+        until=values.get(SLOT_UNTIL),
+    )
+    kwh = values.get(SLOT_KWH_PER_DAY)
+    reason = values.get(SLOT_REASON) or values.get(SLOT_WHY) or None
+    return TradeRequest(
+        side=side,
+        start_day=window.start_day,
+        num_days=window.num_days,
+        time_of_day=values.get(SLOT_TIME_OF_DAY),
+        kwh_per_day=round(float(kwh), 1) if kwh is not None else None,
+        price_limit=price_in_eur(values.get(SLOT_PRICE_LIMIT)),
+        reason=reason,
+    )
+
+
+def find_trading_agent(hass: HomeAssistant) -> TradingAgent | None:
+    """The trading agent of the (first) loaded household, if any is loaded."""
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        runtime = getattr(entry, "runtime_data", None)
+        if runtime is not None:
+            return runtime.trading
+    return None
+
+
+async def async_conversation_text(
+    hass: HomeAssistant, language: str, key: str, placeholders: Mapping[str, str] | None = None
+) -> str:
+    """One of our ``exceptions`` translations as a sentence in the conversation's language."""
+    full_key = f"component.{DOMAIN}.exceptions.{key}.message"
+    template: str | None = None
+    for lang in (language, "en"):
+        translations = await async_get_translations(hass, lang, "exceptions", {DOMAIN})
+        if (template := translations.get(full_key)) is not None:
+            break
+    if template is None:
+        return key
+    try:
+        return template.format(**(placeholders or {}))
+    except KeyError:
+        return template
+
+
+async def async_date_error_text(
+    hass: HomeAssistant, language: str, err: DateResolutionError
+) -> str:
+    """A sentence saying why the spoken dates cannot become delivery days."""
+    return await async_conversation_text(
+        hass,
+        language,
+        f"conversation_{err.key}",
+        {"value": err.value, "max_days": str(MAX_DAYS)},
+    )
+
+
+def _plain_values(slots: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: slot.get("value") for name, slot in slots.items() if isinstance(slot, dict)}
+
+
+class _CommunityStorageIntentHandler(intent.IntentHandler):
+    """Shared steps: validate slots, find the household, speak the agent's answer."""
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Find the agent, run this intent's action, speak the answer or the error."""
+        hass = intent_obj.hass
+        language = intent_obj.language or hass.config.language
+        response = intent_obj.create_response()
+        values = _plain_values(self.async_validate_slots(intent_obj.slots))
+
+        if (trading := find_trading_agent(hass)) is None:
+            response.async_set_error(
+                intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
+                await async_conversation_text(hass, language, "conversation_no_household"),
+            )
+            return response
+
+        try:
+            result = await self._async_act(hass, trading, values, language)
+        except DateResolutionError as err:
+            response.async_set_error(
+                intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
+                await async_date_error_text(hass, language, err),
+            )
+            return response
+        except TradingError as err:
+            _LOGGER.debug("%s failed: %s", self.intent_type, err)
+            response.async_set_error(
+                intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
+                error_text(err, language=language),
+            )
+            return response
+
+        response.response_type = intent.IntentResponseType.ACTION_DONE
+        response.async_set_speech(result.speech)
+        # Structured figures for LLM agents (the Assist API returns speech_slots to the model).
+        response.async_set_speech_slots(result.as_dict())
+        return response
+
+    async def _async_act(
+        self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
+    ) -> Any:
+        raise NotImplementedError
+
+
+class TradeIntentHandler(_CommunityStorageIntentHandler):
+    """Reserve (buy) or offer (sell) storage capacity for some days."""
+
+    def __init__(self, intent_type: str, side: Side, description: str) -> None:
+        """One handler per side."""
+        self.intent_type = intent_type
+        self.side: Side = side
+        self.description = description
+
+    @property
+    def slot_schema(self) -> dict[Any, Any]:
+        """Slots a sentence or an LLM may fill; all optional."""
+        return TRADE_SLOT_SCHEMA
+
+    async def _async_act(
+        self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
+    ) -> Any:
+        request = build_trade_request(self.side, values, household_today(hass))
+        return await trading.async_execute(request, language=language)
+
+
+class StatusIntentHandler(_CommunityStorageIntentHandler):
+    """The market price, the household's orders and this month's earnings."""
+
+    intent_type = INTENT_STATUS
+    description = (
+        "Tells the community storage market's current capacity price and the household's "
+        "open orders, fills, earnings and costs this month."
+    )
+
+    @property
+    def slot_schema(self) -> dict[Any, Any]:
+        """No slots."""
+        return {}
+
+    async def _async_act(
+        self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
+    ) -> Any:
+        return await trading.async_status(language=language)
+
+
+class CancelIntentHandler(_CommunityStorageIntentHandler):
+    """Cancel the unfilled part of every open storage order of the household."""
+
+    intent_type = INTENT_CANCEL
+    description = (
+        "Cancels the unfilled remainder of all of the household's open community storage "
+        "orders and pending proposals; what already filled stays."
+    )
+
+    @property
+    def slot_schema(self) -> dict[Any, Any]:
+        """No slots."""
+        return {}
+
+    async def _async_act(
+        self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
+    ) -> Any:
+        return await trading.async_cancel(None, language=language)
+
+
+def community_storage_handlers() -> list[intent.IntentHandler]:
+    """The integration's intent handlers (also wrapped as LLM tools by llm.py)."""
+    return [
+        TradeIntentHandler(
+            INTENT_RESERVE,
+            "buy",
+            "Reserves (buys) community battery storage capacity for one or more days, for "
+            "example during renovation or when solar panels produce little. The household's "
+            "trading agent computes volume and price and explains what it did; pass only what "
+            "the user said.",
+        ),
+        TradeIntentHandler(
+            INTENT_OFFER,
+            "sell",
+            "Offers (sells) the household's spare home battery capacity to the community for "
+            "one or more days, for example while away on holiday. The trading agent computes "
+            "volume and price and explains what it did; pass only what the user said.",
+        ),
+        StatusIntentHandler(),
+        CancelIntentHandler(),
+    ]
+
+
+async def async_setup_intents(hass: HomeAssistant) -> None:
+    """Register the intents (the intent integration calls this once for the integration)."""
+    for handler in community_storage_handlers():
+        intent.async_register(hass, handler)
