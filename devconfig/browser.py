@@ -11,10 +11,13 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,7 +193,9 @@ async def headless_chromium(
     if binary is None:
         raise BrowserError("chromium is not installed (script/install-browser installs it)")
     port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+    with tempfile.TemporaryDirectory(
+        prefix="chromium-profile-", ignore_cleanup_errors=True
+    ) as profile:
         # A plain Popen, not asyncio's subprocess: that one would leave a child-watcher thread
         # behind, which the test suite's cleanup check rejects. Starting it does not block.
         process = subprocess.Popen(  # noqa: ASYNC220
@@ -205,6 +210,8 @@ async def headless_chromium(
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own process group, so its helper processes (zygote, renderers) go with it.
+            start_new_session=True,
         )
         page: Page | None = None
         try:
@@ -226,6 +233,21 @@ async def headless_chromium(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(15)
+            _reap_group(process.pid)
+
+
+def _reap_group(group: int) -> None:
+    """Kill what is left of Chromium's process group and wait (bounded) until it is gone.
+
+    Helpers still writing to the profile would otherwise race the profile's removal.
+    """
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.05)
 
 
 async def _first_page_target(

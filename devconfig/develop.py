@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -284,6 +286,35 @@ async def run_stack(args: argparse.Namespace) -> int:
             child.stop(STOP_TIMEOUT_S)
 
 
+def check_ports_free(ports: Ports) -> None:
+    """Refuse to start when a port is taken (most likely by another script/develop)."""
+    for name, port in (
+        ("the market server", ports.market),
+        ("Home Assistant", ports.homeassistant),
+    ):
+        with socket.socket() as probe:
+            # Like the servers themselves: connections still in TIME_WAIT do not count.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as err:
+                raise StackError(
+                    f"port {port} for {name} is in use ({err.strerror}); is another "
+                    "script/develop running? Stop it or pick other ports with --ports"
+                ) from err
+
+
+def check_environment() -> None:
+    """Fail early, with the fix, when the venv lacks what Home Assistant would pip-install."""
+    # Home Assistant installs missing requirements at runtime; the stack must not depend on that
+    # (no internet but PyPI, and it would change the pinned venv behind the lock file's back).
+    if importlib.util.find_spec("hass_frontend") is None:
+        raise StackError(
+            "Home Assistant's web frontend is not installed in .venv: the lock file must pin "
+            "home-assistant-frontend==20250411.0 (then run script/setup)"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of script/develop."""
     parser = argparse.ArgumentParser(
@@ -340,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     try:
+        check_environment()
+        check_ports_free(args.ports)
         return asyncio.run(_main())
     except StackError as err:
         print(f"\nerror: {err}", file=sys.stderr, flush=True)

@@ -85,7 +85,7 @@ async def _key(page: Page, key: str, code: str, key_code: int) -> None:
 
 
 async def homeassistant_shots(session: aiohttp.ClientSession, base_url: str, sentence: str) -> None:
-    """The Overview dashboard, then the Assist dialog after one sentence."""
+    """The Assist dialog after one sentence, then the Overview dashboard."""
     tokens = await _tokens(session, base_url)
     async with headless_chromium(session) as page:
         await page.send(
@@ -104,8 +104,7 @@ async def homeassistant_shots(session: aiohttp.ClientSession, base_url: str, sen
         except TimeoutError:
             (OUT.parent / "screenshot-debug.png").write_bytes(await page.screenshot(1280, 860))
             raise
-        await asyncio.sleep(3)  # let cards finish their first render and fonts load
-        (OUT / "homeassistant-dashboard.png").write_bytes(await page.screenshot(1280, 860))
+        await asyncio.sleep(2)  # let cards finish their first render and fonts load
 
         await _key(page, "a", "KeyA", 65)
         await page.wait_for("deepQueryAll('ha-voice-command-dialog').length > 0", 30)
@@ -117,6 +116,12 @@ async def homeassistant_shots(session: aiohttp.ClientSession, base_url: str, sen
         )
         await asyncio.sleep(1.5)
         (OUT / "homeassistant-assist.png").write_bytes(await page.screenshot(1280, 860))
+
+        # Close Assist: the dashboard now shows what the agent did.
+        await _key(page, "Escape", "Escape", 27)
+        await page.wait_for("deepQueryAll('ha-voice-command-dialog[open]').length === 0", 30)
+        await asyncio.sleep(3)
+        (OUT / "homeassistant-dashboard.png").write_bytes(await page.screenshot(1280, 860))
 
 
 async def operator_shot(session: aiohttp.ClientSession, market_url: str, token: str) -> None:

@@ -14,6 +14,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+import sqlalchemy.exc
 
 from . import __version__, community, households, migrations, orders, rounds
 from . import export as ledger_export
@@ -21,7 +24,7 @@ from .config import CommunitySettings
 from .errors import MarketError, SettingsError
 from .runtime import Clock, MarketRuntime
 from .settlement import settle
-from .store import DEFAULT_DB_PATH, Store
+from .store import DEFAULT_DB_PATH, Store, normalise_url
 
 _LOGGER = logging.getLogger("market_server")
 EXIT_USAGE = 2
@@ -57,11 +60,26 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], o
         return
     cells = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
     widths = [max(len(head), *(len(c[i]) for c in cells)) for i, (_, head) in enumerate(columns)]
-    out.write("  ".join(h.ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip())
-    out.write("\n")
+    # Numbers line up on the right so that kWh and prices can be compared down a column.
+    numeric = [
+        all(v is None or _is_number(v) for v in values) and any(_is_number(v) for v in values)
+        for values in ([row.get(key) for row in rows] for key, _ in columns)
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    out.write(line([head for _, head in columns]) + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
     for c in cells:
-        out.write("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip() + "\n")
+        out.write(line(c) + "\n")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _cell(value: Any) -> str:
@@ -104,17 +122,48 @@ class ProgressBar:
 _SETTING_FLAGS: tuple[tuple[str, str, type, str], ...] = (
     ("--name", "name", str, "community name shown to households"),
     ("--timezone", "timezone", str, "IANA time zone of delivery days (default Europe/Berlin)"),
-    ("--gate-closure", "gate_closure", str, "local HH:MM when a day's trading closes (18:00)"),
-    ("--gate-days-before", "gate_closure_days_before", int, "days before delivery (default 1)"),
-    ("--round-interval", "round_interval_s", int, "seconds between clearing rounds (900)"),
-    ("--mechanism", "mechanism", str, "clearing mechanism (ASSUME name)"),
-    ("--min-price", "min_price", float, "lowest limit price, EUR/kWh (0.0)"),
-    ("--max-price", "max_price", float, "highest limit price, EUR/kWh (1.0)"),
-    ("--max-kwh-per-order-day", "max_kwh_per_order_day", float, "kWh per order and day (100)"),
-    ("--horizon-days", "horizon_days", int, "how many days ahead may be traded (14)"),
-    ("--efficiency", "efficiency", float, "one-way storage efficiency (0.95)"),
-    ("--default-max-sell-kwh", "default_max_sell_kwh", float, "household default (10)"),
-    ("--default-max-open-kwh", "default_max_open_kwh", float, "household default (200)"),
+    (
+        "--gate-closure",
+        "gate_closure",
+        str,
+        "local HH:MM when trading for a day closes (default 18:00)",
+    ),
+    (
+        "--gate-days-before",
+        "gate_closure_days_before",
+        int,
+        "how many days before delivery the gate closes (default 1: the evening before)",
+    ),
+    ("--round-interval", "round_interval_s", int, "seconds between clearing rounds (default 900)"),
+    (
+        "--mechanism",
+        "mechanism",
+        str,
+        "ASSUME clearing mechanism: pay_as_clear_fast (default; same results as "
+        "pay_as_clear, faster), pay_as_clear or pay_as_bid",
+    ),
+    ("--min-price", "min_price", float, "lowest limit price, EUR/kWh (default 0.0)"),
+    ("--max-price", "max_price", float, "highest limit price, EUR/kWh (default 1.0)"),
+    (
+        "--max-kwh-per-order-day",
+        "max_kwh_per_order_day",
+        float,
+        "largest kWh of one order on one day (default 100)",
+    ),
+    ("--horizon-days", "horizon_days", int, "how many days ahead may be traded (default 14)"),
+    ("--efficiency", "efficiency", float, "one-way storage efficiency (default 0.95)"),
+    (
+        "--default-max-sell-kwh",
+        "default_max_sell_kwh",
+        float,
+        "kWh a new household may sell per day unless `households add` says (default 10)",
+    ),
+    (
+        "--default-max-open-kwh",
+        "default_max_open_kwh",
+        float,
+        "kWh a new household may have open at once (default 200)",
+    ),
 )
 
 
@@ -216,6 +265,8 @@ def cmd_households(args: argparse.Namespace, store: Store, clock: Clock) -> int:
     elif "join_code" in result:
         print(f"household {result['household_id']}")
         print(f"join code {result['join_code']}  (works once)")
+        print("Give the code to the household: they enter it with this server's address in")
+        print("Home Assistant's Community Storage integration (or POST it to /api/v1/join).")
     else:
         _table([result], [(k, k.upper()) for k in result], sys.stdout)
     return 0
@@ -224,7 +275,7 @@ def cmd_households(args: argparse.Namespace, store: Store, clock: Clock) -> int:
 def cmd_orders(args: argparse.Namespace, store: Store, clock: Clock) -> int:
     settings = _require_initialised(store)
     statuses = orders.parse_statuses(args.status)
-    day = date.fromisoformat(args.day) if args.day else None
+    day = args.day
     with store.read() as conn:
         items = orders.list_orders_for_operator(conn, settings, statuses, day)
     if args.json:
@@ -274,17 +325,26 @@ def cmd_clear(args: argparse.Namespace, store: Store, clock: Clock) -> int:
 
 
 def cmd_rounds(args: argparse.Namespace, store: Store, clock: Clock) -> int:
-    _require_initialised(store)
+    settings = _require_initialised(store)
     with store.read() as conn:
         items = rounds.recent_rounds(conn, args.limit)
     if args.json:
         _print_json({"rounds": items})
     else:
+        tz = ZoneInfo(settings.timezone)
         _table(
-            items,
+            [
+                {
+                    **item,
+                    "finished_at": datetime.fromisoformat(item["finished_at"])
+                    .astimezone(tz)
+                    .strftime("%Y-%m-%d %H:%M:%S"),
+                }
+                for item in items
+            ],
             [
                 ("round_id", "ROUND"),
-                ("finished_at", "FINISHED"),
+                ("finished_at", f"FINISHED ({settings.timezone})"),
                 ("trigger", "TRIGGER"),
                 ("status", "STATUS"),
                 ("fills", "FILLS"),
@@ -373,6 +433,123 @@ async def _serve(store: Store, clock: Clock, host: str, port: int, *, scheduler:
 
 # -- parser -----------------------------------------------------------------------------------
 
+_EXAMPLES = {
+    "init": """\
+examples:
+  market-server init --name Sonnenweg --timezone Europe/Berlin
+  market-server init --gate-closure 17:00 --horizon-days 10   # change two settings, keep the rest
+  market-server init --json                                   # settings (and first token) as JSON
+""",
+    "serve": """\
+examples:
+  market-server serve                                  # http://127.0.0.1:8787, rounds every 15 min
+  market-server serve --host 0.0.0.0 --port 8787
+  market-server --db postgresql://market@db.example/market serve
+
+Stop it with Ctrl-C or SIGTERM (kill PID).
+""",
+    "households": """\
+examples:
+  market-server households add "Miller" --max-sell-kwh 13 --json
+  market-server households list
+  market-server households limits hh_0123456789abcdef --max-sell-kwh 8
+  market-server households disable hh_0123456789abcdef
+  market-server households rejoin hh_0123456789abcdef   # new join code, e.g. after a reinstall
+""",
+    "orders": """\
+examples:
+  market-server orders                                 # every order, by delivery day
+  market-server orders --status open,partially_filled --day 2026-11-30
+  market-server orders --json
+""",
+    "clear": """\
+examples:
+  market-server clear                                  # also fine while `serve` is running
+  market-server clear --json
+""",
+    "settle": """\
+Settles every fill whose delivery day has ended (in the community's time zone); running it
+again settles nothing twice.
+
+examples:
+  market-server settle
+  market-server settle --now 2026-12-05T12:00:00+01:00  # rehearse: as if it were that time
+""",
+    "export": """\
+examples:
+  market-server export --format csv --output ledger.csv
+  market-server export --format json > ledger.json
+""",
+}
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _aware_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO time with a time zone offset, e.g. 2026-11-30T12:00:00+01:00"
+        )
+    return when
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return value
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """--db, --now and -v, accepted before and after the command (`settle --now ...`).
+
+    After the command they default to SUPPRESS so that they override the top-level value
+    only when given there.
+    """
+    db_default = os.environ.get("MARKET_SERVER_DB") or str(DEFAULT_DB_PATH)
+    parser.add_argument(
+        "--db",
+        default=db_default if top_level else argparse.SUPPRESS,
+        help="database: a SQLite file path or sqlite:///..., or postgresql://user@host/db "
+        "(default: $MARKET_SERVER_DB or ./market-data/market.db)",
+    )
+    parser.add_argument(
+        "--now",
+        type=_aware_time,
+        default=None if top_level else argparse.SUPPRESS,
+        help="pretend it is this ISO time (with offset) when the command starts; "
+        "for rehearsals and tests",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="log more",
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -381,23 +558,22 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--db",
-        default=os.environ.get("MARKET_SERVER_DB") or str(DEFAULT_DB_PATH),
-        help="database: a SQLite file path or sqlite:///..., or postgresql://user@host/db "
-        "(default: $MARKET_SERVER_DB or ./market-data/market.db)",
-    )
-    parser.add_argument(
-        "--now",
-        help="pretend it is this ISO time (with offset) when the command starts; "
-        "for rehearsals and tests",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    _global_options(parser, top_level=True)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, top_level=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_: str, func: Callable[..., int], **kw: Any) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, **kw)
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=_EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+            **kw,
+        )
         p.set_defaults(func=func)
         return p
 
@@ -423,64 +599,97 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--json", action="store_true", help="print JSON")
 
     serve = add("serve", "run the HTTP API and the clearing scheduler", cmd_serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8787, help="port (8787; 0 = any free)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_port, default=8787, help="port (default 8787; 0 = any free port)"
+    )
     serve.add_argument(
         "--no-scheduler", action="store_true", help="no periodic rounds (only on demand)"
     )
 
     hh = add("households", "add, list, disable, enable or re-join households", cmd_households)
     hh_sub = hh.add_subparsers(dest="households_command", required=True, metavar="ACTION")
-    hh_add = hh_sub.add_parser("add", help="add a household; prints a one-time join code")
-    hh_add.add_argument("name")
-    hh_add.add_argument("--max-sell-kwh", type=float, help="max kWh it may sell per day")
-    hh_add.add_argument("--max-open-kwh", type=float, help="max kWh it may have open")
+
+    def hh_action(name: str, help_: str) -> argparse.ArgumentParser:
+        return hh_sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=_EXAMPLES["households"],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
+
+    hh_add = hh_action("add", "add a household; prints a one-time join code")
+    hh_add.add_argument("name", help="display name, e.g. the family name")
+    hh_add.add_argument(
+        "--max-sell-kwh",
+        type=float,
+        help="kWh it may offer or sell per delivery day (default: the community's, see init)",
+    )
+    hh_add.add_argument("--max-open-kwh", type=float, help="kWh it may have in open orders at once")
     hh_add.add_argument("--json", action="store_true", help="print JSON")
-    hh_list = hh_sub.add_parser("list", help="list households")
+    hh_list = hh_action("list", "list households")
     hh_list.add_argument("--json", action="store_true", help="print JSON")
     for action, help_ in (
         ("disable", "stop a household from placing orders"),
         ("enable", "allow a disabled household again"),
         ("rejoin", "a new one-time code for an existing household (revokes its token on use)"),
     ):
-        p = hh_sub.add_parser(action, help=help_)
-        p.add_argument("household_id")
+        p = hh_action(action, help_)
+        p.add_argument("household_id", help="hh_... as shown by `households list`")
         p.add_argument("--json", action="store_true", help="print JSON")
-    limits = hh_sub.add_parser("limits", help="change a household's limits")
-    limits.add_argument("household_id")
-    limits.add_argument("--max-sell-kwh", type=float)
-    limits.add_argument("--max-open-kwh", type=float)
+    limits = hh_action("limits", "change a household's limits")
+    limits.add_argument("household_id", help="hh_... as shown by `households list`")
+    limits.add_argument("--max-sell-kwh", type=float, help="kWh it may sell per delivery day")
+    limits.add_argument("--max-open-kwh", type=float, help="kWh it may have open at once")
     limits.add_argument("--json", action="store_true", help="print JSON")
 
     ords = add("orders", "list orders", cmd_orders)
-    ords.add_argument("--day", help="only this delivery day (YYYY-MM-DD)")
-    ords.add_argument("--status", help="comma-separated: open,partially_filled,filled,...")
+    ords.add_argument("--day", type=_iso_day, help="only this delivery day (YYYY-MM-DD)")
+    ords.add_argument(
+        "--status",
+        help="comma-separated, any of open, partially_filled, filled, cancelled, expired",
+    )
     ords.add_argument("--json", action="store_true", help="print JSON")
 
     clear = add("clear", "run one clearing round now", cmd_clear)
     clear.add_argument("--json", action="store_true", help="print JSON")
 
     rds = add("rounds", "recent clearing rounds", cmd_rounds)
-    rds.add_argument("--limit", type=int, default=20)
+    rds.add_argument(
+        "--limit", type=_positive_int, default=20, help="how many, newest first (default 20)"
+    )
     rds.add_argument("--json", action="store_true", help="print JSON")
 
     stl = add("settle", "settle every fill whose delivery day has ended", cmd_settle)
     stl.add_argument("--json", action="store_true", help="print JSON")
 
-    exp = add("export", "export the ledger", cmd_export)
-    exp.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp = add("export", "export the ledger (settled entries)", cmd_export)
+    exp.add_argument("--format", choices=("csv", "json"), default="csv", help="default csv")
     exp.add_argument("--output", help="write to this file instead of stdout")
     return parser
 
 
-def _clock(now_arg: str | None) -> Clock:
-    if not now_arg:
+def _clock(pretend: datetime | None) -> Clock:
+    if pretend is None:
         return lambda: datetime.now(UTC)
-    pretend = datetime.fromisoformat(now_arg)
-    if pretend.tzinfo is None:
-        raise SettingsError("--now needs a time zone offset, e.g. 2026-11-30T12:00:00+01:00")
     offset = pretend - datetime.now(UTC)
     return lambda: datetime.now(UTC) + offset
+
+
+def _missing_sqlite_file(db: str) -> Path | None:
+    """The SQLite file `db` names if it does not exist yet (only `init` may create it)."""
+    url = sqlalchemy.engine.make_url(normalise_url(db))
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
+def _describe_db(db: str) -> str:
+    """The database URL without its password, for messages."""
+    return sqlalchemy.engine.make_url(normalise_url(db)).render_as_string(hide_password=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -496,12 +705,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = None
     try:
         clock = _clock(args.now)
+        missing = _missing_sqlite_file(args.db) if args.command != "init" else None
+        if missing is not None:
+            # Do not leave an empty database behind when run in the wrong directory.
+            raise SettingsError(
+                f"there is no market database at {missing}: run `market-server init` first, "
+                "or point --db (or MARKET_SERVER_DB) at the existing one"
+            )
         store = Store(args.db)
         return int(args.func(args, store, clock))
     except (SettingsError, MarketError, ValueError) as err:
         message = err.message if isinstance(err, MarketError) else str(err)
         print(f"market-server: error: {message}", file=sys.stderr)
         return EXIT_USAGE if isinstance(err, SettingsError | MarketError) else EXIT_FAILED
+    except sqlalchemy.exc.OperationalError as err:
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+        print(
+            f"market-server: error: cannot use the database {_describe_db(args.db)}: {reason}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as other command line tools do.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except OSError as err:
+        print(
+            f"market-server: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     finally:

@@ -76,14 +76,21 @@ def require_object(
     return body
 
 
-def number(body: Mapping[str, Any], name: str) -> float:
+def number(
+    body: Mapping[str, Any], name: str, *, label: str | None = None, field: str | None = None
+) -> float:
+    """``body[name]`` as a float; messages say ``label`` (default ``name``)."""
     value = body[name]
+    label = label or name
+    field = field or name
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationFailed(f"{name} must be a number, got {type(value).__name__}.", field=name)
+        raise ValidationFailed(
+            f"{label} must be a number, got {type(value).__name__}.", field=field
+        )
     if isinstance(value, int) and abs(value) > 10**15:
-        raise ValidationFailed(f"{name} is far too large.", field=name)
+        raise ValidationFailed(f"{label} {value:.3g} is far too large.", field=field)
     if not math.isfinite(value):
-        raise ValidationFailed(f"{name} must be a finite number.", field=name)
+        raise ValidationFailed(f"{label} must be a finite number.", field=field)
     return float(value)
 
 
@@ -118,18 +125,21 @@ def day_value(value: Any, name: str) -> date:
         ) from None
 
 
-def volume_ticks(value: float, name: str, settings: CommunitySettings) -> int:
+def volume_ticks(
+    value: float, name: str, settings: CommunitySettings, *, field: str | None = None
+) -> int:
+    field = field or name
     if value <= 0:
-        raise ValidationFailed(f"{name} must be more than 0 kWh, got {value}.", field=name)
+        raise ValidationFailed(f"{name} must be more than 0 kWh, got {value:g}.", field=field)
     if value > settings.max_kwh_per_order_day:
         raise ValidationFailed(
-            f"{name} {value} kWh is more than the {settings.max_kwh_per_order_day:g} kWh "
+            f"{name} {value:g} kWh is more than the {settings.max_kwh_per_order_day:g} kWh "
             "allowed per order and day.",
-            field=name,
+            field=field,
         )
     ticks = to_ticks(value, VOLUME_TICKS_PER_KWH)
     if ticks is None:
-        raise ValidationFailed(f"{name} must be in steps of 0.1 kWh, got {value}.", field=name)
+        raise ValidationFailed(f"{name} must be in steps of 0.1 kWh, got {value}.", field=field)
     return ticks
 
 
@@ -177,7 +187,9 @@ def parse_request(body: Any, settings: CommunitySettings) -> RequestSpec:
             )
         for key in raw:
             day = day_value(key, "volumes")
-            volumes[day] = volume_ticks(number(raw, key), "volumes", settings)
+            label = f"The volume for {key}"
+            value = number(raw, key, label=label, field="volumes")
+            volumes[day] = volume_ticks(value, label, settings, field="volumes")
     else:
         for name in ("start_day", "num_days", "kwh_per_day"):
             if name not in body:

@@ -130,12 +130,14 @@ class SimulatedHousehold:
             return None
         # Households with a small battery for their PV buy more often; big batteries sell.
         small = self.profile.battery_kwh < 8.5
+        # Weighted so that, across the street, about as much is bought as offered: an offer
+        # covers more kWh (a week of a whole battery) than a typical evening's purchase.
         events: list[tuple[str, str, str | None, float]] = [
-            ("sell", "holiday", None, 2.0 if small else 4.0),
-            ("buy", "renovation", "evening", 2.0 if small else 0.7),
-            ("buy", "guests", "evening", 1.5 if small else 0.5),
-            ("buy", "ev", "evening", 2.5 if small else 1.0),
-            ("buy", "home_office", "afternoon", 0.8 if small else 0.3),
+            ("sell", "holiday", None, 1.5 if small else 3.0),
+            ("buy", "renovation", "evening", 2.5 if small else 1.0),
+            ("buy", "guests", "evening", 2.0 if small else 0.8),
+            ("buy", "ev", "evening", 3.0 if small else 1.5),
+            ("buy", "home_office", "afternoon", 1.0 if small else 0.5),
         ]
         side, reason, time_of_day, _ = rng.choices(events, weights=[e[3] for e in events])[0]
         first = rng.randrange(len(open_days))

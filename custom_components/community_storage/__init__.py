@@ -14,7 +14,7 @@ from homeassistant.helpers.typing import ConfigType
 from .api import MarketClient
 from .const import CONF_TOKEN, CONF_URL, DOMAIN
 from .coordinator import CommunityStorageCoordinator
-from .custom_sentences import async_install_sentences
+from .custom_sentences import async_entry_updated, async_install_sentences
 from .llm_api import async_register_llm_api
 from .repairs import async_clear_issues
 from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
@@ -59,6 +59,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CommunityStorageConfigEn
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await async_install_sentences(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(async_entry_updated))
     return True
 
 

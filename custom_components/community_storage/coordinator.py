@@ -16,6 +16,7 @@ from .api import (
     MarketClient,
     MarketError,
     MarketHouseholdDisabledError,
+    MarketValidationError,
 )
 from .const import DOMAIN
 from .models import CommunityStorageData, Fill
@@ -57,6 +58,23 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
         self._last_fill_id: str | None = None
         self._fills_loaded = False
 
+    async def _async_fetch_fills(self) -> list[Fill]:
+        """Fills after the last one seen; all of them again if the server lost our cursor."""
+        try:
+            return await self.client.fills(self._last_fill_id)
+        except MarketValidationError as err:
+            if self._last_fill_id is None or err.field != "since":
+                raise
+        # A restored or replaced server database no longer knows the last fill: start over
+        # as on the first refresh, so old fills are not announced again.
+        _LOGGER.info(
+            "The market server no longer knows fill %s; reloading fills", self._last_fill_id
+        )
+        self._fills.clear()
+        self._last_fill_id = None
+        self._fills_loaded = False
+        return await self.client.fills()
+
     async def _async_update_data(self) -> CommunityStorageData:
         """Fetch everything the entities and the trading agent read."""
         try:
@@ -70,7 +88,7 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
             timezone = dt_util.get_time_zone(me.community.timezone) or dt_util.DEFAULT_TIME_ZONE
             today = market.generated_at.astimezone(timezone).date()
             requests = await self.client.requests()
-            fills = await self.client.fills(self._last_fill_id)
+            fills = await self._async_fetch_fills()
             settlements = await self.client.settlements(today.strftime("%Y-%m"))
         except MarketAuthError as err:
             raise ConfigEntryAuthFailed(

@@ -122,3 +122,8 @@ async def async_install_sentences(hass: HomeAssistant, entry: ConfigEntry[Any]) 
     if result.changed and hass.services.has_service("conversation", "reload"):
         await hass.services.async_call("conversation", "reload", {}, blocking=True)
     return result
+
+
+async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Follow the option at once when the household changes it (no reload needed)."""
+    await async_install_sentences(hass, entry)

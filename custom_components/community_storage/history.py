@@ -70,8 +70,8 @@ async def async_read_history(
     if not ids or "recorder" not in hass.config.components:
         return DailyHistory(start=first_day, load=empty, pv=None if not pv_entity else empty)
 
-    from homeassistant.components.recorder import get_instance
     from homeassistant.components.recorder.statistics import statistics_during_period
+    from homeassistant.helpers.recorder import get_instance
 
     start = datetime.combine(first_day, datetime.min.time(), timezone)
     end = datetime.combine(today, datetime.min.time(), timezone)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import voluptuous as vol
 from homeassistant.core import HomeAssistant
@@ -99,6 +99,22 @@ def household_today(hass: HomeAssistant) -> date:
     """Today's date in the household's time zone (Home Assistant's configured zone)."""
     zone = dt_util.get_time_zone(hass.config.time_zone)
     return dt_util.now(zone).date() if zone is not None else dt_util.now().date()
+
+
+def reference_day(hass: HomeAssistant, trading: Any) -> date:
+    """The day "tomorrow" and "next week" count from.
+
+    Delivery days are the community's calendar days, so the agent's view of today (the market's
+    date in the community's time zone, as of the last refresh) wins; before the first refresh,
+    or for an agent without one, the household's own time zone decides.
+    """
+    today = getattr(trading, "today", None)
+    if callable(today):
+        try:
+            return cast(date, today())
+        except TradingError:
+            pass
+    return household_today(hass)
 
 
 def price_in_eur(value: float | None) -> float | None:
@@ -236,7 +252,7 @@ class TradeIntentHandler(_CommunityStorageIntentHandler):
     async def _async_act(
         self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
     ) -> Any:
-        request = build_trade_request(self.side, values, household_today(hass))
+        request = build_trade_request(self.side, values, reference_day(hass, trading))
         return await trading.async_execute(request, language=language)
 
 

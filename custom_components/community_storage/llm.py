@@ -13,12 +13,14 @@ from __future__ import annotations
 import importlib
 from typing import Any, Final
 
+import voluptuous as vol
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import intent
 from homeassistant.helpers import llm as llm_helper
 
 from .const import DOMAIN
 from .intent import INTENTS
+from .llm_api import tool_result
 
 ASSIST_PROMPT: Final = (
     "For community storage trades (CommunityStorage tools) pass only what the user said; "
@@ -37,16 +39,40 @@ def _llm_tools_class() -> Any:
     return getattr(module, "LLMTools", None)
 
 
-class CommunityStorageIntentTool(llm_helper.IntentTool):
-    """An intent tool tagged with this integration."""
+class CommunityStorageIntentTool(llm_helper.Tool):
+    """One of our intents as an Assist tool: prefixed name, tagged with the integration."""
 
     integration: str | None = DOMAIN
 
     def __init__(self, handler: intent.IntentHandler) -> None:
-        """Prefix the name with the domain, as the llm integration requires."""
-        super().__init__(f"{DOMAIN}__{handler.intent_type}", handler)
-        # Newer IntentTool.__init__ sets integration=None; tag it after.
-        self.integration = DOMAIN
+        """Name it ``community_storage__<Intent>``; the parameters are the intent's slots."""
+        self.name = f"{DOMAIN}__{handler.intent_type}"
+        self.intent_type = handler.intent_type
+        self.description = handler.description
+        self.parameters = vol.Schema(handler.slot_schema or {})
+
+    async def async_call(
+        self,
+        hass: HomeAssistant,
+        tool_input: llm_helper.ToolInput,
+        llm_context: llm_helper.LLMContext,
+    ) -> Any:
+        """Run the intent with the tool's arguments as slots; return its response as data."""
+        response = await intent.async_handle(
+            hass,
+            platform=llm_context.platform,
+            intent_type=self.intent_type,
+            slots={key: {"value": value} for key, value in tool_input.tool_args.items()},
+            text_input=None,
+            context=llm_context.context,
+            language=llm_context.language,
+            assistant=llm_context.assistant,
+            device_id=llm_context.device_id,
+        )
+        data = response.as_dict()
+        data.pop("language", None)
+        data.pop("card", None)
+        return tool_result(data, error=response.response_type == intent.IntentResponseType.ERROR)
 
 
 @callback

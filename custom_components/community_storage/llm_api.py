@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import llm
 from homeassistant.util.json import JsonObjectType
+from voluptuous_openapi import UNSUPPORTED  # type: ignore[import-untyped]
 
 from .agent.errors import TradingError
 from .agent.explain import error_text
@@ -33,7 +34,7 @@ from .intent import (
     SLOT_UNTIL,
     async_date_error_text,
     build_trade_request,
-    household_today,
+    reference_day,
 )
 
 if TYPE_CHECKING:
@@ -95,6 +96,13 @@ TRADE_ARGS: Final[dict[Any, Any]] = {
         description="renovation, holiday, guests, home_office, ev, or the user's own words.",
     ): cv.string,
 }
+
+
+def schema_serializer(value: Any) -> Any:
+    """Serialise the few Home Assistant validators our schemas use into JSON schema."""
+    if value is cv.string:
+        return {"type": "string"}
+    return UNSUPPORTED
 
 
 def api_id(entry: CommunityStorageConfigEntry) -> str:
@@ -173,7 +181,7 @@ class PlanTool(_CommunityStorageTool):
         self, hass: HomeAssistant, trading: TradingAgent, args: dict[str, Any], language: str
     ) -> Any:
         side: Side = args[ARG_SIDE]
-        request = build_trade_request(side, args, household_today(hass))
+        request = build_trade_request(side, args, reference_day(hass, trading))
         return await trading.async_plan(request, language=language)
 
 
@@ -183,7 +191,7 @@ class _TradeTool(_CommunityStorageTool):
     async def _async_run(
         self, hass: HomeAssistant, trading: TradingAgent, args: dict[str, Any], language: str
     ) -> Any:
-        request = build_trade_request(self.side, args, household_today(hass))
+        request = build_trade_request(self.side, args, reference_day(hass, trading))
         return await trading.async_execute(request, language=language)
 
 
@@ -283,13 +291,13 @@ class CommunityStorageAPI(llm.API):
 
     async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
         """Tools bound to this household, with the prompt."""
-        today = household_today(self.hass)
+        today = reference_day(self.hass, self.entry.runtime_data.trading)
         return llm.APIInstance(
             api=self,
             api_prompt=f"{API_PROMPT} Today is {today.isoformat()} ({today.strftime('%A')}).",
             llm_context=llm_context,
             tools=[tool_cls(self.entry) for tool_cls in TOOL_CLASSES],
-            custom_serializer=cv.custom_serializer,
+            custom_serializer=schema_serializer,
         )
 
 

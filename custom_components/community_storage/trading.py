@@ -272,11 +272,21 @@ class TradingAgent:
             excluded=self.periods,
         )
 
-    @staticmethod
-    def commitments(data: CommunityStorageData) -> list[Commitment]:
-        """Every open or filled order of the household, as holds on its day."""
+    async def async_commitments(self) -> list[Commitment]:
+        """Every open or filled order of the household, read fresh from the server.
+
+        Not from the coordinator: its data may be a refresh behind a request submitted a moment
+        ago, and the battery check must count every order.
+        """
+        try:
+            orders = await self.client.orders()
+        except MarketAuthError as err:
+            self.entry.async_start_reauth(self.hass)
+            raise _translate_market_error(err) from err
+        except MarketError as err:
+            raise _translate_market_error(err) from err
         result = []
-        for order in data.orders:
+        for order in orders:
             commitment = commitment_of(
                 day=order.day,
                 side=str(order.side),
@@ -309,7 +319,7 @@ class TradingAgent:
             request,
             forecast,
             self.battery_spec(),
-            self.commitments(data),
+            await self.async_commitments(),
             self._preferences(data),
             closed_days=closed,
             market_prices=prices,
@@ -368,7 +378,8 @@ class TradingAgent:
             return replace(outcome, speech=cancel_speech(outcome, language=language))
         try:
             if request_id is not None:
-                targets = [await self.client.get_request(request_id)]
+                # A re-priced request lives on in its successors: cancel those too.
+                targets = [await self.client.get_request(rid) for rid in self._lineage(request_id)]
             else:
                 targets = [r for r in await self.client.requests() if r.open]
                 withdrawn = len(self._data["proposals"])
@@ -517,6 +528,17 @@ class TradingAgent:
         data = self._market_data()
         await self.coordinator.async_request_refresh()
         return replace(outcome, speech=outcome_speech(outcome, today=data.today, language=language))
+
+    def _lineage(self, request_id: str) -> list[str]:
+        """A request and every request that re-priced its remainder, oldest first."""
+        lineage = [request_id]
+        for current in lineage:
+            lineage.extend(
+                rid
+                for rid, record in self._data["requests"].items()
+                if record.get("parent") == current and rid not in lineage
+            )
+        return lineage
 
     def _remember_period(self, plan: TradePlan, request_id: str) -> None:
         reason = (plan.request.reason or "").strip().lower()

@@ -109,13 +109,15 @@ function svg(tag, attrs, parent) {
   return node;
 }
 
+// The top of an axis with four equal, round steps (0, 6, 12, 18, 24 rather than 0, 6.3, 12.5 ...).
 function niceMax(value) {
   if (!(value > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
-    if (value <= step * power) return step * power;
+  const step = value / 4;
+  const power = 10 ** Math.floor(Math.log10(step));
+  for (const nice of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    if (step <= nice * power + 1e-12) return 4 * nice * power;
   }
-  return 10 * power;
+  return 40 * power;
 }
 
 function drawChart(days, today) {
@@ -138,10 +140,11 @@ function drawChart(days, today) {
   const yPrice = (v) => top + plotH - (v / maxPrice) * plotH;
 
   const axis = svg("g", { class: "axis" }, root);
+  const kwhDigits = Number.isInteger(Math.round((maxKwh / 4) * 1e9) / 1e9) ? 0 : 1;
   for (let i = 0; i <= 4; i += 1) {
     const y = top + plotH - (plotH * i) / 4;
     svg("line", { class: "grid", x1: left, x2: left + plotW, y1: y, y2: y }, axis);
-    svg("text", { x: left - 6, y: y + 4, "text-anchor": "end" }, axis).textContent = fmt((maxKwh * i) / 4, 0);
+    svg("text", { x: left - 6, y: y + 4, "text-anchor": "end" }, axis).textContent = fmt((maxKwh * i) / 4, kwhDigits);
     svg("text", { x: left + plotW + 6, y: y + 4 }, axis).textContent = fmt((maxPrice * i) / 4, 3);
   }
   svg("text", { x: 12, y: top + plotH / 2, transform: `rotate(-90 12 ${top + plotH / 2})`, "text-anchor": "middle" }, axis).textContent = "kWh";
@@ -163,14 +166,18 @@ function drawChart(days, today) {
     }
   });
 
+  // The price line joins neighbouring days only: a day without a clearing price breaks it.
   const priced = days.map((d, i) => [d, i]).filter(([d]) => d.last_price !== null);
-  if (priced.length) {
-    const path = priced.map(([d, i], n) => `${n ? "L" : "M"}${x(i).toFixed(1)},${yPrice(d.last_price).toFixed(1)}`).join(" ");
-    svg("path", { class: "price", d: path }, root);
-    for (const [d, i] of priced) {
-      const point = svg("circle", { class: "point", cx: x(i), cy: yPrice(d.last_price), r: 4, "data-day": d.day, "data-price": d.last_price }, root);
-      svg("title", {}, point).textContent = `${d.day}: ${fmt(d.last_price, 3)} EUR/kWh`;
-    }
+  let path = "";
+  let previous = -2;
+  for (const [d, i] of priced) {
+    path += `${i === previous + 1 ? "L" : "M"}${x(i).toFixed(1)},${yPrice(d.last_price).toFixed(1)} `;
+    previous = i;
+  }
+  if (path) svg("path", { class: "price", d: path.trim() }, root);
+  for (const [d, i] of priced) {
+    const point = svg("circle", { class: "point", cx: x(i), cy: yPrice(d.last_price), r: 4, "data-day": d.day, "data-price": d.last_price }, root);
+    svg("title", {}, point).textContent = `${d.day}: ${fmt(d.last_price, 3)} EUR/kWh`;
   }
 }
 

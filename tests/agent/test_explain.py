@@ -124,7 +124,7 @@ def test_partial_volume() -> None:
     assert outcome.kind == "partial_volume"
     en = outcome_speech(outcome, today=TODAY, language="en")
     assert "We were able to sell 70% of your available storage capacity" in en
-    assert "58.8 kWh / 84 kWh" in en
+    assert "58.8 of 84 kWh" in en
     assert "I'll keep offering the remainder." in en
     assert "70 % deiner verfügbaren Speicherkapazität" in outcome_speech(
         outcome, today=TODAY, language="de"

@@ -161,6 +161,13 @@ def test_buy_explicit_figures_and_price_rounding(forecast) -> None:
     assert plan.price.source == "computed"
 
 
+def test_only_closed_days_is_a_closed_start(forecast) -> None:
+    with pytest.raises(InvalidRequestError) as err:
+        plan_request(_buy(1, kwh_per_day=5.0), forecast, None, [], PREFS, closed_days=[NEXT_MONDAY])
+    assert err.value.translation_key == "start_day_closed"
+    assert err.value.placeholders["first_day"] == "2026-12-01"
+
+
 def test_closed_days_are_skipped(forecast) -> None:
     plan = plan_request(
         _buy(2, kwh_per_day=5.0), forecast, None, [], PREFS, closed_days=[NEXT_MONDAY]

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from _pytest.terminal import TerminalReporter
 
 from tests.market_harness import MutableClock
 
@@ -91,7 +92,7 @@ def clock() -> MutableClock:
     return MutableClock(T0)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
     if _pg_skips:
         terminalreporter.write_sep("!", "POSTGRESQL NOT TESTED", red=True, bold=True)
         terminalreporter.write_line(

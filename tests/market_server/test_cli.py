@@ -23,12 +23,80 @@ def test_help_has_examples(tmp_path: Path) -> None:
     assert "households add" in out
     sub = run_cli("x.db", "households", "add", "--help", cwd=tmp_path).stdout
     assert "--max-sell-kwh" in sub
+    assert "examples:" in sub and 'households add "Miller"' in sub
 
 
 def test_commands_need_an_initialised_database(tmp_path: Path) -> None:
     proc = run_cli(str(tmp_path / "m.db"), "households", "list", cwd=tmp_path, check=False)
     assert proc.returncode == 2
     assert "market-server init" in proc.stderr
+    assert not (tmp_path / "m.db").exists()  # run in the wrong directory: nothing left behind
+
+
+def test_operator_mistakes_get_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In-process (fast): every mistake is one `market-server: error:` line, no traceback."""
+    from market_server.cli import main
+
+    db = str(tmp_path / "m.db")
+    assert main(["--db", db, "init", "--json"]) == 0
+    capsys.readouterr()
+
+    def fails(*args: str) -> tuple[int, str]:
+        try:
+            code = main(["--db", db, *args])
+        except SystemExit as exit_:  # argparse refuses the value itself
+            code = int(exit_.code or 0)
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        return code, err
+
+    code, err = fails("orders", "--day", "2026-99-01")
+    assert code == 2 and "'2026-99-01' is not a date in the form YYYY-MM-DD" in err
+    code, err = fails("settle", "--now", "2026-12-05T12:00")
+    assert code == 2 and "time zone offset" in err
+    code, err = fails("rounds", "--limit", "-1")
+    assert code == 2 and "at least 1" in err
+    code, err = fails("export", "--output", str(tmp_path / "no" / "ledger.csv"))
+    assert code == 1 and "No such file or directory" in err
+    code, err = fails("init", "--mechanism", "bogus")
+    assert code == 2 and "pay_as_clear" in err
+    code = main(["--db", "postgresql://nobody@127.0.0.1:1/x", "orders"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot use the database postgresql" in err
+
+
+def test_global_options_also_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from market_server.cli import main
+
+    db = str(tmp_path / "m.db")
+    assert main(["init", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["name"]
+    assert main(["settle", "--db", db, "--now", "2026-12-05T12:00:00+01:00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["through_day"] == "2026-12-04"
+    # Given before the command and not after, the top-level value stands.
+    assert main(["--db", db, "--now", "2026-12-07T12:00:00+01:00", "settle", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["through_day"] == "2026-12-06"
+
+
+def test_tables_right_align_numbers() -> None:
+    import io
+
+    from market_server.cli import _table
+
+    out = io.StringIO()
+    _table(
+        [{"name": "Miller", "kwh": 8.0, "price": None}, {"name": "Al", "kwh": 12.5, "price": 0.07}],
+        [("name", "NAME"), ("kwh", "kWh"), ("price", "PRICE")],
+        out,
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "NAME     kWh  PRICE"
+    assert lines[2] == "Miller     8      -"
+    assert lines[3] == "Al      12.5   0.07"
 
 
 def test_default_database_is_under_market_data(tmp_path: Path) -> None:
@@ -80,9 +148,10 @@ def test_clear_settle_export_beside_a_running_server(tmp_path: Path, db_url: str
         )
         status, _me = http("GET", server.url + "/api/v1/me", seller)
         assert status == 200
-        # The server runs on the wall clock: trade from its first open delivery day.
+        # The server runs on the wall clock: trade from its second open delivery day, whose gate
+        # is at least a day away (the first one's may close while the test runs).
         market = http("GET", server.url + "/api/v1/market", seller)[1]
-        start = next(d["day"] for d in market["days"] if d["open"])
+        start = [d["day"] for d in market["days"] if d["open"]][1]
         body = {
             "side": "sell",
             "start_day": start,
@@ -125,7 +194,7 @@ def test_clear_settle_export_beside_a_running_server(tmp_path: Path, db_url: str
         later = f"{date.fromisoformat(start) + timedelta(days=9)}T12:00:00+00:00"
         settled = run_cli_json(db_url, "--now", later, "settle", cwd=tmp_path)
         assert (settled["entries"], settled["earned_eur"], settled["paid_eur"]) == (14, 7.56, 7.56)
-        assert run_cli_json(db_url, "--now", later, "settle", cwd=tmp_path)["entries"] == 0
+        assert run_cli_json(db_url, "settle", "--now", later, cwd=tmp_path)["entries"] == 0
         status, ledger = http("GET", server.url + "/api/v1/settlements", seller)
         assert ledger["totals"]["earned_eur"] == 7.56
 

@@ -78,7 +78,7 @@ def _add_orders(url: str, hhs: list[Household], rng: random.Random, n: int) -> N
 def _send_round(url: str, token: str) -> http.client.HTTPConnection:
     """Send POST /api/v1/operator/rounds without reading the answer."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
     conn.request("POST", "/api/v1/operator/rounds", headers={"Authorization": f"Bearer {token}"})
     return conn
 

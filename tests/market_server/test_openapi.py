@@ -14,7 +14,7 @@ from tests.market_harness import MutableClock, RunningMarket, running_market
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-_TYPES = {
+_TYPES: dict[str, type | tuple[type, ...]] = {
     "object": dict,
     "array": list,
     "string": str,

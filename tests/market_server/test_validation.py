@@ -206,6 +206,14 @@ async def test_bad_requests_are_refused_and_store_nothing(
             )
             assert (got_status, got.get("error"), got.get("field")) == (status, code, field), label
             assert isinstance(got["message"], str) and len(got["message"]) > 10, label
+        # A multi-day request says which day's volume is wrong.
+        _, got = await market.request(
+            "POST",
+            "/api/v1/requests",
+            token=token,
+            json={"side": "buy", "limit_price": 0.1, "volumes": {day.isoformat(): -2}},
+        )
+        assert got["message"] == f"The volume for {day} must be more than 0 kWh, got -2."
 
         raw_cases: list[tuple[str, bytes, str, int, str]] = [
             ("malformed", b'{"side": "buy",', "application/json", 400, "invalid_json"),

@@ -73,6 +73,31 @@ _TIMES = {
 }
 
 
+_WINDOW_NAMES = {
+    "en": {
+        "morning": "In the mornings",
+        "afternoon": "In the afternoons",
+        "evening": "In the evenings",
+        "night": "At night",
+        "all_day": "Over the day",
+    },
+    "de": {
+        "morning": "Morgens",
+        "afternoon": "Nachmittags",
+        "evening": "Abends",
+        "night": "Nachts",
+        "all_day": "Über den Tag",
+    },
+}
+
+
+def _de_reason(reason: str, verb: str) -> tuple[str, ...]:
+    """German word order: a "während ..." clause follows the verb after a comma."""
+    if reason.startswith("während"):
+        return (verb.removesuffix(".") + ",", reason + ".")
+    return (reason, verb)
+
+
 def lang(language: str | None) -> str:
     """``de`` for any German locale, else ``en``."""
     return "de" if (language or "").lower().startswith("de") else "en"
@@ -181,7 +206,8 @@ def why_sentence(plan: TradePlan, language: str) -> str:
         own = days[0].free_capacity_kwh
         surplus = sum(d.pv_surplus_kwh for d in days) / len(days)
         if language == "de":
-            text = f"Im gewählten Zeitraum brauchst du voraussichtlich {fmt_kwh(need, language)} pro Tag"
+            window = _WINDOW_NAMES["de"][plan.request.time_of_day or "evening"]
+            text = f"{window} brauchst du voraussichtlich {fmt_kwh(need, language)} pro Tag"
             if extra:
                 text += f", davon etwa {fmt_kwh(extra, language)} zusätzlich"
             if own:
@@ -189,7 +215,8 @@ def why_sentence(plan: TradePlan, language: str) -> str:
             text += f". Tagsüber erwarte ich {fmt_kwh(surplus, language)} Solarüberschuss pro Tag"
             text += ", den Rest lädt günstiger Strom."
         else:
-            text = f"You're expected to need {fmt_kwh(need, language)} per day in that window"
+            window = _WINDOW_NAMES["en"][plan.request.time_of_day or "evening"]
+            text = f"{window} you're expected to need {fmt_kwh(need, language)} per day"
             if extra:
                 text += f", including about {fmt_kwh(extra, language)} extra"
             if own:
@@ -263,8 +290,7 @@ def plan_speech(plan: TradePlan, *, today: date, language: str) -> str:
             "deiner Speicherkapazität",
             period,
             f"ab {price}",
-            reason,
-            "anbieten.",
+            *_de_reason(reason, "anbieten."),
         )
     else:
         head = (
@@ -362,7 +388,11 @@ def outcome_speech(outcome: TradeOutcome, *, today: date, language: str) -> str:
             if num_days == 1:
                 over = ""
             head = (
-                _join(f"Ich habe {per_day} deiner Speicherkapazität", period, reason, "verkauft.")
+                _join(
+                    f"Ich habe {per_day} deiner Speicherkapazität",
+                    period,
+                    *_de_reason(reason, "verkauft."),
+                )
                 + f" Du verdienst {price_text}, insgesamt {fmt_eur(total, language)}"
                 + (" in dieser Woche." if num_days == 7 else ".")
                 if de
@@ -400,9 +430,8 @@ def outcome_speech(outcome: TradeOutcome, *, today: date, language: str) -> str:
         share = (
             round(100 * outcome.filled_kwh / outcome.requested_kwh) if outcome.requested_kwh else 0
         )
-        amounts = (
-            f"{fmt_kwh(outcome.filled_kwh, language)} / {fmt_kwh(outcome.requested_kwh, language)}"
-        )
+        of = "von" if de else "of"
+        amounts = f"{fmt_kwh(outcome.filled_kwh, language).removesuffix(' kWh')} {of} {fmt_kwh(outcome.requested_kwh, language)}"
         if buy:
             head = (
                 f"Wir konnten {share} % des benötigten Speichers reservieren ({amounts} zu {price_text}). "

@@ -177,6 +177,17 @@ def _forecast_basis(forecast: Forecast) -> ForecastBasis:
     )
 
 
+def _raise_if_all_closed(request: TradeRequest, days: Sequence[DayPlan]) -> None:
+    """Every requested day is past its gate closure: say when trading opens again."""
+    if days and all(d.note == "gate_closed" for d in days):
+        first_open = days[-1].day + timedelta(days=1)
+        raise InvalidRequestError(
+            f"Trading for {request.start_day} has closed",
+            {"start_day": request.start_day.isoformat(), "first_day": first_open.isoformat()},
+            translation_key="start_day_closed",
+        )
+
+
 def plan_buy(
     request: TradeRequest,
     forecast: Forecast,
@@ -224,6 +235,7 @@ def plan_buy(
                 note=note,
             )
         )
+    _raise_if_all_closed(request, days)
     if not any(d.kwh > 0 for d in days):
         raise NothingToTradeError(
             "Nothing to buy: the household's own battery covers the need on every day",
@@ -316,6 +328,7 @@ def plan_sell(
                 note=note,
             )
         )
+    _raise_if_all_closed(request, days)
     if not any(d.kwh > 0 for d in days):
         raise NothingToTradeError(
             "Nothing to offer: the battery is already committed or needed on every day",

@@ -2,8 +2,9 @@
 
 Every test here that uses ``hass`` (directly or through another fixture) automatically gets, in
 this order: the in-memory recorder (``recorder_mock``, which must exist before ``hass``), custom
-integrations enabled, and the ``homeassistant`` core component (needed by ``conversation``, a
-dependency of the integration). Tests without ``hass`` (pure functions) pay for none of it.
+integrations enabled, a config directory of its own under ``tmp_path`` (the integration installs
+custom sentences there), and the ``homeassistant`` core component (needed by ``conversation``,
+a dependency of the integration). Tests without ``hass`` (pure functions) pay for none of it.
 
 Fixtures to reuse:
 
@@ -109,7 +110,16 @@ def _home_assistant_order(request: pytest.FixtureRequest) -> None:
         return
     request.getfixturevalue("recorder_mock")
     request.getfixturevalue("enable_custom_integrations")
+    request.getfixturevalue("_private_config_dir")
     request.getfixturevalue("_core_component")
+
+
+@pytest.fixture
+def _private_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A config directory per test: the integration writes custom_sentences/ into it."""
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    hass.config.config_dir = str(config_dir)
 
 
 @pytest.fixture

@@ -166,3 +166,28 @@ async def test_new_fills_are_fetched_incrementally(
     assert [(f.day, f.volume_kwh) for f in coordinator.data.new_fills] == [(date(2026, 11, 27), 3)]
     # Only the newest is kept with a history of one.
     assert coordinator.data.fills == coordinator.data.new_fills
+
+
+async def test_unknown_fill_cursor_reloads_fills_quietly(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: RunningMarket,
+    neighbour: tuple[str, str],
+) -> None:
+    """A server that no longer knows the last fill id (restored database) answers 400 on
+    ``since``: the coordinator reloads all fills without announcing them as new."""
+    from datetime import date
+
+    from custom_components.community_storage.models import Side
+
+    coordinator = setup_integration.runtime_data.coordinator
+    await market.place(neighbour[1], "sell", date(2026, 11, 26), 1, 10.0, 0.07)
+    await setup_integration.runtime_data.client.create_request(
+        Side.BUY, start_day=date(2026, 11, 26), num_days=1, kwh_per_day=2.0, limit_price=0.1
+    )
+    # The cursor of a fill the server never had stands in for a restored database.
+    coordinator._last_fill_id = "fl_from_before_the_restore"
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert [f.volume_kwh for f in coordinator.data.fills] == [2]
+    assert coordinator.data.new_fills == ()

@@ -188,13 +188,33 @@ def test_config_flow_strings(strings: dict[str, Any]) -> None:
     )
 
 
-def test_services_have_strings(strings: dict[str, Any]) -> None:
-    """Every action and field in services.yaml has a name and a description."""
+def test_services_have_strings_and_icons(strings: dict[str, Any]) -> None:
+    """Every action and field in services.yaml has a name and a description; every action
+    an icon."""
     path = INTEGRATION / "services.yaml"
     services = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    icons = _load(INTEGRATION / "icons.json").get("services", {})
+    assert set(icons) == set(services)
     for service, spec in services.items():
+        assert icons[service]["service"].startswith("mdi:")
         texts = strings["services"][service]
         assert texts["name"] and texts["description"], service
         for field in (spec or {}).get("fields", {}):
             assert texts["fields"][field]["name"], f"{service}.{field}"
             assert texts["fields"][field]["description"], f"{service}.{field}"
+
+
+def test_quality_scale_states_every_rule() -> None:
+    """Every rule of Home Assistant's quality scale (nordpool, a platinum integration, lists
+    them all) has a status and a comment."""
+    import homeassistant
+
+    nordpool = Path(homeassistant.__file__).parent / "components" / "nordpool"
+    reference = yaml.safe_load((nordpool / "quality_scale.yaml").read_text(encoding="utf-8"))[
+        "rules"
+    ]
+    ours = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8"))["rules"]
+    assert set(ours) == set(reference)
+    for rule, value in ours.items():
+        assert value["status"] in {"done", "todo", "exempt"}, rule
+        assert len(value["comment"]) > 20, rule

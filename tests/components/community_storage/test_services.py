@@ -177,3 +177,31 @@ async def test_entry_is_required_when_two_households_exist(
             DOMAIN, "get_status", {}, blocking=True, return_response=True
         )
     assert err.value.translation_key == "entry_required"
+
+
+async def test_service_descriptions_load_with_translations(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    from homeassistant.helpers.service import async_get_all_descriptions
+
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    assert set(descriptions) == {
+        "reserve_capacity",
+        "offer_capacity",
+        "confirm_proposal",
+        "cancel",
+        "get_status",
+    }
+    fields = descriptions["offer_capacity"]["fields"]
+    assert set(fields) == {
+        "config_entry_id",
+        "start_date",
+        "days",
+        "kwh_per_day",
+        "price_limit",
+        "time_of_day",
+        "reason",
+    }
+    assert fields["days"]["selector"]["number"]["max"] == 14
+    assert descriptions["reserve_capacity"]["name"] == "Reserve capacity"
+    assert fields["price_limit"]["name"] == "Minimum price"

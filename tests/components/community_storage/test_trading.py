@@ -407,6 +407,11 @@ async def test_unfilled_offer_is_repriced_within_the_floor(
     await setup_integration.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert len([e for e in events if e.data["type"] == "repriced"]) == 1
+    # Cancelling the original request also cancels the re-priced remainder.
+    cancelled = await agent.async_cancel(outcome.request_id, language="en")
+    assert [c.request_id for c in cancelled.cancelled] == [repriced[0]["new_request_id"]]
+    requests = {r["request_id"]: r for r in await _server_requests(market, setup_integration)}
+    assert requests[repriced[0]["new_request_id"]]["orders"][0]["status"] == "cancelled"
 
 
 async def test_gate_closure_reports_what_expired(
@@ -509,3 +514,18 @@ async def test_capacity_from_a_sensor_in_wh(
         await _agent(setup_integration).async_plan(
             TradeRequest("sell", _first_day(market), 1), language="en"
         )
+
+
+async def test_orders_placed_elsewhere_count_against_the_battery(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    """An order the coordinator has not seen yet (placed a moment ago) still counts."""
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    await market.place(setup_integration.data[CONF_TOKEN], "sell", start, 2, 7.0, 0.2)
+    plan = await _agent(setup_integration).async_plan(
+        TradeRequest("sell", start, 3, reason="holiday"), language="en"
+    )
+    assert [d.free_capacity_kwh for d in plan.days] == [3.0, 3.0, 10.0]
+    assert plan.days[0].kwh == plan.days[1].kwh == pytest.approx(3.0 - plan.days[0].need_kwh)
+    assert plan.days[2].kwh > 8.0

@@ -1,0 +1,296 @@
+"""The seed conversations end to end through Home Assistant's built-in agent.
+
+Sentence -> default agent (our sentences installed by the integration) -> intent handler ->
+the household's trading agent -> a real market server on 127.0.0.1 with counter-orders from
+another household -> orders on the server -> the spoken reply with the server's figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from homeassistant.components import conversation, persistent_notification
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import intent
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.community_storage.api import MarketClient
+from custom_components.community_storage.const import (
+    CONF_BATTERY_CAPACITY_KWH,
+    CONF_BATTERY_SOC_ENTITY,
+    CONF_HOUSEHOLD_ID,
+    CONF_HOUSEHOLD_NAME,
+    CONF_LOAD_ENTITY,
+    CONF_MIN_SELL_PRICE,
+    CONF_PV_ENTITY,
+    CONF_TOKEN,
+    CONF_URL,
+    DOMAIN,
+)
+from custom_components.community_storage.followup import notification_id
+from custom_components.community_storage.intent import INTENTS
+from tests.market_harness import RunningMarket
+
+from .conftest import COMMUNITY_NAME, COMMUNITY_TIME_ZONE
+from .seed_history import async_seed_history
+
+TODAY = date(2026, 11, 25)  # a Wednesday; the market's clock says 10:00 in Berlin
+TOMORROW = TODAY + timedelta(days=1)
+NEXT_MONDAY = date(2026, 11, 30)
+
+RENOVATION = (
+    "I'll be renovating next week during the evenings and need storage capacity since my "
+    "solar panels won't generate power at night."
+)
+HOLIDAY = "We're going on holiday for a week and won't need our battery storage."
+
+
+type HouseholdFactory = Callable[..., Awaitable[MockConfigEntry]]
+
+
+@pytest.fixture
+async def add_household(
+    hass: HomeAssistant,
+    market: RunningMarket,
+    demo_sensors: dict[str, str],
+) -> AsyncIterator[HouseholdFactory]:
+    """Join a household to the market and load its entry, with a fortnight of history.
+
+    "Tomorrow" and "next week" count from the market's date (the harness fixes its clock at
+    10:00 on 2026-11-25 in Berlin), so the test does not depend on the day it runs.
+    """
+    await hass.config.async_set_time_zone(COMMUNITY_TIME_ZONE)
+    await async_seed_history(
+        hass,
+        load_entity=demo_sensors[CONF_LOAD_ENTITY],
+        pv_entity=demo_sensors[CONF_PV_ENTITY],
+        today=TODAY,
+    )
+    entries: list[MockConfigEntry] = []
+
+    async def _add(
+        name: str, *, battery_kwh: float | None, options: dict[str, Any] | None = None
+    ) -> MockConfigEntry:
+        code = await market.add_household(name, 15.0)
+        joined = await MarketClient.join(async_get_clientsession(hass), market.url, code)
+        data: dict[str, Any] = {
+            CONF_URL: market.url,
+            CONF_TOKEN: joined.token,
+            CONF_HOUSEHOLD_ID: joined.household_id,
+            CONF_HOUSEHOLD_NAME: name,
+            **demo_sensors,
+        }
+        if battery_kwh is not None:
+            data[CONF_BATTERY_CAPACITY_KWH] = battery_kwh
+        else:
+            data.pop(CONF_BATTERY_SOC_ENTITY)
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=f"{name} ({COMMUNITY_NAME})",
+            unique_id=joined.household_id,
+            data=data,
+            options=options or {},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        entries.append(entry)
+        return entry
+
+    yield _add
+    for entry in entries:
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def renovator(add_household: HouseholdFactory) -> MockConfigEntry:
+    """A household with solar but no battery: it needs the community's storage."""
+    return await add_household("Weber", battery_kwh=None)
+
+
+@pytest.fixture
+async def traveller(add_household: HouseholdFactory) -> MockConfigEntry:
+    """A household with a 13.6 kWh usable battery that sells from EUR 0.09/kWh."""
+    return await add_household("Bauer", battery_kwh=13.6, options={CONF_MIN_SELL_PRICE: 0.09})
+
+
+async def _say(hass: HomeAssistant, text: str, language: str = "en") -> intent.IntentResponse:
+    result = await conversation.async_converse(hass, text, None, Context(), language=language)
+    return result.response
+
+
+async def _orders(market: RunningMarket, entry: MockConfigEntry) -> list[dict[str, Any]]:
+    body = await market.get("/api/v1/requests", entry.data[CONF_TOKEN])
+    (request,) = body["requests"]
+    return list(request["orders"])
+
+
+def _days(first: date, count: int) -> list[str]:
+    return [(first + timedelta(days=i)).isoformat() for i in range(count)]
+
+
+async def test_intents_come_from_the_intent_platform(
+    hass: HomeAssistant, renovator: MockConfigEntry
+) -> None:
+    """Loading the custom integration registers its intents through the intent platform."""
+    registered = {handler.intent_type for handler in intent.async_get(hass)}
+    assert set(INTENTS) <= registered
+
+
+async def test_seed_renovation(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """The renovation sentence verbatim: evening capacity for next week at the neighbour's price.
+
+    The volumes are the agent's own estimate from the household's history (about 6 kWh a day:
+    evening demand plus the renovation's extra load); the figures in the reply are the server's.
+    """
+    await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.07)
+    response = await _say(hass, RENOVATION)
+    speech = response.speech["plain"]["speech"]
+    assert response.response_type == intent.IntentResponseType.ACTION_DONE, speech
+
+    orders = await _orders(market, renovator)
+    assert [o["day"] for o in orders] == _days(NEXT_MONDAY, 7)
+    assert all(o["side"] == "buy" and o["status"] == "filled" for o in orders)
+    assert {o["avg_price"] for o in orders} == {0.07}
+    planned = [day["kwh"] for day in response.speech_slots["plan"]["days"]]
+    assert [o["volume_kwh"] for o in orders] == planned
+    assert all(5.0 <= kwh <= 7.5 for kwh in planned)
+    low, high = min(planned), max(planned)
+    total = sum(o["filled_kwh"] * o["avg_price"] for o in orders)
+    assert speech.startswith(
+        f"I've reserved {low:g} kWh to {high:g} kWh of storage capacity per day for next week "
+        "in the evenings at EUR 0.07/kWh to support your renovation plans."
+    )
+    assert f"EUR {total:.2f} in total" in speech
+
+
+async def test_seed_renovation_with_the_seed_figures(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """With the seed's 8 kWh a day said out loud: 8 kWh x 7 days at EUR 0.07 = EUR 3.92."""
+    await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.07)
+    response = await _say(
+        hass,
+        "I'll be renovating next week during the evenings and need 8 kWh per day of storage "
+        "capacity since my solar panels won't generate power at night.",
+    )
+    speech = response.speech["plain"]["speech"]
+    orders = await _orders(market, renovator)
+    assert [(o["day"], o["volume_kwh"], o["filled_kwh"], o["avg_price"]) for o in orders] == [
+        (day, 8.0, 8.0, 0.07) for day in _days(NEXT_MONDAY, 7)
+    ]
+    assert speech.startswith(
+        "I've reserved 8 kWh of storage capacity per day for next week in the evenings at "
+        "EUR 0.07/kWh to support your renovation plans. That's EUR 3.92 in total."
+    ), speech
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "figures"),
+    [
+        ("en", HOLIDAY, ("12 kWh", "EUR 0.09/kWh", "EUR 7.56")),
+        (
+            "de",
+            "Wir fahren eine Woche in den Urlaub und brauchen unseren Batteriespeicher nicht.",
+            ("12 kWh", "0,09 EUR/kWh", "7,56 EUR"),
+        ),
+    ],
+)
+async def test_seed_holiday(
+    hass: HomeAssistant,
+    traveller: MockConfigEntry,
+    market: RunningMarket,
+    neighbour: Any,
+    language: str,
+    text: str,
+    figures: tuple[str, ...],
+) -> None:
+    """The holiday sentence: 12 kWh a day for a week from tomorrow at EUR 0.09 = EUR 7.56.
+
+    The 12 kWh are the agent's own figure: the 13.6 kWh battery minus what the empty house
+    still draws at night; EUR 0.09 is the household's minimum sell price, which clears.
+    """
+    await market.place(neighbour[1], "buy", TOMORROW, 7, 12.0, 0.10)
+    response = await _say(hass, text, language)
+    speech = response.speech["plain"]["speech"]
+    assert response.response_type == intent.IntentResponseType.ACTION_DONE, speech
+
+    orders = await _orders(market, traveller)
+    assert [
+        (o["day"], o["side"], o["volume_kwh"], o["filled_kwh"], o["avg_price"]) for o in orders
+    ] == [(day, "sell", 12.0, 12.0, 0.09) for day in _days(TOMORROW, 7)]
+    for figure in figures:
+        assert figure in speech, speech
+
+
+async def test_partial_days(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """Sellers for only 5 of the 7 days: the reply says so and keeps watching."""
+    await market.place(neighbour[1], "sell", NEXT_MONDAY, 5, 10.0, 0.07)
+    speech = (await _say(hass, RENOVATION)).speech["plain"]["speech"]
+    orders = await _orders(market, renovator)
+    assert [o["status"] for o in orders] == ["filled"] * 5 + ["open"] * 2
+    assert "I was able to reserve storage for 5 of the 7 days" in speech
+    assert "I'll continue monitoring the market for the remaining days." in speech
+
+
+async def test_partial_volume(
+    hass: HomeAssistant, traveller: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """Buyers for 70 % of the offer: the reply says 70 % and keeps offering the rest."""
+    await market.place(neighbour[1], "buy", TOMORROW, 7, 8.4, 0.10)
+    speech = (await _say(hass, HOLIDAY)).speech["plain"]["speech"]
+    orders = await _orders(market, traveller)
+    assert {(o["volume_kwh"], o["filled_kwh"], o["status"]) for o in orders} == {
+        (12.0, 8.4, "partially_filled")
+    }
+    assert "We were able to sell 70% of your available storage capacity" in speech
+    assert "I'll keep offering the remainder." in speech
+
+
+async def test_high_price(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """Only expensive sellers: bought at EUR 0.12 and the reply explains why."""
+    await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.12)
+    speech = (await _say(hass, "I need 8 kWh per day of storage next week in the evenings")).speech[
+        "plain"
+    ]["speech"]
+    orders = await _orders(market, renovator)
+    assert {(o["volume_kwh"], o["avg_price"]) for o in orders} == {(8.0, 0.12)}
+    assert "EUR 6.72 in total" in speech
+    assert "due to limited availability" in speech
+
+
+async def test_no_buyers_then_a_later_fill_notifies(
+    hass: HomeAssistant, traveller: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """Nobody buys yet: the reply says it keeps watching; a later fill arrives as a notification."""
+    response = await _say(hass, "Wir sind bis Sonntag weg", "de")
+    speech = response.speech["plain"]["speech"]
+    assert speech.startswith("Gerade gibt es keine Käufer."), speech
+    orders = await _orders(market, traveller)
+    assert [o["day"] for o in orders] == _days(TOMORROW, 4)
+    assert all(o["status"] == "open" for o in orders)
+    request_id = response.speech_slots["request_id"]
+
+    # Later a neighbour buys; the market clears; the household's next refresh sees the fill.
+    await market.place(neighbour[1], "buy", TOMORROW, 4, 5.0, 0.10)
+    await market.clear()
+    await traveller.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    note = notifications[notification_id(request_id)]
+    assert "5 kWh" in note["message"]
+    assert "0,09 EUR/kWh" in note["message"]

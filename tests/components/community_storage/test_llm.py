@@ -1,0 +1,300 @@
+"""The LLM path: our LLM API through Home Assistant's real ChatLog and tool-call plumbing.
+
+Only the language model is scripted: a test conversation agent asks Home Assistant for the
+household's LLM API exactly as OpenAI/Anthropic/Ollama integrations do, "decides" on tool calls
+from a script, and lets ``ChatLog.async_add_assistant_content`` run them against the real
+trading agent and the real market server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Literal
+
+import pytest
+from homeassistant.components import conversation
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import chat_session, intent, llm
+from homeassistant.helpers import config_validation as cv
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from voluptuous_openapi import convert
+
+from custom_components.community_storage import llm as llm_platform
+from custom_components.community_storage.const import CONF_TOKEN, DOMAIN
+from custom_components.community_storage.intent import INTENTS
+from custom_components.community_storage.llm_api import API_PROMPT, api_id
+from tests.market_harness import RunningMarket
+
+type Script = list[Callable[[conversation.ChatLog], conversation.AssistantContent]]
+
+
+def llm_context(**values: Any) -> llm.LLMContext:
+    """An LLMContext built by keyword, with only the fields this Home Assistant has."""
+    defaults: dict[str, Any] = {
+        "platform": "scripted",
+        "context": Context(),
+        "user_prompt": None,
+        "language": "en",
+        "assistant": conversation.DOMAIN,
+        "device_id": None,
+    }
+    names = {field.name for field in dataclasses.fields(llm.LLMContext)}
+    return llm.LLMContext(**{k: v for k, v in {**defaults, **values}.items() if k in names})
+
+
+class ScriptedLLMAgent(conversation.AbstractConversationAgent):
+    """A conversation agent whose model replies come from a script; the rest is Home Assistant."""
+
+    def __init__(self, hass: HomeAssistant, api: str, script: Script) -> None:
+        self.hass = hass
+        self.api = api
+        self.script = script
+        self.tool_schemas: dict[str, dict[str, Any]] = {}
+        self.prompt = ""
+
+    @property
+    def supported_languages(self) -> Literal["*"]:
+        return "*"
+
+    async def async_process(
+        self, user_input: conversation.ConversationInput
+    ) -> conversation.ConversationResult:
+        with (
+            chat_session.async_get_chat_session(self.hass, user_input.conversation_id) as session,
+            conversation.async_get_chat_log(self.hass, session, user_input) as chat_log,
+        ):
+            await chat_log.async_update_llm_data("scripted", user_input, self.api, None)
+            assert chat_log.llm_api is not None
+            self.prompt = chat_log.content[0].content
+            # What an LLM integration sends the model: each tool's JSON schema.
+            self.tool_schemas = {
+                tool.name: convert(
+                    tool.parameters, custom_serializer=chat_log.llm_api.custom_serializer
+                )
+                for tool in chat_log.llm_api.tools
+            }
+            for step in self.script:
+                content = step(chat_log)
+                async for _ in chat_log.async_add_assistant_content(content):
+                    pass
+            final = chat_log.content[-1]
+            assert isinstance(final, conversation.AssistantContent)
+            response = intent.IntentResponse(language=user_input.language)
+            response.async_set_speech(final.content or "")
+            return conversation.ConversationResult(
+                response=response, conversation_id=session.conversation_id
+            )
+
+
+def _call(
+    name: str, **args: Any
+) -> Callable[[conversation.ChatLog], conversation.AssistantContent]:
+    def step(_chat_log: conversation.ChatLog) -> conversation.AssistantContent:
+        return conversation.AssistantContent(
+            agent_id="scripted", tool_calls=[llm.ToolInput(tool_name=name, tool_args=args)]
+        )
+
+    return step
+
+
+def _paraphrase(chat_log: conversation.ChatLog) -> conversation.AssistantContent:
+    """The model answers with the last tool result's speech, as the prompt asks."""
+    result = chat_log.content[-1]
+    assert isinstance(result, conversation.ToolResultContent)
+    return conversation.AssistantContent(
+        agent_id="scripted", content=result.tool_result["result"]["speech"]
+    )
+
+
+async def _converse(
+    hass: HomeAssistant, entry: MockConfigEntry, script: Script, text: str
+) -> tuple[ScriptedLLMAgent, conversation.ConversationResult, list[conversation.Content]]:
+    agent_entry = MockConfigEntry(domain="scripted_llm")
+    agent_entry.add_to_hass(hass)
+    agent = ScriptedLLMAgent(hass, api_id(entry), script)
+    conversation.async_set_agent(hass, agent_entry, agent)
+    result = await conversation.async_converse(
+        hass, text, None, Context(), language="en", agent_id=agent_entry.entry_id
+    )
+    chat_logs = hass.data[conversation.chat_log.DATA_CHAT_LOGS]
+    return agent, result, chat_logs[result.conversation_id].content
+
+
+async def test_api_registered_per_household_and_removed_on_unload(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """The household's API is offered to LLM agents while its entry is loaded."""
+    ids = {api.id for api in llm.async_get_apis(hass)}
+    assert api_id(setup_integration) in ids
+    await hass.config_entries.async_unload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    assert api_id(setup_integration) not in {api.id for api in llm.async_get_apis(hass)}
+
+
+async def test_tool_schemas_are_precise_json_schema(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Every tool is prefixed, tagged and converts to a clean JSON schema without defaults."""
+    instance = await llm.async_get_api(hass, api_id(setup_integration), llm_context())
+    assert instance.api_prompt.startswith(API_PROMPT)
+    schemas = {
+        tool.name: convert(tool.parameters, custom_serializer=instance.custom_serializer)
+        for tool in instance.tools
+    }
+    assert set(schemas) == {
+        f"{DOMAIN}__{name}" for name in ("plan", "reserve", "offer", "status", "cancel", "confirm")
+    }
+    assert all(tool.integration == DOMAIN for tool in instance.tools)  # type: ignore[attr-defined]
+    plan = schemas[f"{DOMAIN}__plan"]
+    assert plan["type"] == "object"
+    assert plan["required"] == ["side"]
+    props = plan["properties"]
+    assert props["side"] == {
+        "type": "string",
+        "enum": ["buy", "sell"],
+        "description": props["side"]["description"],
+    }
+    assert props["duration"]["type"] == "integer"
+    assert (props["duration"]["minimum"], props["duration"]["maximum"]) == (1, 14)
+    assert list(props["time_of_day"]["enum"]) == [
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "all_day",
+    ]
+    assert props["kwh_per_day"]["type"] == "number"
+    assert props["price_limit"]["maximum"] == 1
+    assert props["start"]["type"] == "string"
+    assert "default" not in str(schemas)
+    assert schemas[f"{DOMAIN}__reserve"]["required"] == []
+    assert schemas[f"{DOMAIN}__status"] == {"type": "object", "properties": {}, "required": []}
+    assert schemas[f"{DOMAIN}__confirm"]["required"] == ["proposal_id"]
+
+
+async def test_intents_are_assist_tools(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Through the Assist API (2025.x wraps intents itself) the intents are tools too."""
+    instance = await llm.async_get_api(hass, llm.LLM_API_ASSIST, llm_context())
+    tools = {tool.name: tool for tool in instance.tools}
+    assert set(INTENTS) <= set(tools)
+    schema = convert(
+        tools["CommunityStorageOffer"].parameters, custom_serializer=instance.custom_serializer
+    )
+    assert schema["required"] == []
+    assert schema["properties"]["duration"]["maximum"] == 14
+    assert "default" not in str(schema)
+
+
+async def test_scripted_llm_plans_then_offers(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """Dry run, then the offer: structured results in the chat log, orders on the server."""
+    start = market.open_days()[1]
+    await market.place(neighbour[1], "buy", start, 3, 5.0, 0.09)
+    script: Script = [
+        _call(
+            f"{DOMAIN}__plan", side="sell", start=start.isoformat(), duration=3, reason="holiday"
+        ),
+        _call(f"{DOMAIN}__offer", start=start.isoformat(), duration=3, reason="holiday"),
+        _paraphrase,
+    ]
+    agent, result, content = await _converse(
+        hass, setup_integration, script, "We're away for three days, sell our battery."
+    )
+
+    assert "never invent volumes or prices" in agent.prompt
+    assert set(agent.tool_schemas) >= {f"{DOMAIN}__plan", f"{DOMAIN}__offer"}
+    results = [c for c in content if isinstance(c, conversation.ToolResultContent)]
+    plan, offer = (r.tool_result for r in results)
+    assert plan["success"] is True
+    assert offer["success"] is True
+    planned = {day["day"]: day["kwh"] for day in plan["result"]["days"]}
+    assert list(planned) == [(start + timedelta(days=i)).isoformat() for i in range(3)]
+
+    body = await market.get("/api/v1/requests", setup_integration.data[CONF_TOKEN])
+    (request,) = body["requests"]  # the dry run placed nothing
+    assert request["request_id"] == offer["result"]["request_id"]
+    assert {o["day"]: o["volume_kwh"] for o in request["orders"]} == planned
+    assert offer["result"]["filled_kwh"] == sum(o["filled_kwh"] for o in request["orders"]) == 15.0
+    assert offer["result"]["kind"] == "partial_volume"
+    assert result.response.speech["plain"]["speech"] == offer["result"]["speech"]
+
+
+async def test_scripted_llm_gets_errors_as_data(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: RunningMarket
+) -> None:
+    """A bad request comes back as a structured, translated error, and nothing is placed."""
+    script: Script = [
+        _call(f"{DOMAIN}__reserve", start="next_week", until="2027-01-31"),
+        _call(f"{DOMAIN}__status"),
+        _paraphrase,
+    ]
+    _, _, content = await _converse(
+        hass, setup_integration, script, "Storage until the end of January"
+    )
+    bad, status = (c.tool_result for c in content if isinstance(c, conversation.ToolResultContent))
+    assert bad["success"] is False
+    assert bad["error"] == "too_many_days"
+    assert "at most 14 days" in bad["message"]
+    assert status["success"] is True
+    assert status["result"]["requests"] == []
+    body = await market.get("/api/v1/requests", setup_integration.data[CONF_TOKEN])
+    assert body["requests"] == []
+
+
+async def test_invalid_arguments_are_rejected(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Arguments outside the schema never reach the agent (ChatLog reports the error)."""
+    script: Script = [_call(f"{DOMAIN}__offer", duration=30), _paraphrase_error]
+    _, result, _ = await _converse(hass, setup_integration, script, "sell for a month")
+    assert result.response.speech["plain"]["speech"] == "MultipleInvalid"
+
+
+def _paraphrase_error(chat_log: conversation.ChatLog) -> conversation.AssistantContent:
+    result = chat_log.content[-1]
+    assert isinstance(result, conversation.ToolResultContent)
+    return conversation.AssistantContent(agent_id="scripted", content=result.tool_result["error"])
+
+
+async def test_llm_platform_is_harmless_before_2026_8(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Without ``LLMTools`` (Home Assistant 2025.x) the platform offers nothing."""
+    assert llm_platform.async_get_tools(hass, llm_context(), llm.LLM_API_ASSIST) is None
+
+
+async def test_llm_platform_offers_prefixed_intents(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With an ``LLMTools`` class present (2026.8+), the intents come as tagged, prefixed tools."""
+
+    @dataclasses.dataclass
+    class LLMTools:
+        tools: list[llm.Tool]
+        prompt: str | None = None
+
+    monkeypatch.setattr(llm, "LLMTools", LLMTools, raising=False)
+    assert llm_platform.async_get_tools(hass, llm_context(), "some_other_api") is None
+    offered = llm_platform.async_get_tools(hass, llm_context(), llm.LLM_API_ASSIST)
+    assert isinstance(offered, LLMTools)
+    assert {tool.name for tool in offered.tools} == {f"{DOMAIN}__{name}" for name in INTENTS}
+    assert all(tool.integration == DOMAIN for tool in offered.tools)  # type: ignore[attr-defined]
+    (status,) = [t for t in offered.tools if t.name.endswith("Status")]
+    answer = await status.async_call(
+        hass, llm.ToolInput(tool_name=status.name, tool_args={}), llm_context()
+    )
+    assert answer["response_type"] == "action_done"
+    assert answer["speech"]["plain"]["speech"]
+    assert "requests" in answer["speech_slots"]
+
+
+def test_custom_serializer_is_config_validation() -> None:
+    """cv.string and friends serialise through Home Assistant's own serializer."""
+    assert convert(cv.string, custom_serializer=cv.custom_serializer) == {"type": "string"}
