@@ -39,9 +39,8 @@ from scipy.optimize import linprog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.household_profiles import Household, household
+from benchmarks.household_profiles import HISTORY_DAYS, Household, household
 from custom_components.community_storage.agent.forecast import (
-    DailyHistory,
     build_forecast,
 )
 from custom_components.community_storage.agent.planner import (
@@ -50,7 +49,6 @@ from custom_components.community_storage.agent.planner import (
 )
 from custom_components.community_storage.agent.request import TradeRequest
 
-HISTORY_DAYS = 28
 DAYS = 7
 RETAIL = 0.37
 NIGHT_RETAIL = 0.25
@@ -156,11 +154,7 @@ def best_bill(
 def agent_capacities(home: Household, index: int) -> npt.NDArray[np.float64]:
     """The agent's per-day buy volumes for the week from day ``index``, from history only."""
     start = home.day(index)
-    history = DailyHistory(
-        start=start - timedelta(days=HISTORY_DAYS),
-        load=home.load[index - HISTORY_DAYS : index],
-        pv=home.pv[index - HISTORY_DAYS : index],
-    )
+    history = home.history_before(index)
     forecast = build_forecast(history, start - timedelta(days=1), num_days=DAYS + 1)
     prefs = Preferences(max_buy_price=0.15, min_sell_price=0.06, community_efficiency=EFFICIENCY)
     plan = plan_buy(

@@ -17,31 +17,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.household_profiles import Household, household
+from benchmarks.household_profiles import HISTORY_DAYS, Household, household
 from custom_components.community_storage.agent.forecast import (
-    DailyHistory,
     build_forecast,
     same_hour_yesterday,
 )
-
-HISTORY_DAYS = 28
 
 
 def score(home: Household, index: int) -> dict[str, float]:
     """MAE of agent and naive forecasts made on the morning of day ``index``."""
     start = home.day(index)
-    history = DailyHistory(
-        start=start - timedelta(days=HISTORY_DAYS),
-        load=home.load[index - HISTORY_DAYS : index],
-        pv=home.pv[index - HISTORY_DAYS : index],
-    )
+    history = home.history_before(index)
     forecast = build_forecast(history, start, num_days=7)
     naive = same_hour_yesterday(history, start, 7)
     naive_pv = np.tile(home.pv[index - 1], (7, 1))

@@ -11,13 +11,17 @@ Both are (days, 24) kWh matrices in local time, day 0 = 1 January of ``year``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
+from custom_components.community_storage.agent.forecast import DailyHistory
+
 type Matrix = npt.NDArray[np.float64]
 
+# What the agent reads from the recorder before it forecasts (four weeks).
+HISTORY_DAYS = 28
 # kWh per kWp and day by month in Germany (about 0.6 in December, 3.9 in June).
 MONTHLY_KWH_PER_KWP_DAY = (0.8, 1.5, 2.5, 3.5, 3.9, 3.9, 3.9, 3.5, 2.7, 1.7, 0.9, 0.6)
 
@@ -33,6 +37,14 @@ class Household:
     def day(self, index: int) -> date:
         """The calendar day of row ``index``."""
         return date.fromordinal(date(self.year, 1, 1).toordinal() + index)
+
+    def history_before(self, index: int) -> DailyHistory:
+        """The ``HISTORY_DAYS`` days before row ``index``, as the agent reads them."""
+        return DailyHistory(
+            start=self.day(index) - timedelta(days=HISTORY_DAYS),
+            load=self.load[index - HISTORY_DAYS : index],
+            pv=self.pv[index - HISTORY_DAYS : index],
+        )
 
 
 def h25_load(year: int, annual_kwh: float) -> Matrix:

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+
+from .layout import free_port
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -52,12 +53,6 @@ def find_chromium() -> str | None:
         if path:
             return path
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -192,7 +187,7 @@ async def headless_chromium(
     binary = binary or find_chromium()
     if binary is None:
         raise BrowserError("chromium is not installed (script/install-browser installs it)")
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(
         prefix="chromium-profile-", ignore_cleanup_errors=True
     ) as profile:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import socket
 import string
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = Path(__file__).resolve().parent / "homeassistant"
+
+
+def free_port() -> int:
+    """A 127.0.0.1 port nothing listens on right now (for DevTools, or a test's own stack)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from aiohttp import web
 from . import API_VERSION, __version__, auth, community, households, market_data, orders, rounds
 from . import export as ledger_export
 from . import settlement as ledger
+from .config import CommunitySettings
 from .errors import (
     BodyTooLarge,
     InvalidJSON,
@@ -110,6 +111,15 @@ async def _household(request: web.Request, *, allow_disabled: bool = False) -> a
     )
 
 
+async def _member(
+    request: web.Request,
+) -> tuple[auth.Household, MarketRuntime, CommunitySettings]:
+    """The calling household (a disabled one may still read and cancel), runtime, settings."""
+    hh = await _household(request, allow_disabled=True)
+    rt = _runtime(request)
+    return hh, rt, await rt.settings()
+
+
 async def _operator(request: web.Request) -> None:
     token = auth.bearer(request.headers.get("Authorization"))
     await _runtime(request).read(auth.check_operator, token)
@@ -190,25 +200,19 @@ async def create_request(request: web.Request) -> web.Response:
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    hh = await _household(request, allow_disabled=True)
-    rt = _runtime(request)
-    settings = await rt.settings()
+    hh, rt, settings = await _member(request)
     items = await rt.read(lambda conn: orders.list_requests(conn, settings, hh.id))
     return _json({"requests": items})
 
 
 async def get_request(request: web.Request) -> web.Response:
-    hh = await _household(request, allow_disabled=True)
-    rt = _runtime(request)
-    settings = await rt.settings()
+    hh, rt, settings = await _member(request)
     rid = request.match_info["request_id"]
     return _json(await rt.read(lambda conn: orders.get_request(conn, settings, hh.id, rid)))
 
 
 async def cancel_request(request: web.Request) -> web.Response:
-    hh = await _household(request, allow_disabled=True)
-    rt = _runtime(request)
-    settings = await rt.settings()
+    hh, rt, settings = await _member(request)
     rid = request.match_info["request_id"]
     return _json(
         await rt.write(lambda conn: orders.cancel_request(conn, settings, hh.id, rid, rt.now()))
@@ -221,9 +225,7 @@ def _day_param(request: web.Request) -> date | None:
 
 
 async def list_orders(request: web.Request) -> web.Response:
-    hh = await _household(request, allow_disabled=True)
-    rt = _runtime(request)
-    settings = await rt.settings()
+    hh, rt, settings = await _member(request)
     statuses = orders.parse_statuses(request.query.get("status"))
     day = _day_param(request)
     items = await rt.read(
@@ -233,17 +235,13 @@ async def list_orders(request: web.Request) -> web.Response:
 
 
 async def get_order(request: web.Request) -> web.Response:
-    hh = await _household(request, allow_disabled=True)
-    rt = _runtime(request)
-    settings = await rt.settings()
+    hh, rt, settings = await _member(request)
     oid = request.match_info["order_id"]
     return _json(await rt.read(lambda conn: orders.get_order(conn, settings, hh.id, oid)))
 
 
 async def cancel_order(request: web.Request) -> web.Response:
-    hh = await _household(request, allow_disabled=True)
-    rt = _runtime(request)
-    settings = await rt.settings()
+    hh, rt, settings = await _member(request)
     oid = request.match_info["order_id"]
     return _json(
         await rt.write(lambda conn: orders.cancel_order(conn, settings, hh.id, oid, rt.now()))
@@ -277,6 +275,15 @@ async def market(request: web.Request) -> web.Response:
 # -- operator -------------------------------------------------------------------------------
 
 
+def _limit_values(body: dict[str, Any]) -> tuple[float | None, float | None]:
+    """A household's `max_sell_kwh` and `max_open_kwh` from a body; None where not given."""
+    max_sell, max_open = (
+        number(body, key) if body.get(key) is not None else None
+        for key in ("max_sell_kwh", "max_open_kwh")
+    )
+    return max_sell, max_open
+
+
 async def op_list_households(request: web.Request) -> web.Response:
     await _operator(request)
     return _json({"households": await _runtime(request).read(households.list_all)})
@@ -288,8 +295,7 @@ async def op_add_household(request: web.Request) -> web.Response:
         await read_json(request), {"name", "max_sell_kwh", "max_open_kwh"}, ("name",)
     )
     name = string(body, "name", max_len=200)
-    max_sell = number(body, "max_sell_kwh") if body.get("max_sell_kwh") is not None else None
-    max_open = number(body, "max_open_kwh") if body.get("max_open_kwh") is not None else None
+    max_sell, max_open = _limit_values(body)
     rt = _runtime(request)
     settings = await rt.settings()
     code = await rt.write(
@@ -328,8 +334,7 @@ async def op_limits(request: web.Request) -> web.Response:
     await _operator(request)
     hid = request.match_info["household_id"]
     body = require_object(await read_json(request), {"max_sell_kwh", "max_open_kwh"})
-    max_sell = number(body, "max_sell_kwh") if body.get("max_sell_kwh") is not None else None
-    max_open = number(body, "max_open_kwh") if body.get("max_open_kwh") is not None else None
+    max_sell, max_open = _limit_values(body)
     return _json(
         await _runtime(request).write(
             lambda conn: households.set_limits(conn, hid, max_sell, max_open)

@@ -23,19 +23,7 @@ def _day_figures(conn: Connection, first: date, last: date) -> dict[date, dict[s
     figures: dict[date, dict[str, Any]] = {}
 
     def slot(day: date) -> dict[str, Any]:
-        return figures.setdefault(
-            day,
-            {
-                "last_price_ticks": None,
-                "cleared_ticks": 0,
-                "open_buy": 0,
-                "open_sell": 0,
-                "last_round_at": None,
-                "households": 0,
-                "buy_orders": 0,
-                "sell_orders": 0,
-            },
-        )
+        return figures.setdefault(day, _day_figures_empty())
 
     remaining = o.c.volume_ticks - o.c.filled_ticks
     for row in conn.execute(

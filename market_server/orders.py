@@ -149,16 +149,20 @@ def _request_view(conn: Connection, settings: CommunitySettings, row: Any) -> di
     return views.request(row, _orders_of(conn, [row.id])[row.id], settings)
 
 
+def _own_row(conn: Connection, table: sa.Table, what: str, household_id: str, row_id: str) -> Any:
+    """The row of `table` with `row_id`, 404 unless it belongs to the household."""
+    row = conn.execute(
+        sa.select(table).where(table.c.id == row_id, table.c.household_id == household_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no {what} {row_id!r} of this household.", field=f"{what}_id")
+    return row
+
+
 def get_request(
     conn: Connection, settings: CommunitySettings, household_id: str, request_id: str
 ) -> dict[str, Any]:
-    row = conn.execute(
-        sa.select(db.requests).where(
-            db.requests.c.id == request_id, db.requests.c.household_id == household_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"There is no request {request_id!r} of this household.", field="request_id")
+    row = _own_row(conn, db.requests, "request", household_id, request_id)
     return _request_view(conn, settings, row)
 
 
@@ -189,6 +193,17 @@ def parse_statuses(text: str | None) -> tuple[str, ...] | None:
     return statuses
 
 
+def _filtered(
+    query: sa.Select[Any], statuses: tuple[str, ...] | None, day: date | None
+) -> sa.Select[Any]:
+    """`query` on orders narrowed to the `?status=` and `?day=` filters of the order listings."""
+    if statuses:
+        query = query.where(db.orders.c.status.in_(statuses))
+    if day is not None:
+        query = query.where(db.orders.c.day == day)
+    return query
+
+
 def list_orders(
     conn: Connection,
     settings: CommunitySettings,
@@ -201,10 +216,7 @@ def list_orders(
     query = sa.select(db.orders)
     if household_id is not None:
         query = query.where(db.orders.c.household_id == household_id)
-    if statuses:
-        query = query.where(db.orders.c.status.in_(statuses))
-    if day is not None:
-        query = query.where(db.orders.c.day == day)
+    query = _filtered(query, statuses, day)
     rows = conn.execute(query.order_by(db.orders.c.day, db.orders.c.seq).limit(limit))
     return [views.order(r, settings) for r in rows]
 
@@ -218,10 +230,7 @@ def list_orders_for_operator(
     query = sa.select(db.orders, db.households.c.name.label("household_name")).join(
         db.households, db.households.c.id == db.orders.c.household_id
     )
-    if statuses:
-        query = query.where(db.orders.c.status.in_(statuses))
-    if day is not None:
-        query = query.where(db.orders.c.day == day)
+    query = _filtered(query, statuses, day)
     out = []
     for row in conn.execute(query.order_by(db.orders.c.day, db.orders.c.seq)):
         item = views.order(row, settings)
@@ -231,14 +240,14 @@ def list_orders_for_operator(
     return out
 
 
-def _cancel_where(
-    conn: Connection, settings: CommunitySettings, condition: Any, now: datetime
+def _cancel_own(
+    conn: Connection, settings: CommunitySettings, household_id: str, condition: Any, now: datetime
 ) -> None:
-    """Cancel the live remainders matching `condition`; those past gate closure expire instead."""
+    """Cancel the household's live remainders matching `condition`; past gate closure: expire."""
     rows = list(
         conn.execute(
             sa.select(db.orders.c.id, db.orders.c.day).where(
-                condition, db.orders.c.status.in_(LIVE)
+                condition, db.orders.c.household_id == household_id, db.orders.c.status.in_(LIVE)
             )
         )
     )
@@ -255,38 +264,21 @@ def cancel_request(
     conn: Connection, settings: CommunitySettings, household_id: str, request_id: str, now: datetime
 ) -> dict[str, Any]:
     get_request(conn, settings, household_id, request_id)  # 404 unless it is this household's
-    _cancel_where(
-        conn,
-        settings,
-        sa.and_(db.orders.c.request_id == request_id, db.orders.c.household_id == household_id),
-        now,
-    )
+    _cancel_own(conn, settings, household_id, db.orders.c.request_id == request_id, now)
     return get_request(conn, settings, household_id, request_id)
 
 
 def get_order(
     conn: Connection, settings: CommunitySettings, household_id: str, order_id: str
 ) -> dict[str, Any]:
-    row = conn.execute(
-        sa.select(db.orders).where(
-            db.orders.c.id == order_id, db.orders.c.household_id == household_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"There is no order {order_id!r} of this household.", field="order_id")
-    return views.order(row, settings)
+    return views.order(_own_row(conn, db.orders, "order", household_id, order_id), settings)
 
 
 def cancel_order(
     conn: Connection, settings: CommunitySettings, household_id: str, order_id: str, now: datetime
 ) -> dict[str, Any]:
     get_order(conn, settings, household_id, order_id)
-    _cancel_where(
-        conn,
-        settings,
-        sa.and_(db.orders.c.id == order_id, db.orders.c.household_id == household_id),
-        now,
-    )
+    _cancel_own(conn, settings, household_id, db.orders.c.id == order_id, now)
     return get_order(conn, settings, household_id, order_id)
 
 

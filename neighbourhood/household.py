@@ -32,11 +32,10 @@ from custom_components.community_storage.agent.forecast import (
 from custom_components.community_storage.agent.planner import Preferences, plan_request
 from custom_components.community_storage.agent.request import TradePlan, TradeRequest
 
+from .battery import RESERVE_SHARE
 from .profiles import TIMEZONE, HouseProfile, load_kw, pv_kw
 
 HISTORY_DAYS = 28
-# The battery management system keeps 10 % in reserve.
-MIN_SOC = 0.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +102,7 @@ class SimulatedHousehold:
         self.temperament = temperament_of(profile)
         self.battery = BatterySpec(
             capacity_kwh=profile.battery_kwh,
-            min_soc=MIN_SOC,
+            min_soc=RESERVE_SHARE,
             max_power_kw=profile.battery_power_kw,
             wear_eur_per_kwh=self.temperament.wear_eur_per_kwh,
         )

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from .battery import battery_step
+
 TIMEZONE = ZoneInfo("Europe/Berlin")
 LATITUDE = 51.31
 LONGITUDE = 9.48
@@ -169,26 +171,17 @@ def pv_kw(house: HouseProfile, hour_start: datetime) -> float:
 def simulate(
     house: HouseProfile, start: datetime, hours: int, soc_pct: float = 50.0
 ) -> list[HourSample]:
-    """Simulate ``hours`` hours from ``start``: the battery stores surplus PV and covers deficit.
-
-    The battery keeps 10 % in reserve and is limited by its power; what it cannot take goes to
-    or comes from the grid.
-    """
+    """Simulate ``hours`` hours from ``start``: the battery stores surplus PV and covers deficit."""
     start = start.replace(minute=0, second=0, microsecond=0)
     samples = []
     energy = house.battery_kwh * soc_pct / 100.0
-    reserve = house.battery_kwh * 0.10
     for step in range(hours):
         hour_start = start + timedelta(hours=step)
         load = load_kw(house, hour_start)
         pv = pv_kw(house, hour_start)
-        surplus = pv - load
-        if surplus >= 0:
-            battery = min(surplus, house.battery_power_kw, (house.battery_kwh - energy) / 0.95)
-            energy += battery * 0.95
-        else:
-            battery = -min(-surplus, house.battery_power_kw, max(0.0, energy - reserve))
-            energy += battery
+        battery, energy = battery_step(
+            house.battery_kwh, house.battery_power_kw, energy, pv - load, 1.0
+        )
         samples.append(
             HourSample(
                 start=hour_start,

@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from .agent.errors import TradingError
 from .agent.explain import error_text
-from .agent.request import TIMES_OF_DAY, Side, TradeRequest
+from .agent.request import TIMES_OF_DAY, Side, TradeOutcome, TradePlan, TradeRequest
 from .const import DOMAIN
 from .dates import MAX_DAYS, DateResolutionError, resolve_window
 
@@ -51,48 +51,51 @@ SLOT_WHY: Final = "why"
 # Capacity prices are cents per kWh; a figure of 1 or more is taken as cents ("12" -> 0.12).
 CENTS_THRESHOLD: Final = 1.0
 
-# No defaults in here: the Assist API turns this schema into the tool's JSON schema, and a
-# missing slot must stay missing so the agent fills it with its own estimate.
-TRADE_SLOT_SCHEMA: Final[dict[Any, Any]] = {
-    vol.Optional(
-        SLOT_START,
-        description=(
+
+def trade_fields(descriptions: Mapping[str, str], *, max_price: float) -> dict[Any, Any]:
+    """The trade slots of the intents and the trade arguments of the LLM tools.
+
+    One set of names and validators; each caller brings its own wording. No defaults: the
+    schema becomes a tool's JSON schema, and a missing slot must stay missing so the agent
+    fills it with its own estimate. ``max_price`` differs because spoken figures may be cents.
+    """
+    validators: dict[str, Any] = {
+        SLOT_START: cv.string,
+        SLOT_DURATION: vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_DAYS)),
+        SLOT_UNTIL: cv.string,
+        SLOT_TIME_OF_DAY: vol.In(TIMES_OF_DAY),
+        SLOT_KWH_PER_DAY: vol.All(vol.Coerce(float), vol.Range(min=0.1, max=100)),
+        SLOT_PRICE_LIMIT: vol.All(vol.Coerce(float), vol.Range(min=0.001, max=max_price)),
+        SLOT_REASON: cv.string,
+    }
+    return {
+        vol.Optional(name, description=descriptions[name]): validator
+        for name, validator in validators.items()
+    }
+
+
+TRADE_SLOT_SCHEMA: Final = trade_fields(
+    {
+        SLOT_START: (
             "First delivery day: today, tomorrow, day_after_tomorrow, this_week, next_week, "
             "this_weekend, next_weekend, a weekday name in English (monday..sunday), or an "
             "ISO date YYYY-MM-DD. Leave out for tomorrow."
         ),
-    ): cv.string,
-    vol.Optional(
-        SLOT_DURATION,
-        description=f"Number of consecutive delivery days (1-{MAX_DAYS}).",
-    ): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_DAYS)),
-    vol.Optional(
-        SLOT_UNTIL,
-        description="Last delivery day: a weekday name in English or an ISO date YYYY-MM-DD.",
-    ): cv.string,
-    vol.Optional(
-        SLOT_TIME_OF_DAY,
-        description="When the household needs the stored energy.",
-    ): vol.In(TIMES_OF_DAY),
-    vol.Optional(
-        SLOT_KWH_PER_DAY,
-        description=(
+        SLOT_DURATION: f"Number of consecutive delivery days (1-{MAX_DAYS}).",
+        SLOT_UNTIL: "Last delivery day: a weekday name in English or an ISO date YYYY-MM-DD.",
+        SLOT_TIME_OF_DAY: "When the household needs the stored energy.",
+        SLOT_KWH_PER_DAY: (
             "Only if the user named a figure: kWh of storage capacity per day. "
             "Leave out to let the agent estimate it from history and the battery."
         ),
-    ): vol.All(vol.Coerce(float), vol.Range(min=0.1, max=100)),
-    vol.Optional(
-        SLOT_PRICE_LIMIT,
-        description=(
+        SLOT_PRICE_LIMIT: (
             "Only if the user named one: price limit in EUR per kWh and day (for example 0.12); "
             "a cap when buying, a floor when selling. Figures of 1 or more are read as cents."
         ),
-    ): vol.All(vol.Coerce(float), vol.Range(min=0.001, max=100)),
-    vol.Optional(
-        SLOT_REASON,
-        description="Why: renovation, holiday, guests, home_office, ev, or the user's words.",
-    ): cv.string,
-}
+        SLOT_REASON: "Why: renovation, holiday, guests, home_office, ev, or the user's words.",
+    },
+    max_price=100,
+)
 
 
 def household_today(hass: HomeAssistant) -> date:
@@ -147,6 +150,22 @@ def build_trade_request(side: Side, values: Mapping[str, Any], today: date) -> T
     )
 
 
+async def async_trade(
+    hass: HomeAssistant,
+    trading: TradingAgent,
+    side: Side,
+    values: Mapping[str, Any],
+    language: str,
+    *,
+    dry_run: bool = False,
+) -> TradePlan | TradeOutcome:
+    """Slots or tool arguments -> the agent's plan (dry run) or its executed trade."""
+    request = build_trade_request(side, values, reference_day(hass, trading))
+    if dry_run:
+        return await trading.async_plan(request, language=language)
+    return await trading.async_execute(request, language=language)
+
+
 def find_trading_agent(hass: HomeAssistant) -> TradingAgent | None:
     """The trading agent of the (first) loaded household, if any is loaded."""
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
@@ -186,6 +205,15 @@ async def async_date_error_text(
     )
 
 
+async def async_failure_text(
+    hass: HomeAssistant, language: str, err: DateResolutionError | TradingError
+) -> str:
+    """Why a request failed, as a sentence in the conversation's language."""
+    if isinstance(err, DateResolutionError):
+        return await async_date_error_text(hass, language, err)
+    return error_text(err, language=language)
+
+
 def _plain_values(slots: Mapping[str, Any]) -> dict[str, Any]:
     return {name: slot.get("value") for name, slot in slots.items() if isinstance(slot, dict)}
 
@@ -209,17 +237,11 @@ class _CommunityStorageIntentHandler(intent.IntentHandler):
 
         try:
             result = await self._async_act(hass, trading, values, language)
-        except DateResolutionError as err:
-            response.async_set_error(
-                intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
-                await async_date_error_text(hass, language, err),
-            )
-            return response
-        except TradingError as err:
+        except (DateResolutionError, TradingError) as err:
             _LOGGER.debug("%s failed: %s", self.intent_type, err)
             response.async_set_error(
                 intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
-                error_text(err, language=language),
+                await async_failure_text(hass, language, err),
             )
             return response
 
@@ -228,6 +250,11 @@ class _CommunityStorageIntentHandler(intent.IntentHandler):
         # Structured figures for LLM agents (the Assist API returns speech_slots to the model).
         response.async_set_speech_slots(result.as_dict())
         return response
+
+    @property
+    def slot_schema(self) -> dict[Any, Any]:
+        """No slots, unless the intent takes some."""
+        return {}
 
     async def _async_act(
         self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
@@ -252,8 +279,7 @@ class TradeIntentHandler(_CommunityStorageIntentHandler):
     async def _async_act(
         self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
     ) -> Any:
-        request = build_trade_request(self.side, values, reference_day(hass, trading))
-        return await trading.async_execute(request, language=language)
+        return await async_trade(hass, trading, self.side, values, language)
 
 
 class StatusIntentHandler(_CommunityStorageIntentHandler):
@@ -264,11 +290,6 @@ class StatusIntentHandler(_CommunityStorageIntentHandler):
         "Tells the community storage market's current capacity price and the household's "
         "open orders, fills, earnings and costs this month."
     )
-
-    @property
-    def slot_schema(self) -> dict[Any, Any]:
-        """No slots."""
-        return {}
 
     async def _async_act(
         self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
@@ -284,11 +305,6 @@ class CancelIntentHandler(_CommunityStorageIntentHandler):
         "Cancels the unfilled remainder of all of the household's open community storage "
         "orders and pending proposals; what already filled stays."
     )
-
-    @property
-    def slot_schema(self) -> dict[Any, Any]:
-        """No slots."""
-        return {}
 
     async def _async_act(
         self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str

@@ -20,8 +20,7 @@ from homeassistant.util.json import JsonObjectType
 from voluptuous_openapi import UNSUPPORTED  # type: ignore[import-untyped]
 
 from .agent.errors import TradingError
-from .agent.explain import error_text
-from .agent.request import TIMES_OF_DAY, Side
+from .agent.request import Side
 from .const import DOMAIN
 from .dates import MAX_DAYS, DateResolutionError
 from .intent import (
@@ -32,9 +31,10 @@ from .intent import (
     SLOT_START,
     SLOT_TIME_OF_DAY,
     SLOT_UNTIL,
-    async_date_error_text,
-    build_trade_request,
+    async_failure_text,
+    async_trade,
     reference_day,
+    trade_fields,
 )
 
 if TYPE_CHECKING:
@@ -61,41 +61,25 @@ API_PROMPT: Final = (
     "price, total) exactly as returned."
 )
 
-# Precise, defaults-free schemas: they become the JSON schema the model sees.
-TRADE_ARGS: Final[dict[Any, Any]] = {
-    vol.Optional(
-        SLOT_START,
-        description=(
+# Precise, defaults-free schemas: they become the JSON schema the model sees. Prices in EUR only.
+TRADE_ARGS: Final = trade_fields(
+    {
+        SLOT_START: (
             "First delivery day: today, tomorrow, day_after_tomorrow, this_week, next_week, "
             "this_weekend, next_weekend, monday..sunday, or YYYY-MM-DD. Default tomorrow."
         ),
-    ): cv.string,
-    vol.Optional(
-        SLOT_DURATION, description=f"Number of consecutive delivery days, 1 to {MAX_DAYS}."
-    ): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_DAYS)),
-    vol.Optional(
-        SLOT_UNTIL,
-        description="Last delivery day instead of a duration: monday..sunday or YYYY-MM-DD.",
-    ): cv.string,
-    vol.Optional(SLOT_TIME_OF_DAY, description="When the stored energy is needed."): vol.In(
-        TIMES_OF_DAY
-    ),
-    vol.Optional(
-        SLOT_KWH_PER_DAY,
-        description="kWh of capacity per day, only if the user named it.",
-    ): vol.All(vol.Coerce(float), vol.Range(min=0.1, max=100)),
-    vol.Optional(
-        SLOT_PRICE_LIMIT,
-        description=(
+        SLOT_DURATION: f"Number of consecutive delivery days, 1 to {MAX_DAYS}.",
+        SLOT_UNTIL: "Last delivery day instead of a duration: monday..sunday or YYYY-MM-DD.",
+        SLOT_TIME_OF_DAY: "When the stored energy is needed.",
+        SLOT_KWH_PER_DAY: "kWh of capacity per day, only if the user named it.",
+        SLOT_PRICE_LIMIT: (
             "EUR per kWh and day (e.g. 0.12), only if the user named it: the most to pay when "
             "buying, the least to accept when selling."
         ),
-    ): vol.All(vol.Coerce(float), vol.Range(min=0.001, max=1)),
-    vol.Optional(
-        SLOT_REASON,
-        description="renovation, holiday, guests, home_office, ev, or the user's own words.",
-    ): cv.string,
-}
+        SLOT_REASON: "renovation, holiday, guests, home_office, ev, or the user's own words.",
+    },
+    max_price=1,
+)
 
 
 def schema_serializer(value: Any) -> Any:
@@ -139,18 +123,10 @@ class _CommunityStorageTool(llm.Tool):
         trading: TradingAgent = self._entry.runtime_data.trading
         try:
             result = await self._async_run(hass, trading, args, language)
-        except DateResolutionError as err:
-            message = await async_date_error_text(hass, language, err)
-            return tool_result({"success": False, "error": err.key, "message": message}, error=True)
-        except TradingError as err:
-            return tool_result(
-                {
-                    "success": False,
-                    "error": err.translation_key,
-                    "message": error_text(err, language=language),
-                },
-                error=True,
-            )
+        except (DateResolutionError, TradingError) as err:
+            key = err.key if isinstance(err, DateResolutionError) else err.translation_key
+            message = await async_failure_text(hass, language, err)
+            return tool_result({"success": False, "error": key, "message": message}, error=True)
         return tool_result({"success": True, "result": result.as_dict()})
 
     async def _async_run(
@@ -180,19 +156,19 @@ class PlanTool(_CommunityStorageTool):
     async def _async_run(
         self, hass: HomeAssistant, trading: TradingAgent, args: dict[str, Any], language: str
     ) -> Any:
-        side: Side = args[ARG_SIDE]
-        request = build_trade_request(side, args, reference_day(hass, trading))
-        return await trading.async_plan(request, language=language)
+        return await async_trade(hass, trading, args[ARG_SIDE], args, language, dry_run=True)
 
 
 class _TradeTool(_CommunityStorageTool):
+    """Reserve or offer: the trade arguments, executed on one side."""
+
+    parameters = vol.Schema(TRADE_ARGS)
     side: Side
 
     async def _async_run(
         self, hass: HomeAssistant, trading: TradingAgent, args: dict[str, Any], language: str
     ) -> Any:
-        request = build_trade_request(self.side, args, reference_day(hass, trading))
-        return await trading.async_execute(request, language=language)
+        return await async_trade(hass, trading, self.side, args, language)
 
 
 class ReserveTool(_TradeTool):
@@ -204,7 +180,6 @@ class ReserveTool(_TradeTool):
         "orders (or proposes them if the household wants to confirm first). Returns what was "
         "ordered and filled, the price and the reasons."
     )
-    parameters = vol.Schema(TRADE_ARGS)
     side: Side = "buy"
 
 
@@ -217,7 +192,6 @@ class OfferTool(_TradeTool):
         "or more days, never more than the battery holds. Returns what was offered and sold, "
         "the price and the reasons."
     )
-    parameters = vol.Schema(TRADE_ARGS)
     side: Side = "sell"
 
 

@@ -597,6 +597,19 @@ class TradingAgent:
             if changed:
                 await self._store.async_save(self._data)
 
+    async def _async_follow_up(
+        self, server: Request, message: str, language: str, **event_data: Any
+    ) -> None:
+        """Tell the household about one of its requests (notification, notify action, event)."""
+        await async_follow_up(
+            self.hass,
+            self.entry,
+            request_id=server.request_id,
+            message=message,
+            language=language,
+            event_data=event_data,
+        )
+
     async def _async_report(self, record: dict[str, Any], server: Request) -> bool:
         """Follow-ups for fills since the last look and for orders that expired."""
         language = record.get("language", "en")
@@ -617,13 +630,8 @@ class TradingAgent:
                     volume_kwh=state.volume_kwh,
                     language=language,
                 )
-                await async_follow_up(
-                    self.hass,
-                    self.entry,
-                    request_id=server.request_id,
-                    message=message,
-                    language=language,
-                    event_data={"type": "fill", "new_kwh": new, "order": state.as_dict()},
+                await self._async_follow_up(
+                    server, message, language, type="fill", new_kwh=new, order=state.as_dict()
                 )
             if state.status == "expired" and order.order_id not in record["closed"]:
                 record["closed"].append(order.order_id)
@@ -638,17 +646,13 @@ class TradingAgent:
                     filled_kwh=state.filled_kwh,
                     language=language,
                 )
-                await async_follow_up(
-                    self.hass,
-                    self.entry,
-                    request_id=server.request_id,
-                    message=message,
-                    language=language,
-                    event_data={
-                        "type": "expired",
-                        "expired_kwh": expired,
-                        "order": state.as_dict(),
-                    },
+                await self._async_follow_up(
+                    server,
+                    message,
+                    language,
+                    type="expired",
+                    expired_kwh=expired,
+                    order=state.as_dict(),
                 )
         return changed
 
@@ -723,19 +727,15 @@ class TradingAgent:
                 new=new_price,
                 language=language,
             )
-            await async_follow_up(
-                self.hass,
-                self.entry,
-                request_id=server.request_id,
-                message=message,
-                language=language,
-                event_data={
-                    "type": "repriced",
-                    "new_request_id": created.request_id,
-                    "old_price": float(first.limit_price),
-                    "new_price": new_price,
-                    "days": [o.day.isoformat() for o in orders],
-                },
+            await self._async_follow_up(
+                server,
+                message,
+                language,
+                type="repriced",
+                new_request_id=created.request_id,
+                old_price=float(first.limit_price),
+                new_price=new_price,
+                days=[o.day.isoformat() for o in orders],
             )
             # Fills that happened in the round right after the re-submit are reported now.
             await self._async_report(self._data["requests"][created.request_id], created)

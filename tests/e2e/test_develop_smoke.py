@@ -30,6 +30,7 @@ import psutil
 import pytest
 
 from devconfig import ha_api
+from devconfig.layout import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -38,12 +39,6 @@ HOLIDAY = "We're going on holiday for a week and won't need our battery storage.
 RENOVATION = "I'll be renovating next week during the evenings and need storage capacity."
 FIRST_START_TIMEOUT_S = 420.0
 SECOND_START_LIMIT_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -156,7 +151,7 @@ def _figures(orders: list[dict[str, Any]]) -> set[str]:
 
 
 async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: None) -> None:
-    market_port, ha_port = _free_port(), _free_port()
+    market_port, ha_port = free_port(), free_port()
     stack = _start(stack_dir, market_port, ha_port, tmp_path / "first.log")
     try:
         await _wait_up(stack, FIRST_START_TIMEOUT_S)

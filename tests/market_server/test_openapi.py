@@ -146,39 +146,20 @@ async def test_real_responses_match_the_document(
         day = market.first_open_day().isoformat()
         await _call(market, doc, "GET", "/healthz", "/healthz", None)
         await _call(market, doc, "GET", "/api/v1/me", "/api/v1/me", seller)
+        offer_body = {
+            "side": "sell",
+            "volumes": {day: 5.0},
+            "limit_price": 0.07,
+            "client_request_id": "a",
+            "max_power_kw": 3.0,
+            "note": "away",
+        }
         offer = await _call(
-            market,
-            doc,
-            "POST",
-            "/api/v1/requests",
-            "/api/v1/requests",
-            seller,
-            {
-                "side": "sell",
-                "volumes": {day: 5.0},
-                "limit_price": 0.07,
-                "client_request_id": "a",
-                "max_power_kw": 3.0,
-                "note": "away",
-            },
-            201,
+            market, doc, "POST", "/api/v1/requests", "/api/v1/requests", seller, offer_body, 201
         )
+        # The same body again is an idempotent replay (200, not 201).
         await _call(
-            market,
-            doc,
-            "POST",
-            "/api/v1/requests",
-            "/api/v1/requests",
-            seller,
-            {
-                "side": "sell",
-                "volumes": {day: 5.0},
-                "limit_price": 0.07,
-                "client_request_id": "a",
-                "max_power_kw": 3.0,
-                "note": "away",
-            },
-            200,
+            market, doc, "POST", "/api/v1/requests", "/api/v1/requests", seller, offer_body, 200
         )
         bid = await market.place(buyer, "buy", market.first_open_day(), 1, 2.0, 0.08)
         rid = offer["request_id"]

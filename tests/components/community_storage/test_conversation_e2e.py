@@ -294,3 +294,41 @@ async def test_no_buyers_then_a_later_fill_notifies(
     note = notifications[notification_id(request_id)]
     assert "5 kWh" in note["message"]
     assert "0,09 EUR/kWh" in note["message"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The market server can't be reached right now. Nothing was sent"),
+        ("de", "Der Marktserver ist gerade nicht erreichbar. Es wurde nichts gesendet"),
+    ],
+)
+async def test_market_down_is_spoken_and_nothing_is_sent(
+    hass: HomeAssistant,
+    proxied_entry: MockConfigEntry,
+    outage: Any,
+    market: RunningMarket,
+    language: str,
+    expected: str,
+) -> None:
+    """With the server unreachable the agent says so in the user's language; nothing is placed.
+
+    "Tomorrow" still resolves (from the household's own calendar, the market's being unknown).
+    """
+    await outage.stop()
+    await proxied_entry.runtime_data.coordinator.async_refresh()
+    assert not proxied_entry.runtime_data.coordinator.last_update_success
+
+    response = await intent.async_handle(
+        hass,
+        "test",
+        INTENTS[0],
+        {"start": {"value": "tomorrow"}, "kwh_per_day": {"value": 3}},
+        language=language,
+    )
+    assert response.response_type == intent.IntentResponseType.ERROR
+    assert response.speech["plain"]["speech"].startswith(expected)
+
+    await outage.start()
+    body = await market.get("/api/v1/requests", proxied_entry.data[CONF_TOKEN])
+    assert body["requests"] == []

@@ -22,7 +22,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from voluptuous_openapi import convert
 
 from custom_components.community_storage import llm as llm_platform
-from custom_components.community_storage.const import CONF_TOKEN, DOMAIN
+from custom_components.community_storage.const import (
+    AUTONOMY_PROPOSE,
+    CONF_AUTONOMY,
+    CONF_TOKEN,
+    DOMAIN,
+)
 from custom_components.community_storage.intent import INTENTS
 from custom_components.community_storage.llm_api import API_PROMPT, api_id
 from tests.market_harness import RunningMarket
@@ -298,3 +303,66 @@ async def test_llm_platform_offers_prefixed_intents(
 def test_custom_serializer_is_config_validation() -> None:
     """cv.string and friends serialise through Home Assistant's own serializer."""
     assert convert(cv.string, custom_serializer=cv.custom_serializer) == {"type": "string"}
+
+
+def _call_with(
+    name: str, **from_results: Callable[[list[dict[str, Any]]], Any]
+) -> Callable[[conversation.ChatLog], conversation.AssistantContent]:
+    """A tool call whose arguments the "model" reads from the tool results so far."""
+
+    def step(chat_log: conversation.ChatLog) -> conversation.AssistantContent:
+        results = [
+            c.tool_result for c in chat_log.content if isinstance(c, conversation.ToolResultContent)
+        ]
+        args = {key: pick(results) for key, pick in from_results.items()}
+        return conversation.AssistantContent(
+            agent_id="scripted", tool_calls=[llm.ToolInput(tool_name=name, tool_args=args)]
+        )
+
+    return step
+
+
+async def test_scripted_llm_confirms_withdraws_and_cancels(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: RunningMarket
+) -> None:
+    """Propose-only autonomy through the LLM API: confirm, withdraw, cancel, stale confirm."""
+    hass.config_entries.async_update_entry(
+        setup_integration, options={**setup_integration.options, CONF_AUTONOMY: AUTONOMY_PROPOSE}
+    )
+    await hass.async_block_till_done()
+    days = market.open_days()
+    script: Script = [
+        _call(f"{DOMAIN}__reserve", start=days[1].isoformat(), duration=2, kwh_per_day=3),
+        _call_with(f"{DOMAIN}__confirm", proposal_id=lambda r: r[0]["result"]["proposal_id"]),
+        _call(f"{DOMAIN}__reserve", start=days[4].isoformat(), duration=1, kwh_per_day=2),
+        _call_with(f"{DOMAIN}__cancel", request_id=lambda r: r[2]["result"]["proposal_id"]),
+        _call_with(f"{DOMAIN}__cancel", request_id=lambda r: r[1]["result"]["request_id"]),
+        _call_with(f"{DOMAIN}__confirm", proposal_id=lambda r: r[0]["result"]["proposal_id"]),
+        _paraphrase_error,
+    ]
+    _, result, content = await _converse(hass, setup_integration, script, "Reserve, then undo")
+
+    proposed, confirmed, proposed_again, withdrawn, cancelled, stale = (
+        c.tool_result for c in content if isinstance(c, conversation.ToolResultContent)
+    )
+    assert proposed["result"]["kind"] == proposed_again["result"]["kind"] == "proposed"
+    assert confirmed["success"] is True
+    assert withdrawn["result"]["withdrawn_proposals"] == 1
+    assert withdrawn["result"]["cancelled"] == []
+    (request,) = cancelled["result"]["cancelled"]
+    assert request["request_id"] == confirmed["result"]["request_id"]
+    assert request["cancelled_kwh"] == 6.0
+    assert stale == {
+        "success": False,
+        "error": "proposal_not_found",
+        "message": stale["message"],
+    }
+    assert proposed["result"]["proposal_id"] in stale["message"]
+    assert result.response.speech["plain"]["speech"] == "proposal_not_found"
+
+    body = await market.get("/api/v1/requests", setup_integration.data[CONF_TOKEN])
+    (server,) = body["requests"]  # the withdrawn proposal never reached the market
+    assert server["request_id"] == confirmed["result"]["request_id"]
+    assert {o["status"] for o in server["orders"]} == {"cancelled"}
+    status = await setup_integration.runtime_data.trading.async_status(language="en")
+    assert status.proposals == ()

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -25,7 +26,7 @@ from custom_components.community_storage.agent.errors import (
 )
 from custom_components.community_storage.agent.explain import fmt_day, period_phrase
 from custom_components.community_storage.agent.forecast import Period
-from custom_components.community_storage.agent.request import TradeRequest
+from custom_components.community_storage.agent.request import TradeOutcome, TradeRequest
 from custom_components.community_storage.api import MarketClient
 from custom_components.community_storage.const import (
     AUTONOMY_PROPOSE,
@@ -469,22 +470,31 @@ async def test_gate_closure_reports_what_expired(
         await hass.async_block_till_done()
 
 
+async def _sell_filled_with_notify_action(
+    hass: HomeAssistant, entry: MockConfigEntry, market: Any, neighbour: Any, action: str
+) -> TradeOutcome:
+    """Offer 3 kWh for the first open day with follow-ups to ``action``; a neighbour buys it."""
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_NOTIFY_ACTION: action}
+    )
+    await hass.async_block_till_done()
+    start = _first_day(market)
+    outcome = await _agent(entry).async_execute(
+        TradeRequest("sell", start, 1, kwh_per_day=3.0, reason="holiday"), language="en"
+    )
+    await market.place(neighbour[1], "buy", start, 1, 3.0, 0.08)
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    return outcome
+
+
 async def test_follow_up_also_goes_to_the_notify_action(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
     assert await async_setup_component(hass, "notify", {})
-    hass.config_entries.async_update_entry(
-        setup_integration,
-        options={**setup_integration.options, CONF_NOTIFY_ACTION: "notify.persistent_notification"},
+    outcome = await _sell_filled_with_notify_action(
+        hass, setup_integration, market, neighbour, "notify.persistent_notification"
     )
-    await hass.async_block_till_done()
-    start = _first_day(market)
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", start, 1, kwh_per_day=3.0, reason="holiday"), language="en"
-    )
-    await market.place(neighbour[1], "buy", start, 1, 3.0, 0.08)
-    await setup_integration.runtime_data.coordinator.async_refresh()
-    await hass.async_block_till_done()
     notifications = persistent_notification._async_get_or_create_notifications(hass)
     ours = notifications.pop(notification_id(outcome.request_id))
     # The notify action made a second notification with the same title and message.
@@ -492,6 +502,42 @@ async def test_follow_up_also_goes_to_the_notify_action(
     assert via_notify["message"] == ours["message"]
     assert via_notify["title"] == "Community storage market"
     assert ours["message"].startswith("Another 3 kWh was sold for")
+
+
+@pytest.mark.parametrize("broken", ["gone", "failing"])
+async def test_a_broken_notify_action_does_not_stop_the_follow_up(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: Any,
+    neighbour: Any,
+    caplog: pytest.LogCaptureFixture,
+    broken: str,
+) -> None:
+    """A notify action that vanished or fails is logged; notification and event still go out."""
+    calls: list[ServiceCall] = []
+
+    async def _failing(call: ServiceCall) -> None:
+        calls.append(call)
+        raise HomeAssistantError("phone unreachable")
+
+    if broken == "failing":
+        hass.services.async_register("notify", "mobile_app_phone", _failing)
+    events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+    outcome = await _sell_filled_with_notify_action(
+        hass, setup_integration, market, neighbour, "notify.mobile_app_phone"
+    )
+
+    assert [e.data["type"] for e in events] == ["fill"]
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    assert notifications[notification_id(outcome.request_id)]["message"].startswith(
+        "Another 3 kWh was sold for"
+    )
+    if broken == "failing":
+        (call,) = calls
+        assert call.data["message"] == events[0].data["message"]
+        assert "notify.mobile_app_phone failed: phone unreachable" in caplog.text
+    else:
+        assert "notify.mobile_app_phone configured for follow-ups does not exist" in caplog.text
 
 
 async def test_capacity_from_a_sensor_in_wh(

@@ -6,10 +6,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from neighbourhood.battery import battery_step
 from neighbourhood.profiles import HouseProfile, load_kw, pv_kw, simulate
-
-RESERVE_SHARE = 0.10
-EFFICIENCY = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +67,10 @@ class DemoHouse:
             load += minute_rng.uniform(1.5, 3.5)
         load *= minute_rng.uniform(0.9, 1.1)
         hours = seconds / 3600.0
-        capacity = self.profile.battery_kwh
-        reserve = capacity * RESERVE_SHARE
-        surplus = pv - load
-        if surplus >= 0:
-            room = max(0.0, capacity - self._energy_kwh) / EFFICIENCY
-            battery = min(surplus, self.profile.battery_power_kw, room / hours if hours else 0.0)
-            self._energy_kwh += battery * hours * EFFICIENCY
-        else:
-            left = max(0.0, self._energy_kwh - reserve)
-            battery = -min(-surplus, self.profile.battery_power_kw, left / hours if hours else 0.0)
-            self._energy_kwh += battery * hours
+        house = self.profile
+        battery, self._energy_kwh = battery_step(
+            house.battery_kwh, house.battery_power_kw, self._energy_kwh, pv - load, hours
+        )
         self._load_total += load * hours
         self._pv_total += pv * hours
         self._at = now
