@@ -79,6 +79,13 @@ class IdempotencyConflict(MarketError):
     code = "idempotency_conflict"
 
 
+class OppositeOrderOpen(MarketError):
+    """A household may not buy and sell for the same day: its orders would fill each other."""
+
+    status = 409
+    code = "opposite_order_open"
+
+
 class BodyTooLarge(MarketError):
     status = 413
     code = "body_too_large"

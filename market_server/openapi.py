@@ -284,7 +284,7 @@ _ERRORS = {
     "401": "unauthorized: missing, unknown or revoked token",
     "403": "forbidden (wrong kind of token) or household_disabled",
     "404": "not_found (also another household's id)",
-    "409": "idempotency_conflict, join_code_used",
+    "409": "idempotency_conflict, join_code_used or opposite_order_open",
     "413": "body_too_large (over 64 KiB)",
     "415": "unsupported_media_type (send application/json)",
 }

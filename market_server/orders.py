@@ -13,7 +13,13 @@ from . import auth, views
 from . import store as db
 from .auth import Household
 from .config import CommunitySettings
-from .errors import IdempotencyConflict, LimitExceeded, NotFound, ValidationFailed
+from .errors import (
+    IdempotencyConflict,
+    LimitExceeded,
+    NotFound,
+    OppositeOrderOpen,
+    ValidationFailed,
+)
 from .gate import is_open
 from .units import kwh
 from .validation import RequestSpec, check_days
@@ -59,6 +65,7 @@ def submit(
 
     check_days(spec, settings, now)
     _check_limits(conn, household, spec)
+    _check_no_self_trade(conn, household, spec)
 
     request_id = auth.new_id("rq")
     conn.execute(
@@ -94,6 +101,34 @@ def submit(
         ],
     )
     return get_request(conn, settings, household.id, request_id), True
+
+
+def _check_no_self_trade(conn: Connection, household: Household, spec: RequestSpec) -> None:
+    """Refuse a buy for a day the household still offers capacity on, and the reverse.
+
+    Clearing does not know who placed an order, so both would fill each other: the household
+    would pay the community to rent its own battery.
+    """
+    o = db.orders
+    opposite = "sell" if spec.side == "buy" else "buy"
+    clash = conn.execute(
+        sa.select(o.c.day, o.c.id)
+        .where(
+            o.c.household_id == household.id,
+            o.c.side == opposite,
+            o.c.status.in_(LIVE),
+            o.c.day.in_([d for d, _ in spec.volumes]),
+        )
+        .order_by(o.c.day)
+        .limit(1)
+    ).first()
+    if clash is not None:
+        verb = "offers" if opposite == "sell" else "bids for"
+        raise OppositeOrderOpen(
+            f"This household still {verb} capacity for {clash.day.isoformat()} (order "
+            f"{clash.id}); it cannot buy and sell for the same day. Cancel that order first.",
+            field="start_day" if not spec.per_day else "volumes",
+        )
 
 
 def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> None:

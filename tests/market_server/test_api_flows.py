@@ -244,6 +244,42 @@ async def test_idempotent_retry_and_conflict(
         assert len((await market.get("/api/v1/orders", buyer))["orders"]) == 3
 
 
+async def test_a_household_never_trades_with_itself(
+    tmp_path: Path, db_url: str, clock: MutableClock
+) -> None:
+    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
+        _, home = await market.join_household("Home")
+        _, neighbour = await market.join_household("Neighbour")
+        day = market.first_open_day()
+        offer = await market.place(home, "sell", day, 3, 8.0, 0.06)
+        assert _filled(offer) == 0
+        # A bid of its own that would cross its open offer on the 3rd day is refused.
+        status, body = await market.request(
+            "POST",
+            "/api/v1/requests",
+            token=home,
+            json={
+                "side": "buy",
+                "start_day": (day + timedelta(days=2)).isoformat(),
+                "num_days": 3,
+                "kwh_per_day": 4.0,
+                "limit_price": 0.15,
+                "client_request_id": "self-cross",
+            },
+        )
+        assert (status, body["error"]) == (409, "opposite_order_open")
+        assert (day + timedelta(days=2)).isoformat() in body["message"]
+        orders = (await market.get("/api/v1/orders", home))["orders"]
+        assert sorted({o["side"] for o in orders}) == ["sell"]
+        assert all(o["filled_kwh"] == 0 for o in orders)
+        # After a day the offer no longer covers, the same bid is fine; a neighbour's bid
+        # still fills the offer.
+        later = await market.place(home, "buy", day + timedelta(days=3), 2, 4.0, 0.15)
+        assert len(later["orders"]) == 2
+        bought = await market.place(neighbour, "buy", day, 1, 5.0, 0.07)
+        assert _filled(bought) == 5.0
+
+
 async def test_rejoin_keeps_the_household_and_revokes_the_old_token(
     tmp_path: Path, db_url: str, clock: MutableClock
 ) -> None:
