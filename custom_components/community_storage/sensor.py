@@ -49,6 +49,19 @@ class CommunityStorageSensorDescription(SensorEntityDescription):
     last_reset_fn: Callable[[CommunityStorageData], datetime] | None = None
 
 
+def _filled_kwh(key: str, side: Side, *, days_ahead: int) -> CommunityStorageSensorDescription:
+    """Capacity the household reserved (buy) or sold (sell) and got filled, for one day."""
+    return CommunityStorageSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda data: data.filled_kwh(data.today + timedelta(days=days_ahead), side),
+    )
+
+
 SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
     CommunityStorageSensorDescription(
         key="next_day_price",
@@ -59,42 +72,10 @@ SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
         suggested_display_precision=3,
         value_fn=_next_day_price,
     ),
-    CommunityStorageSensorDescription(
-        key="reserved_today",
-        translation_key="reserved_today",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.filled_kwh(data.today, Side.BUY),
-    ),
-    CommunityStorageSensorDescription(
-        key="reserved_tomorrow",
-        translation_key="reserved_tomorrow",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.filled_kwh(data.today + timedelta(days=1), Side.BUY),
-    ),
-    CommunityStorageSensorDescription(
-        key="sold_today",
-        translation_key="sold_today",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.filled_kwh(data.today, Side.SELL),
-    ),
-    CommunityStorageSensorDescription(
-        key="sold_tomorrow",
-        translation_key="sold_tomorrow",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-        value_fn=lambda data: data.filled_kwh(data.today + timedelta(days=1), Side.SELL),
-    ),
+    _filled_kwh("reserved_today", Side.BUY, days_ahead=0),
+    _filled_kwh("reserved_tomorrow", Side.BUY, days_ahead=1),
+    _filled_kwh("sold_today", Side.SELL, days_ahead=0),
+    _filled_kwh("sold_tomorrow", Side.SELL, days_ahead=1),
     CommunityStorageSensorDescription(
         key="open_orders",
         translation_key="open_orders",

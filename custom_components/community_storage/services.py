@@ -104,16 +104,16 @@ def _agent(hass: HomeAssistant, call: ServiceCall) -> TradingAgent:
     return get_config_entry(hass, call.data.get(ATTR_CONFIG_ENTRY_ID)).runtime_data.trading
 
 
-def raise_for(error: TradingError) -> None:
-    """Translate an agent error into Home Assistant's, once."""
+def service_error(error: TradingError) -> HomeAssistantError:
+    """An agent error as Home Assistant's: the market failed, or the caller's input did."""
     kwargs: dict[str, Any] = {
         "translation_domain": DOMAIN,
         "translation_key": error.translation_key,
         "translation_placeholders": dict(error.placeholders),
     }
     if isinstance(error, MarketUnavailableError | MarketRejectedError):
-        raise HomeAssistantError(**kwargs) from error
-    raise ServiceValidationError(**kwargs) from error
+        return HomeAssistantError(**kwargs)
+    return ServiceValidationError(**kwargs)
 
 
 def _trade_request(side: str, call: ServiceCall, today: date) -> TradeRequest:
@@ -142,8 +142,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 _trade_request(side, call, today), language=language
             )
         except TradingError as err:
-            raise_for(err)
-            raise  # pragma: no cover - raise_for always raises
+            raise service_error(err) from err
         return outcome.as_dict() if call.return_response else None
 
     async def reserve_capacity(call: ServiceCall) -> ServiceResponse:
@@ -159,8 +158,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 call.data[ATTR_PROPOSAL_ID], language=hass.config.language
             )
         except TradingError as err:
-            raise_for(err)
-            raise  # pragma: no cover
+            raise service_error(err) from err
         return outcome.as_dict() if call.return_response else None
 
     async def cancel(call: ServiceCall) -> ServiceResponse:
@@ -172,8 +170,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         try:
             outcome = await agent.async_cancel(request_id, language=hass.config.language)
         except TradingError as err:
-            raise_for(err)
-            raise  # pragma: no cover
+            raise service_error(err) from err
         return outcome.as_dict() if call.return_response else None
 
     async def get_status(call: ServiceCall) -> ServiceResponse:
@@ -181,8 +178,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         try:
             report = await agent.async_status(language=hass.config.language)
         except TradingError as err:
-            raise_for(err)
-            raise  # pragma: no cover
+            raise service_error(err) from err
         return report.as_dict()
 
     for name, handler, schema, response in (

@@ -208,6 +208,12 @@ class TradingAgent:
             )
         return data
 
+    def _market_failure(self, err: MarketError) -> TradingError:
+        """The agent error for a failed market call; a rejected token also asks for reauth."""
+        if isinstance(err, MarketAuthError):
+            self.entry.async_start_reauth(self.hass)
+        return _translate_market_error(err)
+
     def today(self) -> date:
         """Today in the community's time zone (as of the last refresh)."""
         return self._market_data().today
@@ -280,11 +286,8 @@ class TradingAgent:
         """
         try:
             orders = await self.client.orders()
-        except MarketAuthError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise _translate_market_error(err) from err
         except MarketError as err:
-            raise _translate_market_error(err) from err
+            raise self._market_failure(err) from err
         result = []
         for order in orders:
             commitment = commitment_of(
@@ -403,11 +406,8 @@ class TradingAgent:
             raise RequestNotFoundError(
                 f"No request {request_id}", {"request_id": str(request_id)}
             ) from err
-        except MarketAuthError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise _translate_market_error(err) from err
         except MarketError as err:
-            raise _translate_market_error(err) from err
+            raise self._market_failure(err) from err
         if request_id is not None and not cancelled:
             raise RequestNotFoundError(
                 f"Request {request_id} has nothing left to cancel", {"request_id": request_id}
@@ -496,11 +496,8 @@ class TradingAgent:
                 note=plan.request.reason,
                 client_request_id=client_request_id,
             )
-        except MarketAuthError as err:
-            self.entry.async_start_reauth(self.hass)
-            raise _translate_market_error(err) from err
         except MarketError as err:
-            raise _translate_market_error(err) from err
+            raise self._market_failure(err) from err
 
         orders = [order_state(o) for o in created.orders]
         self._data["requests"][created.request_id] = {
@@ -675,16 +672,15 @@ class TradingAgent:
                 continue
             last = float(market_day.last_price)
             current = float(order.limit_price)
-            if server.side == "sell" and record.get("floor") is not None:
+            # Every record holds the floor of a sell or the cap of a buy (see _async_submit).
+            if server.side == "sell":
                 new = max(float(record["floor"]), ceil_price(last))
                 if new >= current:
                     continue
-            elif server.side == "buy" and record.get("cap") is not None:
+            else:
                 new = min(float(record["cap"]), floor_price(last))
                 if new <= current:
                     continue
-            else:
-                continue
             groups.setdefault(new, []).append(order)
         if not groups:
             return False

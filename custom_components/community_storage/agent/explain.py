@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from .errors import TradingError
 from .request import (
     CancelOutcome,
-    DayPlan,
     OrderState,
     StatusReport,
     TradeOutcome,
@@ -484,18 +483,24 @@ def fill_update_speech(
     )
 
 
+# What the household's order is called, by language and by "is it a buy".
+_ORDER_WORD: dict[str, dict[bool, str]] = {
+    "en": {True: "bid", False: "offer"},
+    "de": {True: "Gebot", False: "Angebot"},
+}
+
+
 def expiry_speech(
     *, side: str, day: date, expired_kwh: float, filled_kwh: float, language: str
 ) -> str:
     """Gate closure: what did not fill for a day."""
     language = lang(language)
+    what = _ORDER_WORD[language][side == "buy"]
     if language == "de":
-        what = "Gebot" if side == "buy" else "Angebot"
         return (
             f"Der Handel für {fmt_day(day, language)} ist geschlossen: {fmt_kwh(expired_kwh, language)} deines "
             f"{what}s sind verfallen, {fmt_kwh(filled_kwh, language)} wurden gehandelt."
         )
-    what = "bid" if side == "buy" else "offer"
     return (
         f"Trading for {fmt_day(day, language)} has closed: {fmt_kwh(expired_kwh, language)} of your {what} "
         f"expired unfilled, {fmt_kwh(filled_kwh, language)} was traded."
@@ -505,13 +510,12 @@ def expiry_speech(
 def reprice_speech(*, side: str, day: date, old: float, new: float, language: str) -> str:
     """The remainder was re-priced within the user's limits."""
     language = lang(language)
+    what = _ORDER_WORD[language][side == "buy"]
     if language == "de":
-        what = "Gebot" if side == "buy" else "Angebot"
         return (
             f"Der Markt hat sich bewegt: Ich habe dein {what} für {fmt_day(day, language)} von "
             f"{fmt_price(old, language)} auf {fmt_price(new, language)} angepasst."
         )
-    what = "bid" if side == "buy" else "offer"
     return (
         f"The market moved: I re-priced your {what} for {fmt_day(day, language)} from "
         f"{fmt_price(old, language)} to {fmt_price(new, language)}."
@@ -658,8 +662,3 @@ def error_text(error: TradingError, *, language: str) -> str:
 
 
 ERROR_TEXTS = _ERRORS
-
-
-def plan_days_summary(days: tuple[DayPlan, ...]) -> dict[str, float]:
-    """Per-day volumes keyed by ISO day (handy for notifications and responses)."""
-    return {d.day.isoformat(): d.kwh for d in days}

@@ -24,7 +24,6 @@ from .battery import BatterySpec, Commitment, committed_kwh, min_sell_price, off
 from .errors import InvalidRequestError, NoBatteryError, NothingToTradeError
 from .forecast import Forecast
 from .request import (
-    KNOWN_REASONS,
     MAX_DAYS,
     SIDES,
     TIMES_OF_DAY,
@@ -395,13 +394,3 @@ def price_cap(plan: TradePlan) -> float:
     """The highest bid a buy may be re-priced to."""
     cap = plan.price.user_limit if plan.price.user_limit is not None else plan.price.computed
     return floor_price(min(plan.price.computed, cap))
-
-
-def reason_key(reason: str | None) -> str | None:
-    """A known reason's key, or None for free text."""
-    if reason is None:
-        return None
-    key = reason.strip().lower().replace(" ", "_")
-    if key in KNOWN_REASONS or key in AWAY_REASONS:
-        return key
-    return None

@@ -168,6 +168,26 @@ async def test_market_refusal_is_a_home_assistant_error(
     assert "disabled" in str(err.value)
 
 
+async def test_status_while_the_market_is_down_is_a_home_assistant_error(
+    hass: HomeAssistant, proxied_entry: MockConfigEntry, outage: Any
+) -> None:
+    """No fresh market data: the status service fails as the market's fault, not the caller's."""
+    await outage.stop()
+    await proxied_entry.runtime_data.coordinator.async_refresh()
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "get_status", {}, blocking=True, return_response=True
+        )
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "market_unavailable"
+    await outage.start()
+    await proxied_entry.runtime_data.coordinator.async_refresh()
+    status = await hass.services.async_call(
+        DOMAIN, "get_status", {}, blocking=True, return_response=True
+    )
+    assert status is not None and status["requests"] == []
+
+
 async def test_entry_is_required_when_two_households_exist(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:

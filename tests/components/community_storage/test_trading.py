@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from homeassistant.components import persistent_notification
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -20,9 +20,11 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.community_storage.agent.errors import (
+    MarketUnavailableError,
     NoBatteryError,
     NothingToTradeError,
     ProposalNotFoundError,
+    RequestNotFoundError,
 )
 from custom_components.community_storage.agent.explain import fmt_day, period_phrase
 from custom_components.community_storage.agent.forecast import Period
@@ -575,3 +577,118 @@ async def test_orders_placed_elsewhere_count_against_the_battery(
     assert [d.free_capacity_kwh for d in plan.days] == [3.0, 3.0, 10.0]
     assert plan.days[0].kwh == plan.days[1].kwh == pytest.approx(3.0 - plan.days[0].need_kwh)
     assert plan.days[2].kwh > 8.0
+
+
+async def test_a_revoked_token_asks_for_reauth_and_places_nothing(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    """The server rejects the token mid-conversation: the agent fails, the entry asks to reauth."""
+    household_id = setup_integration.unique_id
+    _, body = await market.request(
+        "POST",
+        f"/api/v1/operator/households/{household_id}/rejoin",
+        token=market.operator_token,
+    )
+    status, joined = await market.request("POST", "/api/v1/join", json={"code": body["join_code"]})
+    assert status == 201
+    agent = _agent(setup_integration)
+
+    with pytest.raises(MarketUnavailableError):
+        await agent.async_execute(
+            TradeRequest("sell", _first_day(market), 1, kwh_per_day=2.0), language="en"
+        )
+    with pytest.raises(MarketUnavailableError):
+        await agent.async_cancel(None, language="en")
+    await hass.async_block_till_done()
+
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    requests = await market.get("/api/v1/requests", joined["token"])
+    assert requests["requests"] == []
+
+
+async def test_a_filled_request_has_nothing_to_cancel_and_is_forgotten_weeks_later(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: Any,
+    neighbour: Any,
+    market_clock: MutableClock,
+) -> None:
+    """Cancelling a filled request is refused; 35 days after delivery the Store drops it."""
+    start = _first_day(market)
+    await market.place(neighbour[1], "buy", start, 1, 3.0, 0.08)
+    agent = _agent(setup_integration)
+    outcome = await agent.async_execute(
+        TradeRequest("sell", start, 1, kwh_per_day=3.0, reason="holiday"), language="en"
+    )
+    assert outcome.kind == "filled"
+    with pytest.raises(RequestNotFoundError) as err:
+        await agent.async_cancel(outcome.request_id, language="en")
+    assert err.value.translation_key == "request_not_found"
+    (server,) = await _server_requests(market, setup_integration)
+    assert [o["status"] for o in server["orders"]] == ["filled"]
+
+    coordinator = setup_integration.runtime_data.coordinator
+    # The community's today becomes the delivery day plus 35 days (KEEP_DAYS): still kept.
+    market_clock.advance(days=(start - coordinator.data.today).days + 35)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.data.today == start + timedelta(days=35)
+    assert outcome.request_id in agent.recorded_requests
+    market_clock.advance(days=1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert outcome.request_id not in agent.recorded_requests
+
+
+async def test_a_bid_at_its_cap_is_not_raised_when_the_market_clears_above_it(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    """A buy already bids the most the household pays: a dearer market leaves the bid alone."""
+    day = _first_day(market)
+    agent = _agent(setup_integration)
+    outcome = await agent.async_execute(
+        TradeRequest("buy", day, 1, kwh_per_day=3.0, reason="renovation"), language="en"
+    )
+    assert outcome.kind == "no_counterparty"
+    assert outcome.orders[0].limit_price == 0.15  # the max buy price option caps the bid
+
+    events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+    _, buyer = await market.join_household("Weber")
+    await market.place(neighbour[1], "sell", day, 1, 2.0, 0.16)
+    await market.place(buyer, "buy", day, 1, 2.0, 0.17)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    market_day = setup_integration.runtime_data.coordinator.data.market.day(day)
+    assert market_day is not None and float(market_day.last_price) > 0.15
+
+    assert events == []
+    (server,) = await _server_requests(market, setup_integration)
+    assert server["request_id"] == outcome.request_id
+    assert [(o["status"], o["limit_price"]) for o in server["orders"]] == [("open", 0.15)]
+
+
+@pytest.mark.parametrize("sensors", [(), (CONF_LOAD_ENTITY,)])
+async def test_households_without_pv_or_load_sensors_still_get_a_forecast(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, sensors: tuple[str, ...]
+) -> None:
+    """No PV sensor: no PV in the forecast. No load sensor either: the standard profile."""
+    today = await _seed(hass, setup_integration)  # 14 days of load and PV in the recorder
+    data = {
+        k: v
+        for k, v in setup_integration.data.items()
+        if k not in {CONF_LOAD_ENTITY, CONF_PV_ENTITY}
+    }
+    hass.config_entries.async_update_entry(
+        setup_integration, data=data | {s: setup_integration.data[s] for s in sensors}
+    )
+    plan = await _agent(setup_integration).async_plan(
+        TradeRequest("sell", today + timedelta(days=2), 1, reason="holiday"), language="en"
+    )
+    assert plan.forecast.daily_pv_kwh == 0.0
+    if sensors:
+        assert plan.forecast.history_days == 14 and not plan.forecast.fallback
+        assert plan.forecast.daily_load_kwh == pytest.approx(DAILY_LOAD_KWH, rel=0.05)
+    else:
+        assert plan.forecast.history_days == 0 and plan.forecast.fallback
+        assert "standard household profile" in plan.speech
