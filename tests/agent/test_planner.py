@@ -17,6 +17,7 @@ from custom_components.community_storage.agent.errors import (
     NoBatteryError,
     NothingToTradeError,
 )
+from custom_components.community_storage.agent.explain import plan_speech
 from custom_components.community_storage.agent.forecast import build_forecast
 from custom_components.community_storage.agent.planner import (
     EXTRA_LOAD_KWH,
@@ -114,6 +115,23 @@ def test_no_sale_on_days_the_household_buys_for(forecast) -> None:
     plan = plan_request(_sell(2), forecast, battery, commitments, PREFS)
     assert plan.days[0].kwh == 0.0 and plan.days[0].note == "household_needs_it"
     assert plan.days[1].kwh > 0
+
+
+def test_no_buy_on_days_the_household_offers_its_battery(forecast) -> None:
+    """Selling the battery for a week and then renovating must not buy the battery back."""
+    battery = BatterySpec(capacity_kwh=3.0)
+    offered = [Commitment(NEXT_MONDAY + timedelta(days=i), "sell", 2.0) for i in range(3)]
+    plan = plan_request(_buy(7, reason="renovation"), forecast, battery, offered, PREFS)
+    assert [d.note for d in plan.days[:3]] == ["selling_that_day"] * 3
+    assert all(d.kwh == 0.0 for d in plan.days[:3])
+    assert all(d.kwh > 0 and d.note != "selling_that_day" for d in plan.days[3:])
+    speech = plan_speech(plan, today=TODAY, language="en")
+    assert "because you're offering your own battery on those days" in speech
+    assert "selbst anbietest" in plan_speech(plan, today=TODAY, language="de")
+    # Every requested day offered: a clear refusal instead of an empty order.
+    with pytest.raises(NothingToTradeError) as err:
+        plan_request(_buy(3, kwh_per_day=4.0), forecast, battery, offered, PREFS)
+    assert err.value.translation_key == "buying_while_selling"
 
 
 def test_sell_without_battery_or_room_raises(forecast) -> None:

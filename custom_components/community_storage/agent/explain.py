@@ -244,9 +244,24 @@ def _skipped_note(plan: TradePlan, language: str) -> str:
         if language == "de":
             return f"Für {names} biete ich nichts an, weil du den Speicher dann selbst brauchst."
         return f"I'm not offering anything for {names} because you need the battery then."
-    if language == "de":
-        return f"Für {names} ist nichts mehr nötig."
-    return f"Nothing more is needed for {names}."
+    selling = [d for d in skipped if d.note == "selling_that_day"]
+    rest = [d for d in skipped if d.note != "selling_that_day"]
+    sentences = []
+    if selling:
+        on = ", ".join(fmt_day(d.day, language) for d in selling)
+        sentences.append(
+            f"Für {on} kaufe ich nichts, weil du deinen Speicher an diesen Tagen selbst anbietest."
+            if language == "de"
+            else f"I didn't buy for {on} because you're offering your own battery on those days."
+        )
+    if rest:
+        names = ", ".join(fmt_day(d.day, language) for d in rest)
+        sentences.append(
+            f"Für {names} ist nichts mehr nötig."
+            if language == "de"
+            else f"Nothing more is needed for {names}."
+        )
+    return _join(*sentences)
 
 
 def plan_speech(plan: TradePlan, *, today: date, language: str) -> str:
@@ -621,6 +636,7 @@ _ERRORS = {
         "no_battery": "Selling storage needs a battery, and none is configured for this household.",
         "nothing_to_offer": "There is no capacity left to offer: your battery is already committed or needed on those days.",
         "nothing_to_buy": "There is nothing to buy: your own battery already covers what you need on those days.",
+        "buying_while_selling": "You're offering your own battery on those days, so I didn't buy storage for them. Cancel that offer first if you need storage then.",
         "market_unavailable": "The market server can't be reached right now. Nothing was sent; please try again later.",
         "market_rejected": "The market refused the request: {message}",
         "proposal_not_found": "There is no pending proposal {proposal_id}.",
@@ -640,6 +656,7 @@ _ERRORS = {
         "no_battery": "Zum Verkaufen braucht es einen Speicher, und für diesen Haushalt ist keiner eingerichtet.",
         "nothing_to_offer": "Es ist keine Kapazität mehr frei: Dein Speicher ist an diesen Tagen schon vergeben oder wird gebraucht.",
         "nothing_to_buy": "Es gibt nichts zu kaufen: Dein eigener Speicher deckt an diesen Tagen schon deinen Bedarf.",
+        "buying_while_selling": "An diesen Tagen bietest du deinen eigenen Speicher an, deshalb habe ich dafür keinen Speicher gekauft. Storniere zuerst das Angebot, wenn du dann Speicher brauchst.",
         "market_unavailable": "Der Marktserver ist gerade nicht erreichbar. Es wurde nichts gesendet; bitte versuche es später erneut.",
         "market_rejected": "Der Markt hat den Auftrag abgelehnt: {message}",
         "proposal_not_found": "Es gibt keinen offenen Vorschlag {proposal_id}.",

@@ -221,6 +221,10 @@ def plan_buy(
             volume, note = power_cap, "capped_by_battery"
         if day in closed:
             volume, note = 0.0, "gate_closed"
+        elif committed_kwh(commitments, day, "sell") > 0:
+            # The household offers (or sold) its own battery that day: buying capacity back
+            # would pay the community for its own battery, and the market refuses it anyway.
+            volume, note = 0.0, "selling_that_day"
         elif already > 0 and volume <= 0:
             note = "fully_committed"
         days.append(
@@ -235,6 +239,12 @@ def plan_buy(
             )
         )
     _raise_if_all_closed(request, days)
+    if days and all(d.note in ("selling_that_day", "gate_closed") for d in days):
+        raise NothingToTradeError(
+            "Nothing to buy: the household offers its own battery on every requested day",
+            {"side": "buy"},
+            translation_key="buying_while_selling",
+        )
     if not any(d.kwh > 0 for d in days):
         raise NothingToTradeError(
             "Nothing to buy: the household's own battery covers the need on every day",
