@@ -24,6 +24,7 @@ from homeassistant.util import dt as dt_util
 from .agent.battery import BatterySpec, Commitment, commitment_of
 from .agent.errors import (
     InvalidRequestError,
+    MarketAccessRevokedError,
     MarketRejectedError,
     MarketUnavailableError,
     NoBatteryError,
@@ -141,6 +142,8 @@ def _translate_market_error(err: MarketError) -> TradingError:
     """A client error as the agent error the user sees."""
     if isinstance(err, MarketValidationError | MarketForbiddenError | MarketConflictError):
         return MarketRejectedError(err.message, {"message": err.message})
+    if isinstance(err, MarketAuthError):
+        return MarketAccessRevokedError(err.message, {"error": err.message})
     return MarketUnavailableError(err.message, {"error": err.message})
 
 

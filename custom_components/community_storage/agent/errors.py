@@ -54,6 +54,12 @@ class MarketUnavailableError(TradingError):
     translation_key = "market_unavailable"
 
 
+class MarketAccessRevokedError(MarketUnavailableError):
+    """The market server no longer accepts this household's token; Home Assistant asks to reauth."""
+
+    translation_key = "market_access_revoked"
+
+
 class MarketRejectedError(TradingError):
     """The market server refused the request (limits, gate closure, validation)."""
 

@@ -171,7 +171,7 @@ async def test_tool_schemas_are_precise_json_schema(
         "all_day",
     ]
     assert props["kwh_per_day"]["type"] == "number"
-    assert props["price_limit"]["maximum"] == 1
+    assert props["price_limit"]["maximum"] == 0.999
     assert props["start"]["type"] == "string"
     assert "default" not in str(schemas)
     assert schemas[f"{DOMAIN}__reserve"]["required"] == []

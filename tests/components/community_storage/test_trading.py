@@ -20,13 +20,13 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.community_storage.agent.errors import (
-    MarketUnavailableError,
+    MarketAccessRevokedError,
     NoBatteryError,
     NothingToTradeError,
     ProposalNotFoundError,
     RequestNotFoundError,
 )
-from custom_components.community_storage.agent.explain import fmt_day, period_phrase
+from custom_components.community_storage.agent.explain import error_text, fmt_day, period_phrase
 from custom_components.community_storage.agent.forecast import Period
 from custom_components.community_storage.agent.request import TradeOutcome, TradeRequest
 from custom_components.community_storage.api import MarketClient
@@ -593,11 +593,13 @@ async def test_a_revoked_token_asks_for_reauth_and_places_nothing(
     assert status == 201
     agent = _agent(setup_integration)
 
-    with pytest.raises(MarketUnavailableError):
+    with pytest.raises(MarketAccessRevokedError) as err:
         await agent.async_execute(
             TradeRequest("sell", _first_day(market), 1, kwh_per_day=2.0), language="en"
         )
-    with pytest.raises(MarketUnavailableError):
+    assert "reauthenticate" in error_text(err.value, language="en")
+    assert "neuen Beitrittscode" in error_text(err.value, language="de")
+    with pytest.raises(MarketAccessRevokedError):
         await agent.async_cancel(None, language="en")
     await hass.async_block_till_done()
 
