@@ -17,7 +17,7 @@ from custom_components.community_storage.agent.errors import (
     NoBatteryError,
     NothingToTradeError,
 )
-from custom_components.community_storage.agent.explain import plan_speech
+from custom_components.community_storage.agent.explain import error_text, plan_speech
 from custom_components.community_storage.agent.forecast import build_forecast
 from custom_components.community_storage.agent.planner import (
     EXTRA_LOAD_KWH,
@@ -132,6 +132,12 @@ def test_no_buy_on_days_the_household_offers_its_battery(forecast) -> None:
     with pytest.raises(NothingToTradeError) as err:
         plan_request(_buy(3, kwh_per_day=4.0), forecast, battery, offered, PREFS)
     assert err.value.translation_key == "buying_while_selling"
+    # Offered on some days, covered by its own battery on the others: says both.
+    roomy = BatterySpec(capacity_kwh=30.0)
+    with pytest.raises(NothingToTradeError) as err:
+        plan_request(_buy(7), forecast, roomy, offered, PREFS)
+    assert err.value.translation_key == "nothing_to_buy_offering"
+    assert "offering your own battery" in error_text(err.value, language="en")
 
 
 def test_sell_without_battery_or_room_raises(forecast) -> None:

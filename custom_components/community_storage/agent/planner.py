@@ -246,10 +246,12 @@ def plan_buy(
             translation_key="buying_while_selling",
         )
     if not any(d.kwh > 0 for d in days):
+        offering = any(d.note == "selling_that_day" for d in days)
         raise NothingToTradeError(
-            "Nothing to buy: the household's own battery covers the need on every day",
+            "Nothing to buy: the household's own battery covers the need on every day"
+            + (" it does not offer" if offering else ""),
             {"side": "buy"},
-            translation_key="nothing_to_buy",
+            translation_key="nothing_to_buy_offering" if offering else "nothing_to_buy",
         )
     computed = shifting_value(prefs)
     cap = request.price_limit if request.price_limit is not None else prefs.max_buy_price
