@@ -104,6 +104,10 @@ _LOGGER = logging.getLogger(__name__)
 STORE_VERSION: Final = 1
 # Requests whose last delivery day is this far behind are dropped from the Store.
 KEEP_DAYS: Final = 35
+
+# An order must be on the server before its day's gate closes; leave room for a slow round
+# trip and a little clock skew.
+GATE_MARGIN: Final = timedelta(minutes=2)
 # Reasons whose days are unusual for the load profile and are left out of later forecasts.
 UNUSUAL_BUY_REASONS: Final = frozenset({"renovation", "guests"})
 
@@ -311,10 +315,15 @@ class TradingAgent:
         data = self._market_data()
         validate_request(request, today=data.today, horizon_days=data.me.community.horizon_days)
         forecast = await self.async_forecast(data.today)
+        # The market's clock decides, not ours: the server's time of the last snapshot plus
+        # what has passed since. A day whose gate closes within the margin is treated as
+        # closed, so an order never arrives a moment too late and fails the whole request.
+        market_now = data.market.generated_at + (dt_util.utcnow() - data.fetched_at)
         closed = [
             day
             for day in request.days
-            if (market_day := data.market.day(day)) is not None and not market_day.open
+            if (market_day := data.market.day(day)) is not None
+            and (not market_day.open or market_day.gate_closure <= market_now + GATE_MARGIN)
         ]
         prices = {
             day.day: float(day.last_price)

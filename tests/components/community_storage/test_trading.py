@@ -694,3 +694,35 @@ async def test_households_without_pv_or_load_sensors_still_get_a_forecast(
     else:
         assert plan.forecast.history_days == 0 and plan.forecast.fallback
         assert "standard household profile" in plan.speech
+
+
+async def test_a_day_whose_gate_is_about_to_close_is_skipped(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: Any,
+    market_clock: MutableClock,
+) -> None:
+    """One minute before tomorrow's gate closure the agent leaves tomorrow out.
+
+    The server would refuse the whole request if one order arrived after its gate; the agent
+    judges by the market's clock (not Home Assistant's) and keeps a margin.
+    """
+    tomorrow = market.open_days()[0]
+    coordinator = setup_integration.runtime_data.coordinator
+    gate = coordinator.data.market.day(tomorrow).gate_closure
+    market_clock.set(gate - timedelta(minutes=1))
+    await coordinator.async_refresh()
+    assert coordinator.data.market.day(tomorrow).open  # still open on the server
+
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("sell", tomorrow, 3, kwh_per_day=2.0, reason="holiday"), language="en"
+    )
+
+    (server,) = await _server_requests(market, setup_integration)
+    assert [o["day"] for o in server["orders"]] == [
+        (tomorrow + timedelta(days=i)).isoformat() for i in (1, 2)
+    ]
+    assert outcome.request_id == server["request_id"]
+    assert outcome.plan is not None
+    first = outcome.plan.days[0]
+    assert (first.day, first.note) == (tomorrow, "gate_closed")
