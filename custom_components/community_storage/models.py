@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -136,6 +136,11 @@ class CommunityInfo:
     efficiency: Decimal
     volume_step_kwh: Decimal
     price_step_eur: Decimal
+
+    def gate_closure_of(self, day: date, zone: tzinfo) -> datetime:
+        """When trading for ``day`` closes (``zone`` is this community's time zone)."""
+        closing_day = day - timedelta(days=self.gate_closure_days_before)
+        return datetime.combine(closing_day, self.gate_closure, tzinfo=zone)
 
     @classmethod
     def from_json(cls, data: JsonObject) -> CommunityInfo:

@@ -318,13 +318,18 @@ class TradingAgent:
         # The market's clock decides, not ours: the server's time of the last snapshot plus
         # what has passed since. A day whose gate closes within the margin is treated as
         # closed, so an order never arrives a moment too late and fails the whole request.
+        # The market lists only open and recent days; the community's gate rule covers the rest.
         market_now = data.market.generated_at + (dt_util.utcnow() - data.fetched_at)
-        closed = [
-            day
-            for day in request.days
-            if (market_day := data.market.day(day)) is not None
-            and (not market_day.open or market_day.gate_closure <= market_now + GATE_MARGIN)
-        ]
+        community = data.me.community
+        zone = dt_util.get_time_zone(community.timezone) or dt_util.DEFAULT_TIME_ZONE
+
+        def is_closed(day: date) -> bool:
+            listed = data.market.day(day)
+            if listed is not None and not listed.open:
+                return True
+            return community.gate_closure_of(day, zone) <= market_now + GATE_MARGIN
+
+        closed = [day for day in request.days if is_closed(day)]
         prices = {
             day.day: float(day.last_price)
             for day in data.market.days

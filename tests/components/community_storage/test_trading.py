@@ -726,3 +726,28 @@ async def test_a_day_whose_gate_is_about_to_close_is_skipped(
     assert outcome.plan is not None
     first = outcome.plan.days[0]
     assert (first.day, first.note) == (tomorrow, "gate_closed")
+
+
+async def test_a_request_starting_on_a_day_just_closed_trades_the_rest(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: Any,
+    market_clock: MutableClock,
+) -> None:
+    """A week said just after tomorrow's gate closed: the other six days still trade."""
+    tomorrow = market.open_days()[0]
+    coordinator = setup_integration.runtime_data.coordinator
+    gate = coordinator.data.market.day(tomorrow).gate_closure
+    market_clock.set(gate + timedelta(minutes=5))
+    await coordinator.async_refresh()
+
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("sell", tomorrow, 7, kwh_per_day=2.0, reason="holiday"), language="en"
+    )
+
+    (server,) = await _server_requests(market, setup_integration)
+    assert [o["day"] for o in server["orders"]] == [
+        (tomorrow + timedelta(days=i)).isoformat() for i in range(1, 7)
+    ]
+    assert outcome.plan is not None
+    assert outcome.plan.days[0].note == "gate_closed"
