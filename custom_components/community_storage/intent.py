@@ -10,6 +10,7 @@ the response's ``speech_slots`` so an LLM can paraphrase exact figures.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -218,7 +219,7 @@ def _plain_values(slots: Mapping[str, Any]) -> dict[str, Any]:
     return {name: slot.get("value") for name, slot in slots.items() if isinstance(slot, dict)}
 
 
-class _CommunityStorageIntentHandler(intent.IntentHandler):
+class _CommunityStorageIntentHandler(intent.IntentHandler, ABC):
     """Shared steps: validate slots, find the household, speak the agent's answer."""
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
@@ -256,10 +257,11 @@ class _CommunityStorageIntentHandler(intent.IntentHandler):
         """No slots, unless the intent takes some."""
         return {}
 
+    @abstractmethod
     async def _async_act(
         self, hass: HomeAssistant, trading: TradingAgent, values: dict[str, Any], language: str
     ) -> Any:
-        raise NotImplementedError
+        """Act on the validated slot values; return the agent's result."""
 
 
 class TradeIntentHandler(_CommunityStorageIntentHandler):

@@ -9,6 +9,7 @@ them. Works on Home Assistant 2025.4 (tools return plain dicts) and on releases 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -103,7 +104,7 @@ def tool_result(data: JsonObjectType, *, error: bool = False) -> Any:
     return result_cls(data=data, error=error)
 
 
-class _CommunityStorageTool(llm.Tool):
+class _CommunityStorageTool(llm.Tool, ABC):
     """Base: the household's agent, error translation, structured results."""
 
     integration: str | None = DOMAIN
@@ -130,10 +131,11 @@ class _CommunityStorageTool(llm.Tool):
             return tool_result({"success": False, "error": key, "message": message}, error=True)
         return tool_result({"success": True, "result": result.as_dict()})
 
+    @abstractmethod
     async def _async_run(
         self, hass: HomeAssistant, trading: TradingAgent, args: dict[str, Any], language: str
     ) -> Any:
-        raise NotImplementedError
+        """Run the tool on the validated arguments; return the agent's result."""
 
 
 class PlanTool(_CommunityStorageTool):
