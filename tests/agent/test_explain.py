@@ -106,6 +106,21 @@ def test_sell_full_success_en_de() -> None:
     assert "Du verdienst 0,09 EUR/kWh, insgesamt 7,56 EUR in dieser Woche." in de
 
 
+def test_away_sale_says_the_empty_house_only_needs_its_base_load() -> None:
+    away = _plan("sell", 12.0, 0.06, "holiday")
+    en = outcome_speech(_outcome(away, [12.0] * 7, 0.09), today=TODAY, language="en")
+    assert "still needs" not in en
+    assert "base load (fridge, standby)" in en
+    assert "I keep 4.5 kWh in reserve for the nights" in en
+    de = outcome_speech(_outcome(away, [12.0] * 7, 0.09), today=TODAY, language="de")
+    assert "braucht davon noch" not in de
+    assert "Grundlast" in de and "behalte ich 4,5 kWh als Reserve" in de
+    # At home the house does still need part of the battery, and the reply says so.
+    home = _plan("sell", 6.0, 0.06, None)
+    at_home = outcome_speech(_outcome(home, [6.0] * 7, 0.09), today=TODAY, language="en")
+    assert "still needs about 4.5 kWh of it per day" in at_home
+
+
 def test_partial_days() -> None:
     plan = _plan("buy", 8.0, 0.15, "renovation")
     outcome = _outcome(plan, [8.0] * 5 + [0.0, 0.0], 0.08)

@@ -18,20 +18,25 @@ from custom_components.community_storage.agent.errors import (
     NothingToTradeError,
 )
 from custom_components.community_storage.agent.explain import error_text, plan_speech
-from custom_components.community_storage.agent.forecast import build_forecast
+from custom_components.community_storage.agent.forecast import DailyHistory, build_forecast
 from custom_components.community_storage.agent.planner import (
+    AWAY_SAFETY_KWH,
     EXTRA_LOAD_KWH,
     Preferences,
+    away_reserve_kwh,
     base_load_kwh_per_hour,
     plan_request,
     price_floor,
+    round_estimate,
+    shift_capacity_kwh,
+    shift_values,
     shifting_value,
     validate_request,
     window_hours,
 )
 from custom_components.community_storage.agent.request import TradeRequest
 
-from .helpers import load_history
+from .helpers import load_history, pv_day
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 NEXT_MONDAY = date(2026, 11, 30)
@@ -51,20 +56,40 @@ def _buy(num_days: int = 7, **kwargs) -> TradeRequest:
     return TradeRequest("buy", NEXT_MONDAY, num_days, **kwargs)
 
 
-def test_sell_while_away_offers_capacity_minus_base_load(forecast) -> None:
+def test_sell_while_away_offers_the_whole_battery_minus_a_safety_margin(forecast) -> None:
     battery = BatterySpec(capacity_kwh=15.0, min_soc=0.1)
     plan = plan_request(_sell(reason="holiday"), forecast, battery, [], PREFS)
     base = base_load_kwh_per_hour(forecast)
+    # The empty house draws its fridge-and-standby level, well below the sleeping house's.
+    assert base == forecast.base_load_kwh
+    assert base < 0.5 * float(forecast.load.mean(axis=0).min())
     for day in plan.days:
-        dark_hours = int((forecast.pv_for(day.day)[window_hours("night")] < base).sum())
-        assert dark_hours == 8
-        assert day.need_kwh == pytest.approx(base * dark_hours, abs=0.05)
-        assert day.kwh == pytest.approx(np.floor((13.5 - base * dark_hours) * 10) / 10)
+        reserve = away_reserve_kwh(base, forecast.pv_for(day.day), battery.round_trip_efficiency)
+        # Solar covers the base load by day: only the dark hours are kept for the house.
+        dark = float(np.maximum(base - forecast.pv_for(day.day), 0.0).sum())
+        assert reserve == pytest.approx(max(AWAY_SAFETY_KWH, dark))
+        assert day.need_kwh == pytest.approx(reserve, abs=0.05)
+        assert day.need_kwh < 2.0
+        assert day.kwh == pytest.approx(np.floor((13.5 - reserve) * 10) / 10)
     assert plan.total_kwh == pytest.approx(sum(d.kwh for d in plan.days))
     # The user's minimum (0.06) is above wear plus losses (0.058): it sets the ask.
     assert min_sell_price(battery) < 0.06
     assert plan.limit_price == 0.06
     assert plan.price.source == "user"
+
+
+def test_away_reserve_counts_the_days_solar_surplus() -> None:
+    dark_day = np.zeros(24)
+    sunny = pv_day(8.0)
+    # No sun: nothing can refill the battery, so only the safety margin stays.
+    assert away_reserve_kwh(0.1, dark_day, 0.9) == AWAY_SAFETY_KWH
+    # Sun: the base load of the hours without enough PV is kept for the house.
+    dark = float(np.maximum(0.1 - sunny, 0.0).sum())
+    assert dark > AWAY_SAFETY_KWH
+    assert away_reserve_kwh(0.1, sunny, 0.9) == pytest.approx(dark)
+    # A tiny surplus limits the reserve to what it can put into the battery.
+    weak = pv_day(0.3) + 0.0
+    assert away_reserve_kwh(0.05, weak, 0.9) <= max(AWAY_SAFETY_KWH, 0.3 * 0.9)
 
 
 def test_sell_at_home_keeps_the_evening_and_night_for_the_house(forecast) -> None:
@@ -155,12 +180,51 @@ def test_buy_for_renovation_evenings(forecast) -> None:
     hours = window_hours("evening")
     for day in plan.days:
         demand = float(forecast.load_for(day.day)[hours].sum())
-        expected = np.floor((demand + EXTRA_LOAD_KWH["renovation"]) * 10 + 1e-6) / 10
-        assert day.kwh == pytest.approx(expected)
+        # The evening's demand plus the renovation is always covered, to the half kWh.
+        assert day.kwh >= round_estimate(demand + EXTRA_LOAD_KWH["renovation"])
+        assert day.kwh % 0.5 == pytest.approx(0.0, abs=1e-9) or day.kwh % 0.5 == pytest.approx(0.5)
         assert day.extra_kwh == EXTRA_LOAD_KWH["renovation"]
+        assert day.note == "estimate"
     # Value of shifting (0.37 - 0.078 / 0.95²) is above the user's cap: the cap applies.
     assert shifting_value(PREFS) == pytest.approx(0.37 - 0.078 / 0.9025)
     assert plan.limit_price == 0.15 and plan.price.source == "user"
+
+
+def test_buy_stores_solar_surplus_beyond_the_evening_when_it_pays() -> None:
+    history = load_history(TODAY - timedelta(days=28), 28, 8.0)
+    sunny = DailyHistory(history.start, history.load, np.tile(pv_day(30.0), (28, 1)))
+    forecast = build_forecast(sunny, TODAY, num_days=15)
+    plan = plan_request(_buy(3), forecast, None, [], PREFS)
+    evening = float(forecast.load_for(NEXT_MONDAY)[window_hours("evening")].sum())
+    # A big surplus and a deficit all night: the capacity covers evening, night and morning.
+    assert all(d.kwh > evening + 1.0 for d in plan.days)
+    # At a capacity price above what a stored kWh saves, only the evening itself is bought.
+    dear = plan_request(_buy(3), forecast, None, [], PREFS, market_prices={NEXT_MONDAY: 0.3})
+    assert all(d.kwh == round_estimate(evening) for d in dear.days[:1])
+
+
+def test_shift_value_of_a_simple_day() -> None:
+    load = np.zeros(24)
+    pv = np.zeros(24)
+    pv[12] = 4.0  # four kWh of surplus at noon
+    load[20] = 2.0  # two kWh needed at eight in the evening
+    values = shift_values(
+        load,
+        pv,
+        np.array([0.0, 1.0, 3.0]),
+        evening_price=0.37,
+        daytime_value=0.078,
+        efficiency=0.9,
+        power_kw=None,
+    )[0]
+    assert values[0] == 0.0
+    # 1 kWh of capacity: charge 1/0.9 kWh of surplus, deliver 0.9 kWh.
+    assert values[1] == pytest.approx(0.9 * 0.37 - 0.078 / 0.9)
+    # 3 kWh: the evening's 2 kWh are delivered, charging 2/0.81 kWh of surplus.
+    assert values[2] == pytest.approx(2 * 0.37 - 0.078 * (3 / 0.9))
+    # The newsvendor stops where the next kWh no longer pays for itself.
+    assert shift_capacity_kwh(load, pv, price=0.08, prefs=PREFS) == pytest.approx(2.1, abs=0.15)
+    assert shift_capacity_kwh(load, pv, price=0.5, prefs=PREFS) == 0.0
 
 
 def test_buy_is_reduced_by_own_battery_and_earlier_buys(forecast) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from .errors import TradingError
+from .planner import AWAY_REASONS
 from .request import (
     CancelOutcome,
     OrderState,
@@ -222,6 +223,18 @@ def why_sentence(plan: TradePlan, language: str) -> str:
                 text += f"; your own battery covers {fmt_kwh(own, language)}"
             text += f". I expect {fmt_kwh(surplus, language)} of daytime solar surplus per day"
             text += "; cheap energy covers the rest."
+    elif (plan.request.reason or "").strip().lower() in AWAY_REASONS:
+        # Nobody home: the house needs only its base load, which solar covers by day.
+        text = (
+            f"Da niemand zu Hause ist, braucht das Haus nur seine Grundlast (Kühlschrank, "
+            f"Standby); tagsüber deckt sie die Solaranlage. Von "
+            f"{fmt_kwh(plan.usable_capacity_kwh, language)} nutzbarer Kapazität behalte ich "
+            f"{fmt_kwh(need, language)} als Reserve für die Nacht und biete den Rest an."
+            if language == "de"
+            else f"With nobody home, the house only draws its base load (fridge, standby), "
+            f"and solar covers that by day. Of your {fmt_kwh(plan.usable_capacity_kwh, language)} "
+            f"usable, I keep {fmt_kwh(need, language)} in reserve for the nights and offer the rest."
+        )
     elif language == "de":
         text = (
             f"Dein Speicher hat {fmt_kwh(plan.usable_capacity_kwh, language)} nutzbare Kapazität; "

@@ -24,6 +24,14 @@ MIN_HISTORY_DAYS = 7
 HORIZON_DAYS = 14
 # A household with no history at all is assumed to use this much per day (DESIGN: 7-12 kWh).
 DEFAULT_DAILY_LOAD_KWH = 9.0
+# Recent days used as scenarios of how a single future day may turn out.
+SCENARIO_DAYS = 21
+# An empty house draws what the lived-in one draws in its quietest hours.
+BASE_LOAD_PERCENTILE = 5.0
+MIN_BASE_LOAD_KWH = 0.02
+EMPTY_HOUSE_SHARE_OF_QUIET = 0.5
+# Without history: an empty house uses about a fifth of an average hour (fridge, standby).
+BASE_LOAD_SHARE_OF_MEAN = 0.2
 
 # Standard household load shape (share of the day per hour), workday/Saturday/Sunday, a
 # winter-leaning average of BDEW H25-like residential profiles: low night, morning bump,
@@ -98,6 +106,13 @@ class Forecast:
     fallback: bool
     excluded_days: int
     excluded_periods: tuple[Period, ...] = ()
+    # Recent normal history days as (load, PV) pairs of hourly rows, PV scaled to the
+    # forecast's level: how much a single day may differ from the forecast's average day.
+    # None when the forecast is the truth (benchmarks) or there is no history.
+    scenario_load: Matrix | None = None
+    scenario_pv: Matrix | None = None
+    # What the house draws per hour with nobody home (fridge, standby), from history.
+    base_load_kwh: float | None = None
 
     def day_index(self, day: date) -> int | None:
         """Row of a day, or None outside the forecast."""
@@ -205,6 +220,7 @@ def build_forecast(
     forecast_days = [start + timedelta(days=i) for i in range(num_days)]
     load_forecast = np.vstack([profiles[day_class(d)] for d in forecast_days])
     pv_forecast = np.tile(pv_profile, (num_days, 1))
+    scenario_load, scenario_pv = _scenarios(history, normal, load, pv_profile)
     return Forecast(
         start=start,
         load=np.maximum(load_forecast, 0.0),
@@ -213,7 +229,46 @@ def build_forecast(
         fallback=fallback,
         excluded_days=int((usable & excluded_mask).sum()),
         excluded_periods=periods,
+        scenario_load=scenario_load,
+        scenario_pv=scenario_pv,
+        base_load_kwh=_base_load(load[normal]) if history_days else None,
     )
+
+
+def _scenarios(
+    history: DailyHistory,
+    normal: npt.NDArray[np.bool_],
+    load: Matrix,
+    pv_profile: npt.NDArray[np.float64],
+) -> tuple[Matrix | None, Matrix | None]:
+    """The last ``SCENARIO_DAYS`` normal days as (load, PV) scenarios of a future day.
+
+    A day's load and PV stay paired (a sunny Sunday stays a sunny Sunday); PV is scaled so the
+    scenarios' mean is the forecast's, which follows the season's drift over four weeks.
+    """
+    if history.pv is None or int(normal.sum()) < MIN_HISTORY_DAYS:
+        return None, None
+    rows = np.nonzero(normal & _complete_rows(history.pv))[0][-SCENARIO_DAYS:]
+    if len(rows) < MIN_HISTORY_DAYS:
+        return None, None
+    pv = _fill_gaps(history.pv)[rows]
+    mean = float(pv.sum(axis=1).mean())
+    scale = float(pv_profile.sum()) / mean if mean > 1e-6 else 0.0
+    return np.maximum(load[rows], 0.0), np.maximum(pv * scale, 0.0)
+
+
+def _base_load(load: Matrix) -> float:
+    """Hourly kWh of an empty house, from the quietest hours the household lived.
+
+    The quietest hours of a lived-in house are a sleeping one, which still runs more than an
+    empty house (heating controls, chargers, a late dishwasher); fridge, freezer, router and
+    standby - what keeps running while everybody is away - are about half of it.
+    """
+    values = load[np.isfinite(load)]
+    if not values.size:
+        return DEFAULT_DAILY_LOAD_KWH / 24 * BASE_LOAD_SHARE_OF_MEAN
+    quiet = float(np.percentile(values, BASE_LOAD_PERCENTILE))
+    return max(MIN_BASE_LOAD_KWH, quiet * EMPTY_HOUSE_SHARE_OF_QUIET)
 
 
 def same_hour_yesterday(history: DailyHistory, start: date, num_days: int) -> Matrix:

@@ -1,14 +1,25 @@
 """A request (buy or sell, days, reason, limits) becomes per-day volumes and one limit price.
 
-Buy: per day, the demand in the named time window (evening by default) plus the extra load of
-the stated reason, less what the household's own free battery covers, capped by the power
-limit and by what is already bought that day; the bid is the value of shifting energy (evening
-retail price minus the daytime value grossed up for the round-trip losses), capped by the
-user's maximum. Sell: usable capacity minus what the (empty) house still needs from the battery
-and minus everything already offered that day; no sale on a day the household is buying for;
-the ask is wear plus losses, floored by the user's minimum. Explicit user figures override the
-estimates but never the battery. Volumes are rounded down to 0.1 kWh; a bid cap is rounded
-down and an ask floor up to 0.001 EUR/kWh.
+Buy: capacity is worth what it shifts. For each scenario of a day (recent days of the
+household's own history, or the forecast itself) a simple battery dispatch - charge from
+solar surplus, discharge into the house's deficit until the next morning - gives the value of
+every candidate capacity; the volume is the one that maximises the expected value minus the
+expected capacity price (a newsvendor: buy while the chance that the last kWh is used, times
+what it saves, is above its price). The stated reason's extra load lands in the named time
+window (evening by default), and that window's demand plus the extra is always covered (the
+design's "evening demand that PV surplus or cheap energy could cover"); the household's own
+free battery is counted first. The bid is the value of shifting (evening retail price minus
+the daytime value grossed up for the round-trip losses), capped by the user's maximum.
+
+Sell: usable capacity minus what the house still needs from the battery and minus everything
+already offered that day; no sale on a day the household is buying for. Away (holiday) means
+away: the house draws only its base load (fridge, standby, from history), solar covers it by
+day, and the battery keeps only what that day's solar surplus can carry into the night (at
+least a small safety margin). The ask is wear plus losses, floored by the user's minimum.
+
+Explicit user figures override the estimates but never the battery. Estimated buy volumes are
+rounded to 0.5 kWh (the forecast is not finer than that), volumes otherwise down to 0.1 kWh;
+a bid cap is rounded down and an ask floor up to 0.001 EUR/kWh.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 
 from .battery import BatterySpec, Commitment, committed_kwh, min_sell_price, offerable_kwh
 from .errors import InvalidRequestError, NoBatteryError, NothingToTradeError
@@ -46,7 +58,8 @@ WINDOWS: dict[TimeOfDay, tuple[int, int]] = {
 # Extra kWh per day in the window for a stated reason: power tools for an evening of
 # renovation, cooking and showers for guests, a PC and heating for home office, one EV session.
 EXTRA_LOAD_KWH: dict[str, float] = {
-    "renovation": 3.0,
+    # About 1 kW of tools, lights and a dust extractor for the five evening hours.
+    "renovation": 5.0,
     "guests": 2.0,
     "home_office": 1.5,
     "ev": 7.0,
@@ -57,6 +70,17 @@ EVENING_RETAIL_EUR_PER_KWH = 0.37
 DAYTIME_VALUE_EUR_PER_KWH = 0.078
 MAX_PRICE_EUR_PER_KWH = 1.0
 MAX_KWH_PER_DAY = 100.0
+# The capacity price a buyer expects when the market has no price for its days yet: the
+# community's typical price (DESIGN: 0.07-0.12 EUR/kWh).
+EXPECTED_CAPACITY_PRICE_EUR_PER_KWH = 0.08
+# Estimated buy volumes are rounded to this step: the forecast is not finer.
+ESTIMATE_STEP_KWH = 0.5
+# Candidate capacities of the buy dispatch, in kWh.
+CAPACITY_GRID_STEP_KWH = 0.1
+# What an empty house keeps in its battery at least (a power cut, a freezer running more).
+AWAY_SAFETY_KWH = 0.5
+# Hour a "solar day" starts: the battery fills by day and empties until the next morning.
+SOLAR_DAY_START = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +95,8 @@ class Preferences:
     community_efficiency: float = 0.95
     # The server's per-household cap on sold kWh per day, if known.
     max_sell_kwh_per_day: float | None = None
+    # The capacity price a buyer expects when the market has none for its days yet.
+    expected_price: float = EXPECTED_CAPACITY_PRICE_EUR_PER_KWH
 
 
 def floor_kwh(value: float) -> float:
@@ -155,9 +181,139 @@ def extra_load_kwh(reason: str | None) -> float:
 
 
 def base_load_kwh_per_hour(forecast: Forecast) -> float:
-    """What an empty house draws per hour: the mean of the three quietest profile hours."""
+    """What an empty house draws per hour (fridge, standby).
+
+    From history when there is some (a low percentile of the lived-in hours); otherwise a
+    share of the quietest hours of the forecast profile, which a sleeping family still fills
+    with more than an empty house uses.
+    """
+    if forecast.base_load_kwh is not None:
+        return forecast.base_load_kwh
     profile = forecast.load.mean(axis=0)
-    return float(np.sort(profile)[:3].mean())
+    return float(np.sort(profile)[:3].mean()) * 0.5
+
+
+def away_reserve_kwh(base: float, pv: npt.NDArray[np.float64], efficiency: float) -> float:
+    """What an empty house keeps in its battery on a day: its base load through the dark hours,
+    as far as that day's solar surplus can fill the battery, and at least the safety margin.
+
+    Keeping more would only hold energy the grid sells at the same price; the rest of the
+    capacity earns money on the market.
+    """
+    dark = float(np.maximum(base - pv, 0.0).sum())
+    fillable = float(np.maximum(pv - base, 0.0).sum()) * efficiency
+    return max(AWAY_SAFETY_KWH, min(dark, fillable))
+
+
+def _solar_days(rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Rows from 06:00 to 06:00: the battery fills by day and empties into the night.
+
+    The early hours of the same day stand in for the next morning's.
+    """
+    return np.roll(np.atleast_2d(rows), -SOLAR_DAY_START, axis=1)
+
+
+def shift_values(
+    load: npt.NDArray[np.float64],
+    pv: npt.NDArray[np.float64],
+    capacities: npt.NDArray[np.float64],
+    *,
+    evening_price: float,
+    daytime_value: float,
+    efficiency: float,
+    power_kw: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """EUR a day's storage saves, per scenario (rows) and candidate capacity (columns).
+
+    A greedy dispatch over the solar day: solar surplus charges (worth ``daytime_value`` a kWh
+    as feed-in), the house's deficit discharges (worth ``evening_price`` a kWh not bought).
+    With flat prices within the day that is the best use of a given capacity.
+    """
+    net = _solar_days(pv) - _solar_days(load)  # (scenarios, 24)
+    caps = np.asarray(capacities, dtype=np.float64)[None, :]
+    power = np.inf if power_kw is None else power_kw
+    soc = np.zeros((net.shape[0], caps.shape[1]))
+    value = np.zeros_like(soc)
+    eta = max(efficiency, 0.01)
+    for hour in range(net.shape[1]):
+        step = net[:, hour : hour + 1]
+        charge = np.minimum(np.minimum(np.maximum(step, 0.0), power), (caps - soc) / eta)
+        deliver = np.minimum(np.minimum(np.maximum(-step, 0.0), power), soc * eta)
+        soc = soc + charge * eta - deliver / eta
+        value += deliver * evening_price - charge * daytime_value
+    return value
+
+
+def shift_capacity_kwh(
+    load: npt.NDArray[np.float64],
+    pv: npt.NDArray[np.float64],
+    *,
+    price: float,
+    prefs: Preferences,
+    own_kwh: float = 0.0,
+    power_kw: float | None = None,
+) -> float:
+    """Capacity to buy on top of ``own_kwh`` that maximises expected savings minus its price.
+
+    ``load`` and ``pv`` are scenarios of the day (one row each, or many); each is equally
+    likely. Zero when no kWh of capacity saves more than it costs.
+    """
+    load = np.atleast_2d(load)
+    pv = np.atleast_2d(pv)
+    # Nothing can shift more than the largest deficit of a scenario's solar day.
+    most = float(np.maximum(load - pv, 0.0).sum(axis=1).max()) + own_kwh
+    if most <= own_kwh:
+        return 0.0
+    grid = np.arange(
+        own_kwh, most + CAPACITY_GRID_STEP_KWH, CAPACITY_GRID_STEP_KWH, dtype=np.float64
+    )
+    values = shift_values(
+        load,
+        pv,
+        grid,
+        evening_price=prefs.evening_price,
+        daytime_value=prefs.daytime_value,
+        efficiency=prefs.community_efficiency,
+        power_kw=power_kw,
+    ).mean(axis=0)
+    bought = grid - own_kwh
+    net = values - values[0] - price * bought
+    return float(bought[int(np.argmax(net))])
+
+
+def _scenarios_for(
+    forecast: Forecast, day: date, hours: list[int], extra: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Load and PV scenarios of a day, with the stated reason's extra load in its window."""
+    if forecast.scenario_load is not None and forecast.scenario_pv is not None:
+        # The history days, scaled to the forecast's level of this day's class.
+        own = forecast.load_for(day)
+        history = forecast.scenario_load
+        scale = float(own.sum()) / np.maximum(history.sum(axis=1, keepdims=True), 1e-9)
+        load = history * scale
+        pv = forecast.scenario_pv
+    else:
+        load = np.atleast_2d(forecast.load_for(day))
+        pv = np.atleast_2d(forecast.pv_for(day))
+    load = load.copy()
+    if extra:
+        load[:, hours] += extra / len(hours)
+    return load, pv
+
+
+def round_estimate(value: float) -> float:
+    """An estimated volume to the nearest 0.5 kWh (never rounded up from nothing)."""
+    if value <= 0:
+        return 0.0
+    return max(CAPACITY_GRID_STEP_KWH, round(value / ESTIMATE_STEP_KWH) * ESTIMATE_STEP_KWH)
+
+
+def expected_buy_price(
+    request: TradeRequest, prefs: Preferences, market_prices: Mapping[date, float] | None
+) -> float:
+    """The capacity price a buy expects to pay: the market's for its days, else the typical one."""
+    known = [p for d, p in (market_prices or {}).items() if d in request.days and p > 0]
+    return float(np.median(known)) if known else prefs.expected_price
 
 
 def shifting_value(prefs: Preferences) -> float:
@@ -195,12 +351,14 @@ def plan_buy(
     prefs: Preferences,
     *,
     closed_days: Iterable[date] = (),
+    market_prices: Mapping[date, float] | None = None,
 ) -> TradePlan:
     """Per-day buy volumes and the bid limit."""
     closed = set(closed_days)
     time_of_day: TimeOfDay = request.time_of_day or "evening"
     hours = window_hours(time_of_day)
     extra = extra_load_kwh(request.reason)
+    price = expected_buy_price(request, prefs, market_prices)
     days: list[DayPlan] = []
     for day in request.days:
         load = forecast.load_for(day)
@@ -215,7 +373,17 @@ def plan_buy(
         if request.kwh_per_day is not None:
             wanted, note = request.kwh_per_day, "user_figure"
         else:
-            wanted, note = max(0.0, window_demand + extra - own_free), "estimate"
+            scenario_load, scenario_pv = _scenarios_for(forecast, day, hours, extra)
+            shift = shift_capacity_kwh(
+                scenario_load,
+                scenario_pv,
+                price=price,
+                prefs=prefs,
+                own_kwh=own_free,
+                power_kw=battery.max_power_kw if battery is not None else None,
+            )
+            window = max(0.0, window_demand + extra - own_free)
+            wanted, note = round_estimate(max(shift, window)), "estimate"
         volume = wanted - already
         if volume > power_cap:
             volume, note = power_cap, "capped_by_battery"
@@ -303,8 +471,9 @@ def plan_sell(
         # What the battery still has to carry: an empty house's base load through the night;
         # an occupied one's load wherever PV does not cover it.
         if away:
-            night = window_hours("night")
-            need = base * int((pv[night] < base).sum())
+            # Nobody home: only the base load, which solar covers by day; the battery keeps
+            # what that day's surplus can carry through the dark hours, the rest is offered.
+            need = away_reserve_kwh(base, pv, battery.round_trip_efficiency)
         else:
             need = float(np.maximum(load - pv, 0.0).sum())
         need = min(need, battery.usable_kwh)
@@ -385,7 +554,15 @@ def plan_request(
 ) -> TradePlan:
     """Plan a buy or a sell."""
     if request.side == "buy":
-        return plan_buy(request, forecast, battery, commitments, prefs, closed_days=closed_days)
+        return plan_buy(
+            request,
+            forecast,
+            battery,
+            commitments,
+            prefs,
+            closed_days=closed_days,
+            market_prices=market_prices,
+        )
     return plan_sell(
         request,
         forecast,
