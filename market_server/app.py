@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -21,10 +22,15 @@ from .config import CommunitySettings
 from .errors import (
     BodyTooLarge,
     InvalidJSON,
+    JoinCodeExpired,
+    JoinCodeInvalid,
+    JoinCodeUsed,
     MarketError,
+    NotFound,
     UnsupportedMediaType,
     ValidationFailed,
 )
+from .join_throttle import JoinThrottle
 from .openapi import openapi_document
 from .runtime import MarketRuntime
 from .scheduler import Scheduler
@@ -36,18 +42,39 @@ _LOGGER = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 RUNTIME: web.AppKey[MarketRuntime] = web.AppKey("market_runtime", MarketRuntime)
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("market_scheduler", Scheduler)
+JOIN_THROTTLE: web.AppKey[JoinThrottle] = web.AppKey("join_throttle", JoinThrottle)
+MAX_ROUNDS_LIMIT = 500
+# Ids are "<prefix>_" + 16 hex digits (auth.new_id); anything else names nothing.
+_ID_RE = re.compile(r"[a-z]{2}_[0-9a-f]{16}")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+def _dumps(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate echoed from the request (an unknown field's name) has no UTF-8
+        # form; as a JSON escape it does.
+        return json.dumps(data, ensure_ascii=True)
+    return text
 
 
-def _error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(data, status=status, dumps=_dumps, headers=headers)
+
+
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
     body = {"error": code, "message": message}
     if field is not None:
         body["field"] = field
-    return _json(body, status)
+    return _json(body, status, headers)
 
 
 @web.middleware
@@ -55,7 +82,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except MarketError as err:
-        return _json(err.to_json(), err.status)
+        return _json(err.to_json(), err.status, err.headers or None)
     except web.HTTPRequestEntityTooLarge:
         return _error(
             413, "body_too_large", f"The request body is larger than {MAX_BODY // 1024} KiB."
@@ -64,11 +91,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if err.status < 400:
             raise
         codes = {404: "not_found", 405: "method_not_allowed"}
+        path = request.path.encode("utf-8", "backslashreplace").decode("utf-8")
         message = {
-            404: f"There is no route {request.path}.",
-            405: f"{request.method} is not allowed on {request.path}.",
+            404: f"There is no route {path}.",
+            405: f"{request.method} is not allowed on {path}.",
         }.get(err.status, err.reason)
-        return _error(err.status, codes.get(err.status, "http_error"), message)
+        # 405 must say what is allowed (RFC 9110, 15.5.6): keep aiohttp's Allow header.
+        allow = {"Allow": err.headers["Allow"]} if "Allow" in err.headers else None
+        return _error(err.status, codes.get(err.status, "http_error"), message, headers=allow)
     except Exception:
         _LOGGER.exception("unhandled error on %s %s", request.method, request.path)
         return _error(
@@ -98,10 +128,24 @@ async def read_json(request: web.Request, *, optional: bool = False) -> Any:
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as err:
         raise InvalidJSON(f"The request body is not valid JSON: {err}.") from None
+    except RecursionError:
+        # `[[[[...` 30,000 deep fits in 64 KiB; no request of this API nests more than 3 deep.
+        raise InvalidJSON("The request body nests arrays or objects too deeply.") from None
 
 
 def _runtime(request: web.Request) -> MarketRuntime:
     return request.app[RUNTIME]
+
+
+def _path_id(request: web.Request, name: str) -> str:
+    """An id from the URL path; one that cannot be an id is not looked up (a NUL byte would
+    reach PostgreSQL as an error, not a miss)."""
+    value = request.match_info[name]
+    if not _ID_RE.fullmatch(value):
+        what = name.removesuffix("_id")
+        shown = value.encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+        raise NotFound(f"There is no {what} {shown!r}.", field=name)
+    return value
 
 
 async def _household(request: web.Request, *, allow_disabled: bool = False) -> auth.Household:
@@ -132,8 +176,9 @@ async def healthz(_request: web.Request) -> web.Response:
     return _json({"status": "ok", "version": __version__, "api_version": API_VERSION})
 
 
-async def openapi(_request: web.Request) -> web.Response:
-    return _json(openapi_document())
+async def openapi(request: web.Request) -> web.Response:
+    rt = _runtime(request)
+    return _json(openapi_document(await rt.settings(), rt.now()))
 
 
 async def join(request: web.Request) -> web.Response:
@@ -141,7 +186,17 @@ async def join(request: web.Request) -> web.Response:
     code = string(body, "code", max_len=100)
     name = string(body, "name", max_len=200) if body.get("name") is not None else None
     rt = _runtime(request)
-    household_id, token = await rt.write(lambda conn: households.redeem(conn, rt.now(), code, name))
+    throttle = request.app[JOIN_THROTTLE]
+    address = request.remote or "unknown"
+    code_key = auth.digest(auth.normalise_join_code(code))
+    throttle.check(address, code_key)
+    try:
+        household_id, token = await rt.write(
+            lambda conn: households.redeem(conn, rt.now(), code, name)
+        )
+    except (JoinCodeInvalid, JoinCodeUsed, JoinCodeExpired):
+        throttle.failed(address, code_key)
+        raise
     return _json({"household_id": household_id, "token": token}, 201)
 
 
@@ -207,13 +262,13 @@ async def list_requests(request: web.Request) -> web.Response:
 
 async def get_request(request: web.Request) -> web.Response:
     hh, rt, settings = await _member(request)
-    rid = request.match_info["request_id"]
+    rid = _path_id(request, "request_id")
     return _json(await rt.read(lambda conn: orders.get_request(conn, settings, hh.id, rid)))
 
 
 async def cancel_request(request: web.Request) -> web.Response:
     hh, rt, settings = await _member(request)
-    rid = request.match_info["request_id"]
+    rid = _path_id(request, "request_id")
     return _json(
         await rt.write(lambda conn: orders.cancel_request(conn, settings, hh.id, rid, rt.now()))
     )
@@ -236,13 +291,13 @@ async def list_orders(request: web.Request) -> web.Response:
 
 async def get_order(request: web.Request) -> web.Response:
     hh, rt, settings = await _member(request)
-    oid = request.match_info["order_id"]
+    oid = _path_id(request, "order_id")
     return _json(await rt.read(lambda conn: orders.get_order(conn, settings, hh.id, oid)))
 
 
 async def cancel_order(request: web.Request) -> web.Response:
     hh, rt, settings = await _member(request)
-    oid = request.match_info["order_id"]
+    oid = _path_id(request, "order_id")
     return _json(
         await rt.write(lambda conn: orders.cancel_order(conn, settings, hh.id, oid, rt.now()))
     )
@@ -251,6 +306,11 @@ async def cancel_order(request: web.Request) -> web.Response:
 async def list_fills(request: web.Request) -> web.Response:
     hh = await _household(request, allow_disabled=True)
     since = request.query.get("since") or None
+    if since is not None and not (since.startswith("fl_") and _ID_RE.fullmatch(since)):
+        raise ValidationFailed(
+            "since must be a fill_id (fl_ and 16 hex digits) from an earlier answer.",
+            field="since",
+        )
     return _json(
         {"fills": await _runtime(request).read(lambda conn: orders.list_fills(conn, hh.id, since))}
     )
@@ -284,6 +344,11 @@ def _limit_values(body: dict[str, Any]) -> tuple[float | None, float | None]:
     return max_sell, max_open
 
 
+def _valid_hours(body: dict[str, Any]) -> float | None:
+    """`code_valid_hours` from a body (checked by households.code_lifetime); None if absent."""
+    return number(body, "code_valid_hours") if body.get("code_valid_hours") is not None else None
+
+
 async def op_list_households(request: web.Request) -> web.Response:
     await _operator(request)
     return _json({"households": await _runtime(request).read(households.list_all)})
@@ -292,23 +357,32 @@ async def op_list_households(request: web.Request) -> web.Response:
 async def op_add_household(request: web.Request) -> web.Response:
     await _operator(request)
     body = require_object(
-        await read_json(request), {"name", "max_sell_kwh", "max_open_kwh"}, ("name",)
+        await read_json(request),
+        {"name", "max_sell_kwh", "max_open_kwh", "code_valid_hours"},
+        ("name",),
     )
     name = string(body, "name", max_len=200)
     max_sell, max_open = _limit_values(body)
+    valid_hours = _valid_hours(body)
     rt = _runtime(request)
     settings = await rt.settings()
     code = await rt.write(
         lambda conn: households.add(
-            conn, settings, rt.now(), name, max_sell_kwh=max_sell, max_open_kwh=max_open
+            conn,
+            settings,
+            rt.now(),
+            name,
+            max_sell_kwh=max_sell,
+            max_open_kwh=max_open,
+            code_valid_hours=valid_hours,
         )
     )
-    return _json({"household_id": code.household_id, "join_code": code.join_code}, 201)
+    return _json(code.to_json(), 201)
 
 
 async def op_disable(request: web.Request) -> web.Response:
     await _operator(request)
-    hid = request.match_info["household_id"]
+    hid = _path_id(request, "household_id")
     return _json(
         await _runtime(request).write(lambda conn: households.set_disabled(conn, hid, True))
     )
@@ -316,7 +390,7 @@ async def op_disable(request: web.Request) -> web.Response:
 
 async def op_enable(request: web.Request) -> web.Response:
     await _operator(request)
-    hid = request.match_info["household_id"]
+    hid = _path_id(request, "household_id")
     return _json(
         await _runtime(request).write(lambda conn: households.set_disabled(conn, hid, False))
     )
@@ -324,15 +398,17 @@ async def op_enable(request: web.Request) -> web.Response:
 
 async def op_rejoin(request: web.Request) -> web.Response:
     await _operator(request)
-    hid = request.match_info["household_id"]
+    hid = _path_id(request, "household_id")
+    body = require_object(await read_json(request, optional=True), {"code_valid_hours"})
+    valid_hours = _valid_hours(body)
     rt = _runtime(request)
-    code = await rt.write(lambda conn: households.rejoin(conn, rt.now(), hid))
-    return _json({"household_id": code.household_id, "join_code": code.join_code}, 201)
+    code = await rt.write(lambda conn: households.rejoin(conn, rt.now(), hid, valid_hours))
+    return _json(code.to_json(), 201)
 
 
 async def op_limits(request: web.Request) -> web.Response:
     await _operator(request)
-    hid = request.match_info["household_id"]
+    hid = _path_id(request, "household_id")
     body = require_object(await read_json(request), {"max_sell_kwh", "max_open_kwh"})
     max_sell, max_open = _limit_values(body)
     return _json(
@@ -363,10 +439,12 @@ async def op_run_round(request: web.Request) -> web.Response:
 
 async def op_rounds(request: web.Request) -> web.Response:
     await _operator(request)
-    try:
-        limit = min(max(int(request.query.get("limit", "20")), 1), 500)
-    except ValueError:
-        raise ValidationFailed("limit must be a whole number.", field="limit") from None
+    text = request.query.get("limit", "20")
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ROUNDS_LIMIT):
+        raise ValidationFailed(
+            f"limit must be a whole number from 1 to {MAX_ROUNDS_LIMIT}.", field="limit"
+        )
+    limit = int(text)
     return _json(
         {"rounds": await _runtime(request).read(lambda conn: rounds.recent_rounds(conn, limit))}
     )
@@ -438,6 +516,7 @@ def create_app(runtime: MarketRuntime, *, run_scheduler: bool = False) -> web.Ap
     """The aiohttp application. It owns `runtime` and closes it on cleanup."""
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
+    app[JOIN_THROTTLE] = JoinThrottle(runtime.now)
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
     setup_web(app)

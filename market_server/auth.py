@@ -53,6 +53,10 @@ def bearer(header: str | None) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
+    if not token.isascii():
+        # Tokens are URL-safe base64; other bytes arrive as surrogate escapes that cannot even
+        # be hashed.
+        raise Unauthorized("The token is unknown or was revoked; join the market again.")
     return token.strip()
 
 

@@ -25,6 +25,7 @@ from .errors import MarketError, SettingsError
 from .runtime import Clock, MarketRuntime
 from .settlement import settle
 from .store import DEFAULT_DB_PATH, Store, normalise_url
+from .validation import day_value
 
 _LOGGER = logging.getLogger("market_server")
 EXIT_USAGE = 2
@@ -246,14 +247,12 @@ def cmd_households(args: argparse.Namespace, store: Store, clock: Clock) -> int:
                 args.name,
                 max_sell_kwh=args.max_sell_kwh,
                 max_open_kwh=args.max_open_kwh,
+                code_valid_hours=args.code_valid_hours,
             )
-            result: dict[str, Any] = {
-                "household_id": code.household_id,
-                "join_code": code.join_code,
-            }
+            result: dict[str, Any] = code.to_json()
         elif action == "rejoin":
-            code = households.rejoin(conn, clock(), args.household_id)
-            result = {"household_id": code.household_id, "join_code": code.join_code}
+            code = households.rejoin(conn, clock(), args.household_id, args.code_valid_hours)
+            result = code.to_json()
         elif action in ("disable", "enable"):
             result = households.set_disabled(conn, args.household_id, action == "disable")
         else:  # limits
@@ -264,7 +263,8 @@ def cmd_households(args: argparse.Namespace, store: Store, clock: Clock) -> int:
         _print_json(result)
     elif "join_code" in result:
         print(f"household {result['household_id']}")
-        print(f"join code {result['join_code']}  (works once)")
+        until = datetime.fromisoformat(result["expires_at"]).astimezone(ZoneInfo(settings.timezone))
+        print(f"join code {result['join_code']}  (works once, until {until:%Y-%m-%d %H:%M %Z})")
         print("Give the code to the household: they enter it with this server's address in")
         print("Home Assistant's Community Storage integration (or POST it to /api/v1/join).")
     else:
@@ -485,9 +485,18 @@ examples:
 
 def _iso_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return day_value(text, "--day")
+    except MarketError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _code_valid_hours(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--code-valid-hours",
+        type=float,
+        help=f"hours the join code works (default {households.DEFAULT_CODE_VALID_HOURS:g}: "
+        "a week; at most a year)",
+    )
 
 
 def _aware_time(text: str) -> datetime:
@@ -625,9 +634,11 @@ def build_parser() -> argparse.ArgumentParser:
     hh_add.add_argument(
         "--max-sell-kwh",
         type=float,
-        help="kWh it may offer or sell per delivery day (default: the community's, see init)",
+        help="kWh it may offer or sell per delivery day (default: the community's, see init); "
+        "0 for a household without a battery: it may only buy",
     )
     hh_add.add_argument("--max-open-kwh", type=float, help="kWh it may have in open orders at once")
+    _code_valid_hours(hh_add)
     hh_add.add_argument("--json", action="store_true", help="print JSON")
     hh_list = hh_action("list", "list households")
     hh_list.add_argument("--json", action="store_true", help="print JSON")
@@ -638,10 +649,14 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = hh_action(action, help_)
         p.add_argument("household_id", help="hh_... as shown by `households list`")
+        if action == "rejoin":
+            _code_valid_hours(p)
         p.add_argument("--json", action="store_true", help="print JSON")
     limits = hh_action("limits", "change a household's limits")
     limits.add_argument("household_id", help="hh_... as shown by `households list`")
-    limits.add_argument("--max-sell-kwh", type=float, help="kWh it may sell per delivery day")
+    limits.add_argument(
+        "--max-sell-kwh", type=float, help="kWh it may sell per delivery day (0: buy-only)"
+    )
     limits.add_argument("--max-open-kwh", type=float, help="kWh it may have open at once")
     limits.add_argument("--json", action="store_true", help="print JSON")
 

@@ -16,6 +16,11 @@ class MarketError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP headers of the error response."""
+        return {}
+
     def to_json(self) -> dict[str, str]:
         body = {"error": self.code, "message": self.message}
         if self.field is not None:
@@ -67,6 +72,26 @@ class NotFound(MarketError):
 class JoinCodeInvalid(MarketError):
     status = 404
     code = "join_code_invalid"
+
+
+class JoinCodeExpired(MarketError):
+    status = 410
+    code = "join_code_expired"
+
+
+class JoinThrottled(MarketError):
+    """Too many failed joins from one address or with one code (join_throttle.py)."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class JoinCodeUsed(MarketError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,25 +12,60 @@ from sqlalchemy.engine import Connection
 from . import auth
 from . import store as db
 from .config import CommunitySettings
-from .errors import JoinCodeInvalid, JoinCodeUsed, NotFound, ValidationFailed
+from .errors import JoinCodeExpired, JoinCodeInvalid, JoinCodeUsed, NotFound, ValidationFailed
 from .units import VOLUME_TICKS_PER_KWH, kwh, to_ticks
+from .validation import storable_text
 
 LIVE = ("open", "partially_filled")
+#: How long a join code works unless the operator says otherwise: a week to set up Home Assistant.
+DEFAULT_CODE_VALID_HOURS = 168.0
+MAX_CODE_VALID_HOURS = 24.0 * 366
+MAX_LIMIT_TICKS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
 class JoinCode:
     household_id: str
     join_code: str
+    expires_at: datetime
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "household_id": self.household_id,
+            "join_code": self.join_code,
+            "expires_at": self.expires_at.isoformat(),
+        }
 
 
-def _volume_ticks(value: float, field: str) -> int:
+def _volume_ticks(value: float, field: str, *, allow_zero: bool = False) -> int:
     ticks = to_ticks(value, VOLUME_TICKS_PER_KWH)
-    if ticks is None or ticks <= 0 or ticks > 1_000_000:
+    lowest = 0 if allow_zero else 1
+    if ticks is None or not lowest <= ticks <= MAX_LIMIT_TICKS:
+        kind = "zero or a positive" if allow_zero else "a positive"
         raise ValidationFailed(
-            f"{field} must be a positive number of kWh with at most 1 decimal.", field=field
+            f"{field} must be {kind} number of kWh with at most 1 decimal, "
+            f"at most {kwh(MAX_LIMIT_TICKS):g}; got {value:g}.",
+            field=field,
         )
     return ticks
+
+
+def _sell_ticks(value: float) -> int:
+    """A household's max kWh to sell per day; 0 = no battery to offer: it may only buy."""
+    return _volume_ticks(value, "max_sell_kwh", allow_zero=True)
+
+
+def code_lifetime(hours: float | None) -> timedelta:
+    """How long a new join code works: `hours`, or the default week."""
+    if hours is None:
+        hours = DEFAULT_CODE_VALID_HOURS
+    if not 0 < hours <= MAX_CODE_VALID_HOURS:
+        raise ValidationFailed(
+            f"code_valid_hours must be more than 0 and at most {MAX_CODE_VALID_HOURS:g} "
+            f"(a year), got {hours:g}.",
+            field="code_valid_hours",
+        )
+    return timedelta(hours=hours)
 
 
 def add(
@@ -41,13 +76,13 @@ def add(
     *,
     max_sell_kwh: float | None = None,
     max_open_kwh: float | None = None,
+    code_valid_hours: float | None = None,
 ) -> JoinCode:
-    name = name.strip()
+    name = storable_text(name.strip(), "name")
     if not name or len(name) > 200:
         raise ValidationFailed("A household needs a name of 1 to 200 characters.", field="name")
-    sell = _volume_ticks(
-        settings.default_max_sell_kwh if max_sell_kwh is None else max_sell_kwh, "max_sell_kwh"
-    )
+    sell = _sell_ticks(settings.default_max_sell_kwh if max_sell_kwh is None else max_sell_kwh)
+    lifetime = code_lifetime(code_valid_hours)
     open_ = _volume_ticks(
         settings.default_max_open_kwh if max_open_kwh is None else max_open_kwh, "max_open_kwh"
     )
@@ -62,10 +97,13 @@ def add(
             created_at=now,
         )
     )
-    return JoinCode(household_id, _new_code(conn, household_id, "join", now))
+    code = _new_code(conn, household_id, "join", now, lifetime)
+    return JoinCode(household_id, code, now + lifetime)
 
 
-def _new_code(conn: Connection, household_id: str, kind: str, now: datetime) -> str:
+def _new_code(
+    conn: Connection, household_id: str, kind: str, now: datetime, lifetime: timedelta
+) -> str:
     code = auth.new_join_code()
     conn.execute(
         sa.insert(db.join_codes).values(
@@ -73,6 +111,7 @@ def _new_code(conn: Connection, household_id: str, kind: str, now: datetime) -> 
             household_id=household_id,
             kind=kind,
             created_at=now,
+            expires_at=now + lifetime,
         )
     )
     return code
@@ -85,10 +124,14 @@ def _require(conn: Connection, household_id: str) -> Any:
     return row
 
 
-def rejoin(conn: Connection, now: datetime, household_id: str) -> JoinCode:
+def rejoin(
+    conn: Connection, now: datetime, household_id: str, code_valid_hours: float | None = None
+) -> JoinCode:
     """A one-time code that re-joins an existing household (its old token is revoked on use)."""
+    lifetime = code_lifetime(code_valid_hours)
     _require(conn, household_id)
-    return JoinCode(household_id, _new_code(conn, household_id, "rejoin", now))
+    code = _new_code(conn, household_id, "rejoin", now, lifetime)
+    return JoinCode(household_id, code, now + lifetime)
 
 
 def set_disabled(conn: Connection, household_id: str, disabled: bool) -> dict[str, Any]:
@@ -105,7 +148,7 @@ def set_limits(
     _require(conn, household_id)
     values: dict[str, int] = {}
     if max_sell_kwh is not None:
-        values["max_sell_ticks"] = _volume_ticks(max_sell_kwh, "max_sell_kwh")
+        values["max_sell_ticks"] = _sell_ticks(max_sell_kwh)
     if max_open_kwh is not None:
         values["max_open_ticks"] = _volume_ticks(max_open_kwh, "max_open_kwh")
     if values:
@@ -125,6 +168,13 @@ def redeem(conn: Connection, now: datetime, code: str, name: str | None) -> tupl
     if row is None:
         raise JoinCodeInvalid(
             "This join code is not known; ask the market operator for a new one.", field="code"
+        )
+    # Codes from before expiry existed (migration 2) have none and keep working.
+    if row.used_at is None and row.expires_at is not None and now >= row.expires_at:
+        raise JoinCodeExpired(
+            f"This join code expired at {row.expires_at.isoformat(timespec='minutes')}; "
+            "ask the market operator for a new one.",
+            field="code",
         )
     claimed = conn.execute(
         sa.update(db.join_codes)

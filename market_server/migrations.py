@@ -35,7 +35,18 @@ def _v1_initial(conn: Connection) -> None:
     conn.execute(sa.insert(db.locks), [{"name": "rounds"}])
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _v1_initial),)
+def _v2_join_code_expiry(conn: Connection) -> None:
+    # Version 1 builds its tables from today's metadata, so a database created by this
+    # server version already has the column; one created by 0.1.0 gets it here.
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("join_codes")}
+    if "expires_at" not in columns:
+        conn.execute(sa.text("ALTER TABLE join_codes ADD COLUMN expires_at TIMESTAMP"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _v1_initial),
+    Migration(2, "join codes expire", _v2_join_code_expiry),
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from . import API_VERSION, __version__
+from .config import CommunitySettings
+from .gate import open_days
+from .households import MAX_CODE_VALID_HOURS, MAX_LIMIT_TICKS
+from .orders import STATUSES
+from .units import VOLUME_TICKS_PER_KWH
+from .validation import MAX_CLIENT_REQUEST_ID, MAX_NOTE
 
 _NUM = {"type": "number"}
 _NUM_OR_NULL = {"type": ["number", "null"]}
@@ -15,6 +22,24 @@ _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _DATE = {"type": "string", "format": "date"}
 _TIME = {"type": "string", "format": "date-time"}
+# What validation.storable_text lets through, as ECMA regexes: no control characters (a note
+# may hold tabs and line breaks), and for names and ids at least one non-blank character.
+_CONTROLS = "\\u0000-\\u001F\\u007F-\\u009F"
+_NOTE_CONTROLS = "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F"
+_LINE = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
+_NOTE = f"^[^{_NOTE_CONTROLS}]*$"
+_DAY_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_STRICT_DATE = {"type": "string", "format": "date", "pattern": _DAY_PATTERN}
+_LIMIT_KWH = MAX_LIMIT_TICKS / VOLUME_TICKS_PER_KWH
+
+
+def _text(max_len: int) -> dict[str, Any]:
+    """A one-line, non-blank text field (validation.string)."""
+    return {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": _LINE}
+
+
+def _id(prefix: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{prefix}_[0-9a-f]{{16}}$"}
 
 
 def _obj(
@@ -38,6 +63,21 @@ def _arr(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": item}
 
 
+_SELL_LIMIT = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": _LIMIT_KWH,
+    "multipleOf": 0.1,
+    "description": "kWh per delivery day; 0 = no battery: the household may only buy",
+}
+_OPEN_LIMIT = {"type": "number", "minimum": 0.1, "maximum": _LIMIT_KWH, "multipleOf": 0.1}
+_VALID_HOURS = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "maximum": MAX_CODE_VALID_HOURS,
+    "description": "hours the join code works (default 168: a week)",
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(
         {
@@ -48,7 +88,7 @@ SCHEMAS: dict[str, Any] = {
         ["error", "message"],
     ),
     "Health": _obj({"status": _STR, "version": _STR, "api_version": _INT}),
-    "JoinBody": _obj({"code": _STR, "name": _STR}, ["code"], extra=False),
+    "JoinBody": _obj({"code": _text(100), "name": _text(200)}, ["code"], extra=False),
     "Joined": _obj({"household_id": _STR, "token": _STR}),
     "Me": _obj(
         {
@@ -82,26 +122,6 @@ SCHEMAS: dict[str, Any] = {
             "api_version": _INT,
         }
     ),
-    "RequestBody": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["side", "limit_price"],
-        "description": "Either start_day + num_days + kwh_per_day, or volumes (kWh per day).",
-        "properties": {
-            "side": {"type": "string", "enum": ["buy", "sell"]},
-            "start_day": _DATE,
-            "num_days": {"type": "integer", "minimum": 1},
-            "kwh_per_day": {"type": "number", "exclusiveMinimum": 0, "multipleOf": 0.1},
-            "volumes": {
-                "type": "object",
-                "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
-            },
-            "limit_price": {"type": "number", "minimum": 0, "multipleOf": 0.001},
-            "client_request_id": {"type": "string", "maxLength": 200},
-            "max_power_kw": {"type": "number", "exclusiveMinimum": 0},
-            "note": {"type": "string", "maxLength": 500},
-        },
-    },
     "Order": _obj(
         {
             "order_id": _STR,
@@ -203,10 +223,24 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "NewHouseholdBody": _obj(
-        {"name": _STR, "max_sell_kwh": _NUM, "max_open_kwh": _NUM}, ["name"], extra=False
+        {
+            "name": _text(200),
+            "max_sell_kwh": _SELL_LIMIT,
+            "max_open_kwh": _OPEN_LIMIT,
+            "code_valid_hours": _VALID_HOURS,
+        },
+        ["name"],
+        extra=False,
     ),
-    "LimitsBody": _obj({"max_sell_kwh": _NUM, "max_open_kwh": _NUM}, [], extra=False),
-    "JoinCode": _obj({"household_id": _STR, "join_code": _STR}),
+    "LimitsBody": _obj({"max_sell_kwh": _SELL_LIMIT, "max_open_kwh": _OPEN_LIMIT}, [], extra=False),
+    "RejoinBody": _obj({"code_valid_hours": _VALID_HOURS}, [], extra=False),
+    "JoinCode": _obj(
+        {
+            "household_id": _STR,
+            "join_code": _STR,
+            "expires_at": {**_TIME, "description": "the code stops working at this time"},
+        }
+    ),
     "OperatorOrder": {
         "allOf": [_ref("Order"), _obj({"household_id": _STR, "household_name": _STR})],
     },
@@ -279,12 +313,74 @@ SCHEMAS: dict[str, Any] = {
     "Settings": {"type": "object", "required": ["name", "timezone", "mechanism"]},
 }
 
+
+def _request_body(settings: CommunitySettings, now: datetime | None) -> dict[str, Any]:
+    """POST /api/v1/requests as validation.parse_request and check_days enforce it.
+
+    With `now`, the days are the ones open for trading at that moment (the document is built
+    per call), so that a client or a fuzzer can place a request that is accepted.
+    """
+    day: dict[str, Any] = dict(_STRICT_DATE)
+    if now is not None:
+        day["enum"] = [d.isoformat() for d in open_days(now, settings)]
+    max_days = settings.horizon_days + 1
+    kwh = {
+        "type": "number",
+        "minimum": 0.1,
+        "maximum": settings.max_kwh_per_order_day,
+        "multipleOf": 0.1,
+    }
+    simple = ["start_day", "num_days", "kwh_per_day"]
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["side", "limit_price"],
+        "description": (
+            "Either start_day + num_days + kwh_per_day, or volumes (kWh per day), never both. "
+            "Every day must be open for trading (not past, within the horizon, before its gate "
+            "closure); a day's enum lists the days open when this document was served."
+        ),
+        "properties": {
+            "side": {"type": "string", "enum": ["buy", "sell"]},
+            "start_day": day,
+            "num_days": {"type": "integer", "minimum": 1, "maximum": max_days},
+            "kwh_per_day": kwh,
+            "volumes": {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": max_days,
+                "propertyNames": day,
+                "additionalProperties": kwh,
+            },
+            "limit_price": {
+                "type": "number",
+                "minimum": settings.min_price,
+                "maximum": settings.max_price,
+                "multipleOf": 0.001,
+            },
+            "client_request_id": _text(MAX_CLIENT_REQUEST_ID),
+            "max_power_kw": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
+            "note": {"type": "string", "maxLength": MAX_NOTE, "pattern": _NOTE},
+        },
+        "oneOf": [
+            {"required": simple, "not": {"required": ["volumes"]}},
+            {
+                "required": ["volumes"],
+                "not": {"anyOf": [{"required": [name]} for name in simple]},
+            },
+        ],
+    }
+
+
 _ERRORS = {
     "400": "validation_error, invalid_json, limit_exceeded or gate_closed",
     "401": "unauthorized: missing, unknown or revoked token",
     "403": "forbidden (wrong kind of token) or household_disabled",
     "404": "not_found (also another household's id)",
     "409": "idempotency_conflict, join_code_used or opposite_order_open",
+    "410": "join_code_expired: ask the operator for a new code",
+    "429": "too_many_attempts: too many failed joins from this address or with this code; "
+    "wait the Retry-After seconds",
     "413": "body_too_large (over 64 KiB)",
     "415": "unsupported_media_type (send application/json)",
 }
@@ -301,6 +397,7 @@ def _op(
     tag: str,
     auth: str | None = "household",
     body: str | None = None,
+    body_required: bool = True,
     params: list[dict[str, Any]] | None = None,
     errors: tuple[str, ...] = ("400", "401", "403", "404"),
 ) -> dict[str, Any]:
@@ -315,26 +412,48 @@ def _op(
             "description": _ERRORS[status],
             "content": _json_content(_ref("Error")),
         }
+        if status == "429":
+            op["responses"][status]["headers"] = {
+                "Retry-After": {
+                    "description": "seconds to wait before the next attempt",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
     op["security"] = [{auth: []}] if auth else []
     if body is not None:
-        op["requestBody"] = {"required": True, "content": _json_content(_ref(body))}
+        op["requestBody"] = {"required": body_required, "content": _json_content(_ref(body))}
     if params:
         op["parameters"] = params
     return op
 
 
+_ID_PREFIX = {"request_id": "rq", "order_id": "or", "household_id": "hh"}
+
+
 def _path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": _STR}
+    return {"name": name, "in": "path", "required": True, "schema": _id(_ID_PREFIX[name])}
 
 
-def _query(name: str, description: str) -> dict[str, Any]:
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "schema": _STR,
+        "schema": schema,
         "description": description,
     }
+
+
+_STATUS_QUERY = {
+    "name": "status",
+    "in": "query",
+    "required": False,
+    "description": "only orders with any of these statuses, comma-separated",
+    "style": "form",
+    "explode": False,
+    "schema": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(STATUSES)}},
+}
+_DAY_QUERY = _query("day", "only this delivery day, YYYY-MM-DD", _STRICT_DATE)
 
 
 def _paths() -> dict[str, Any]:
@@ -362,7 +481,7 @@ def _paths() -> dict[str, Any]:
                 tag="public",
                 auth=None,
                 body="JoinBody",
-                errors=("400", "404", "409", "413", "415"),
+                errors=("400", "404", "409", "410", "413", "415", "429"),
             )
         },
         "/api/v1/me": {
@@ -399,10 +518,7 @@ def _paths() -> dict[str, Any]:
                 "Own orders",
                 {"200": ("orders", _obj({"orders": _arr(_ref("Order"))}))},
                 tag=hh,
-                params=[
-                    _query("status", "comma-separated statuses"),
-                    _query("day", "YYYY-MM-DD"),
-                ],
+                params=[_STATUS_QUERY, _DAY_QUERY],
             )
         },
         "/api/v1/orders/{order_id}": {
@@ -417,7 +533,7 @@ def _paths() -> dict[str, Any]:
                 "Own fills, oldest first",
                 {"200": ("fills", _obj({"fills": _arr(_ref("Fill"))}))},
                 tag=hh,
-                params=[_query("since", "a fill_id: only fills after it")],
+                params=[_query("since", "a fill_id: only fills after it", _id("fl"))],
             )
         },
         "/api/v1/settlements": {
@@ -425,7 +541,13 @@ def _paths() -> dict[str, Any]:
                 "Own ledger entries and totals",
                 {"200": ("ledger", _ref("Settlements"))},
                 tag=hh,
-                params=[_query("month", "YYYY-MM")],
+                params=[
+                    _query(
+                        "month",
+                        "only this month, YYYY-MM",
+                        {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                    )
+                ],
             )
         },
         "/api/v1/market": {
@@ -471,6 +593,9 @@ def _paths() -> dict[str, Any]:
                 {"201": ("code", _ref("JoinCode"))},
                 tag=op,
                 auth=op,
+                body="RejoinBody",
+                body_required=False,
+                errors=("400", "401", "403", "404", "413", "415"),
             ),
         },
         "/api/v1/operator/households/{household_id}/limits": {
@@ -481,7 +606,7 @@ def _paths() -> dict[str, Any]:
                 tag=op,
                 auth=op,
                 body="LimitsBody",
-                errors=write_errors,
+                errors=(*write_errors, "404"),
             ),
         },
         "/api/v1/operator/orders": {
@@ -490,7 +615,7 @@ def _paths() -> dict[str, Any]:
                 {"200": ("orders", _obj({"orders": _arr(_ref("OperatorOrder"))}))},
                 tag=op,
                 auth=op,
-                params=[_query("status", "comma-separated statuses"), _query("day", "YYYY-MM-DD")],
+                params=[_STATUS_QUERY, _DAY_QUERY],
             )
         },
         "/api/v1/operator/rounds": {
@@ -505,7 +630,13 @@ def _paths() -> dict[str, Any]:
                 {"200": ("rounds", _obj({"rounds": _arr(_ref("Round"))}))},
                 tag=op,
                 auth=op,
-                params=[_query("limit", "at most this many (1-500, default 20)")],
+                params=[
+                    _query(
+                        "limit",
+                        "at most this many (default 20)",
+                        {"type": "integer", "minimum": 1, "maximum": 500, "default": 20},
+                    )
+                ],
             ),
         },
         "/api/v1/operator/overview": {
@@ -536,7 +667,13 @@ def _paths() -> dict[str, Any]:
                     },
                     tag=op,
                     auth=op,
-                    params=[_query("format", "csv or json (default json)")],
+                    params=[
+                        _query(
+                            "format",
+                            "csv or json (default json)",
+                            {"type": "string", "enum": ["csv", "json"], "default": "json"},
+                        )
+                    ],
                 ),
             }
         },
@@ -548,7 +685,12 @@ def _paths() -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(
+    settings: CommunitySettings | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The document; with the community's `settings` its bounds are the community's, and with
+    `now` the request days are the days open at that moment."""
+    schemas = {**SCHEMAS, "RequestBody": _request_body(settings or CommunitySettings(), now)}
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -575,7 +717,7 @@ def openapi_document() -> dict[str, Any]:
                     "description": "operator token from `market-server init`",
                 },
             },
-            "schemas": SCHEMAS,
+            "schemas": schemas,
         },
         "paths": _paths(),
     }

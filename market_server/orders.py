@@ -134,6 +134,12 @@ def _check_no_self_trade(conn: Connection, household: Household, spec: RequestSp
 def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> None:
     o = db.orders
     field = "volumes" if spec.per_day else "kwh_per_day"
+    if spec.side == "sell" and household.max_sell_ticks == 0:
+        raise LimitExceeded(
+            "This household is buy-only (the operator set its sell limit to 0 kWh: no battery "
+            "to offer); it may buy capacity but not sell.",
+            field=field,
+        )
     if spec.side == "sell":
         days = [d for d, _ in spec.volumes]
         committed = sa.case((o.c.status.in_(LIVE), o.c.volume_ticks), else_=o.c.filled_ticks)

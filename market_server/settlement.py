@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -89,15 +91,18 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
     return SettlementSummary(done, earned, paid, last_day)
 
 
+_MONTH_RE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+
+
 def parse_month(text: str | None) -> tuple[date, date] | None:
+    """`YYYY-MM` -> its first and last day (inclusive: December 9999 has no next month)."""
     if not text:
         return None
-    try:
-        start = date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise ValidationFailed(f"month must be YYYY-MM, got {text!r}.", field="month") from None
-    nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return start, nxt
+    found = _MONTH_RE.fullmatch(text)
+    if found is None or int(found.group(1)) < 1:
+        raise ValidationFailed(f"month must be YYYY-MM, got {text!r}.", field="month")
+    year, month = int(found.group(1)), int(found.group(2))
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 def household_ledger(conn: Connection, household_id: str, month: str | None) -> dict[str, Any]:
@@ -105,7 +110,7 @@ def household_ledger(conn: Connection, household_id: str, month: str | None) -> 
     query = sa.select(led).where(led.c.household_id == household_id)
     span = parse_month(month)
     if span is not None:
-        query = query.where(led.c.day >= span[0], led.c.day < span[1])
+        query = query.where(led.c.day >= span[0], led.c.day <= span[1])
     rows = list(conn.execute(query.order_by(led.c.day, led.c.seq)))
     earned = sum(int(r.amount_ticks) for r in rows if r.amount_ticks > 0)
     paid = -sum(int(r.amount_ticks) for r in rows if r.amount_ticks < 0)

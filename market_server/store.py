@@ -99,6 +99,7 @@ join_codes = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),  # join | rejoin
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("used_at", UTCDateTime, nullable=True),
+    sa.Column("expires_at", UTCDateTime, nullable=True),  # migration 2; None: never
 )
 
 requests = sa.Table(

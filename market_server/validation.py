@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,6 +19,10 @@ from .units import PRICE_TICKS_PER_EUR, VOLUME_TICKS_PER_KWH, eur_per_kwh, kwh, 
 
 MAX_CLIENT_REQUEST_ID = 200
 MAX_NOTE = 500
+# date.fromisoformat also reads "20261210" and "2026-W50-3"; the contract says YYYY-MM-DD only.
+_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Line breaks and tabs may stand in a note; no other control character in any text we store.
+_NOTE_CONTROLS = frozenset("\t\n\r")
 REQUEST_FIELDS = frozenset(
     {
         "side",
@@ -103,7 +109,14 @@ def integer(body: Mapping[str, Any], name: str) -> int:
     return value
 
 
-def string(body: Mapping[str, Any], name: str, *, max_len: int, allow_empty: bool = False) -> str:
+def string(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    max_len: int,
+    allow_empty: bool = False,
+    multiline: bool = False,
+) -> str:
     value = body[name]
     if not isinstance(value, str):
         raise ValidationFailed(f"{name} must be a string, got {type(value).__name__}.", field=name)
@@ -111,13 +124,42 @@ def string(body: Mapping[str, Any], name: str, *, max_len: int, allow_empty: boo
         raise ValidationFailed(f"{name} must not be empty.", field=name)
     if len(value) > max_len:
         raise ValidationFailed(f"{name} must be at most {max_len} characters.", field=name)
+    return storable_text(value, name, multiline=multiline)
+
+
+def storable_text(value: str, name: str, *, multiline: bool = False) -> str:
+    """`value` unless it holds what neither database nor UTF-8 can keep.
+
+    A lone surrogate (JSON "\\ud800") has no UTF-8 form, and PostgreSQL refuses NUL in text;
+    other control characters are refused too so that a name prints as what it looks like.
+    Line breaks and tabs are allowed where `multiline` (a note).
+    """
+    if value.isprintable():  # the common case; isprintable() is False for Cc and Cs
+        return value
+    for index, char in enumerate(value):
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise ValidationFailed(
+                f"{name} contains a lone UTF-16 surrogate (U+{ord(char):04X}) at position "
+                f"{index}; send valid Unicode text.",
+                field=name,
+            )
+        if category == "Cc" and not (multiline and char in _NOTE_CONTROLS):
+            raise ValidationFailed(
+                f"{name} contains the control character U+{ord(char):04X} at position {index}; "
+                "send printable text.",
+                field=name,
+            )
     return value
 
 
 def day_value(value: Any, name: str) -> date:
+    """A day written exactly YYYY-MM-DD (no week dates, no basic format)."""
     if not isinstance(value, str):
         raise ValidationFailed(f"{name} must be a date string YYYY-MM-DD.", field=name)
     try:
+        if not _DAY_RE.fullmatch(value):
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(
@@ -140,6 +182,11 @@ def volume_ticks(
     ticks = to_ticks(value, VOLUME_TICKS_PER_KWH)
     if ticks is None:
         raise ValidationFailed(f"{name} must be in steps of 0.1 kWh, got {value}.", field=field)
+    # Checked after rounding to ticks: 1e-8 is "on the step" within float noise but is 0 ticks.
+    if ticks <= 0:
+        raise ValidationFailed(
+            f"{name} must be at least {kwh(1):g} kWh, got {value:g}.", field=field
+        )
     return ticks
 
 
@@ -204,6 +251,12 @@ def parse_request(body: Any, settings: CommunitySettings) -> RequestSpec:
                 field="num_days",
             )
         ticks = volume_ticks(number(body, "kwh_per_day"), "kwh_per_day", settings)
+        if (date.max - start).days < num_days - 1:
+            raise ValidationFailed(
+                f"start_day {start.isoformat()} plus {num_days} days runs past the end of the "
+                "calendar; the market trades only the next days up to its horizon.",
+                field="start_day",
+            )
         volumes = {start + timedelta(days=i): ticks for i in range(num_days)}
 
     client_id = None
@@ -218,7 +271,7 @@ def parse_request(body: Any, settings: CommunitySettings) -> RequestSpec:
             )
     note = None
     if body.get("note") is not None:
-        note = string(body, "note", max_len=MAX_NOTE, allow_empty=True)
+        note = string(body, "note", max_len=MAX_NOTE, allow_empty=True, multiline=True)
     return RequestSpec(
         side=side,
         volumes=tuple(sorted(volumes.items())),

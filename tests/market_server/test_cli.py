@@ -119,7 +119,7 @@ def test_init_households_and_tokens(tmp_path: Path) -> None:
     assert "time zone" in bad.stderr
 
     added = run_cli_json(db, "households", "add", "Miller", "--max-sell-kwh", "8.5", cwd=tmp_path)
-    assert set(added) == {"household_id", "join_code"}
+    assert set(added) == {"household_id", "join_code", "expires_at"}
     listed = run_cli_json(db, "households", "list", cwd=tmp_path)["households"]
     assert [(h["name"], h["max_sell_kwh"], h["joined"]) for h in listed] == [("Miller", 8.5, False)]
     table = run_cli(db, "households", "list", cwd=tmp_path).stdout

@@ -245,4 +245,131 @@ async def test_real_responses_match_the_document(
         )
         assert body["error"] == "not_found"
         served = await _call(market, doc, "GET", "/api/openapi.json", "/api/openapi.json", None)
-        assert served == doc
+        assert served == openapi_document(market.settings, clock())
+        assert served["paths"] == doc["paths"]
+
+
+def _op(doc: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    return dict(doc["paths"][path][method])
+
+
+def _param(doc: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    return next(p for p in _op(doc, path, method)["parameters"] if p["name"] == name)
+
+
+async def test_the_document_states_what_the_server_enforces(
+    tmp_path: Path, clock: MutableClock
+) -> None:
+    """Issue 11, item 8: every bound the document states is the server's, probed on both sides;
+    and a request built only from the document's bounds is accepted."""
+    from market_server.orders import STATUSES
+
+    async with running_market(tmp_path, clock=clock) as market:
+        status, doc = await market.request("GET", "/api/openapi.json")
+        assert status == 200
+        op = market.operator_token
+        _, token = await market.join_household("Miller")
+        hid = (await market.get("/api/v1/me", token))["household_id"]
+
+        limits = _op(doc, "/api/v1/operator/households/{household_id}/limits", "post")
+        assert "404" in limits["responses"]
+        status, body = await market.request(
+            "POST",
+            "/api/v1/operator/households/hh_0123456789abcdef/limits",
+            token=op,
+            json={"max_sell_kwh": 1.0},
+        )
+        assert (status, body["error"]) == (404, "not_found")
+
+        status_param = _param(doc, "/api/v1/orders", "get", "status")
+        assert status_param["schema"]["items"]["enum"] == list(STATUSES)
+        assert (status_param["style"], status_param["explode"]) == ("form", False)
+        assert (await market.request("GET", "/api/v1/orders?status=open,filled", token=token))[
+            0
+        ] == 200
+        assert (await market.request("GET", "/api/v1/orders?status=opened", token=token))[0] == 400
+
+        fmt = _param(doc, "/api/v1/operator/export", "get", "format")["schema"]
+        assert fmt["enum"] == ["csv", "json"]
+        for value, expect in (("csv", 200), ("json", 200), ("xml", 400)):
+            got, _ = await market.request(
+                "GET", f"/api/v1/operator/export?format={value}", token=op
+            )
+            assert got == expect, value
+
+        month = _param(doc, "/api/v1/settlements", "get", "month")["schema"]
+        for value in ("2026-12", "9999-12", "2026-00", "2026-13", "202612", "9999-12-01"):
+            expect = 200 if re.fullmatch(month["pattern"], value) else 400
+            got, _ = await market.request("GET", f"/api/v1/settlements?month={value}", token=token)
+            assert got == expect, value
+
+        limit = _param(doc, "/api/v1/operator/rounds", "get", "limit")["schema"]
+        for value in (
+            limit["minimum"] - 1,
+            limit["minimum"],
+            limit["maximum"],
+            limit["maximum"] + 1,
+        ):
+            expect = 200 if limit["minimum"] <= value <= limit["maximum"] else 400
+            got, _ = await market.request("GET", f"/api/v1/operator/rounds?limit={value}", token=op)
+            assert got == expect, value
+
+        since = _param(doc, "/api/v1/fills", "get", "since")["schema"]
+        assert re.fullmatch(since["pattern"], "fl_0123456789abcdef")
+        assert (await market.request("GET", "/api/v1/fills?since=fl_x", token=token))[0] == 400
+
+        join = doc["components"]["schemas"]["JoinBody"]["properties"]
+        assert join["code"]["minLength"] == join["name"]["minLength"] == 1
+        for body in ({"code": ""}, {"code": "   "}, {"code": "ABCD-EFGH-JKLM", "name": " "}):
+            got, _ = await market.request("POST", "/api/v1/join", json=body)
+            assert got == 400, body
+            assert not re.fullmatch(join["code"]["pattern"], body.get("name", body["code"]))
+
+        schema = doc["components"]["schemas"]["RequestBody"]
+        props = schema["properties"]
+        open_days = [d.isoformat() for d in market.open_days()]
+        assert props["start_day"]["enum"] == open_days
+        assert props["volumes"]["propertyNames"]["enum"] == open_days
+        assert len(schema["oneOf"]) == 2
+        # The smallest request the document allows is accepted ...
+        smallest = {
+            "side": props["side"]["enum"][0],
+            "start_day": props["start_day"]["enum"][0],
+            "num_days": props["num_days"]["minimum"],
+            "kwh_per_day": props["kwh_per_day"]["minimum"],
+            "limit_price": props["limit_price"]["minimum"],
+        }
+        assert (await market.request("POST", "/api/v1/requests", token=token, json=smallest))[
+            0
+        ] == 201
+        largest = {
+            "side": "buy",
+            "volumes": {day: props["kwh_per_day"]["maximum"] for day in open_days[-1:]},
+            "limit_price": props["limit_price"]["maximum"],
+        }
+        assert (await market.request("POST", "/api/v1/requests", token=token, json=largest))[
+            0
+        ] == 201
+        # ... and one step beyond any bound is refused.
+        beyond = [
+            {**smallest, "num_days": props["num_days"]["maximum"] + 1},
+            {**smallest, "kwh_per_day": props["kwh_per_day"]["maximum"] + 0.1},
+            {**smallest, "limit_price": props["limit_price"]["maximum"] + 0.001},
+            {**smallest, "start_day": market.first_open_day().isoformat().replace("-", "")},
+            {**smallest, "volumes": {open_days[0]: 1.0}},  # both forms: the oneOf
+            {k: v for k, v in smallest.items() if k != "num_days"},
+            {**smallest, "max_power_kw": props["max_power_kw"]["maximum"] + 1},
+        ]
+        for body in beyond:
+            got, answer = await market.request("POST", "/api/v1/requests", token=token, json=body)
+            assert got == 400, (body, answer)
+
+        sell = doc["components"]["schemas"]["LimitsBody"]["properties"]["max_sell_kwh"]
+        assert sell["minimum"] == 0
+        status, _ = await market.request(
+            "POST",
+            f"/api/v1/operator/households/{hid}/limits",
+            token=op,
+            json={"max_sell_kwh": sell["minimum"]},
+        )
+        assert status == 200
