@@ -16,6 +16,7 @@ import numpy as np
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from .agent.battery import BatteryReadings
 from .agent.forecast import DailyHistory
 
 _LOGGER = logging.getLogger(__name__)
@@ -97,3 +98,56 @@ async def async_read_history(
     return DailyHistory(
         start=first_day, load=load if load is not None else empty, pv=matrix(pv_entity)
     )
+
+
+def readings_from_stats(
+    soc_rows: list[dict[str, Any]], power_rows: list[dict[str, Any]]
+) -> BatteryReadings:
+    """Lowest and highest state of charge and the largest power (either sign) in the rows."""
+
+    def values(rows: list[dict[str, Any]], key: str) -> list[float]:
+        return [float(row[key]) for row in rows if row.get(key) is not None]
+
+    soc_min = values(soc_rows, "min") or values(soc_rows, "mean")
+    soc_max = values(soc_rows, "max") or values(soc_rows, "mean")
+    power = [abs(v) for key in ("min", "max", "mean") for v in values(power_rows, key)]
+    return BatteryReadings(
+        soc_min_pct=min(soc_min) if soc_min else None,
+        soc_max_pct=max(soc_max) if soc_max else None,
+        power_max_kw=max(power) if power else None,
+    )
+
+
+async def async_read_battery_readings(
+    hass: HomeAssistant,
+    *,
+    soc_entity: str | None,
+    power_entity: str | None,
+    today: date,
+    timezone: tzinfo,
+    days: int = HISTORY_DAYS,
+) -> BatteryReadings:
+    """What the battery's SoC and power sensors showed over the last ``days`` days."""
+    ids = {entity for entity in (soc_entity, power_entity) if entity}
+    if not ids or "recorder" not in hass.config.components:
+        return BatteryReadings()
+
+    from homeassistant.components.recorder.statistics import statistics_during_period
+    from homeassistant.helpers.recorder import get_instance
+
+    start = datetime.combine(today - timedelta(days=days), datetime.min.time(), timezone)
+    stats = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        dt_util.as_utc(start),
+        None,
+        ids,
+        "hour",
+        {"power": "kW"},
+        {"mean", "min", "max"},
+    )
+
+    def rows(entity: str | None) -> list[dict[str, Any]]:
+        return [dict(row) for row in stats.get(entity, [])] if entity else []
+
+    return readings_from_stats(rows(soc_entity), rows(power_entity))

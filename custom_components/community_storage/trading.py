@@ -21,7 +21,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .agent.battery import BatterySpec, Commitment, commitment_of
+from .agent.battery import (
+    BatteryReadings,
+    BatterySpec,
+    Commitment,
+    battery_from_readings,
+    commitment_of,
+)
 from .agent.errors import (
     InvalidRequestError,
     MarketAccessRevokedError,
@@ -81,6 +87,8 @@ from .const import (
     CONF_AUTONOMY,
     CONF_BATTERY_CAPACITY_ENTITY,
     CONF_BATTERY_CAPACITY_KWH,
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_BATTERY_SOC_ENTITY,
     CONF_HIGH_PRICE_THRESHOLD,
     CONF_LOAD_ENTITY,
     CONF_MAX_BUY_PRICE,
@@ -93,7 +101,7 @@ from .const import (
     DOMAIN,
 )
 from .followup import async_follow_up
-from .history import async_read_history
+from .history import async_read_battery_readings, async_read_history
 
 if TYPE_CHECKING:
     from .coordinator import CommunityStorageCoordinator
@@ -172,6 +180,7 @@ class TradingAgent:
         self._data: dict[str, Any] = {"requests": {}, "proposals": {}, "periods": []}
         self._unsub: Any = None
         self._lock = asyncio.Lock()
+        self._battery_readings = BatteryReadings()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -248,7 +257,22 @@ class TradingAgent:
                 capacity /= 1000
         if capacity is None or capacity <= 0:
             return None
-        return BatterySpec(capacity_kwh=capacity)
+        # SoC limits and power from the mapped sensors' history (read before each plan).
+        return battery_from_readings(capacity, self._battery_readings)
+
+    async def async_read_battery(self, today: date) -> BatterySpec | None:
+        """Refresh what the SoC and power sensors' history says, then the battery spec."""
+        config = self._config()
+        data = self._market_data()
+        timezone = dt_util.get_time_zone(data.me.community.timezone) or dt_util.DEFAULT_TIME_ZONE
+        self._battery_readings = await async_read_battery_readings(
+            self.hass,
+            soc_entity=config.get(CONF_BATTERY_SOC_ENTITY),
+            power_entity=config.get(CONF_BATTERY_POWER_ENTITY),
+            today=today,
+            timezone=timezone,
+        )
+        return self.battery_spec()
 
     def _preferences(self, data: CommunityStorageData) -> Preferences:
         config = self._config()
@@ -338,7 +362,7 @@ class TradingAgent:
         plan = plan_request(
             request,
             forecast,
-            self.battery_spec(),
+            await self.async_read_battery(data.today),
             await self.async_commitments(),
             self._preferences(data),
             closed_days=closed,

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from custom_components.community_storage.agent.battery import (
+    BatteryReadings,
     BatterySpec,
+    battery_from_readings,
     commitments_from_wire,
     committed_kwh,
     min_sell_price,
@@ -95,3 +97,29 @@ def test_commitments_from_wire_orders() -> None:
     # Open and partially filled hold their full volume; a cancelled order only what filled.
     assert committed_kwh(commitments, DAY, "sell") == pytest.approx(9.0)
     assert committed_kwh(commitments, DAY, "buy") == pytest.approx(2.0)
+
+
+def test_limits_come_from_the_sensors_history() -> None:
+    spec = battery_from_readings(
+        10.0, BatteryReadings(soc_min_pct=8.0, soc_max_pct=95.0, power_max_kw=4.6)
+    )
+    assert (spec.min_soc, spec.max_soc, spec.max_power_kw) == (0.08, 0.95, 4.6)
+    assert spec.usable_kwh == pytest.approx(8.7)
+
+
+@pytest.mark.parametrize(
+    ("readings", "expected"),
+    [
+        # No history at all: 10 % reserve, full top, 0.5 C.
+        (BatteryReadings(), (0.1, 1.0, 5.0)),
+        # Never below 45 % (a sunny month): the floor is unknown, not 45 %.
+        (BatteryReadings(soc_min_pct=45.0, soc_max_pct=60.0, power_max_kw=0.8), (0.1, 1.0, 5.0)),
+        # Nonsense from a misconfigured sensor (a 0-1 fraction read as %) changes nothing.
+        (BatteryReadings(soc_min_pct=-3.0, soc_max_pct=1.0), (0.1, 1.0, 5.0)),
+    ],
+)
+def test_limits_fall_back_when_history_says_nothing(
+    readings: BatteryReadings, expected: tuple[float, float, float]
+) -> None:
+    spec = battery_from_readings(10.0, readings)
+    assert (spec.min_soc, spec.max_soc, spec.max_power_kw) == expected

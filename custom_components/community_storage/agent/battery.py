@@ -13,6 +13,17 @@ DEFAULT_WEAR_EUR_PER_KWH = 0.05
 DEFAULT_ENERGY_VALUE_EUR_PER_KWH = 0.078
 # Orders in these states still hold (or may still take) capacity on their day.
 ACTIVE_STATUSES = frozenset({"open", "partially_filled", "filled"})
+# A battery management system keeps a reserve of about 5-20 %. A lowest state of charge above
+# this in four weeks of history only says the battery was never emptied, not where its floor is.
+MAX_RESERVE_SHARE = 0.2
+DEFAULT_RESERVE_SHARE = 0.1
+# A highest state of charge below this says the battery was never filled (a dark month), not
+# that it stops early.
+MIN_TOP_SHARE = 0.8
+# Peaks below this C-rate were not the battery at its limit (a small house, hourly means);
+# home batteries cycle at about 0.5 C.
+MIN_OBSERVED_C_RATE = 0.2
+DEFAULT_C_RATE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +55,48 @@ class BatterySpec:
         if self.max_power_kw is None:
             return float("inf")
         return self.max_power_kw * hours
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryReadings:
+    """What the history of the battery's sensors shows; None where a sensor has no history."""
+
+    soc_min_pct: float | None = None
+    soc_max_pct: float | None = None
+    # The largest charging or discharging power seen, kW.
+    power_max_kw: float | None = None
+
+
+def battery_from_readings(
+    capacity_kwh: float,
+    readings: BatteryReadings,
+    *,
+    wear_eur_per_kwh: float = DEFAULT_WEAR_EUR_PER_KWH,
+) -> BatterySpec:
+    """The battery with its SoC limits and power read from history, or sane fallbacks.
+
+    The reserve is the lowest state of charge seen when that is low enough to be the battery
+    management's floor, else 10 %; the top is the highest seen when the battery was ever nearly
+    full, else 100 %; the power is the largest seen when it is a plausible limit, else 0.5 C.
+    """
+    min_soc = DEFAULT_RESERVE_SHARE
+    if readings.soc_min_pct is not None and 0 <= readings.soc_min_pct / 100 <= MAX_RESERVE_SHARE:
+        min_soc = round(readings.soc_min_pct / 100, 2)
+    max_soc = 1.0
+    if readings.soc_max_pct is not None and MIN_TOP_SHARE <= readings.soc_max_pct / 100 <= 1.0:
+        max_soc = round(readings.soc_max_pct / 100, 2)
+    power = DEFAULT_C_RATE * capacity_kwh
+    if readings.power_max_kw is not None and readings.power_max_kw >= (
+        MIN_OBSERVED_C_RATE * capacity_kwh
+    ):
+        power = round(readings.power_max_kw, 1)
+    return BatterySpec(
+        capacity_kwh=capacity_kwh,
+        min_soc=min_soc,
+        max_soc=max_soc,
+        max_power_kw=power,
+        wear_eur_per_kwh=wear_eur_per_kwh,
+    )
 
 
 @dataclass(frozen=True, slots=True)

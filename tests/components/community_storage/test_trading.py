@@ -12,12 +12,17 @@ from typing import Any
 
 import pytest
 from homeassistant.components import persistent_notification
+from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
 from custom_components.community_storage.agent.errors import (
     MarketAccessRevokedError,
@@ -30,11 +35,14 @@ from custom_components.community_storage.agent.explain import error_text, fmt_da
 from custom_components.community_storage.agent.forecast import Period
 from custom_components.community_storage.agent.request import TradeOutcome, TradeRequest
 from custom_components.community_storage.api import MarketClient
+from custom_components.community_storage.compat import statistic_metadata
 from custom_components.community_storage.const import (
     AUTONOMY_PROPOSE,
     CONF_AUTONOMY,
     CONF_BATTERY_CAPACITY_ENTITY,
     CONF_BATTERY_CAPACITY_KWH,
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_BATTERY_SOC_ENTITY,
     CONF_HOUSEHOLD_ID,
     CONF_HOUSEHOLD_NAME,
     CONF_LOAD_ENTITY,
@@ -119,10 +127,12 @@ async def test_sell_while_away_fills_and_explains(
     assert server["request_id"] == outcome.request_id
     orders = server["orders"]
     assert [o["day"] for o in orders] == [(start + timedelta(days=i)).isoformat() for i in range(7)]
-    # The battery's 10 kWh minus the empty house's night base load, the same every day.
+    # Away means away: the whole usable capacity (10 kWh less the 10 % reserve assumed without
+    # SoC history) minus only what the empty house keeps for its nights.
     volumes = {o["volume_kwh"] for o in orders}
     volume = volumes.pop()
-    assert not volumes and 8.0 < volume < 10.0
+    assert not volumes and 7.0 <= volume <= 8.5
+    assert all(d.need_kwh < 2.0 for d in outcome.plan.days)
     assert all(o["status"] == "filled" for o in orders)
     assert all(o["limit_price"] == 0.06 for o in orders)  # the user's minimum sets the ask
     total = sum(o["filled_kwh"] * o["avg_price"] for o in orders)
@@ -135,10 +145,48 @@ async def test_sell_while_away_fills_and_explains(
     assert f"You'll earn EUR {price:.2f}/kWh for a total of EUR {total:.2f} over the week." in (
         outcome.speech
     )
-    assert "10 kWh usable" in outcome.speech
+    assert "9 kWh usable" in outcome.speech
+    assert "still needs" not in outcome.speech
+    assert "base load (fridge, standby)" in outcome.speech
     # The away week is remembered and left out of the next forecast's normal profile.
     forecast = await agent.async_forecast()
     assert Period(start, start + timedelta(days=6), "away") in forecast.excluded_periods
+
+
+async def test_battery_limits_come_from_the_soc_and_power_history(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    today = await _seed(hass, setup_integration)
+    timezone = dt_util.get_default_time_zone()
+    soc_rows, power_rows = [], []
+    for hour in range(7 * 24):
+        start = dt_util.as_utc(
+            datetime(today.year, today.month, today.day, tzinfo=timezone)
+        ) - timedelta(hours=7 * 24 - hour)
+        # The battery swings between its 5 % floor and 95 % top at up to 3.2 kW.
+        soc = 5.0 + 90.0 * (hour % 24) / 23
+        watts = 3200.0 if hour % 24 == 12 else -800.0
+        soc_rows.append({"start": start, "mean": soc, "min": soc, "max": soc})
+        power_rows.append({"start": start, "mean": watts, "min": watts, "max": watts})
+    entry = setup_integration
+    for key, unit, rows in (
+        (CONF_BATTERY_SOC_ENTITY, "%", soc_rows),
+        (CONF_BATTERY_POWER_ENTITY, "W", power_rows),
+    ):
+        metadata = statistic_metadata(entry.data[key], unit, mean=True, total=False)
+        async_import_statistics(hass, metadata, rows)
+    await async_wait_recording_done(hass)
+    start = _first_day(market)
+    await market.place(neighbour[1], "buy", start, 1, 12.0, 0.09)
+    outcome = await _agent(entry).async_execute(
+        TradeRequest("sell", start, 1, reason="holiday"), language="en"
+    )
+    # 10 kWh between 5 % and 95 %: 9 kWh usable, read from the SoC sensor's history.
+    assert outcome.plan.usable_capacity_kwh == 9.0
+    battery = _agent(entry).battery_spec()
+    assert battery is not None and battery.max_power_kw == 3.2
+    (server,) = await _server_requests(market, entry)
+    assert server["max_power_kw"] == 3.2
 
 
 async def test_buy_for_renovation_partial_days(
@@ -154,11 +202,11 @@ async def test_buy_for_renovation_partial_days(
     (server,) = await _server_requests(market, setup_integration)
     orders = server["orders"]
     assert len(orders) == 7
-    # Evening demand of a 10 kWh/day household (about 3 kWh) plus 3 kWh of power tools.
+    # Evening demand of a 10 kWh/day household (about 3 kWh) plus 5 kWh of power tools.
     for order, planned in zip(orders, outcome.plan.days, strict=True):
         assert order["volume_kwh"] == planned.kwh
-        assert 5.5 <= planned.kwh <= 7.0
-        assert planned.extra_kwh == 3.0
+        assert 7.5 <= planned.kwh <= 9.0
+        assert planned.extra_kwh == 5.0
         assert order["limit_price"] == 0.15  # the value of shifting is capped by the option
     assert [o["status"] for o in orders] == ["filled"] * 5 + ["open"] * 2
     total = sum(o["filled_kwh"] * o["avg_price"] for o in orders if o["avg_price"])
@@ -555,8 +603,9 @@ async def test_capacity_from_a_sensor_in_wh(
     plan = await _agent(setup_integration).async_plan(
         TradeRequest("sell", _first_day(market), 1, reason="holiday"), language="en"
     )
-    assert plan.usable_capacity_kwh == 13.5
-    assert "Your battery has 13.5 kWh usable" in plan.speech
+    # 13.5 kWh with the 10 % reserve assumed while the SoC sensor has no history.
+    assert plan.usable_capacity_kwh == 12.2
+    assert "Of your 12.2 kWh usable" in plan.speech
     hass.states.async_set("sensor.battery_capacity", "unavailable")
     with pytest.raises(NoBatteryError):
         await _agent(setup_integration).async_plan(
@@ -574,9 +623,10 @@ async def test_orders_placed_elsewhere_count_against_the_battery(
     plan = await _agent(setup_integration).async_plan(
         TradeRequest("sell", start, 3, reason="holiday"), language="en"
     )
-    assert [d.free_capacity_kwh for d in plan.days] == [3.0, 3.0, 10.0]
-    assert plan.days[0].kwh == plan.days[1].kwh == pytest.approx(3.0 - plan.days[0].need_kwh)
-    assert plan.days[2].kwh > 8.0
+    # 9 kWh usable (10 % reserve assumed) less the 7 kWh already offered elsewhere.
+    assert [d.free_capacity_kwh for d in plan.days] == [2.0, 2.0, 9.0]
+    assert plan.days[0].kwh == plan.days[1].kwh == pytest.approx(2.0 - plan.days[0].need_kwh)
+    assert plan.days[2].kwh > 7.0
 
 
 async def test_a_revoked_token_asks_for_reauth_and_places_nothing(

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from custom_components.community_storage.history import rows_to_matrix
+from custom_components.community_storage.agent.battery import BatteryReadings
+from custom_components.community_storage.history import readings_from_stats, rows_to_matrix
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -43,3 +44,13 @@ def test_autumn_dst_hour_adds_up_and_spring_hour_stays_missing() -> None:
     rows = [{"start": (start + timedelta(hours=h)).timestamp(), "mean": 1.0} for h in range(23)]
     matrix = rows_to_matrix(rows, first_day=spring, num_days=1, timezone=BERLIN)
     assert np.isnan(matrix[0, 2]) and np.nansum(matrix[0]) == 23.0
+
+
+def test_battery_readings_take_the_extremes_of_either_sign() -> None:
+    soc = [{"mean": 50.0, "min": 12.0, "max": 88.0}, {"mean": 40.0, "min": 9.5, "max": 97.0}]
+    # Discharging shows as negative power on many inverters: the size counts, not the sign.
+    power = [{"mean": 1.0, "min": -4.2, "max": 3.1}, {"mean": None, "min": None, "max": None}]
+    readings = readings_from_stats(soc, power)
+    assert readings == BatteryReadings(soc_min_pct=9.5, soc_max_pct=97.0, power_max_kw=4.2)
+    # Hourly means only (no min/max kept): the means stand in.
+    assert readings_from_stats([{"mean": 30.0}], []) == BatteryReadings(30.0, 30.0, None)
