@@ -43,9 +43,17 @@ def _v2_join_code_expiry(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE join_codes ADD COLUMN expires_at TIMESTAMP"))
 
 
+def _v3_rounds_by_trigger(conn: Connection) -> None:
+    # As in version 2: present already where version 1 built the tables from this metadata.
+    indexes = {i["name"] for i in sa.inspect(conn).get_indexes("rounds")}
+    if "ix_rounds_trigger_seq" not in indexes:
+        conn.execute(sa.text("CREATE INDEX ix_rounds_trigger_seq ON rounds (trigger, seq)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "join codes expire", _v2_join_code_expiry),
+    Migration(3, "index rounds by trigger", _v3_rounds_by_trigger),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -352,6 +352,14 @@ def _collect_fills(
         raise RuntimeError(f"clearing of {day} is unbalanced: supply {supply} != demand {demand}")
 
 
+def last_scheduled_start(conn: Connection) -> datetime | None:
+    """When the newest scheduled round started (by any process), for the scheduler's rhythm."""
+    r = db.rounds
+    return conn.execute(
+        sa.select(r.c.started_at).where(r.c.trigger == "schedule").order_by(r.c.seq.desc()).limit(1)
+    ).scalar()
+
+
 def recent_rounds(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(db.rounds).order_by(db.rounds.c.seq.desc()).limit(limit))
     return [

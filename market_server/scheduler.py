@@ -1,5 +1,12 @@
 """Periodic work of `serve`: clearing rounds every interval, expiry at gate closure, settlement
-after each delivery day. One asyncio task; stopping it cancels the wait, never a running round."""
+after each delivery day. One asyncio task; stopping it cancels the wait, never a running round.
+
+Only the clearing leader (leader.py) does this work; other `serve` processes on the same
+database wait as standbys and try to take the lead every STANDBY_POLL_S (at most a quarter of
+the round interval). The interval is kept from the database -- the next round is due one
+interval after the last scheduled round started, whoever ran it -- so a standby that takes over
+continues the leader's rhythm: each interval clears once, also across a change of leader.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +16,21 @@ import logging
 from datetime import datetime, timedelta
 
 from .gate import local_today, next_gate_closure
+from .leader import LeaderLock, leader_lock
+from .rounds import last_scheduled_start
 from .runtime import MarketRuntime
 
 _LOGGER = logging.getLogger(__name__)
 MAX_SLEEP_S = 60.0
+STANDBY_POLL_S = 5.0
+MIN_POLL_S = 0.25
 
 
 class Scheduler:
-    def __init__(self, runtime: MarketRuntime) -> None:
+    def __init__(self, runtime: MarketRuntime, lock: LeaderLock | None = None) -> None:
         self.runtime = runtime
+        self.lock = lock if lock is not None else leader_lock(runtime.store)
+        self.leading: bool | None = None
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
@@ -36,22 +49,47 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.runtime.run(self.lock.release)
+
+    def _note_role(self, leading: bool, interval_s: float, poll_s: float) -> None:
+        """One log line per change of role (operators grep for "clearing leader")."""
+        if leading == self.leading:
+            return
+        if leading:
+            _LOGGER.info(
+                "clearing leader: this process runs the scheduled rounds (every %g s)", interval_s
+            )
+        else:
+            _LOGGER.info(
+                "clearing standby: another process runs the scheduled rounds; "
+                "checking every %g s to take over",
+                poll_s,
+            )
+        self.leading = leading
 
     async def _loop(self) -> None:
-        next_round: datetime | None = None
         gate_due: datetime | None = None
         settled_through = None
         while not self._stop.is_set():
             try:
                 settings = await self.runtime.settings()
+                interval = timedelta(seconds=settings.round_interval_s)
+                poll_s = min(max(settings.round_interval_s / 4, MIN_POLL_S), STANDBY_POLL_S)
+                leading = await self.runtime.run(self.lock.hold)
+                self._note_role(leading, settings.round_interval_s, poll_s)
+                last = await self.runtime.read(last_scheduled_start)
                 now = self.runtime.now()
-                if (
-                    next_round is None
-                    or now >= next_round
-                    or (gate_due is not None and now >= gate_due)
-                ):
+                next_round = now if last is None else last + interval
+                if not leading:
+                    # Wake when the leader's next round is due (to take over if it is gone),
+                    # or sooner.
+                    delay = min(max((next_round - now).total_seconds(), MIN_POLL_S), poll_s)
+                    gate_due = None
+                    await self._sleep(delay)
+                    continue
+                if now >= next_round or (gate_due is not None and now >= gate_due):
                     await self.runtime.clear(trigger="schedule")
-                    next_round = self.runtime.now() + timedelta(seconds=settings.round_interval_s)
+                    next_round = now + interval
                 today = local_today(self.runtime.now(), settings)
                 if settled_through != today:
                     summary = await self.runtime.settle()
@@ -61,7 +99,7 @@ class Scheduler:
                 now = self.runtime.now()
                 gate_due = next_gate_closure(now, settings)
                 wake = min(next_round, gate_due + timedelta(seconds=1))
-                delay = min(max((wake - now).total_seconds(), 0.5), MAX_SLEEP_S)
+                delay = min(max((wake - now).total_seconds(), MIN_POLL_S), MAX_SLEEP_S)
             except Exception:
                 _LOGGER.exception("scheduled market work failed; retrying in %.0f s", MAX_SLEEP_S)
                 delay = MAX_SLEEP_S

@@ -152,6 +152,8 @@ rounds = sa.Table(
     sa.Column("cleared_ticks", sa.Integer, nullable=False, default=0),
     sa.Column("expired_count", sa.Integer, nullable=False, default=0),
     sa.Column("error", sa.Text, nullable=True),
+    # migration 3: the scheduler's "last scheduled round" among many submit rounds
+    sa.Index("ix_rounds_trigger_seq", "trigger", "seq"),
 )
 
 day_clearings = sa.Table(

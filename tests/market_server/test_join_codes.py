@@ -167,13 +167,17 @@ def test_codes_from_before_expiry_keep_working(db_url: str) -> None:
         settings, _ = community.initialise(store, T0, {}, issue_token=False)
         with store.write() as conn:
             code = households.add(conn, settings, T0, "Old")
-            # Make it a version-1 database: no expiry column, no version 2.
+            # Make it a version-1 database: no expiry column, no index, no versions 2 and 3.
             conn.execute(sa.text("ALTER TABLE join_codes DROP COLUMN expires_at"))
-            conn.execute(sa.delete(db.schema_version).where(db.schema_version.c.version == 2))
-        assert migrations.upgrade(store) == [2]
+            conn.execute(sa.text("DROP INDEX ix_rounds_trigger_seq"))
+            conn.execute(sa.delete(db.schema_version).where(db.schema_version.c.version > 1))
+        assert migrations.upgrade(store) == [2, 3]
         with store.read() as conn:
             row = conn.execute(sa.select(db.join_codes)).one()
             assert row.expires_at is None
+            assert "ix_rounds_trigger_seq" in {
+                i["name"] for i in sa.inspect(conn).get_indexes("rounds")
+            }
         with store.write() as conn:
             household_id, token = households.redeem(
                 conn, T0 + timedelta(days=400), code.join_code, None

@@ -25,12 +25,12 @@ from tests.market_server.invariants import check_invariants
 def test_migrations_are_idempotent(db_url: str) -> None:
     store = Store(db_url)
     try:
-        assert migrations.upgrade(store) == [1, 2]
+        assert migrations.upgrade(store) == [1, 2, 3]
         assert migrations.upgrade(store) == []
         assert migrations.upgrade(Store(db_url)) == []
         with store.read() as conn:
             versions = [r.version for r in conn.execute(sa.select(db.schema_version))]
-            assert versions == [1, 2] == [1, migrations.LATEST_VERSION]
+            assert versions == [1, 2, 3] == [1, 2, migrations.LATEST_VERSION]
             assert sa.inspect(conn).has_table("orders")
     finally:
         store.dispose()
