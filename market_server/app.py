@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.engine import Connection
 
 from . import API_VERSION, __version__, auth, community, households, market_data, orders, rounds
 from . import export as ledger_export
@@ -34,8 +35,9 @@ from .join_throttle import JoinThrottle
 from .openapi import openapi_document
 from .runtime import MarketRuntime
 from .scheduler import Scheduler
+from .submit_rounds import SubmitRounds
 from .units import PRICE_STEP_EUR, VOLUME_STEP_KWH, kwh
-from .validation import day_value, number, parse_request, require_object, string
+from .validation import RequestSpec, day_value, number, parse_request, require_object, string
 from .web import setup_web
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ MAX_BODY = 64 * 1024
 RUNTIME: web.AppKey[MarketRuntime] = web.AppKey("market_runtime", MarketRuntime)
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("market_scheduler", Scheduler)
 JOIN_THROTTLE: web.AppKey[JoinThrottle] = web.AppKey("join_throttle", JoinThrottle)
+SUBMIT_ROUNDS: web.AppKey[SubmitRounds] = web.AppKey("submit_rounds", SubmitRounds)
 MAX_ROUNDS_LIMIT = 500
 # Ids are "<prefix>_" + 16 hex digits (auth.new_id); anything else names nothing.
 _ID_RE = re.compile(r"[a-z]{2}_[0-9a-f]{16}")
@@ -237,20 +240,31 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def create_request(request: web.Request) -> web.Response:
-    hh = await _household(request)
-    body = await read_json(request)
+    token = auth.bearer(request.headers.get("Authorization"))
+    try:
+        body, bad_body = await read_json(request), None
+    except MarketError as err:
+        body, bad_body = None, err
     rt = _runtime(request)
-    settings = await rt.settings()
-    spec = parse_request(body, settings)
-    view, created = await rt.write(lambda conn: orders.submit(conn, settings, hh, spec, rt.now()))
+
+    def place(conn: Connection) -> tuple[CommunitySettings, RequestSpec, dict[str, Any], bool]:
+        # One transaction and one trip to a worker thread for the whole submission; the token
+        # is checked before the body, as on every other route.
+        hh = auth.household_for_token(conn, token)
+        if bad_body is not None:
+            raise bad_body
+        settings = community.load(conn)
+        spec = parse_request(body, settings)
+        view, created = orders.submit(conn, settings, hh, spec, rt.now())
+        return settings, spec, view, created
+
+    settings, spec, view, created = await rt.write(place)
     if created and settings.clear_on_submit:
         try:
-            await rt.clear(trigger="submit")
+            await request.app[SUBMIT_ROUNDS].clear(day for day, _ in spec.volumes)
         except Exception:
             _LOGGER.exception("clearing after submit failed; the request stays in the book")
-        view = await rt.read(
-            lambda conn: orders.get_request(conn, settings, hh.id, view["request_id"])
-        )
+        view = await rt.read(orders.request_after_round, settings, view)
     return _json(view, 201 if created else 200)
 
 
@@ -517,6 +531,7 @@ def create_app(runtime: MarketRuntime, *, run_scheduler: bool = False) -> web.Ap
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
     app[JOIN_THROTTLE] = JoinThrottle(runtime.now)
+    app[SUBMIT_ROUNDS] = SubmitRounds(runtime)
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
     setup_web(app)
@@ -533,7 +548,6 @@ def create_app(runtime: MarketRuntime, *, run_scheduler: bool = False) -> web.Ap
             await app[SCHEDULER].stop()
         await runtime.close()
 
-    # aiohttp 3.11's signal types disagree with aiosignal 1.4's generics; the calls are right.
-    app.on_startup.append(on_startup)  # type: ignore[arg-type]
-    app.on_cleanup.append(on_cleanup)  # type: ignore[arg-type]
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
     return app

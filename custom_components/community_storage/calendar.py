@@ -8,17 +8,17 @@ from decimal import Decimal
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .compat import CalendarEntityDescription
 from .entity import CommunityStorageEntity
 from .models import CommunityStorageData, Order, OrderStatus, Side
 from .runtime import CommunityStorageConfigEntry
 
 PARALLEL_UPDATES = 0
 
-CALENDAR = EntityDescription(key="trades", translation_key="trades")
+CALENDAR = CalendarEntityDescription(key="trades", translation_key="trades")
 
 
 @dataclass(frozen=True, slots=True)

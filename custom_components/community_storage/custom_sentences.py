@@ -120,8 +120,27 @@ async def async_install_sentences(hass: HomeAssistant, entry: ConfigEntry[Any]) 
     for rel in result.kept_user_edits:
         _LOGGER.info("Leaving custom_sentences/%s alone: it was edited", rel)
     if result.changed and hass.services.has_service("conversation", "reload"):
-        await hass.services.async_call("conversation", "reload", {}, blocking=True)
+        await _async_reload_languages(hass, result)
     return result
+
+
+async def _async_reload_languages(hass: HomeAssistant, result: InstallResult) -> None:
+    """Make the built-in agent re-read the sentences of the languages whose files changed.
+
+    One reload per language: without a language, ``conversation.reload`` also re-reads the
+    ``conversation:`` section of configuration.yaml (2026.x), which is not ours to touch and
+    fails where there is no configuration.yaml. The agent caches sentences per requested
+    language, which can be a regional variant ("de-CH") of our file's language ("de").
+    """
+    changed = {rel.split("/", maxsplit=1)[0] for rel in (*result.written, *result.removed)}
+    languages = set(changed)
+    configured = hass.config.language
+    if configured.split("-", maxsplit=1)[0] in changed:
+        languages.add(configured)
+    for language in sorted(languages):
+        await hass.services.async_call(
+            "conversation", "reload", {"language": language}, blocking=True
+        )
 
 
 async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:

@@ -10,7 +10,6 @@ wrapping the intents itself.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Final
 
 import voluptuous as vol
@@ -18,25 +17,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import intent
 from homeassistant.helpers import llm as llm_helper
 
+from .compat import llm_tools_class, tool_result
 from .const import DOMAIN
 from .intent import INTENTS
-from .llm_api import tool_result
 
 ASSIST_PROMPT: Final = (
     "For community storage trades (CommunityStorage tools) pass only what the user said; "
     "the household's trading agent computes volumes and prices. Repeat its figures exactly."
 )
-
-
-def _llm_tools_class() -> Any:
-    """``LLMTools`` from wherever this Home Assistant keeps it, or None before 2026.8."""
-    if (cls := getattr(llm_helper, "LLMTools", None)) is not None:
-        return cls
-    try:
-        module = importlib.import_module("homeassistant.components.llm")
-    except ImportError:
-        return None
-    return getattr(module, "LLMTools", None)
 
 
 class CommunityStorageIntentTool(llm_helper.Tool):
@@ -78,10 +66,10 @@ class CommunityStorageIntentTool(llm_helper.Tool):
 @callback
 def async_get_tools(hass: HomeAssistant, llm_context: llm_helper.LLMContext, api_id: str) -> Any:
     """Our intents as Assist API tools; None for other APIs or before 2026.8."""
-    llm_tools = _llm_tools_class()
+    llm_tools = llm_tools_class()
     if llm_tools is None or api_id != llm_helper.LLM_API_ASSIST:
         return None
-    tools = [
+    tools: list[llm_helper.Tool] = [
         CommunityStorageIntentTool(handler)
         for handler in intent.async_get(hass)
         if handler.intent_type in INTENTS

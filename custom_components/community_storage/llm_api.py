@@ -4,7 +4,7 @@ One API per household entry, registered on setup and removed on unload. Its tool
 schemas (they convert cleanly to JSON schema), return the agent's structured results, and its
 prompt tells the model to let the trading agent compute volumes and prices rather than invent
 them. Works on Home Assistant 2025.4 (tools return plain dicts) and on releases that have
-``llm.ToolResult`` / ``Tool.integration`` / ``llm.ToolAnnotations`` (feature-detected).
+``llm.ToolResult`` / ``Tool.integration`` / ``llm.ToolAnnotations`` (see compat.py).
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ import voluptuous as vol
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import llm
-from homeassistant.util.json import JsonObjectType
-from voluptuous_openapi import UNSUPPORTED  # type: ignore[import-untyped]
 
 from .agent.errors import TradingError
 from .agent.request import Side
+from .compat import SCHEMA_UNSUPPORTED, tool_annotations, tool_result
 from .const import DOMAIN
 from .dates import MAX_DAYS, DateResolutionError
 from .intent import (
@@ -88,20 +87,12 @@ def schema_serializer(value: Any) -> Any:
     """Serialise the few Home Assistant validators our schemas use into JSON schema."""
     if value is cv.string:
         return {"type": "string"}
-    return UNSUPPORTED
+    return SCHEMA_UNSUPPORTED
 
 
 def api_id(entry: CommunityStorageConfigEntry) -> str:
     """The LLM API id of one household entry."""
     return f"{DOMAIN}-{entry.entry_id}"
-
-
-def tool_result(data: JsonObjectType, *, error: bool = False) -> Any:
-    """``llm.ToolResult`` where this Home Assistant has it, else the plain dict."""
-    result_cls = getattr(llm, "ToolResult", None)
-    if result_cls is None:
-        return data
-    return result_cls(data=data, error=error)
 
 
 class _CommunityStorageTool(llm.Tool, ABC):
@@ -113,8 +104,8 @@ class _CommunityStorageTool(llm.Tool, ABC):
     def __init__(self, entry: CommunityStorageConfigEntry) -> None:
         """Bind the tool to one household."""
         self._entry = entry
-        if (annotations := getattr(llm, "ToolAnnotations", None)) is not None:
-            self.annotations = annotations(read_only=self.read_only)
+        if (annotations := tool_annotations(read_only=self.read_only)) is not None:
+            self.annotations = annotations
 
     async def async_call(
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext

@@ -8,16 +8,20 @@ instead of waiting for the next poll.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
+
+if TYPE_CHECKING:
+    # Only for annotations: 2026.x types repairs flows with RepairsFlowResult; 2025.4 has no
+    # such name (its RepairsFlow returns a plain FlowResult, the same dict at runtime).
+    from homeassistant.components.repairs import RepairsFlowResult
 
 SUPPORTED_API_VERSION: Final = 1
 ISSUE_HOUSEHOLD_DISABLED: Final = "household_disabled"
@@ -84,11 +88,13 @@ class RecheckRepairFlow(RepairsFlow):
         """Remember whose issue this is."""
         self._entry_id = entry_id
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> FlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """The only step: explain, then check again on submit."""
         return await self.async_step_confirm()
 
-    async def async_step_confirm(self, user_input: dict[str, Any] | None = None) -> FlowResult:
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
         """Check again; an issue that is still there keeps the form open with an error."""
         registry = ir.async_get(self.hass)
         errors: dict[str, str] = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -20,6 +19,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.community_storage.agent.forecast import STANDARD_SHAPES, day_class
+from custom_components.community_storage.compat import statistic_metadata
 
 DAILY_LOAD_KWH = 10.0
 DAILY_PV_KWH = 3.0
@@ -71,32 +71,10 @@ async def async_seed_history(
             total += row["mean"] / 1000
             energy_rows.append({"start": row["start"], "sum": total, "state": total})
         async_import_statistics(
-            hass,
-            {
-                "has_mean": False,
-                "mean_type": StatisticMeanType.NONE,
-                "has_sum": True,
-                "name": None,
-                "source": "recorder",
-                "statistic_id": load_entity,
-                "unit_of_measurement": "kWh",
-            },
-            energy_rows,
+            hass, statistic_metadata(load_entity, "kWh", mean=False, total=True), energy_rows
         )
     for entity, rows in ((load_entity, load_rows), (pv_entity, pv_rows)):
         if entity is None or (load_as_energy and entity == load_entity):
             continue
-        async_import_statistics(
-            hass,
-            {
-                "has_mean": True,
-                "mean_type": StatisticMeanType.ARITHMETIC,
-                "has_sum": False,
-                "name": None,
-                "source": "recorder",
-                "statistic_id": entity,
-                "unit_of_measurement": "W",
-            },
-            rows,
-        )
+        async_import_statistics(hass, statistic_metadata(entity, "W", mean=True, total=False), rows)
     await async_wait_recording_done(hass)

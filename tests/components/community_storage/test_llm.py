@@ -19,9 +19,14 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import chat_session, intent, llm
 from homeassistant.helpers import config_validation as cv
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from voluptuous_openapi import convert
 
 from custom_components.community_storage import llm as llm_platform
+from custom_components.community_storage.compat import (
+    llm_tools_class,
+    schema_to_openapi,
+    tool_result_content_data,
+    tool_result_data,
+)
 from custom_components.community_storage.const import (
     AUTONOMY_PROPOSE,
     CONF_AUTONOMY,
@@ -75,9 +80,7 @@ class ScriptedLLMAgent(conversation.AbstractConversationAgent):
             self.prompt = chat_log.content[0].content
             # What an LLM integration sends the model: each tool's JSON schema.
             self.tool_schemas = {
-                tool.name: convert(
-                    tool.parameters, custom_serializer=chat_log.llm_api.custom_serializer
-                )
+                tool.name: schema_to_openapi(tool.parameters, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
             }
             for step in self.script:
@@ -109,7 +112,7 @@ def _paraphrase(chat_log: conversation.ChatLog) -> conversation.AssistantContent
     result = chat_log.content[-1]
     assert isinstance(result, conversation.ToolResultContent)
     return conversation.AssistantContent(
-        agent_id="scripted", content=result.tool_result["result"]["speech"]
+        agent_id="scripted", content=tool_result_content_data(result)["result"]["speech"]
     )
 
 
@@ -145,7 +148,7 @@ async def test_tool_schemas_are_precise_json_schema(
     instance = await llm.async_get_api(hass, api_id(setup_integration), llm_context())
     assert instance.api_prompt.startswith(API_PROMPT)
     schemas = {
-        tool.name: convert(tool.parameters, custom_serializer=instance.custom_serializer)
+        tool.name: schema_to_openapi(tool.parameters, instance.custom_serializer)
         for tool in instance.tools
     }
     assert set(schemas) == {
@@ -174,22 +177,28 @@ async def test_tool_schemas_are_precise_json_schema(
     assert props["price_limit"]["maximum"] == 0.999
     assert props["start"]["type"] == "string"
     assert "default" not in str(schemas)
-    assert schemas[f"{DOMAIN}__reserve"]["required"] == []
-    assert schemas[f"{DOMAIN}__status"] == {"type": "object", "properties": {}, "required": []}
+    # voluptuous-openapi (2025.x) lists "required": [] where probatio (2026.10+) leaves it out.
+    assert schemas[f"{DOMAIN}__reserve"].get("required", []) == []
+    status = schemas[f"{DOMAIN}__status"]
+    assert (status["type"], status["properties"], status.get("required", [])) == ("object", {}, [])
     assert schemas[f"{DOMAIN}__confirm"]["required"] == ["proposal_id"]
 
 
 async def test_intents_are_assist_tools(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
-    """Through the Assist API (2025.x wraps intents itself) the intents are tools too."""
+    """Through the Assist API the intents are tools too: wrapped by Assist itself before
+    2026.8, offered by our llm.py platform (prefixed, tagged) from 2026.8 on."""
     instance = await llm.async_get_api(hass, llm.LLM_API_ASSIST, llm_context())
     tools = {tool.name: tool for tool in instance.tools}
-    assert set(INTENTS) <= set(tools)
-    schema = convert(
-        tools["CommunityStorageOffer"].parameters, custom_serializer=instance.custom_serializer
+    prefix = f"{DOMAIN}__" if llm_tools_class() is not None else ""
+    assert {prefix + name for name in INTENTS} <= set(tools)
+    if prefix:
+        assert all(tools[prefix + name].integration == DOMAIN for name in INTENTS)
+    schema = schema_to_openapi(
+        tools[f"{prefix}CommunityStorageOffer"].parameters, instance.custom_serializer
     )
-    assert schema["required"] == []
+    assert schema.get("required", []) == []
     assert schema["properties"]["duration"]["maximum"] == 14
     assert "default" not in str(schema)
 
@@ -214,7 +223,7 @@ async def test_scripted_llm_plans_then_offers(
     assert "never invent volumes or prices" in agent.prompt
     assert set(agent.tool_schemas) >= {f"{DOMAIN}__plan", f"{DOMAIN}__offer"}
     results = [c for c in content if isinstance(c, conversation.ToolResultContent)]
-    plan, offer = (r.tool_result for r in results)
+    plan, offer = (tool_result_content_data(r) for r in results)
     assert plan["success"] is True
     assert offer["success"] is True
     planned = {day["day"]: day["kwh"] for day in plan["result"]["days"]}
@@ -241,7 +250,11 @@ async def test_scripted_llm_gets_errors_as_data(
     _, _, content = await _converse(
         hass, setup_integration, script, "Storage until the end of January"
     )
-    bad, status = (c.tool_result for c in content if isinstance(c, conversation.ToolResultContent))
+    bad, status = (
+        tool_result_content_data(c)
+        for c in content
+        if isinstance(c, conversation.ToolResultContent)
+    )
     assert bad["success"] is False
     assert bad["error"] == "too_many_days"
     assert "at most 14 days" in bad["message"]
@@ -263,9 +276,14 @@ async def test_invalid_arguments_are_rejected(
 def _paraphrase_error(chat_log: conversation.ChatLog) -> conversation.AssistantContent:
     result = chat_log.content[-1]
     assert isinstance(result, conversation.ToolResultContent)
-    return conversation.AssistantContent(agent_id="scripted", content=result.tool_result["error"])
+    return conversation.AssistantContent(
+        agent_id="scripted", content=tool_result_content_data(result)["error"]
+    )
 
 
+@pytest.mark.skipif(
+    llm_tools_class() is not None, reason="this Home Assistant has the llm platform (2026.8+)"
+)
 async def test_llm_platform_is_harmless_before_2026_8(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
@@ -278,22 +296,27 @@ async def test_llm_platform_offers_prefixed_intents(
     setup_integration: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With an ``LLMTools`` class present (2026.8+), the intents come as tagged, prefixed tools."""
+    """With an ``LLMTools`` class present (2026.8+), the intents come as tagged, prefixed tools.
+    Before 2026.8 a stand-in class of the same shape plays Home Assistant's."""
+    if (llm_tools := llm_tools_class()) is None:
 
-    @dataclasses.dataclass
-    class LLMTools:
-        tools: list[llm.Tool]
-        prompt: str | None = None
+        @dataclasses.dataclass
+        class LLMTools:
+            tools: list[llm.Tool]
+            prompt: str | None = None
 
-    monkeypatch.setattr(llm, "LLMTools", LLMTools, raising=False)
+        monkeypatch.setattr(llm, "LLMTools", LLMTools, raising=False)
+        llm_tools = LLMTools
     assert llm_platform.async_get_tools(hass, llm_context(), "some_other_api") is None
     offered = llm_platform.async_get_tools(hass, llm_context(), llm.LLM_API_ASSIST)
-    assert isinstance(offered, LLMTools)
+    assert isinstance(offered, llm_tools)
     assert {tool.name for tool in offered.tools} == {f"{DOMAIN}__{name}" for name in INTENTS}
     assert all(tool.integration == DOMAIN for tool in offered.tools)  # type: ignore[attr-defined]
     (status,) = [t for t in offered.tools if t.name.endswith("Status")]
-    answer = await status.async_call(
-        hass, llm.ToolInput(tool_name=status.name, tool_args={}), llm_context()
+    answer = tool_result_data(
+        await status.async_call(
+            hass, llm.ToolInput(tool_name=status.name, tool_args={}), llm_context()
+        )
     )
     assert answer["response_type"] == "action_done"
     assert answer["speech"]["plain"]["speech"]
@@ -302,7 +325,7 @@ async def test_llm_platform_offers_prefixed_intents(
 
 def test_custom_serializer_is_config_validation() -> None:
     """cv.string and friends serialise through Home Assistant's own serializer."""
-    assert convert(cv.string, custom_serializer=cv.custom_serializer) == {"type": "string"}
+    assert schema_to_openapi(cv.string, cv.custom_serializer) == {"type": "string"}
 
 
 def _call_with(
@@ -312,7 +335,9 @@ def _call_with(
 
     def step(chat_log: conversation.ChatLog) -> conversation.AssistantContent:
         results = [
-            c.tool_result for c in chat_log.content if isinstance(c, conversation.ToolResultContent)
+            tool_result_content_data(c)
+            for c in chat_log.content
+            if isinstance(c, conversation.ToolResultContent)
         ]
         args = {key: pick(results) for key, pick in from_results.items()}
         return conversation.AssistantContent(
@@ -343,7 +368,9 @@ async def test_scripted_llm_confirms_withdraws_and_cancels(
     _, result, content = await _converse(hass, setup_integration, script, "Reserve, then undo")
 
     proposed, confirmed, proposed_again, withdrawn, cancelled, stale = (
-        c.tool_result for c in content if isinstance(c, conversation.ToolResultContent)
+        tool_result_content_data(c)
+        for c in content
+        if isinstance(c, conversation.ToolResultContent)
     )
     assert proposed["result"]["kind"] == proposed_again["result"]["kind"] == "proposed"
     assert confirmed["success"] is True

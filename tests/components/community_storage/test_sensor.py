@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.json import json_dumps
+from homeassistant.util.json import json_loads_object
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
@@ -28,8 +30,10 @@ TOMORROW = date(2026, 11, 26)
 
 
 def _states(hass: HomeAssistant) -> dict[str, tuple[str, dict[str, object]]]:
+    """States with their attributes as the API and the frontend see them (JSON), so the
+    snapshot holds on every release: 2026.x keys attributes by EntityStateAttribute members."""
     return {
-        entity_id: (state.state, dict(state.attributes))
+        entity_id: (state.state, json_loads_object(json_dumps(state.attributes)))
         for entity_id in SENSORS
         if (state := hass.states.get(entity_id)) is not None
     }

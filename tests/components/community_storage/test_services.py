@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import translation
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage.const import (
@@ -223,5 +224,9 @@ async def test_service_descriptions_load_with_translations(
         "reason",
     }
     assert fields["days"]["selector"]["number"]["max"] == 14
-    assert descriptions["reserve_capacity"]["name"] == "Reserve capacity"
-    assert fields["price_limit"]["name"] == "Minimum price"
+    # Names come from the translations (2026.x no longer merges them into the descriptions;
+    # the frontend reads them from the translations on every release).
+    texts = await translation.async_get_translations(hass, "en", "services", [DOMAIN])
+    prefix = f"component.{DOMAIN}.services"
+    assert texts[f"{prefix}.reserve_capacity.name"] == "Reserve capacity"
+    assert texts[f"{prefix}.offer_capacity.fields.price_limit.name"] == "Minimum price"

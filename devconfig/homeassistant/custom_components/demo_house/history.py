@@ -10,11 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from homeassistant.components.recorder.models import (
-    StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
-)
+from homeassistant.components.recorder.models import StatisticData
 from homeassistant.components.recorder.statistics import (
     async_import_statistics,
     get_last_statistics,
@@ -24,6 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
+from custom_components.community_storage.compat import statistic_metadata
 from neighbourhood.profiles import HourSample, simulate
 
 from .model import DemoHouse
@@ -67,15 +64,8 @@ async def async_backfill_statistics(hass: HomeAssistant, house: DemoHouse, days:
         return
     samples = await hass.async_add_executor_job(simulate, house.profile, start, hours)
     for statistic_id, (unit, field) in _SERIES.items():
-        metadata = StatisticMetaData(
-            has_mean=True,
-            mean_type=StatisticMeanType.ARITHMETIC,
-            has_sum=False,
-            name=None,
-            source="recorder",
-            statistic_id=statistic_id,
-            unit_of_measurement=unit,
-        )
+        # The integration's compat module: statistics metadata in this release's shape.
+        metadata = statistic_metadata(statistic_id, unit, mean=True, total=False)
         rows = []
         for sample in samples:
             value = _value(sample, field, unit)
