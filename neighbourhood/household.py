@@ -1,8 +1,11 @@
-"""One simulated household: its life events, and the integration's agent turning them into orders.
+"""One simulated household: its routine, and the integration's agent turning it into orders.
 
-What happens in a family's life (a trip away, a renovation, guests, charging an electric car) is
-drawn from a seeded random generator: that is the simulation. How much capacity that means and
-at what price is never random: it comes from the integration's own planner
+What a family wants is its routine: a flat without a battery buys capacity for its coming
+evenings, an electric-car owner for charging the car in the evenings, a battery house offers
+part of its battery for the coming days and the whole of it for the week it is away (planned
+as soon as the days can be traded). Whether the family looks at the market on a tick is drawn
+from a seeded random generator. How much capacity that means and at what price is never
+random: it comes from the integration's own planner
 (``custom_components.community_storage.agent``) fed with the house's hourly history, its battery
 and its owner's price preferences, exactly as a real household's agent would compute it.
 """
@@ -30,22 +33,30 @@ from custom_components.community_storage.agent.forecast import (
     build_forecast,
 )
 from custom_components.community_storage.agent.planner import Preferences, plan_request
-from custom_components.community_storage.agent.request import TradePlan, TradeRequest
+from custom_components.community_storage.agent.request import MAX_DAYS, TradePlan, TradeRequest
 
 from .battery import RESERVE_SHARE
-from .profiles import TIMEZONE, HouseProfile, load_kw, pv_kw
+from .profiles import TIMEZONE, HouseProfile, load_kw, on_trip, pv_kw
 
 HISTORY_DAYS = 28
 
 
+# Days a household plans its own needs for: the coming week (open days from the first).
+NEAR_DAYS = 7
+# What a battery house offers at home on the coming days, as a share of its usable capacity.
+HOME_OFFER_SHARE = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class Temperament:
-    """How a household values capacity and how often something happens in its life."""
+    """How a household values capacity and how often it looks at the market."""
 
     max_buy_price: float
     min_sell_price: float
+    # The floor a battery house asks while away (its battery is idle anyway).
+    holiday_price: float
     wear_eur_per_kwh: float
-    # Chance per tick that the household asks its agent for something new.
+    # Chance per tick that the household's agent tops up its orders.
     activity: float
 
 
@@ -54,20 +65,36 @@ class LifeEvent:
     """Something that makes a household buy or sell capacity, with the days it covers."""
 
     side: str
-    reason: str
+    reason: str | None
     start_day: date
     num_days: int
     time_of_day: str | None
+    # The family's own figures, when it has any (None: the agent estimates).
+    kwh_per_day: float | None = None
+    price_limit: float | None = None
+    # The days it is for (between start_day and its end, gaps allowed); empty: all of them.
+    days: tuple[date, ...] = ()
 
 
 def temperament_of(profile: HouseProfile) -> Temperament:
-    """Price preferences within the design's reference figures, fixed per house."""
+    """Price preferences within the design's reference figures, fixed per house.
+
+    Flats and electric-car owners pay up to about 9-10 cents for the coming evenings. Half the
+    battery houses give up capacity on the coming days for about 9 cents, the other half only
+    at a premium (10-12 cents); both let their idle battery go for 6-7 cents while away, which
+    they plan weeks ahead. That is what makes the street's prices: about 0.09 EUR/kWh for the
+    coming week, about 0.07 further ahead.
+    """
     rng = random.Random(profile.seed ^ 0x5EED)
+    keen = rng.random() < 0.5
     return Temperament(
-        max_buy_price=round(rng.uniform(0.08, 0.17), 3),
-        min_sell_price=round(rng.uniform(0.03, 0.10), 3),
-        wear_eur_per_kwh=round(rng.uniform(0.025, 0.09), 3),
-        activity=round(rng.uniform(0.15, 0.4), 2),
+        max_buy_price=round(
+            rng.uniform(0.092, 0.099) if profile.kind == "ev" else rng.uniform(0.09, 0.096), 3
+        ),
+        min_sell_price=round(rng.uniform(0.085, 0.09) if keen else rng.uniform(0.10, 0.12), 3),
+        holiday_price=round(rng.uniform(0.06, 0.07), 3),
+        wear_eur_per_kwh=round(rng.uniform(0.025, 0.05), 3),
+        activity=round(rng.uniform(0.3, 0.6), 2),
     )
 
 
@@ -100,11 +127,15 @@ class SimulatedHousehold:
         self.household_id = household_id
         self.token = token
         self.temperament = temperament_of(profile)
-        self.battery = BatterySpec(
-            capacity_kwh=profile.battery_kwh,
-            min_soc=RESERVE_SHARE,
-            max_power_kw=profile.battery_power_kw,
-            wear_eur_per_kwh=self.temperament.wear_eur_per_kwh,
+        self.battery = (
+            BatterySpec(
+                capacity_kwh=profile.battery_kwh,
+                min_soc=RESERVE_SHARE,
+                max_power_kw=profile.battery_power_kw,
+                wear_eur_per_kwh=self.temperament.wear_eur_per_kwh,
+            )
+            if profile.battery_kwh > 0
+            else None
         )
         self._forecast: Forecast | None = None
 
@@ -123,32 +154,34 @@ class SimulatedHousehold:
             max_sell_kwh_per_day=max_sell_kwh,
         )
 
-    def life_event(self, rng: random.Random, open_days: Sequence[date]) -> LifeEvent | None:
-        """What, if anything, the family asks its agent for on this tick."""
-        if not open_days or rng.random() >= self.temperament.activity:
-            return None
-        # Households with a small battery for their PV buy more often; big batteries sell.
-        small = self.profile.battery_kwh < 8.5
-        # Weighted so that, across the street, about as much is bought as offered: an offer
-        # covers more kWh (a week of a whole battery) than a typical evening's purchase.
-        events: list[tuple[str, str, str | None, float]] = [
-            ("sell", "holiday", None, 1.5 if small else 3.0),
-            ("buy", "renovation", "evening", 2.5 if small else 1.0),
-            ("buy", "guests", "evening", 2.0 if small else 0.8),
-            ("buy", "ev", "evening", 3.0 if small else 1.5),
-            ("buy", "home_office", "afternoon", 1.0 if small else 0.5),
-        ]
-        side, reason, time_of_day, _ = rng.choices(events, weights=[e[3] for e in events])[0]
-        first = rng.randrange(len(open_days))
-        length = rng.randint(1, 7 if side == "sell" else 5)
-        days = open_days[first : first + length]
-        return LifeEvent(
-            side=side,
-            reason=reason,
-            start_day=days[0],
-            num_days=len(days),
-            time_of_day=time_of_day,
-        )
+    def wishes(self, today: date, open_days: Sequence[date]) -> list[LifeEvent]:
+        """What the family wants its agent to hold on the market right now.
+
+        The agent tops these up: days already covered by an order come out of the planner
+        with nothing left to trade, so asking again each tick places only what is missing.
+        """
+        if not open_days:
+            return []
+        # The coming week: the first seven days that can still be traded.
+        near = sorted(open_days)[:NEAR_DAYS]
+        kind = self.profile.kind
+        if kind == "flat":
+            return [_event("buy", None, near, "evening")]
+        if kind == "ev":
+            return [_event("buy", "ev", near, "evening")]
+        trip = [d for d in open_days if on_trip(self.profile, d)]
+        home = [d for d in near if d not in trip]
+        events = []
+        if trip:
+            events.append(
+                _event("sell", "holiday", trip, None, price=self.temperament.holiday_price)
+            )
+        if home and self.battery is not None:
+            spare = round(self.battery.usable_kwh * HOME_OFFER_SHARE, 1)
+            events.append(
+                _event("sell", None, home, None, kwh=spare, price=self.temperament.min_sell_price)
+            )
+        return [e for e in events if e.num_days > 0]
 
     def plan(
         self,
@@ -164,9 +197,15 @@ class SimulatedHousehold:
             start_day=event.start_day,
             num_days=event.num_days,
             time_of_day=event.time_of_day,  # type: ignore[arg-type]
+            kwh_per_day=event.kwh_per_day,
+            price_limit=event.price_limit,
             reason=event.reason,
         )
         commitments: list[Commitment] = commitments_from_wire(orders)
+        # Days between the event's first and last that it does not cover count as closed, so
+        # a top-up of scattered days is one request.
+        wanted = set(event.days or request.days)
+        skipped = [d for d in request.days if d not in wanted]
         try:
             return plan_request(
                 request,
@@ -174,10 +213,39 @@ class SimulatedHousehold:
                 self.battery,
                 commitments,
                 prefs,
-                closed_days=closed_days,
+                closed_days=[*closed_days, *skipped],
             )
         except TradingError:
             return None
+
+
+def _event(
+    side: str,
+    reason: str | None,
+    days: Sequence[date],
+    time_of_day: str | None,
+    *,
+    kwh: float | None = None,
+    price: float | None = None,
+) -> LifeEvent:
+    """An event over ``days`` (possibly with gaps), capped to the longest request allowed."""
+    ordered = sorted(days)[:MAX_DAYS]
+    if not ordered:
+        return LifeEvent(side, reason, date.min, 0, time_of_day)
+    span = (ordered[-1] - ordered[0]).days + 1
+    while span > MAX_DAYS:
+        ordered.pop()
+        span = (ordered[-1] - ordered[0]).days + 1
+    return LifeEvent(
+        side=side,
+        reason=reason,
+        start_day=ordered[0],
+        num_days=span,
+        time_of_day=time_of_day,
+        kwh_per_day=kwh,
+        price_limit=price,
+        days=tuple(ordered),
+    )
 
 
 def request_body(plan: TradePlan, note: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import random
 import warnings
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,13 @@ class HouseProfile:
     # Hours by which the household's daily routine runs late (+) or early (-).
     routine_shift_h: int
     seed: int
+    # "battery" (PV and a home battery), "flat" (no battery, evening-heavy), "ev" (PV and an
+    # electric car charged in the evenings, no battery).
+    kind: str = "battery"
+    # Factor on the 17:00-22:00 load (the rest of the day is lowered to keep the annual total).
+    evening_boost: float = 1.0
+    # Where in the four-week holiday cycle the household is (battery houses travel).
+    trip_offset_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,28 @@ def _stable_seed(*parts: object) -> int:
     return zlib.crc32("|".join(str(part) for part in parts).encode())
 
 
+# The street's mix, repeated every 20 houses: 9 with PV and a battery, 7 flats without one
+# (evening-heavy: the family is out by day), 4 with an electric car charged in the evenings.
+KIND_CYCLE = (
+    "battery", "flat", "battery", "ev", "flat", "battery", "flat", "battery", "ev", "flat",
+    "battery", "flat", "battery", "ev", "flat", "battery", "flat", "battery", "ev", "battery",
+)  # fmt: skip
+# Share of a day's H25 load between 17:00 and 22:00, the base the evening boost works on.
+H25_EVENING_SHARE = 0.3
+EVENING_HOURS = range(17, 22)
+# Battery houses go away for a week every four weeks, each at its own time.
+TRIP_CYCLE_DAYS = 28
+TRIP_DAYS = 7
+
+
+# The two demo households of the development stack's Home Assistant, one for each thing to try:
+# a house with PV and a 10 kWh battery that goes on holiday, and a flat without a battery (a
+# balcony module, evening-heavy) that is renovated in the evenings.
+DEMO_HOUSE = HouseProfile("House", 3600, 8.0, 10.0, 4.0, 0, 20261125)
+DEMO_FLAT = HouseProfile("Flat", 2500, 0.8, 0.0, 0.0, 0, 20261201, kind="flat", evening_boost=1.25)
+DEMO_HOUSEHOLDS = {"house": DEMO_HOUSE, "flat": DEMO_FLAT}
+
+
 def household_profiles(count: int, seed: int = 7) -> list[HouseProfile]:
     """Return ``count`` differing houses within the reference figures of the design."""
     rng = random.Random(seed)
@@ -69,23 +98,44 @@ def household_profiles(count: int, seed: int = 7) -> list[HouseProfile]:
         "Krause", "Lehmann", "Schmitt", "Meier", "Vogel", "Jung", "Keller", "Frank",
     ]  # fmt: skip
     profiles = []
+    batteries = 0
     for index in range(count):
         surname = surnames[index % len(surnames)]
         if index >= len(surnames):
             surname = f"{surname} {index // len(surnames) + 1}"
+        kind = KIND_CYCLE[index % len(KIND_CYCLE)]
+        # Draw every figure for every house, so a house's numbers do not depend on its kind.
+        annual = round(rng.uniform(2600, 4400), -1)
+        kwp = round(rng.uniform(4.0, 11.0), 1)
+        battery = round(rng.uniform(5.0, 13.0), 1)
+        power = round(rng.uniform(2.5, 5.0), 1)
+        shift = rng.choice([-1, 0, 0, 0, 1])
+        house_seed = rng.randrange(1 << 30)
+        if kind == "flat":
+            # A flat: less consumption, a balcony module at most, no battery, and the family
+            # home in the evenings.
+            annual, kwp, battery, boost = round(annual * 0.8, -1), 0.8, 0.0, 1.25
+        elif kind == "ev":
+            battery, boost = 0.0, 1.0
+        else:
+            boost = 1.0
         profiles.append(
             HouseProfile(
                 name=surname,
                 # 7-12 kWh/day in winter means about 2,600-4,400 kWh/year.
-                annual_kwh=round(rng.uniform(2600, 4400), -1),
-                # Most houses have PV; a few have none.
-                pv_kwp=0.0 if rng.random() < 0.15 else round(rng.uniform(4.0, 11.0), 1),
-                battery_kwh=round(rng.uniform(5.0, 13.0), 1),
-                battery_power_kw=round(rng.uniform(2.5, 5.0), 1),
-                routine_shift_h=rng.choice([-1, 0, 0, 0, 1]),
-                seed=rng.randrange(1 << 30),
+                annual_kwh=annual,
+                pv_kwp=kwp,
+                battery_kwh=battery,
+                battery_power_kw=power if battery else 0.0,
+                routine_shift_h=shift,
+                seed=house_seed,
+                kind=kind,
+                evening_boost=boost,
+                # Battery houses spread their trips over the cycle: about two are away any day.
+                trip_offset_days=(batteries * 3) % TRIP_CYCLE_DAYS if kind == "battery" else 0,
             )
         )
+        batteries += kind == "battery"
     return profiles
 
 
@@ -150,6 +200,11 @@ def load_kw(house: HouseProfile, hour_start: datetime) -> float:
     local_naive = local.replace(tzinfo=None)
     shape = _h25_year_kw_per_mwh(local_naive.year)
     base = shape[min(_hour_of_year(local_naive), len(shape) - 1)] * house.annual_kwh / 1000.0
+    if house.evening_boost != 1.0:
+        if local_naive.hour in EVENING_HOURS:
+            base *= house.evening_boost
+        else:
+            base *= (1.0 - H25_EVENING_SHARE * house.evening_boost) / (1.0 - H25_EVENING_SHARE)
     # Day-to-day and hour-to-hour variation of a real family, deterministic per house.
     day_factor = random.Random(_stable_seed(house.seed, local.date().isoformat())).uniform(
         0.85, 1.15
@@ -168,6 +223,13 @@ def pv_kw(house: HouseProfile, hour_start: datetime) -> float:
     return clear_kw * daily_clearness(hour_start.astimezone(TIMEZONE))
 
 
+def on_trip(house: HouseProfile, day: date) -> bool:
+    """Whether a battery house is away on ``day`` (a week in every four)."""
+    if house.kind != "battery":
+        return False
+    return (day.toordinal() + house.trip_offset_days) % TRIP_CYCLE_DAYS < TRIP_DAYS
+
+
 def simulate(
     house: HouseProfile, start: datetime, hours: int, soc_pct: float = 50.0
 ) -> list[HourSample]:
@@ -179,8 +241,10 @@ def simulate(
         hour_start = start + timedelta(hours=step)
         load = load_kw(house, hour_start)
         pv = pv_kw(house, hour_start)
-        battery, energy = battery_step(
-            house.battery_kwh, house.battery_power_kw, energy, pv - load, 1.0
+        battery, energy = (
+            battery_step(house.battery_kwh, house.battery_power_kw, energy, pv - load, 1.0)
+            if house.battery_kwh > 0
+            else (0.0, 0.0)
         )
         samples.append(
             HourSample(
@@ -188,7 +252,7 @@ def simulate(
                 load_kw=round(load, 4),
                 pv_kw=round(pv, 4),
                 battery_kw=round(battery, 4),
-                soc_pct=round(100.0 * energy / house.battery_kwh, 2),
+                soc_pct=round(100.0 * energy / house.battery_kwh, 2) if house.battery_kwh else 0.0,
             )
         )
     return samples

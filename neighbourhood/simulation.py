@@ -21,7 +21,7 @@ _LOGGER = logging.getLogger(__name__)
 # Ask for every order that still holds capacity, so the planner never oversells the battery.
 HOLDING = "open,partially_filled,filled"
 # Chance per tick that a household withdraws an open request (plans change).
-CANCEL_CHANCE = 0.03
+CANCEL_CHANCE = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,7 @@ async def join_all(session: aiohttp.ClientSession, config: SimulationConfig) -> 
     for profile in household_profiles(config.households, config.seed):
         membership = known.get(profile.name)
         if membership is None or not await _membership_valid(session, config.url, membership):
+            # The operator's sell cap is the declared usable battery (none for a flat).
             usable = round(profile.battery_kwh * 0.9, 1)
             membership = await add_and_join(
                 session, config.url, config.operator_token, profile.name, usable
@@ -106,7 +107,7 @@ def _days(market: dict[str, Any]) -> tuple[list[date], list[date]]:
 
 
 async def _act(
-    member: Member, rng: random.Random, today: date, market: dict[str, Any]
+    member: Member, rng: random.Random, today: date, market: dict[str, Any], *, eager: bool
 ) -> TickReport:
     open_days, closed = _days(market)
     house = member.house
@@ -117,34 +118,36 @@ async def _act(
         if live:
             await member.http.call("DELETE", f"/api/v1/requests/{rng.choice(live)['request_id']}")
             cancelled = 1
-    event = house.life_event(rng, open_days)
-    if event is None:
+    if not eager and rng.random() >= house.temperament.activity:
         return TickReport(0, 0.0, cancelled, 0)
-    listing = await member.http.call("GET", "/api/v1/orders", params={"status": HOLDING})
-    orders = listing["orders"]
-    plan = house.plan(
-        event, today, orders, closed, house.preferences(member.efficiency, member.max_sell_kwh)
-    )
-    if plan is None or not plan.trade_days:
-        return TickReport(0, 0.0, cancelled, 0)
-    body = request_body(plan, event.reason)
-    await member.http.call("POST", "/api/v1/requests", json=body)
-    total = sum(body["volumes"].values())
-    _LOGGER.info(
-        "%s %s %.1f kWh over %d day(s) from %s, limit %.3f EUR/kWh (%s)",
-        house.profile.name,
-        "buys" if plan.side == "buy" else "offers",
-        total,
-        len(body["volumes"]),
-        min(body["volumes"]),
-        plan.limit_price,
-        event.reason,
-    )
-    return TickReport(1, total, cancelled, 0)
+    requests, kwh = 0, 0.0
+    for event in house.wishes(today, open_days):
+        # Read the orders again for each wish: the previous one may have added some.
+        listing = await member.http.call("GET", "/api/v1/orders", params={"status": HOLDING})
+        prefs = house.preferences(member.efficiency, member.max_sell_kwh)
+        plan = house.plan(event, today, listing["orders"], closed, prefs)
+        if plan is None or not plan.trade_days:
+            continue
+        body = request_body(plan, event.reason or ("evenings" if plan.side == "buy" else "spare"))
+        await member.http.call("POST", "/api/v1/requests", json=body)
+        total = sum(body["volumes"].values())
+        _LOGGER.info(
+            "%s %s %.1f kWh over %d day(s) from %s, limit %.3f EUR/kWh (%s)",
+            house.profile.name,
+            "buys" if plan.side == "buy" else "offers",
+            total,
+            len(body["volumes"]),
+            min(body["volumes"]),
+            plan.limit_price,
+            body["note"],
+        )
+        requests += 1
+        kwh += total
+    return TickReport(requests, kwh, cancelled, 0)
 
 
-async def tick(members: list[Member], rng: random.Random) -> TickReport:
-    """One round of life: every household may ask its agent for something."""
+async def tick(members: list[Member], rng: random.Random, *, eager: bool = False) -> TickReport:
+    """One round of life: every household may top up its orders (all of them when ``eager``)."""
     if not members:
         return TickReport(0, 0.0, 0, 0)
     market = await members[0].http.call("GET", "/api/v1/market")
@@ -152,7 +155,7 @@ async def tick(members: list[Member], rng: random.Random) -> TickReport:
     requests, kwh, cancelled, errors = 0, 0.0, 0, 0
     for member in rng.sample(members, len(members)):
         try:
-            report = await _act(member, rng, today, market)
+            report = await _act(member, rng, today, market, eager=eager)
         except MarketCallError as err:
             # A refused order (a limit, a gate that just closed) is part of market life.
             _LOGGER.info("%s: the market refused: %s", member.house.profile.name, err)
@@ -175,7 +178,9 @@ async def run(config: SimulationConfig) -> list[TickReport]:
         number = 0
         while config.ticks is None or number < config.ticks:
             try:
-                report = await tick(members, rng)
+                # The first tick fills the book at once, so a fresh market has prices and
+                # counterparties within seconds.
+                report = await tick(members, rng, eager=number == 0)
             except (aiohttp.ClientError, TimeoutError, MarketCallError) as err:
                 _LOGGER.warning("tick failed, trying again next tick: %s", err)
                 report = TickReport(0, 0.0, 0, 1)

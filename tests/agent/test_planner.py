@@ -288,3 +288,13 @@ def test_request_round_trips_through_dict() -> None:
     request = _buy(3, time_of_day="night", kwh_per_day=2.5, price_limit=0.1, reason="ev")
     assert TradeRequest.from_dict(request.as_dict()) == request
     assert request.days[-1] == NEXT_MONDAY + timedelta(days=2)
+
+
+def test_at_home_the_battery_is_kept_only_for_what_solar_can_fill() -> None:
+    history = load_history(TODAY - timedelta(days=28), 28, 10.0)
+    dark = DailyHistory(history.start, history.load, np.zeros((28, 24)))
+    forecast = build_forecast(dark, TODAY, num_days=15)
+    battery = BatterySpec(capacity_kwh=10.0, min_soc=0.1)
+    plan = plan_request(_sell(1), forecast, battery, [], PREFS)
+    # No sun to fill it: the house has no use for its battery that day, all 9 kWh are offered.
+    assert plan.days[0].need_kwh == 0.0 and plan.days[0].kwh == 9.0

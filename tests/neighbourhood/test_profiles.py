@@ -9,6 +9,7 @@ from neighbourhood.profiles import (
     TIMEZONE,
     HouseProfile,
     household_profiles,
+    on_trip,
     pv_kw,
     simulate,
 )
@@ -20,13 +21,29 @@ def _day_pv_kwh(house: HouseProfile, day: date) -> float:
 
 
 def test_loads_are_household_sized_with_an_evening_peak() -> None:
-    """7-12 kWh a day in winter, about 30 % of it between 17:00 and 22:00."""
+    """7-12 kWh a day in winter, about 30 % of it between 17:00 and 22:00; flats more."""
     for house in household_profiles(8):
         history = history_of(house, date(2026, 12, 1), days=28)
         daily = history.load.sum(axis=1)
-        assert 6.0 < daily.mean() < 13.5, (house.name, daily.mean())
+        assert 5.5 < daily.mean() < 13.5, (house.name, daily.mean())
         evening = history.load[:, 17:22].sum() / history.load.sum()
-        assert 0.24 < evening < 0.38, (house.name, evening)
+        if house.kind == "flat":
+            # Out by day, home in the evening: well above the average household's share.
+            assert 0.33 < evening < 0.42, (house.name, evening)
+        else:
+            assert 0.24 < evening < 0.38, (house.name, evening)
+
+
+def test_the_street_mixes_batteries_flats_and_cars_and_few_are_away() -> None:
+    houses = household_profiles(20)
+    kinds = [h.kind for h in houses]
+    assert (kinds.count("battery"), kinds.count("flat"), kinds.count("ev")) == (9, 7, 4)
+    assert all(h.battery_kwh == 0 for h in houses if h.kind != "battery")
+    # About two of the nine battery houses are away on any day, never none or most.
+    for offset in range(28):
+        day = date(2026, 12, 1) + timedelta(days=offset)
+        away = sum(on_trip(h, day) for h in houses)
+        assert 1 <= away <= 4, (day, away)
 
 
 def test_pv_yield_follows_the_seasons() -> None:
@@ -45,7 +62,7 @@ def test_houses_differ_and_are_reproducible() -> None:
     first, second = household_profiles(20), household_profiles(20)
     assert first == second
     assert len({(h.annual_kwh, h.pv_kwp, h.battery_kwh) for h in first}) == 20
-    assert all(5.0 <= h.battery_kwh <= 13.0 for h in first)
+    assert all(5.0 <= h.battery_kwh <= 13.0 for h in first if h.kind == "battery")
 
 
 def test_battery_stays_within_its_limits() -> None:

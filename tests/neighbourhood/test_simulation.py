@@ -51,13 +51,17 @@ async def test_households_join_trade_and_rejoin_nothing(
         for (name, day), kwh in sold.items():
             assert kwh <= profiles[name].battery_kwh * 0.9 + 1e-6, (name, day, kwh)
 
-        # Limit prices come from the planner within the owners' preferences, not from thin air.
+        # Limit prices come from the planner within the owners' preferences, not from thin air;
+        # who buys and who sells follows the house: flats and car owners buy, batteries sell.
         for order in orders:
-            house = SimulatedHousehold(profiles[order["household_name"]], "", "")
+            profile = profiles[order["household_name"]]
+            house = SimulatedHousehold(profile, "", "")
             if order["side"] == "buy":
+                assert profile.kind in ("flat", "ev")
                 assert order["limit_price"] <= house.temperament.max_buy_price
             else:
-                assert order["limit_price"] >= house.temperament.min_sell_price
+                assert profile.kind == "battery"
+                assert order["limit_price"] >= house.temperament.holiday_price
 
         # A second run reuses every membership: nobody joins twice.
         again = await run(dataclasses.replace(config, ticks=1))

@@ -11,8 +11,8 @@ design's "evening demand that PV surplus or cheap energy could cover"); the hous
 free battery is counted first. The bid is the value of shifting (evening retail price minus
 the daytime value grossed up for the round-trip losses), capped by the user's maximum.
 
-Sell: usable capacity minus what the house still needs from the battery and minus everything
-already offered that day; no sale on a day the household is buying for. Away (holiday) means
+Sell: usable capacity minus what the house still needs from the battery (its deficit, as far as
+the day's solar surplus can fill the battery) and minus everything already offered that day; no sale on a day the household is buying for. Away (holiday) means
 away: the house draws only its base load (fridge, standby, from history), solar covers it by
 day, and the battery keeps only what that day's solar surplus can carry into the night (at
 least a small safety margin). The ask is wear plus losses, floored by the user's minimum.
@@ -475,7 +475,11 @@ def plan_sell(
             # what that day's surplus can carry through the dark hours, the rest is offered.
             need = away_reserve_kwh(base, pv, battery.round_trip_efficiency)
         else:
-            need = float(np.maximum(load - pv, 0.0).sum())
+            # At home the battery serves the house only with what solar can put into it:
+            # the day's deficit, as far as the day's surplus fills the battery.
+            deficit = float(np.maximum(load - pv, 0.0).sum())
+            fillable = float(np.maximum(pv - load, 0.0).sum()) * battery.round_trip_efficiency
+            need = min(deficit, fillable)
         need = min(need, battery.usable_kwh)
         sold = committed_kwh(commitments, day, "sell")
         free, note = offerable_kwh(
