@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -32,7 +33,6 @@ DOMAIN = "community_storage"
 USERNAME = "demo"
 PASSWORD = "demo1234"
 COMMUNITY_NAME = "Sonnenweg"
-HOUSE_NAME = "Demo house"
 # Rounds every minute instead of every 15 so a demo shows prices without waiting.
 ROUND_INTERVAL_S = 60
 MARKET_START_TIMEOUT_S = 90.0
@@ -43,13 +43,30 @@ THINGS_TO_TRY = (
     "I'll be renovating next week during the evenings and need storage capacity.",
     "How's the storage market doing?",
 )
-SENSOR_ANSWERS = {
-    "battery_soc_entity": "sensor.demo_house_battery_state_of_charge",
-    "battery_capacity_entity": "sensor.demo_house_battery_capacity",
-    "battery_power_entity": "sensor.demo_house_battery_power",
-    "pv_entity": "sensor.demo_house_pv_power",
-    "load_entity": "sensor.demo_house_house_load",
-}
+# The two demo households of demo_house (neighbourhood.profiles.DEMO_HOUSEHOLDS): each joins
+# the market as its own member through its own config entry, with its own sensors and area.
+# (market name and area, entity id prefix, kWh/day it may sell: 90 % of its battery)
+HOUSEHOLDS: tuple[tuple[str, str, float], ...] = (("House", "house", 9.0), ("Flat", "flat", 0.0))
+
+
+def sensor_answers(key: str, has_battery: bool) -> dict[str, str]:
+    """The config flow's sensor answers for a demo household (a flat has no battery)."""
+    answers = {"pv_entity": f"sensor.{key}_pv_power", "load_entity": f"sensor.{key}_load"}
+    if has_battery:
+        answers |= {
+            "battery_soc_entity": f"sensor.{key}_battery_state_of_charge",
+            "battery_capacity_entity": f"sensor.{key}_battery_capacity",
+            "battery_power_entity": f"sensor.{key}_battery_power",
+        }
+    return answers
+
+
+def household_entities(key: str, has_battery: bool) -> list[str]:
+    """Every sensor of a demo household (for its area)."""
+    keys = ["pv_power", "load", "pv_energy", "load_energy"]
+    if has_battery:
+        keys += ["battery_state_of_charge", "battery_capacity", "battery_power"]
+    return [f"sensor.{key}_{name}" for name in keys]
 
 
 class StackError(Exception):
@@ -130,27 +147,59 @@ async def _http_ok(
 
 async def connect_homeassistant(
     session: aiohttp.ClientSession, layout: Layout, base_url: str, market_url: str
-) -> ha_api.Login:
-    """Onboard on the first run, log in, and make sure the integration is joined and loaded."""
+) -> tuple[ha_api.Login, list[str]]:
+    """Onboard on the first run, log in, and join every demo household not joined yet.
+
+    Returns the login and the names of the households joined now (their areas are set once
+    their entries are loaded).
+    """
     login = await ha_api.onboard(session, base_url, USERNAME, PASSWORD, "Demo")
     entries = await ha_api.config_entries(session, login, DOMAIN)
-    if not entries:
-        _say("joining Home Assistant to the local market (config flow)")
-        created = _market_cli(layout, "households", "add", HOUSE_NAME, "--max-sell-kwh", "9.0")
+    titles = {str(entry.get("title", "")).split(" (")[0] for entry in entries}
+    joined = []
+    for name, key, max_sell in HOUSEHOLDS:
+        if name in titles:
+            continue
+        _say(f"joining Home Assistant's {name.lower()} to the local market (config flow)")
+        created = _market_cli(layout, "households", "add", name, "--max-sell-kwh", f"{max_sell:g}")
         result = await ha_api.run_config_flow(
             session,
             login,
             DOMAIN,
-            {"url": market_url, "join_code": created["join_code"], **SENSOR_ANSWERS},
+            {
+                "url": market_url,
+                "join_code": created["join_code"],
+                **sensor_answers(key, has_battery=max_sell > 0),
+            },
         )
         if result.get("type") != "create_entry":
             raise StackError(f"the integration's config flow did not finish: {result}")
-    return login
+        joined.append(name)
+    return login, joined
+
+
+async def place_households(
+    session: aiohttp.ClientSession, login: ha_api.Login, names: list[str]
+) -> None:
+    """Each newly joined household's market device and sensors into an area of its name."""
+    if not names:
+        return
+    entries = await ha_api.config_entries(session, login, DOMAIN)
+    placements: dict[str, dict[str, list[str]]] = {}
+    for name, key, max_sell in HOUSEHOLDS:
+        if name not in names:
+            continue
+        ids = [e["entry_id"] for e in entries if str(e.get("title", "")).split(" (")[0] == name]
+        placements[name] = {
+            "entries": ids,
+            "entities": household_entities(key, has_battery=max_sell > 0),
+        }
+    await ha_api.place_in_areas(session, login, placements)
 
 
 async def _entry_loaded(session: aiohttp.ClientSession, login: ha_api.Login) -> bool:
     entries = await ha_api.config_entries(session, login, DOMAIN)
-    return bool(entries) and entries[0].get("state") == "loaded"
+    return len(entries) >= len(HOUSEHOLDS) and all(e.get("state") == "loaded" for e in entries)
 
 
 def _banner(ports: Ports, state: StackState, seconds: float, households: int) -> str:
@@ -165,6 +214,8 @@ Community storage market development stack is up ({seconds:.0f} s).
   Market server    {market}
                    operator page: {market}/#token={state.operator_token}
   Neighbourhood    {households} simulated households trading (log: logs/neighbourhood.log)
+  Your households  House (PV, 10 kWh battery: try the holiday) and Flat (no battery: try
+                   the renovation), each its own market member and area in Home Assistant
 
 Things to try in Home Assistant's Assist (the speech bubble, top right of the Overview):
 {tries}
@@ -222,7 +273,7 @@ async def run_stack(args: argparse.Namespace) -> int:
         children.append(market)
         hass = processes.start(
             "Home Assistant",
-            [_bin("hass"), "-c", str(layout.ha_config)],
+            [_bin("hass"), "-c", str(layout.ha_config), *_skip_unpinnable_frontend()],
             log_path=layout.logs / "homeassistant.log",
             cwd=layout.root,
             env=_child_env(layout, {"PYTHONPATH": str(_ha_pythonpath(layout))}),
@@ -262,13 +313,14 @@ async def run_stack(args: argparse.Namespace) -> int:
                 hass,
                 HA_START_TIMEOUT_S,
             )
-            login = await connect_homeassistant(session, layout, ha_url, market_url)
+            login, joined = await connect_homeassistant(session, layout, ha_url, market_url)
             await _wait_until(
                 "running the integration",
                 lambda: _entry_loaded(session, login),
                 hass,
                 HA_START_TIMEOUT_S,
             )
+            await place_households(session, login, joined)
         print(_banner(ports, state, time.monotonic() - started, args.households), flush=True)
         if not args.headless and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             with contextlib.suppress(webbrowser.Error):
@@ -304,14 +356,37 @@ def check_ports_free(ports: Ports) -> None:
                 ) from err
 
 
+def _skip_unpinnable_frontend() -> list[str]:
+    """``--skip-pip-packages home-assistant-frontend`` where the venv's frontend is not the one
+    this Home Assistant asks for.
+
+    Home Assistant 2026.10 asks for home-assistant-frontend 20260930.5, which is not on PyPI;
+    requirements-newest.lock pins the newest that is (20260128.6). Without the flag Home
+    Assistant would try to pip-install the missing release at start and fail to load its web
+    frontend. With it, it serves the installed one.
+    """
+    spec = importlib.util.find_spec("homeassistant.components.frontend")
+    if spec is None or spec.origin is None:
+        return []
+    manifest = json.loads((Path(spec.origin).parent / "manifest.json").read_text(encoding="utf-8"))
+    wanted = [
+        r for r in manifest.get("requirements", []) if r.startswith("home-assistant-frontend")
+    ]
+    installed = f"home-assistant-frontend=={importlib.metadata.version('home-assistant-frontend')}"
+    if not wanted or wanted == [installed]:
+        return []
+    _say(f"Home Assistant asks for {wanted[0]}, not on PyPI; serving {installed} instead")
+    return ["--skip-pip-packages", "home-assistant-frontend"]
+
+
 def check_environment() -> None:
     """Fail early, with the fix, when the venv lacks what Home Assistant would pip-install."""
     # Home Assistant installs missing requirements at runtime; the stack must not depend on that
     # (no internet but PyPI, and it would change the pinned venv behind the lock file's back).
     if importlib.util.find_spec("hass_frontend") is None:
         raise StackError(
-            "Home Assistant's web frontend is not installed in .venv: the lock file must pin "
-            "home-assistant-frontend==20250411.0 (then run script/setup)"
+            "Home Assistant's web frontend is not installed in this venv: the lock file must "
+            "pin home-assistant-frontend (then run script/setup)"
         )
 
 

@@ -170,3 +170,70 @@ async def converse(
 def speech(reply: dict[str, Any]) -> str:
     """The plain speech of a conversation reply."""
     return str(reply["response"]["speech"]["plain"]["speech"])
+
+
+async def websocket_commands(
+    session: aiohttp.ClientSession, login: Login, commands: list[dict[str, Any]]
+) -> list[Any]:
+    """Send commands over Home Assistant's websocket API (as the frontend does); their results.
+
+    Registries (areas, devices, entities) have no REST API, only the websocket one.
+    """
+    url = login.base_url.replace("http", "ws", 1) + "/api/websocket"
+    results: list[Any] = []
+    async with session.ws_connect(url) as ws:
+        hello = await ws.receive_json()
+        if hello.get("type") != "auth_required":
+            raise HomeAssistantError(f"websocket: unexpected greeting {hello}")
+        await ws.send_json({"type": "auth", "access_token": login.access_token})
+        auth = await ws.receive_json()
+        if auth.get("type") != "auth_ok":
+            raise HomeAssistantError(f"websocket: authentication failed: {auth}")
+        for number, command in enumerate(commands, start=1):
+            await ws.send_json({"id": number, **command})
+            while True:
+                reply = await ws.receive_json()
+                if reply.get("id") == number and reply.get("type") == "result":
+                    break
+            if not reply.get("success"):
+                raise HomeAssistantError(f"websocket {command['type']}: {reply.get('error')}")
+            results.append(reply.get("result"))
+    return results
+
+
+async def place_in_areas(
+    session: aiohttp.ClientSession, login: Login, placements: dict[str, dict[str, list[str]]]
+) -> None:
+    """Put devices (by config entry id) and entities into areas, creating the areas as needed.
+
+    ``placements`` maps an area name to ``{"entries": [...], "entities": [...]}``: every device
+    of those config entries and every one of those entities ends up in the area.
+    """
+    areas, devices = await websocket_commands(
+        session,
+        login,
+        [{"type": "config/area_registry/list"}, {"type": "config/device_registry/list"}],
+    )
+    by_name = {area["name"]: area["area_id"] for area in areas}
+    commands: list[dict[str, Any]] = []
+    for name in placements:
+        if name not in by_name:
+            (created,) = await websocket_commands(
+                session, login, [{"type": "config/area_registry/create", "name": name}]
+            )
+            by_name[name] = created["area_id"]
+    for name, what in placements.items():
+        area_id = by_name[name]
+        for device in devices:
+            if set(device.get("config_entries", [])) & set(what.get("entries", [])):
+                commands.append(
+                    {"type": "config/device_registry/update", "device_id": device["id"],
+                     "area_id": area_id}
+                )  # fmt: skip
+        for entity_id in what.get("entities", []):
+            commands.append(
+                {"type": "config/entity_registry/update", "entity_id": entity_id,
+                 "area_id": area_id}
+            )  # fmt: skip
+    if commands:
+        await websocket_commands(session, login, commands)

@@ -62,14 +62,16 @@ class Stack:
         return str(state["operator_token"])
 
 
-def _start(state_dir: Path, market_port: int, ha_port: int, output: Path) -> Stack:
+def _start(
+    state_dir: Path, market_port: int, ha_port: int, output: Path, households: int = 5
+) -> Stack:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     process = subprocess.Popen(
         [
             str(REPO / "script" / "develop"),
             "--headless",
             "--households",
-            "5",
+            str(households),
             "--state-dir",
             str(state_dir),
             "--ports",
@@ -134,7 +136,7 @@ async def _demo_orders(session: aiohttp.ClientSession, stack: Stack) -> list[dic
     ) as response:
         assert response.status == 200
         orders = (await response.json())["orders"]
-    return [o for o in orders if o["household_name"] == "Demo house"]
+    return [o for o in orders if o["household_name"] in ("House", "Flat")]
 
 
 def _numbers(text: str) -> set[str]:
@@ -166,18 +168,20 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
                 headers={"Authorization": f"Bearer {stack.operator_token()}"},
             ) as response:
                 households = (await response.json())["households"]
-            assert len(households) == 6  # five simulated neighbours and the demo house
+            # Five simulated neighbours and the two demo households (house and flat).
+            assert len(households) == 7
             assert all(h["joined"] for h in households)
 
             login = await ha_api.login_with_password(session, stack.ha_url, "demo", "demo1234")
-            # The demo house is live: its sensors have values from the simulation.
-            for sensor in ("house_load", "battery_state_of_charge", "battery_capacity"):
+            # The demo households are live: their sensors have values from the simulation.
+            for sensor in ("house_load", "house_battery_state_of_charge", "house_battery_capacity",
+                           "flat_load"):  # fmt: skip
                 async with session.get(
-                    f"{stack.ha_url}/api/states/sensor.demo_house_{sensor}", headers=login.headers
+                    f"{stack.ha_url}/api/states/sensor.{sensor}", headers=login.headers
                 ) as response:
                     assert response.status == 200
                     value = float((await response.json())["state"])
-                    assert value > 0 if sensor != "battery_state_of_charge" else value >= 9.9
+                    assert value > 0 if "state_of_charge" not in sensor else value >= 9.9
             before = await _demo_orders(session, stack)
             assert before == []
 
@@ -229,10 +233,10 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
                 f"{again.market_url}/api/v1/operator/households",
                 headers={"Authorization": f"Bearer {again.operator_token()}"},
             ) as response:
-                assert len((await response.json())["households"]) == 6
+                assert len((await response.json())["households"]) == 7
             login = await ha_api.login_with_password(session, again.ha_url, "demo", "demo1234")
             entries = await ha_api.config_entries(session, login, "community_storage")
-            assert [e["state"] for e in entries] == ["loaded"]
+            assert [e["state"] for e in entries] == ["loaded", "loaded"]
     finally:
         spawned = _stop(again) if again.process.poll() is None else []
     _assert_all_gone(spawned)

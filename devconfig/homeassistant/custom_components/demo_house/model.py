@@ -25,8 +25,9 @@ class Reading:
 class DemoHouse:
     """Advances the simulated house in real time; every call to ``advance`` moves it to now."""
 
-    def __init__(self, profile: HouseProfile, soc_pct: float, at: datetime) -> None:
-        """Start at ``at`` with the battery at ``soc_pct``."""
+    def __init__(self, key: str, profile: HouseProfile, soc_pct: float, at: datetime) -> None:
+        """Start at ``at`` with the battery at ``soc_pct``; ``key`` prefixes its entity ids."""
+        self.key = key
         self.profile = profile
         self._energy_kwh = profile.battery_kwh * soc_pct / 100.0
         self._at = at
@@ -35,11 +36,11 @@ class DemoHouse:
         self.reading = self._read(at, 0.0, 0.0, 0.0)
 
     @classmethod
-    def start(cls, profile: HouseProfile) -> DemoHouse:
+    def start(cls, key: str, profile: HouseProfile) -> DemoHouse:
         """Start from the simulated last two days so the battery's charge is plausible now."""
         now = datetime.now(UTC)
         history = simulate(profile, now - timedelta(hours=48), 48)
-        house = cls(profile, history[-1].soc_pct, now)
+        house = cls(key, profile, history[-1].soc_pct, now)
         # Readings of this very moment, so the sensors have real values from the start.
         house.advance(now)
         return house
@@ -68,9 +69,11 @@ class DemoHouse:
         load *= minute_rng.uniform(0.9, 1.1)
         hours = seconds / 3600.0
         house = self.profile
-        battery, self._energy_kwh = battery_step(
-            house.battery_kwh, house.battery_power_kw, self._energy_kwh, pv - load, hours
-        )
+        battery = 0.0
+        if house.battery_kwh > 0:
+            battery, self._energy_kwh = battery_step(
+                house.battery_kwh, house.battery_power_kw, self._energy_kwh, pv - load, hours
+            )
         self._load_total += load * hours
         self._pv_total += pv * hours
         self._at = now
@@ -83,7 +86,9 @@ class DemoHouse:
             load_w=round(load * 1000.0, 1) + 0.0,
             pv_w=round(pv * 1000.0, 1) + 0.0,
             battery_w=round(battery * 1000.0, 1) + 0.0,
-            soc_pct=round(100.0 * self._energy_kwh / self.profile.battery_kwh, 1),
+            soc_pct=round(100.0 * self._energy_kwh / self.profile.battery_kwh, 1)
+            if self.profile.battery_kwh > 0
+            else 0.0,
             load_kwh_total=round(self._load_total, 3),
             pv_kwh_total=round(self._pv_total, 3),
         )

@@ -1,4 +1,4 @@
-"""Sensors of the demo house, updated every 30 seconds from the simulation."""
+"""Sensors of the demo households, updated every 30 seconds from the simulation."""
 
 from __future__ import annotations
 
@@ -29,12 +29,15 @@ class DemoHouseSensorDescription(SensorEntityDescription):
     """A demo house sensor: where its value comes from."""
 
     value_fn: Callable[[DemoHouse, Reading], float]
+    # Only households with a battery have it.
+    battery: bool = False
 
 
 SENSORS: tuple[DemoHouseSensorDescription, ...] = (
     DemoHouseSensorDescription(
         key="battery_state_of_charge",
-        name="Demo house battery state of charge",
+        battery=True,
+        name="battery state of charge",
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
@@ -42,7 +45,8 @@ SENSORS: tuple[DemoHouseSensorDescription, ...] = (
     ),
     DemoHouseSensorDescription(
         key="battery_capacity",
-        name="Demo house battery capacity",
+        battery=True,
+        name="battery capacity",
         device_class=SensorDeviceClass.ENERGY_STORAGE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
@@ -50,7 +54,8 @@ SENSORS: tuple[DemoHouseSensorDescription, ...] = (
     ),
     DemoHouseSensorDescription(
         key="battery_power",
-        name="Demo house battery power",
+        battery=True,
+        name="battery power",
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
@@ -58,15 +63,15 @@ SENSORS: tuple[DemoHouseSensorDescription, ...] = (
     ),
     DemoHouseSensorDescription(
         key="pv_power",
-        name="Demo house PV power",
+        name="PV power",
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         value_fn=lambda _house, reading: reading.pv_w,
     ),
     DemoHouseSensorDescription(
-        key="house_load",
-        name="Demo house load",
+        key="load",
+        name="load",
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
@@ -74,15 +79,15 @@ SENSORS: tuple[DemoHouseSensorDescription, ...] = (
     ),
     DemoHouseSensorDescription(
         key="pv_energy",
-        name="Demo house PV energy",
+        name="PV energy",
         device_class=SensorDeviceClass.ENERGY,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         value_fn=lambda _house, reading: reading.pv_kwh_total,
     ),
     DemoHouseSensorDescription(
-        key="house_energy",
-        name="Demo house load energy",
+        key="load_energy",
+        name="load energy",
         device_class=SensorDeviceClass.ENERGY,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
@@ -98,13 +103,20 @@ async def async_setup_platform(
     discovery_info: DiscoveryInfoType | None = None,
 ) -> None:
     """Add the sensors and advance the house on a timer."""
-    house: DemoHouse = hass.data["demo_house"]
-    entities = [DemoHouseSensor(house, description) for description in SENSORS]
+    houses: dict[str, DemoHouse] = hass.data["demo_house"]
+    entities = [
+        DemoHouseSensor(house, description)
+        for house in houses.values()
+        for description in SENSORS
+        if house.profile.battery_kwh > 0 or not description.battery
+    ]
     async_add_entities(entities)
 
     @callback
     def _tick(now: datetime) -> None:
-        house.advance(dt_util.utcnow())
+        moment = dt_util.utcnow()
+        for house in houses.values():
+            house.advance(moment)
         for entity in entities:
             entity.async_write_ha_state()
 
@@ -118,11 +130,12 @@ class DemoHouseSensor(SensorEntity):
     _attr_should_poll = False
 
     def __init__(self, house: DemoHouse, description: DemoHouseSensorDescription) -> None:
-        """Bind the sensor to the house."""
+        """Bind the sensor to its household: "House load" is ``sensor.house_load``."""
         self._house = house
         self.entity_description = description
-        self._attr_unique_id = f"demo_house_{description.key}"
-        self.entity_id = f"sensor.demo_house_{description.key}"
+        self._attr_name = f"{house.profile.name} {description.name}"
+        self._attr_unique_id = f"demo_{house.key}_{description.key}"
+        self.entity_id = f"sensor.{house.key}_{description.key}"
 
     @property
     def native_value(self) -> float:

@@ -1,0 +1,133 @@
+"""The first five minutes of a fresh ``script/develop`` look like the seed scenarios.
+
+Real processes all the way: ``script/develop --headless`` with its default neighbourhood of 20
+households, in a fresh state directory on free ports. Once the neighbourhood's first tick has
+put the coming week's needs and offers on the market, both seed scenarios are played through
+Home Assistant's REST API - the integration's own services, each addressed to its household's
+config entry (the holiday to the house, the renovation to the flat), exactly what the Assist
+intents call - and each must fill its whole week: the house sells most of its battery every
+day near EUR 0.09, the flat gets its evenings' 8-ish kWh every day near EUR 0.07.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from devconfig import ha_api
+from devconfig.layout import free_port
+
+from .test_develop_smoke import Stack, _assert_all_gone, _start, _stop, _wait_up, stack_dir
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+__all__ = ["stack_dir"]  # the fixture, shared with the smoke test
+
+FIRST_START_TIMEOUT_S = 420.0
+MARKET_READY_TIMEOUT_S = 180.0
+
+
+async def _overview(session: aiohttp.ClientSession, stack: Stack) -> list[dict[str, Any]]:
+    async with session.get(
+        f"{stack.market_url}/api/v1/operator/overview",
+        headers={"Authorization": f"Bearer {stack.operator_token()}"},
+    ) as response:
+        assert response.status == 200
+        return list((await response.json())["days"])
+
+
+async def _wait_for_a_market(session: aiohttp.ClientSession, stack: Stack) -> list[date]:
+    """Poll (bounded) until the neighbourhood has priced the coming week; the open days."""
+    deadline = time.monotonic() + MARKET_READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        days = [d for d in await _overview(session, stack) if d["open"]]
+        near, far = days[:7], days[7:]
+        if (
+            len(days) >= 13
+            and all(d["last_price"] is not None and d["open_buy_kwh"] >= 8 for d in near)
+            and all(d["open_sell_kwh"] >= 8 for d in far)
+        ):
+            return [date.fromisoformat(d["day"]) for d in days]
+        await asyncio.sleep(2)
+    pytest.fail(f"the neighbourhood made no market in time: {await _overview(session, stack)}")
+
+
+async def _trade(
+    session: aiohttp.ClientSession, login: ha_api.Login, service: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    async with session.post(
+        f"{login.base_url}/api/services/community_storage/{service}?return_response",
+        json=data,
+        headers=login.headers,
+    ) as response:
+        body = await response.json()
+        assert response.status == 200, body
+    return dict(body["service_response"])
+
+
+async def test_fresh_develop_plays_both_seed_scenarios_in_full(
+    stack_dir: Path, tmp_path: Path, socket_enabled: None
+) -> None:
+    stack = _start(stack_dir, free_port(), free_port(), tmp_path / "seed.log", households=20)
+    try:
+        await _wait_up(stack, FIRST_START_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+            login = await ha_api.login_with_password(session, stack.ha_url, "demo", "demo1234")
+            entries = {
+                e["title"].split(" (")[0]: e
+                for e in await ha_api.config_entries(session, login, "community_storage")
+            }
+            # Two households, each its own market member in Home Assistant.
+            assert set(entries) == {"House", "Flat"}
+            assert all(e["state"] == "loaded" for e in entries.values())
+            open_days = await _wait_for_a_market(session, stack)
+
+            # "We're going on holiday for a week": the house, from the first day still open.
+            holiday = await _trade(
+                session,
+                login,
+                "offer_capacity",
+                {
+                    "config_entry_id": entries["House"]["entry_id"],
+                    "start_date": open_days[0].isoformat(),
+                    "days": 7,
+                    "reason": "holiday",
+                },
+            )
+            assert holiday["kind"] == "filled", holiday["speech"]
+            assert len(holiday["orders"]) == 7
+            usable = holiday["plan"]["usable_capacity_kwh"]
+            assert usable >= 8.5  # the 10 kWh battery less its reserve
+            # Away means away: most of the battery is sold every day.
+            assert all(o["filled_kwh"] >= 0.75 * usable for o in holiday["orders"]), holiday
+            assert 0.08 <= holiday["avg_price"] <= 0.095, holiday
+            assert "still needs" not in holiday["speech"]
+
+            # "I'll be renovating next week during the evenings": the flat, Monday to Sunday.
+            today = open_days[0] - timedelta(days=1)
+            monday = today + timedelta(days=7 - today.weekday())
+            renovation = await _trade(
+                session,
+                login,
+                "reserve_capacity",
+                {
+                    "config_entry_id": entries["Flat"]["entry_id"],
+                    "start_date": monday.isoformat(),
+                    "days": 7,
+                    "time_of_day": "evening",
+                    "reason": "renovation",
+                },
+            )
+            assert renovation["kind"] == "filled", renovation["speech"]
+            assert len(renovation["orders"]) == 7
+            assert all(7.0 <= o["filled_kwh"] <= 9.0 for o in renovation["orders"]), renovation
+            assert renovation["avg_price"] <= 0.09, renovation
+            assert "of storage capacity per day for next week" in renovation["speech"]
+    finally:
+        spawned = _stop(stack) if stack.process.poll() is None else []
+    _assert_all_gone(spawned)
