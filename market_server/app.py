@@ -260,11 +260,9 @@ async def create_request(request: web.Request) -> web.Response:
 
     settings, spec, view, created = await rt.write(place)
     if created and settings.clear_on_submit:
-        try:
-            await request.app[SUBMIT_ROUNDS].clear(day for day, _ in spec.volumes)
-        except Exception:
-            _LOGGER.exception("clearing after submit failed; the request stays in the book")
-        view = await rt.read(orders.request_after_round, settings, view)
+        days = (day for day, _ in spec.volumes)
+        rows = await request.app[SUBMIT_ROUNDS].clear(days, view["request_id"])
+        view = orders.with_orders(settings, view, rows)
     return _json(view, 201 if created else 200)
 
 

@@ -60,15 +60,19 @@ def bearer(header: str | None) -> str:
     return token.strip()
 
 
+# Every household call runs this: built once (see orders.py on why).
+_HOUSEHOLD_BY_TOKEN = (
+    sa.select(db.households)
+    .join(db.household_tokens, db.household_tokens.c.household_id == db.households.c.id)
+    .where(
+        db.household_tokens.c.token_hash == sa.bindparam("token_hash"),
+        db.household_tokens.c.revoked_at.is_(None),
+    )
+)
+
+
 def household_for_token(conn: Connection, token: str, *, allow_disabled: bool = False) -> Household:
-    row = conn.execute(
-        sa.select(db.households)
-        .join(db.household_tokens, db.household_tokens.c.household_id == db.households.c.id)
-        .where(
-            db.household_tokens.c.token_hash == digest(token),
-            db.household_tokens.c.revoked_at.is_(None),
-        )
-    ).first()
+    row = conn.execute(_HOUSEHOLD_BY_TOKEN, {"token_hash": digest(token)}).first()
     if row is None:
         raise Unauthorized("The token is unknown or was revoked; join the market again.")
     household = Household(

@@ -405,6 +405,7 @@ async def _serve(store: Store, clock: Clock, host: str, port: int, *, scheduler:
     from .app import create_app
 
     runtime = MarketRuntime(store, clock)
+    runtime.warm_up()
     app = create_app(runtime, run_scheduler=scheduler)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()

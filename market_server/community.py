@@ -29,10 +29,11 @@ def is_initialised(conn: Connection) -> bool:
     return row.first() is not None
 
 
+_LOAD = sa.select(db.settings_table.c.value).where(db.settings_table.c.key == _KEY)
+
+
 def load(conn: Connection) -> CommunitySettings:
-    value = conn.execute(
-        sa.select(db.settings_table.c.value).where(db.settings_table.c.key == _KEY)
-    ).scalar()
+    value = conn.execute(_LOAD).scalar()
     if value is None:
         return default_settings()
     return CommunitySettings.from_json(json.loads(value))

@@ -14,6 +14,7 @@ without touching the global ``random`` state.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -156,6 +157,17 @@ def build_market(
     The market opens once, at the start of the delivery day (``opening_hours`` is a daily
     rrule with ``until``, as ASSUME requires), and offers one product: the whole day.
     """
+    config, products = _cached_market(day, mechanism, timezone)
+    return config, list(products)
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_market(
+    day: date, mechanism: str, timezone: str
+) -> tuple[Any, tuple[tuple[datetime, datetime, None], ...]]:
+    # Rounds after submissions clear the same few days many times a second; building the
+    # config and its rrule was a third of clearing a small day. ASSUME only writes to a
+    # MarketConfig in MarketRole.setup(), which a clearing never calls.
     assume = assume_loader.load()
     start, _end = delivery_product(day, timezone)
     product = assume.MarketProduct(duration=assume.relativedelta(days=1), count=1)
@@ -175,7 +187,7 @@ def build_market(
         price_tick=1,
     )
     products = assume.get_available_products(config.market_products, start)
-    return config, products
+    return config, tuple(products)
 
 
 def build_orderbook(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,14 +29,89 @@ LIVE = ("open", "partially_filled")
 STATUSES = ("open", "partially_filled", "filled", "cancelled", "expired")
 
 
+# The statements of a submission, built once: a submission runs about eight of them, and
+# building a SQLAlchemy expression and its cache key each time cost more than executing it.
+_o = db.orders
+_LOCK_HOUSEHOLD = (
+    sa.select(db.households.c.id)
+    .where(db.households.c.id == sa.bindparam("household_id"))
+    .with_for_update()
+)
+_BY_CLIENT_ID = sa.select(db.requests).where(
+    db.requests.c.household_id == sa.bindparam("household_id"),
+    db.requests.c.client_request_id == sa.bindparam("client_request_id"),
+)
+_SELL_COMMITTED = (
+    sa.select(
+        _o.c.day,
+        sa.func.sum(sa.case((_o.c.status.in_(LIVE), _o.c.volume_ticks), else_=_o.c.filled_ticks)),
+    )
+    .where(
+        _o.c.household_id == sa.bindparam("household_id"),
+        _o.c.side == "sell",
+        _o.c.day.in_(sa.bindparam("days", expanding=True)),
+    )
+    .group_by(_o.c.day)
+)
+_OPEN_VOLUME = sa.select(
+    sa.func.coalesce(sa.func.sum(_o.c.volume_ticks - _o.c.filled_ticks), 0)
+).where(_o.c.household_id == sa.bindparam("household_id"), _o.c.status.in_(LIVE))
+_OPPOSITE_LIVE = (
+    sa.select(_o.c.day, _o.c.id)
+    .where(
+        _o.c.household_id == sa.bindparam("household_id"),
+        _o.c.side == sa.bindparam("side"),
+        _o.c.status.in_(LIVE),
+        _o.c.day.in_(sa.bindparam("days", expanding=True)),
+    )
+    .order_by(_o.c.day)
+    .limit(1)
+)
+_INSERT_REQUEST = sa.insert(db.requests)
+_INSERT_ORDERS = sa.insert(db.orders)
+_ORDERS_OF_REQUESTS = (
+    sa.select(db.orders)
+    .where(db.orders.c.request_id.in_(sa.bindparam("request_ids", expanding=True)))
+    .order_by(db.orders.c.day, db.orders.c.seq)
+)
+
+
 def _lock_household(conn: Connection, household_id: str) -> None:
     """Serialise one household's writes (PostgreSQL row lock; SQLite holds the write lock)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(
-            sa.select(db.households.c.id)
-            .where(db.households.c.id == household_id)
-            .with_for_update()
-        )
+        conn.execute(_LOCK_HOUSEHOLD, {"household_id": household_id})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRequest:
+    """A request row as written (what views.request reads of it)."""
+
+    id: str
+    client_request_id: str
+    side: str
+    note: str | None
+    max_power_kw: float | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """An order row as written, before any round touched it (what views.order reads)."""
+
+    id: str
+    request_id: str
+    day: date
+    side: str
+    volume_ticks: int
+    price_ticks: int
+    created_at: datetime
+    filled_ticks: int = 0
+    filled_money_ticks: int = 0
+    status: str = "open"
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.created_at
 
 
 def submit(
@@ -50,10 +126,8 @@ def submit(
     fingerprint = spec.fingerprint()
     if spec.client_request_id is not None:
         existing = conn.execute(
-            sa.select(db.requests).where(
-                db.requests.c.household_id == household.id,
-                db.requests.c.client_request_id == spec.client_request_id,
-            )
+            _BY_CLIENT_ID,
+            {"household_id": household.id, "client_request_id": spec.client_request_id},
         ).first()
         if existing is not None:
             if existing.body_hash != fingerprint:
@@ -67,40 +141,70 @@ def submit(
     _check_limits(conn, household, spec)
     _check_no_self_trade(conn, household, spec)
 
+    # Stored as naive UTC and read back as aware UTC: the reply says what a later read says.
+    now = now.astimezone(UTC)
     request_id = auth.new_id("rq")
-    conn.execute(
-        sa.insert(db.requests).values(
-            id=request_id,
-            household_id=household.id,
-            client_request_id=spec.client_request_id or f"server-{request_id}",
-            body_hash=fingerprint,
-            side=spec.side,
-            note=spec.note,
-            max_power_kw=spec.max_power_kw,
-            created_at=now,
-        )
+    stored = StoredRequest(
+        id=request_id,
+        client_request_id=spec.client_request_id or f"server-{request_id}",
+        side=spec.side,
+        note=spec.note,
+        max_power_kw=spec.max_power_kw,
+        created_at=now,
     )
     conn.execute(
-        sa.insert(db.orders),
+        _INSERT_REQUEST,
+        {
+            "id": stored.id,
+            "household_id": household.id,
+            "client_request_id": stored.client_request_id,
+            "body_hash": fingerprint,
+            "side": stored.side,
+            "note": stored.note,
+            "max_power_kw": stored.max_power_kw,
+            "created_at": now,
+        },
+    )
+    new = [
+        NewOrder(auth.new_id("or"), request_id, day, spec.side, ticks, spec.price_ticks, now)
+        for day, ticks in spec.volumes
+    ]
+    conn.execute(
+        _INSERT_ORDERS,
         [
             {
-                "id": auth.new_id("or"),
+                "id": o.id,
                 "request_id": request_id,
                 "household_id": household.id,
-                "day": day,
-                "side": spec.side,
-                "volume_ticks": ticks,
-                "price_ticks": spec.price_ticks,
+                "day": o.day,
+                "side": o.side,
+                "volume_ticks": o.volume_ticks,
+                "price_ticks": o.price_ticks,
                 "filled_ticks": 0,
                 "filled_money_ticks": 0,
-                "status": "open",
+                "status": o.status,
                 "created_at": now,
                 "updated_at": now,
             }
-            for day, ticks in spec.volumes
+            for o in new
         ],
     )
-    return get_request(conn, settings, household.id, request_id), True
+    return views.request(stored, new, settings), True
+
+
+def with_orders(
+    settings: CommunitySettings, request: dict[str, Any], rows: list[Any]
+) -> dict[str, Any]:
+    """`request` (a Request view) with its orders as `rows` say, e.g. read after a round."""
+    stored = StoredRequest(
+        id=request["request_id"],
+        client_request_id=request["client_request_id"],
+        side=request["side"],
+        note=request["note"],
+        max_power_kw=request["max_power_kw"],
+        created_at=datetime.fromisoformat(request["created_at"]),
+    )
+    return views.request(stored, rows, settings)
 
 
 def _check_no_self_trade(conn: Connection, household: Household, spec: RequestSpec) -> None:
@@ -109,18 +213,10 @@ def _check_no_self_trade(conn: Connection, household: Household, spec: RequestSp
     Clearing does not know who placed an order, so both would fill each other: the household
     would pay the community to rent its own battery.
     """
-    o = db.orders
     opposite = "sell" if spec.side == "buy" else "buy"
     clash = conn.execute(
-        sa.select(o.c.day, o.c.id)
-        .where(
-            o.c.household_id == household.id,
-            o.c.side == opposite,
-            o.c.status.in_(LIVE),
-            o.c.day.in_([d for d, _ in spec.volumes]),
-        )
-        .order_by(o.c.day)
-        .limit(1)
+        _OPPOSITE_LIVE,
+        {"household_id": household.id, "side": opposite, "days": [d for d, _ in spec.volumes]},
     ).first()
     if clash is not None:
         verb = "offers" if opposite == "sell" else "bids for"
@@ -132,7 +228,6 @@ def _check_no_self_trade(conn: Connection, household: Household, spec: RequestSp
 
 
 def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> None:
-    o = db.orders
     field = "volumes" if spec.per_day else "kwh_per_day"
     if spec.side == "sell" and household.max_sell_ticks == 0:
         raise LimitExceeded(
@@ -141,12 +236,9 @@ def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> 
             field=field,
         )
     if spec.side == "sell":
-        days = [d for d, _ in spec.volumes]
-        committed = sa.case((o.c.status.in_(LIVE), o.c.volume_ticks), else_=o.c.filled_ticks)
         rows = conn.execute(
-            sa.select(o.c.day, sa.func.sum(committed))
-            .where(o.c.household_id == household.id, o.c.side == "sell", o.c.day.in_(days))
-            .group_by(o.c.day)
+            _SELL_COMMITTED,
+            {"household_id": household.id, "days": [d for d, _ in spec.volumes]},
         )
         already = {row[0]: int(row[1] or 0) for row in rows}
         for day, ticks in spec.volumes:
@@ -159,11 +251,7 @@ def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> 
                     f"(already offered or sold: {kwh(already.get(day, 0)):g} kWh).",
                     field=field,
                 )
-    open_now = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(o.c.volume_ticks - o.c.filled_ticks), 0)).where(
-            o.c.household_id == household.id, o.c.status.in_(LIVE)
-        )
-    ).scalar()
+    open_now = conn.execute(_OPEN_VOLUME, {"household_id": household.id}).scalar()
     new = sum(t for _, t in spec.volumes)
     if int(open_now or 0) + new > household.max_open_ticks:
         raise LimitExceeded(
@@ -173,21 +261,18 @@ def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> 
         )
 
 
-def _orders_of(conn: Connection, request_ids: Sequence[str]) -> dict[str, list[Any]]:
+def orders_of_requests(conn: Connection, request_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """The order rows of each request, in day order."""
     out: dict[str, list[Any]] = {rid: [] for rid in request_ids}
     if not request_ids:
         return out
-    for row in conn.execute(
-        sa.select(db.orders)
-        .where(db.orders.c.request_id.in_(request_ids))
-        .order_by(db.orders.c.day, db.orders.c.seq)
-    ):
+    for row in conn.execute(_ORDERS_OF_REQUESTS, {"request_ids": list(request_ids)}):
         out[row.request_id].append(row)
     return out
 
 
 def _request_view(conn: Connection, settings: CommunitySettings, row: Any) -> dict[str, Any]:
-    return views.request(row, _orders_of(conn, [row.id])[row.id], settings)
+    return views.request(row, orders_of_requests(conn, [row.id])[row.id], settings)
 
 
 def _own_row(conn: Connection, table: sa.Table, what: str, household_id: str, row_id: str) -> Any:
@@ -218,7 +303,7 @@ def list_requests(
             .limit(limit)
         )
     )
-    by_request = _orders_of(conn, [r.id for r in rows])
+    by_request = orders_of_requests(conn, [r.id for r in rows])
     return [views.request(r, by_request[r.id], settings) for r in rows]
 
 

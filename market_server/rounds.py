@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from . import auth, community
 from . import store as db
 from .config import CommunitySettings
-from .gate import gate_closure, open_days
+from .gate import gate_closure, local_today, open_days
 from .market import BookOrder, DayClearing, clear_day
 from .store import Store
 from .units import eur_per_kwh, kwh
@@ -90,22 +90,24 @@ class RoundSummary:
         }
 
 
+_EXPIRE = (
+    sa.update(db.orders)
+    .where(db.orders.c.day <= sa.bindparam("last_closed"), db.orders.c.status.in_(LIVE))
+    .values(status="expired", updated_at=sa.bindparam("now", type_=db.UTCDateTime))
+)
+
+
+def last_closed_day(settings: CommunitySettings, now: datetime) -> date:
+    """The latest delivery day whose gate has closed (gate closure grows with the day)."""
+    day = local_today(now, settings) + timedelta(days=settings.gate_closure_days_before + 1)
+    while gate_closure(day, settings) > now:
+        day -= timedelta(days=1)
+    return day
+
+
 def expire_due(conn: Connection, settings: CommunitySettings, now: datetime) -> int:
     """Expire the live remainders of every day whose gate closure has passed."""
-    days = [
-        row[0]
-        for row in conn.execute(
-            sa.select(db.orders.c.day).where(db.orders.c.status.in_(LIVE)).distinct()
-        )
-    ]
-    closed = [d for d in days if gate_closure(d, settings) <= now]
-    if not closed:
-        return 0
-    result = conn.execute(
-        sa.update(db.orders)
-        .where(db.orders.c.day.in_(closed), db.orders.c.status.in_(LIVE))
-        .values(status="expired", updated_at=now)
-    )
+    result = conn.execute(_EXPIRE, {"last_closed": last_closed_day(settings, now), "now": now})
     return int(result.rowcount or 0)
 
 
@@ -140,22 +142,68 @@ _BOOK_COLUMNS = (
 )
 
 
-def _book(conn: Connection, days: Sequence[date], lock: bool) -> dict[date, list[LiveOrder]]:
-    query = (
-        sa.select(*_BOOK_COLUMNS)
-        .where(
-            db.orders.c.day.in_(days),
-            db.orders.c.status.in_(LIVE),
-            db.orders.c.volume_ticks > db.orders.c.filled_ticks,
+@dataclass(slots=True)
+class _Depth:
+    """One day's live remainders, summed per side, and whether its best prices cross."""
+
+    buy_ticks: int = 0
+    sell_ticks: int = 0
+    orders: int = 0
+    best_bid: int | None = None
+    best_ask: int | None = None
+
+    @property
+    def crosses(self) -> bool:
+        return (
+            self.best_bid is not None
+            and self.best_ask is not None
+            and self.best_bid >= self.best_ask
         )
-        .order_by(db.orders.c.seq)
+
+
+_o = db.orders
+_REMAINING = (_o.c.status.in_(LIVE), _o.c.volume_ticks > _o.c.filled_ticks)
+# Built once: a submit round runs these for a few days many times a second.
+_DEPTH = (
+    sa.select(
+        _o.c.day,
+        _o.c.side,
+        sa.func.sum(_o.c.volume_ticks - _o.c.filled_ticks),
+        sa.func.count(),
+        sa.func.max(_o.c.price_ticks),
+        sa.func.min(_o.c.price_ticks),
     )
-    if lock:
-        query = query.with_for_update()
+    .where(_o.c.day.in_(sa.bindparam("days", expanding=True)), *_REMAINING)
+    .group_by(_o.c.day, _o.c.side)
+)
+_BOOK = (
+    sa.select(*_BOOK_COLUMNS)
+    .where(_o.c.day.in_(sa.bindparam("days", expanding=True)), *_REMAINING)
+    .order_by(_o.c.seq)
+)
+_BOOK_LOCKED = _BOOK.with_for_update()
+_INSERT_ROUND = sa.insert(db.rounds)
+_INSERT_DAY = sa.insert(db.day_clearings)
+_INSERT_FILLS = sa.insert(db.fills)
+
+
+def _depth(conn: Connection, days: Sequence[date]) -> dict[date, _Depth]:
+    depth: dict[date, _Depth] = {}
+    for day, side, ticks, count, highest, lowest in conn.execute(_DEPTH, {"days": list(days)}):
+        item = depth.setdefault(day, _Depth())
+        item.orders += int(count)
+        if side == "buy":
+            item.buy_ticks, item.best_bid = int(ticks), int(highest)
+        else:
+            item.sell_ticks, item.best_ask = int(ticks), int(lowest)
+    return depth
+
+
+def _book(conn: Connection, days: Sequence[date], lock: bool) -> dict[date, list[LiveOrder]]:
     book: dict[date, list[LiveOrder]] = defaultdict(list)
     # Positional unpacking: named attribute access on 10,000 result rows costs more than the
     # clearing itself.
-    for *fields, day in conn.execute(query):
+    for *fields, day in conn.execute(_BOOK_LOCKED if lock else _BOOK, {"days": list(days)}):
         book[day].append(LiveOrder(*fields))
     return book
 
@@ -166,8 +214,15 @@ def run_round(
     *,
     trigger: str = "manual",
     clear: ClearFn = clear_day,
+    days: Collection[date] | None = None,
 ) -> RoundSummary:
-    """Run one complete round now (blocking: call it from a worker thread)."""
+    """Run one complete round now (blocking: call it from a worker thread).
+
+    `days` narrows the clearing to those delivery days (a round after submissions clears the
+    days they touched); expiry always covers every day. A day whose best bid is below its best
+    ask cannot fill under any supported mechanism: its depth is recorded without loading its
+    book or calling the mechanism.
+    """
     started = clock()
     round_id = auth.new_id("rd")
     try:
@@ -177,15 +232,20 @@ def run_round(
             settings = community.load(conn)
             summary = RoundSummary(round_id, trigger, settings.mechanism, "completed", started, now)
             summary.expired = expire_due(conn, settings, now)
-            days = open_days(now, settings)
-            book = _book(conn, days, lock=not store.is_sqlite) if days else {}
+            targets = [d for d in open_days(now, settings) if days is None or d in days]
+            depth = _depth(conn, targets) if targets else {}
+            crossing = [d for d, x in depth.items() if x.crosses]
+            book = _book(conn, crossing, lock=not store.is_sqlite) if crossing else {}
             writes = _Writes()
-            for day in sorted(book):
-                rows = book[day]
-                buy = sum(r.remaining_ticks for r in rows if r.side == "buy")
-                sell = sum(r.remaining_ticks for r in rows if r.side == "sell")
-                result = DayResult(day, None, 0, 0, buy, sell, len(rows))
-                if buy and sell:
+            for day in sorted(depth):
+                x = depth[day]
+                result = DayResult(day, None, 0, 0, x.buy_ticks, x.sell_ticks, x.orders)
+                rows = book.get(day)
+                if rows:
+                    # The book as locked (PostgreSQL: orders placed since the depth query too).
+                    result.buy_ticks = sum(r.remaining_ticks for r in rows if r.side == "buy")
+                    result.sell_ticks = sum(r.remaining_ticks for r in rows if r.side == "sell")
+                    result.orders = len(rows)
                     clearing = clear(
                         day,
                         [
@@ -201,11 +261,11 @@ def run_round(
                     _collect_fills(writes, round_id, day, rows, clearing, now=now)
                 summary.days.append(result)
             summary.finished_at = clock()
-            conn.execute(sa.insert(db.rounds).values(**_round_row(summary)))
+            conn.execute(_INSERT_ROUND, _round_row(summary))
             _write_fills(conn, writes)
             if summary.days:
                 conn.execute(
-                    sa.insert(db.day_clearings),
+                    _INSERT_DAY,
                     [
                         {
                             "round_id": round_id,
@@ -293,7 +353,7 @@ def _write_fills(conn: Connection, writes: _Writes) -> None:
                 "during the round"
             )
     if writes.fills:
-        conn.execute(sa.insert(db.fills), writes.fills)
+        conn.execute(_INSERT_FILLS, writes.fills)
 
 
 def _collect_fills(

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ParamSpec, TypeVar
 
-from . import community, migrations, rounds
+from . import assume_loader, community, migrations, rounds
 from .config import CommunitySettings
 from .rounds import RoundSummary
 from .settlement import SettlementSummary, settle
@@ -75,15 +75,25 @@ class MarketRuntime:
     async def migrate(self) -> list[int]:
         return await self.run(migrations.upgrade, self.store)
 
-    async def clear(self, trigger: str = "manual") -> RoundSummary:
-        """One clearing round, serialised with every other round of this process (and, via the
-        database, of other processes)."""
+    async def clear(
+        self, trigger: str = "manual", days: Collection[date] | None = None
+    ) -> RoundSummary:
+        """One clearing round (of `days` only, if given), serialised with every other round of
+        this process (and, via the database, of other processes)."""
         async with self._round_lock:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
                 self._clearing,
-                functools.partial(rounds.run_round, self.store, self.now, trigger=trigger),
+                functools.partial(
+                    rounds.run_round, self.store, self.now, trigger=trigger, days=days
+                ),
             )
+
+    def warm_up(self) -> None:
+        """Import ASSUME in the clearing thread now, in the background: the import takes about
+        2 s, and the first household to place a request should not wait for it. The first round
+        queues behind it in the same one-worker executor."""
+        self._clearing.submit(assume_loader.load)
 
     async def settle(self) -> SettlementSummary:
         return await self.run(settle, self.store, self.now())

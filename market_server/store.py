@@ -7,6 +7,7 @@ BEGIN IMMEDIATE (WAL, busy timeout), on PostgreSQL a clearing round takes a row 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,6 +227,10 @@ class Store:
     def __init__(self, url: str | Path | None = None) -> None:
         self.url = normalise_url(url)
         self.engine = _create_engine(self.url)
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps
+        # (1, 2, 5, 10 ... ms): threads of this process queue here instead and enter the
+        # moment the lock is free. Other processes still meet the busy timeout.
+        self._sqlite_writer = threading.RLock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -240,8 +245,12 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction; on SQLite it holds the write lock from its first statement."""
-        with self.engine.connect() as raw:
-            conn = raw.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else raw
+        if not self.is_sqlite:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        with self._sqlite_writer, self.engine.connect() as raw:
+            conn = raw.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
 
