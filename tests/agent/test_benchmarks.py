@@ -27,6 +27,15 @@ def test_agent_benchmark_runs_and_the_optimum_bounds_every_strategy(
     assert result["agent_eur"] <= result["optimum_eur"] + 1e-6
     assert result["flat_eur"] <= result["optimum_eur"] + 1e-6
     assert 0 < result["agent_vs_optimum"] <= 1.0
+    assert result["truth_eur"] <= result["optimum_eur"] + 1e-6
+    # The gap splits into the planner's part (on the true week) and the forecast's.
+    assert result["agent_vs_optimum"] + result["planner_error"] + result[
+        "forecast_error"
+    ] == pytest.approx(1.0, abs=0.002)
+    # The seller side has its own perfect-foresight bound.
+    for key in ("sell_agent_eur", "sell_truth_eur", "sell_all_eur"):
+        assert result[key] <= result["sell_optimum_eur"] + 1e-6
+    assert 0 < result["sell_agent_vs_optimum"] <= 1.0
 
 
 def test_forecast_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,8 +17,9 @@ import pytest
 
 from custom_components.community_storage.agent.battery import BatterySpec, commitments_from_wire
 from custom_components.community_storage.agent.forecast import build_forecast
+from custom_components.community_storage.agent.outcome import classify
 from custom_components.community_storage.agent.planner import Preferences, plan_request
-from custom_components.community_storage.agent.request import TradePlan, TradeRequest
+from custom_components.community_storage.agent.request import OrderState, TradePlan, TradeRequest
 from neighbourhood.household import history_of
 from neighbourhood.profiles import DEMO_FLAT, DEMO_HOUSE, TIMEZONE
 from neighbourhood.simulation import SimulationConfig, run
@@ -31,12 +32,14 @@ pytestmark = [
 PREFS = Preferences(max_buy_price=0.15, min_sell_price=0.06)
 
 
-async def _submit(market: RunningMarket, token: str, plan: TradePlan) -> list[dict[str, Any]]:
+async def _submit(
+    market: RunningMarket, token: str, plan: TradePlan, client_id: str = ""
+) -> list[dict[str, Any]]:
     body = {
         "side": plan.side,
         "volumes": plan.volumes,
         "limit_price": plan.limit_price,
-        "client_request_id": f"seed-{plan.side}",
+        "client_request_id": client_id or f"seed-{plan.side}",
     }
     status, created = await market.request("POST", "/api/v1/requests", token=token, json=body)
     assert status == 201, created
@@ -104,3 +107,60 @@ async def test_both_seed_scenarios_fill_their_whole_week(
         # still in the coming week at the premium of houses giving up their own capacity.
         assert average <= 0.09, bought
         assert min(o["avg_price"] for o in bought) <= 0.072
+
+
+async def test_the_other_flows_stay_reachable(tmp_path: Path, socket_enabled: None) -> None:
+    """What docs/develop.md says provokes each alternative reply does provoke it."""
+    async with running_market(tmp_path) as market:
+        config = SimulationConfig(
+            url=market.url,
+            operator_token=market.operator_token,
+            households=20,
+            roster_path=tmp_path / "roster.json",
+            tick_s=0,
+            ticks=1,
+        )
+        await run(config)
+        _, flat_token = await market.join_household("Flat", 0.0)
+        _, house_token = await market.join_household("House", 9.0)
+        open_days = market.open_days()
+        today = market.now().astimezone(TIMEZONE).date()
+        forecast = build_forecast(history_of(DEMO_FLAT, today), today)
+
+        async def buy(start: date, days: int, kwh: float, cap: float | None) -> str:
+            request = TradeRequest("buy", start, days, kwh_per_day=kwh, price_limit=cap)
+            plan = plan_request(request, forecast, None, [], PREFS)
+            orders = await _submit(market, flat_token, plan, f"buy-{start}-{days}-{kwh}")
+            return classify([_state(o) for o in orders]), orders
+
+        # The coming week holds only short-notice offers above 8 cents; the week after, the
+        # holiday houses' 6-7 cents: a fortnight at up to 8 cents fills only its second week.
+        kind, orders = await buy(open_days[0], 14, 8.0, 0.08)
+        assert kind == "partial_days", orders
+        # Far more than the street has: partial volume on the days further ahead.
+        kind, orders = await buy(open_days[9], 3, 40.0, None)
+        assert kind == "partial_volume", orders
+        # A lot at short notice: the premium offers, above the 0.11 "high price" threshold.
+        kind, orders = await buy(open_days[1], 1, 15.0, None)
+        assert kind in ("filled", "partial_volume") and orders[0]["avg_price"] > 0.11, orders
+
+        # Nobody buys two weeks ahead: an offer there waits for a counterparty.
+        house = build_forecast(history_of(DEMO_HOUSE, today), today)
+        battery = BatterySpec(capacity_kwh=10.0, min_soc=0.1)
+        sell = plan_request(
+            TradeRequest("sell", open_days[-2], 2, reason="holiday"), house, battery, [], PREFS
+        )
+        orders = await _submit(market, house_token, sell, "sell-far")
+        assert classify([_state(o) for o in orders]) == "no_counterparty", orders
+
+
+def _state(order: dict[str, Any]) -> OrderState:
+    return OrderState(
+        order_id=order["order_id"],
+        day=date.fromisoformat(order["day"]),
+        volume_kwh=order["volume_kwh"],
+        limit_price=order["limit_price"],
+        status=order["status"],
+        filled_kwh=order["filled_kwh"],
+        avg_price=order["avg_price"],
+    )
