@@ -17,6 +17,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 REPO = Path(__file__).resolve().parents[2]
 HOLIDAY = "We're going on holiday for a week and won't need our battery storage."
 RENOVATION = "I'll be renovating next week during the evenings and need storage capacity."
+HA_RELEASE = (
+    "newest" if Path(sys.prefix).resolve() == (REPO / ".venv-newest").resolve() else "oldest"
+)
 FIRST_START_TIMEOUT_S = 420.0
 SECOND_START_LIMIT_S = 60.0
 
@@ -69,6 +73,9 @@ def _start(
     process = subprocess.Popen(
         [
             str(REPO / "script" / "develop"),
+            # The Home Assistant of the venv running this test: script/test runs it on both.
+            "--ha",
+            HA_RELEASE,
             "--headless",
             "--households",
             str(households),
