@@ -338,6 +338,12 @@ def community_storage_handlers() -> list[intent.IntentHandler]:
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
-    """Register the intents (the intent integration calls this once for the integration)."""
-    for handler in community_storage_handlers():
+    """Register the intents (the intent integration calls this once for the integration).
+
+    Besides the four typed intents (for LLM tools and explicit slots), the sentence gate's
+    intent reads whole sentences said to the built-in agent.
+    """
+    from .utterance_intent import UtteranceIntentHandler  # it imports this module
+
+    for handler in (*community_storage_handlers(), UtteranceIntentHandler()):
         intent.async_register(hass, handler)

@@ -14,7 +14,7 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -73,6 +73,7 @@ from .agent.request import (
     TradePlan,
     TradeRequest,
 )
+from .agent.request import Side as TradeSide
 from .api import (
     MarketAuthError,
     MarketClient,
@@ -457,6 +458,46 @@ class TradingAgent:
         await self.coordinator.async_request_refresh()
         outcome = CancelOutcome(cancelled=tuple(cancelled), withdrawn_proposals=withdrawn)
         return replace(outcome, speech=cancel_speech(outcome, language=language))
+
+    async def async_cancel_where(
+        self, *, day: date | None, side: TradeSide | None, language: str
+    ) -> CancelOutcome:
+        """Cancel what is still open on one delivery day and/or of one side.
+
+        "Cancel Friday's reservation" withdraws Friday's buy orders only; the request's other
+        days stay on the market. Without a day, whole requests of that side are cancelled.
+        """
+        if day is None and side is None:
+            return await self.async_cancel(None, language=language)
+        cancelled: list[CancelledRequest] = []
+        try:
+            for request in await self.client.requests():
+                if not request.open or (side is not None and str(request.side) != side):
+                    continue
+                if day is None:
+                    active = [o for o in request.orders if o.active]
+                    result = await self.client.cancel_request(request.request_id)
+                    kept = float(result.filled_kwh)
+                    self._forget_periods(request.request_id)
+                else:
+                    active = [o for o in request.orders if o.active and o.day == day]
+                    kept = 0.0
+                    for order in active:
+                        kept += float((await self.client.cancel_order(order.order_id)).filled_kwh)
+                if active:
+                    cancelled.append(
+                        CancelledRequest(
+                            request_id=request.request_id,
+                            side=side or cast(TradeSide, str(request.side)),
+                            cancelled_kwh=round(float(sum(o.remaining_kwh for o in active)), 1),
+                            kept_filled_kwh=round(kept, 1),
+                        )
+                    )
+        except MarketError as err:
+            raise self._market_failure(err) from err
+        await self.coordinator.async_request_refresh()
+        outcome = CancelOutcome(cancelled=tuple(cancelled))
+        return replace(outcome, speech=cancel_speech(outcome, language=lang(language)))
 
     async def async_status(self, *, language: str) -> StatusReport:
         """Report the market and the household's own trades (fetched fresh)."""

@@ -222,8 +222,8 @@ def read_when(tokens: tuple[str, ...], today: date) -> When:
             i += found[1]
             continue
         if (hit := _date_at(tokens, i, today)) is not None:
-            first, span, used = hit
-            mentions.append(DateMention(first, span, i, _role(tokens, i)))
+            day, span, used = hit
+            mentions.append(DateMention(day, span, i, _role(tokens, i)))
             i += used
             continue
         i += 1

@@ -24,6 +24,7 @@ from custom_components.community_storage.custom_sentences import (
     STORAGE_KEY,
     async_install_sentences,
 )
+from custom_components.community_storage.sentence_gate import INTENT_UTTERANCE
 
 EN = f"en/{FILE_NAME}"
 DE = f"de/{FILE_NAME}"
@@ -58,7 +59,7 @@ async def test_fresh_install_and_reload(hass: HomeAssistant) -> None:
         hass, "How is the storage market?", None, Context(), language="en"
     )
     assert after.response.intent is not None
-    assert after.response.intent.intent_type == cs_intent.INTENT_STATUS
+    assert after.response.intent.intent_type == INTENT_UTTERANCE
 
 
 async def test_second_run_changes_nothing(hass: HomeAssistant) -> None:

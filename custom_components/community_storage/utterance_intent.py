@@ -1,0 +1,279 @@
+"""The Assist intent behind our sentence gate: read the whole sentence, then act or ask back.
+
+The sentence files (``sentence_gate``) only decide that a sentence is probably ours; this handler
+hands the full text to ``agent.understanding.understand`` and dispatches to the trading agent:
+reserve, offer, a focused status answer, or a cancel of one day, one side or everything.
+
+When a trade request lacks its duration ("We're going on holiday"), the reply repeats what was
+understood and asks "For how many days?"; the next sentence from the same user and device
+within ``PENDING_SECONDS`` ("ten days", "bis Sonntag") completes it. With more than one household
+in Home Assistant, the sentence's own words (the household's name), the speaker's area, or the
+kind of request (a sale goes to the household with the larger battery, a reservation to the one
+with the smaller) decide which household acts, and the reply names it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any, Final
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import intent
+
+from .agent import conversation_speech as speech
+from .agent.errors import TradingError
+from .agent.explain import lang
+from .agent.request import TradeRequest
+from .agent.spoken_text import tokens as tokenise
+from .agent.understanding import Understanding, understand, understand_days
+from .const import DOMAIN
+from .dates import MAX_DAYS, DateResolutionError
+from .intent import async_conversation_text, async_failure_text, reference_day
+from .sentence_gate import INTENT_UTTERANCE
+
+if TYPE_CHECKING:
+    from .trading import TradingAgent
+
+_LOGGER = logging.getLogger(__name__)
+
+# How long a question we asked waits for its answer.
+PENDING_SECONDS: Final = 300.0
+# Bound on remembered questions (one per user and device is the normal case).
+MAX_PENDING: Final = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    understood: Understanding
+    entry_id: str
+    expires: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Household:
+    entry: ConfigEntry[Any]
+    trading: TradingAgent
+
+
+def _loaded_households(hass: HomeAssistant) -> list[_Household]:
+    return [
+        _Household(entry, entry.runtime_data.trading)
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        if getattr(entry, "runtime_data", None) is not None
+    ]
+
+
+def _area_of(hass: HomeAssistant, device_id: str | None) -> str | None:
+    if device_id is None or (device := dr.async_get(hass).async_get(device_id)) is None:
+        return None
+    return device.area_id
+
+
+def _entry_areas(hass: HomeAssistant, entry: ConfigEntry[Any]) -> set[str]:
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    return {d.area_id for d in devices if d.area_id is not None}
+
+
+def _battery_kwh(household: _Household) -> float:
+    spec = household.trading.battery_spec()
+    return spec.capacity_kwh if spec is not None else 0.0
+
+
+def choose_household(
+    hass: HomeAssistant, intent_obj: intent.Intent, understood: Understanding
+) -> _Household | None:
+    """The household a sentence is for (see the module's docstring for the rules)."""
+    households = _loaded_households(hass)
+    if len(households) <= 1:
+        return households[0] if households else None
+    words = set(tokenise(intent_obj.text_input or ""))
+    named = [h for h in households if set(tokenise(h.entry.title)) & words]
+    if len(named) == 1:
+        return named[0]
+    speaker_area = _area_of(hass, getattr(intent_obj, "satellite_id", None)) or _area_of(
+        hass, intent_obj.device_id
+    )
+    if speaker_area is not None:
+        here = [h for h in households if speaker_area in _entry_areas(hass, h.entry)]
+        if len(here) == 1:
+            return here[0]
+    if understood.intent == "offer":
+        return max(households, key=_battery_kwh)
+    if understood.intent == "reserve":
+        return min(households, key=_battery_kwh)
+    return households[0]
+
+
+class UtteranceIntentHandler(intent.IntentHandler):
+    """Understands a whole sentence about community storage and acts on it."""
+
+    intent_type = INTENT_UTTERANCE
+    description = "Understands a sentence about the community storage market and acts on it."
+
+    # Not offered to LLMs as a tool: they get the four typed intents with precise slots.
+    def __init__(self) -> None:
+        """Start with no open questions."""
+        self.platforms = {DOMAIN}
+        self._pending: dict[tuple[str | None, ...], _Pending] = {}
+
+    @property
+    def slot_schema(self) -> dict[Any, Any]:
+        """The gate's wildcards; their values are ignored (the text is read whole)."""
+        return {vol.Optional(name): str for name in ("cs_text", "cs_head", "cs_mid", "cs_tail")}
+
+    def _key(self, intent_obj: intent.Intent) -> tuple[str | None, ...]:
+        user = intent_obj.context.user_id if intent_obj.context else None
+        return (user, intent_obj.device_id, getattr(intent_obj, "satellite_id", None))
+
+    def _take_pending(self, key: tuple[str | None, ...]) -> _Pending | None:
+        now = time.monotonic()
+        for stale in [k for k, p in self._pending.items() if p.expires < now]:
+            del self._pending[stale]
+        return self._pending.pop(key, None)
+
+    def _remember(self, key: tuple[str | None, ...], pending: _Pending) -> None:
+        if len(self._pending) >= MAX_PENDING:
+            self._pending.pop(next(iter(self._pending)))
+        self._pending[key] = pending
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Read the sentence, complete a pending question, act, and speak the result."""
+        hass = intent_obj.hass
+        language = lang(intent_obj.language or hass.config.language)
+        response = intent_obj.create_response()
+        text = intent_obj.text_input or ""
+        key = self._key(intent_obj)
+        pending = self._take_pending(key)
+        households = _loaded_households(hass)
+        today = reference_day(hass, households[0].trading if households else None)
+        understood = understand(text, today)
+        if pending is not None and understood.intent in (None, pending.understood.intent):
+            understood = self._complete(pending.understood, understood, text, today)
+        if understood.intent is None:
+            response.async_set_error(
+                intent.IntentResponseErrorCode.NO_INTENT_MATCH, speech.not_a_trade(language)
+            )
+            return response
+
+        household = choose_household(hass, intent_obj, understood)
+        if pending is not None:
+            household = next(
+                (h for h in households if h.entry.entry_id == pending.entry_id), household
+            )
+        if household is None:
+            response.async_set_error(
+                intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
+                await _no_household_text(hass, language),
+            )
+            return response
+
+        if understood.intent in ("reserve", "offer") and understood.missing:
+            self._remember(
+                key,
+                _Pending(understood, household.entry.entry_id, time.monotonic() + PENDING_SECONDS),
+            )
+            return self._speak(
+                response, speech.ask_duration(understood, language), understood, households,
+                household, question=True,
+            )  # fmt: skip
+
+        try:
+            spoken, data = await _act(household.trading, understood, today, language)
+        except (DateResolutionError, TradingError) as err:
+            _LOGGER.debug("%s failed: %s", text, err)
+            response.async_set_error(
+                intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
+                await async_failure_text(hass, language, err),
+            )
+            return response
+        response.async_set_speech_slots(data)
+        return self._speak(response, spoken, understood, households, household, question=False)
+
+    @staticmethod
+    def _complete(
+        asked: Understanding, answer: Understanding, text: str, today: date
+    ) -> Understanding:
+        """Fill the asked-for duration from the answer ("ten days", "until Sunday")."""
+        start, days = understand_days(text, today)
+        if answer.num_days is not None:
+            start, days = answer.start_day, answer.num_days
+        if days is None:
+            return asked if answer.intent is None else answer
+        first = asked.start_day or start
+        return replace(asked, start_day=first, num_days=days, missing=())
+
+    @staticmethod
+    def _speak(
+        response: intent.IntentResponse,
+        text: str,
+        understood: Understanding,
+        households: list[_Household],
+        household: _Household,
+        *,
+        question: bool,
+    ) -> intent.IntentResponse:
+        if len(households) > 1:
+            text = speech.for_household(text, household.entry.title)
+        response.response_type = (
+            intent.IntentResponseType.QUERY_ANSWER
+            if question or understood.intent == "status"
+            else intent.IntentResponseType.ACTION_DONE
+        )
+        response.async_set_speech(text)
+        return response
+
+
+async def _no_household_text(hass: HomeAssistant, language: str) -> str:
+    return await async_conversation_text(hass, language, "conversation_no_household")
+
+
+def _trade_request(understood: Understanding, today: date) -> TradeRequest:
+    """The agent's request; a window beyond the market's horizon is refused with its reason."""
+    num_days = understood.num_days or 1
+    if num_days > MAX_DAYS:
+        raise DateResolutionError("too_many_days", str(num_days))
+    start = understood.start_day or date.fromordinal(today.toordinal() + 1)
+    if start < today:
+        raise DateResolutionError("in_the_past", start.isoformat())
+    return TradeRequest(
+        side="buy" if understood.intent == "reserve" else "sell",
+        start_day=start,
+        num_days=num_days,
+        time_of_day=understood.time_of_day,
+        kwh_per_day=understood.kwh_per_day,
+        price_limit=understood.price_limit,
+        reason=understood.reason,
+    )
+
+
+async def _act(
+    trading: TradingAgent, understood: Understanding, today: date, language: str
+) -> tuple[str, dict[str, Any]]:
+    """Run what was understood; return the spoken answer and its structured data."""
+    if understood.intent in ("reserve", "offer"):
+        outcome = await trading.async_execute(_trade_request(understood, today), language=language)
+        return outcome.speech, outcome.as_dict()
+    if understood.intent == "cancel":
+        cancelled = await trading.async_cancel_where(
+            day=understood.day, side=understood.side, language=language
+        )
+        return cancelled.speech, cancelled.as_dict()
+    report = await trading.async_status(language=language)
+    if understood.topic == "sold":
+        text = speech.sold_answer(report, language)
+    elif understood.topic == "earnings":
+        text = speech.earnings_answer(report, language, period=understood.period)
+    elif understood.topic == "price":
+        text = speech.price_answer(report, language)
+    elif understood.topic == "reserved":
+        day = understood.day or date.fromordinal(today.toordinal() + 1)
+        text = speech.reserved_answer(report, day, language)
+    else:
+        text = report.speech
+    return text, {**report.as_dict(), "speech": text, "topic": understood.topic}
