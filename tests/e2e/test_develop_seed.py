@@ -85,6 +85,28 @@ async def test_fresh_develop_plays_both_seed_scenarios_in_full(
             # Two households, each its own market member in Home Assistant.
             assert set(entries) == {"House", "Flat"}
             assert all(e["state"] == "loaded" for e in entries.values())
+            # Each household's market device and sensors sit in an area of its own name.
+            areas, devices, entities = await ha_api.websocket_commands(
+                session,
+                login,
+                [
+                    {"type": "config/area_registry/list"},
+                    {"type": "config/device_registry/list"},
+                    {"type": "config/entity_registry/list"},
+                ],
+            )
+            area_names = {a["area_id"]: a["name"] for a in areas}
+            for name, entry in entries.items():
+                placed = {
+                    area_names.get(d["area_id"])
+                    for d in devices
+                    if entry["entry_id"] in d["config_entries"]
+                }
+                assert placed == {name}, (name, placed)
+            entity_areas = {e["entity_id"]: area_names.get(e["area_id"]) for e in entities}
+            assert entity_areas["sensor.house_battery_state_of_charge"] == "House"
+            assert entity_areas["sensor.flat_load"] == "Flat"
+            assert "sensor.flat_battery_state_of_charge" not in entity_areas
             open_days = await _wait_for_a_market(session, stack)
 
             # "We're going on holiday for a week": the house, from the first day still open.

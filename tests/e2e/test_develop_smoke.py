@@ -222,11 +222,12 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
     finally:
         spawned = _stop(stack) if stack.process.poll() is None else []
     _assert_all_gone(spawned)
-    with socket.socket() as probe:
-        # Both ports are free again.
-        probe.bind(("127.0.0.1", market_port))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", ha_port))
+    for port in (market_port, ha_port):
+        with socket.socket() as probe:
+            # Both ports are free again for a server: like the stack's own servers (and its
+            # port check), connections of ours still in TIME_WAIT do not count.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))
 
     # A second run reuses the first one's market, households and Home Assistant.
     again = _start(stack_dir, market_port, ha_port, tmp_path / "second.log")

@@ -12,10 +12,11 @@ free battery is counted first. The bid is the value of shifting (evening retail 
 the daytime value grossed up for the round-trip losses), capped by the user's maximum.
 
 Sell: usable capacity minus what the house still needs from the battery (its deficit, as far as
-the day's solar surplus can fill the battery) and minus everything already offered that day; no sale on a day the household is buying for. Away (holiday) means
-away: the house draws only its base load (fridge, standby, from history), solar covers it by
-day, and the battery keeps only what that day's solar surplus can carry into the night (at
-least a small safety margin). The ask is wear plus losses, floored by the user's minimum.
+the day's solar surplus can fill the battery) and minus everything already offered that day; no
+sale on a day the household is buying for. Away (holiday) means away: the house draws only its
+base load (fridge, standby, from history), solar covers it by day, and the battery keeps only
+what that day's solar surplus can carry into the night (at least a small safety margin). The
+ask is wear plus losses, floored by the user's minimum.
 
 Explicit user figures override the estimates but never the battery. Estimated buy volumes are
 rounded to 0.5 kWh (the forecast is not finer than that), volumes otherwise down to 0.1 kWh;
