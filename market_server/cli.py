@@ -395,19 +395,35 @@ def cmd_export(args: argparse.Namespace, store: Store, clock: Clock) -> int:
 
 def cmd_serve(args: argparse.Namespace, store: Store, clock: Clock) -> int:
     _require_initialised(store)
-    asyncio.run(_serve(store, clock, args.host, args.port, scheduler=not args.no_scheduler))
+    asyncio.run(
+        _serve(
+            store,
+            clock,
+            args.host,
+            args.port,
+            scheduler=not args.no_scheduler,
+            access_log=args.access_log,
+        )
+    )
     return 0
 
 
-async def _serve(store: Store, clock: Clock, host: str, port: int, *, scheduler: bool) -> None:
+async def _serve(
+    store: Store, clock: Clock, host: str, port: int, *, scheduler: bool, access_log: bool
+) -> None:
     from aiohttp import web
+    from aiohttp.log import access_logger
 
     from .app import create_app
 
     runtime = MarketRuntime(store, clock)
     runtime.warm_up()
     app = create_app(runtime, run_scheduler=scheduler)
-    runner = web.AppRunner(app, handle_signals=False)
+    # A line per request costs about a fifth of the throughput (benchmarks/api_load.py); a
+    # reverse proxy in front usually logs requests anyway. Errors are always logged.
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=access_logger if access_log else None
+    )
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -615,6 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-scheduler", action="store_true", help="no periodic rounds (only on demand)"
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every HTTP request (default: off)"
     )
 
     hh = add("households", "add, list, disable, enable or re-join households", cmd_households)

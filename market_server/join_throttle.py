@@ -109,7 +109,7 @@ class JoinThrottle:
         now = self._clock()
         for failures, key, shown in (
             (self._address, address, address),
-            (self._code, code_key, "this code"),
+            (self._code, code_key, f"sha256:{code_key[:12]}"),
         ):
             wait = failures.retry_after(key, now)
             if wait is None:

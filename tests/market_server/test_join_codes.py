@@ -83,7 +83,10 @@ async def test_failures_with_one_code_are_throttled_per_code(
         # Another code from the same address is not blocked by this one.
         fresh = await market.add_household("Fresh")
         assert (await _join(market, fresh))[0] == 201
-        assert len(_throttle_warnings(caplog)) == 1
+        warnings = _throttle_warnings(caplog)
+        assert len(warnings) == 1, warnings
+        assert "join code sha256:" in warnings[0]
+        assert used.replace("-", "") not in warnings[0].replace("-", "")  # never in clear
 
 
 async def test_join_codes_expire_when_the_operator_says(
