@@ -298,3 +298,14 @@ def test_at_home_the_battery_is_kept_only_for_what_solar_can_fill() -> None:
     plan = plan_request(_sell(1), forecast, battery, [], PREFS)
     # No sun to fill it: the house has no use for its battery that day, all 9 kWh are offered.
     assert plan.days[0].need_kwh == 0.0 and plan.days[0].kwh == 9.0
+
+
+def test_an_explicit_sale_figure_is_the_days_total(forecast) -> None:
+    battery = BatterySpec(capacity_kwh=10.0, min_soc=0.1)
+    offered = [Commitment(NEXT_MONDAY, "sell", 3.0)]
+    plan = plan_request(_sell(2, kwh_per_day=4.0), forecast, battery, offered, PREFS)
+    # Asking again for "4 kWh a day" tops Monday up to 4 and offers 4 on Tuesday.
+    assert [d.kwh for d in plan.days] == [1.0, 4.0]
+    again = [*offered, Commitment(NEXT_MONDAY, "sell", 1.0)]
+    plan = plan_request(_sell(2, kwh_per_day=4.0), forecast, battery, again, PREFS)
+    assert plan.days[0].kwh == 0.0 and plan.days[0].note == "fully_committed"

@@ -46,8 +46,11 @@ async def _submit(
     return list(created["orders"])
 
 
+# One tick: the book right after a fresh start; 15 ticks: about five minutes of the street
+# topping up its orders (20 s a tick in script/develop).
+@pytest.mark.parametrize("ticks", [1, 15])
 async def test_both_seed_scenarios_fill_their_whole_week(
-    tmp_path: Path, socket_enabled: None
+    tmp_path: Path, socket_enabled: None, ticks: int
 ) -> None:
     async with running_market(tmp_path) as market:
         config = SimulationConfig(
@@ -56,7 +59,7 @@ async def test_both_seed_scenarios_fill_their_whole_week(
             households=20,
             roster_path=tmp_path / "roster.json",
             tick_s=0,
-            ticks=1,
+            ticks=ticks,
         )
         await run(config)
         _, house_token = await market.join_household("House", 9.0)

@@ -491,8 +491,11 @@ def plan_sell(
         )
         volume = free
         if request.kwh_per_day is not None:
-            if request.kwh_per_day <= free:
-                volume, note = request.kwh_per_day, "user_figure"
+            # The user's figure is the day's total on offer, as for a buy: what is already
+            # offered that day counts towards it.
+            wanted = max(0.0, request.kwh_per_day - sold)
+            if wanted <= free:
+                volume, note = wanted, "user_figure"
             elif free > 0:
                 note = "capped_by_battery"
         if prefs.max_sell_kwh_per_day is not None:
