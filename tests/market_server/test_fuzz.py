@@ -1,0 +1,211 @@
+"""Bounded fuzzing of a real `market-server serve` from its own /api/openapi.json, on SQLite and
+PostgreSQL, loopback only: every operation of the document gets calls drawn within the document
+and calls broken in one place (tests/market_server/openapi_strategies.py).
+
+Checked for every call: no 5xx; the status is one the document lists for the operation; a JSON
+answer matches the documented schema (errors: the Error shape); nothing the server logs is a
+traceback. And calls drawn within the document do get through: some requests are created.
+
+`FUZZ_EXAMPLES` sets the calls per operation (default 20; `script/fuzz` runs more).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from market_server.openapi import openapi_document
+from tests.market_server.openapi_strategies import Call, calls, corpus
+from tests.market_server.schema_check import check
+from tests.market_server.serve_process import ServeProcess, run_cli_json
+from tests.market_server.serve_process import http as call_json
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+OPERATIONS = [
+    (method, path)
+    for path, item in openapi_document()["paths"].items()
+    for method in item
+    if method != "parameters"
+]
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection to the server, raw bytes in and out."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+    def send(self, call: Call, token: str | None) -> tuple[int, dict[str, str], bytes]:
+        target = call.path
+        if call.query:
+            target += "?" + urlencode(call.query, encoding="utf-8", errors="surrogatepass")
+        headers = {}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if call.body is not None and call.content_type:
+            headers["Content-Type"] = call.content_type
+        for attempt in range(2):
+            try:
+                self.conn.request(call.method, target, body=call.body, headers=headers)
+                resp = self.conn.getresponse()
+                return resp.status, dict(resp.getheaders()), resp.read()
+            except (http.client.HTTPException, ConnectionError):
+                # The server may close a connection after an error; reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _seed(url: str, op_token: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Households, requests and a fill to aim at -> (tokens by role, known ids)."""
+    hh_ids: list[str] = []
+    tokens: list[str] = []
+    for name, sell in (("Seller", 13.0), ("Buyer", 13.0), ("Flat", 0.0)):
+        status, added = call_json(
+            "POST",
+            url + "/api/v1/operator/households",
+            op_token,
+            {"name": name, "max_sell_kwh": sell},
+        )
+        assert status == 201, added
+        status, joined = call_json("POST", url + "/api/v1/join", None, {"code": added["join_code"]})
+        assert status == 201, joined
+        hh_ids.append(joined["household_id"])
+        tokens.append(joined["token"])
+    status, doc = call_json("GET", url + "/api/openapi.json")
+    day = doc["components"]["schemas"]["RequestBody"]["properties"]["start_day"]["enum"][0]
+    requests = []
+    for token, side, price in ((tokens[0], "sell", 0.05), (tokens[1], "buy", 0.09)):
+        status, placed = call_json(
+            "POST",
+            url + "/api/v1/requests",
+            token,
+            {
+                "side": side,
+                "start_day": day,
+                "num_days": 2,
+                "kwh_per_day": 3.0,
+                "limit_price": price,
+            },
+        )
+        assert status == 201, placed
+        requests.append(placed)
+    status, fills = call_json("GET", url + "/api/v1/fills", tokens[1])
+    assert fills["fills"], "the seed requests should have filled"
+    known = {
+        "request_id": [r["request_id"] for r in requests],
+        "order_id": [o["order_id"] for r in requests for o in r["orders"]],
+        "household_id": hh_ids,
+        "since": [f["fill_id"] for f in fills["fills"]],
+    }
+    return {
+        "household": tokens[1],
+        "seller": tokens[0],
+        "flat": tokens[2],
+        "operator": op_token,
+    }, known
+
+
+def _check_answer(
+    doc: dict[str, Any],
+    op: dict[str, Any],
+    call: Call,
+    answer: tuple[int, dict[str, str], bytes],
+) -> None:
+    status, headers, raw = answer
+    where = call.describe()
+    assert status < 500, f"{status} for {where}: {raw[:500]!r}"
+    responses = op["responses"]
+    assert str(status) in responses, f"undocumented {status} for {where}: {raw[:300]!r}"
+    content = responses[str(status)].get("content", {})
+    content_type = headers.get("Content-Type", "").split(";")[0]
+    if content_type == "application/json":
+        body = json.loads(raw)
+        schema = content.get("application/json", {}).get("schema")
+        assert schema is not None, f"JSON answer where none is documented: {where}"
+        check(doc, schema, body, where)
+    else:
+        assert content_type in content, f"{content_type!r} not documented for {where}"
+    if status == 429:
+        assert int(headers["Retry-After"]) >= 1
+
+
+def _fuzz_operation(
+    client: Client,
+    doc: dict[str, Any],
+    method: str,
+    path: str,
+    tokens: dict[str, str],
+    known: dict[str, list[str]],
+) -> list[int]:
+    """EXAMPLES calls of one operation, each checked -> the statuses seen."""
+    op = doc["paths"][path][method]
+    security = op.get("security") or [{}]
+    token = tokens.get(next(iter(security[0]), ""))
+    seen: list[int] = []
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    @given(call=calls(doc, method, path, known), auth=st.integers(min_value=0, max_value=3))
+    def fuzz(call: Call, auth: int) -> None:
+        # A broken call may also carry the wrong token, none, or a made-up one.
+        sent = token if call.valid else [token, None, "not-a-token", tokens["household"]][auth]
+        answer = client.send(call, sent)
+        seen.append(answer[0])
+        _check_answer(doc, op, call, answer)
+
+    for call in corpus(doc, method, path):
+        answer = client.send(call, token)
+        seen.append(answer[0])
+        _check_answer(doc, op, call, answer)
+    fuzz()
+    return seen
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fuzz_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fuzz.db'}"
+    return str(request.getfixturevalue("postgres_schema_url"))
+
+
+def test_fuzz_every_operation_from_the_served_document(tmp_path: Path, fuzz_db: str) -> None:
+    init = run_cli_json(fuzz_db, "init", "--name", "Fuzz", cwd=tmp_path)
+    op_token = init["operator_token"]
+    server = ServeProcess(fuzz_db, tmp_path, "--no-scheduler")
+    server.start()
+    try:
+        tokens, known = _seed(server.url, op_token)
+        status, doc = call_json("GET", server.url + "/api/openapi.json")
+        assert status == 200
+        client = Client(server.url)
+        statuses: dict[tuple[str, str], list[int]] = {}
+        for method, path in OPERATIONS:
+            statuses[(method, path)] = _fuzz_operation(client, doc, method, path, tokens, known)
+        created = statuses[("post", "/api/v1/requests")]
+        assert 201 in created, f"no request was ever created: {sorted(set(created))}"
+        server.kill(signal.SIGTERM)
+    finally:
+        if server.proc is not None:
+            server.kill(signal.SIGKILL)
+    log = server.log.read_text()
+    assert "Traceback" not in log, log[-3000:]
+    assert "unhandled error" not in log
