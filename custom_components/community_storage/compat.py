@@ -105,7 +105,10 @@ def llm_tools_class() -> type[LLMTools] | None:
 
 # 2026.x: statistics metadata names the unit's converter class (``unit_class``); importing
 # without it is deprecated and breaks in 2026.11. 2025.4's recorder does not know the field.
-STATISTICS_HAVE_UNIT_CLASS: Final = "unit_class" in StatisticMetaData.__annotations__
+# (The TypedDict's key sets, not its __annotations__: those evaluate lazily on Python 3.14.)
+STATISTICS_HAVE_UNIT_CLASS: Final = "unit_class" in (
+    StatisticMetaData.__required_keys__ | StatisticMetaData.__optional_keys__
+)
 
 
 def statistic_metadata(
