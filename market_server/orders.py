@@ -41,31 +41,23 @@ _BY_CLIENT_ID = sa.select(db.requests).where(
     db.requests.c.household_id == sa.bindparam("household_id"),
     db.requests.c.client_request_id == sa.bindparam("client_request_id"),
 )
-_SELL_COMMITTED = (
+_LIVE_ROW = _o.c.status.in_(LIVE)
+# One query for every limit and the self-trade rule: per (day, side) of the household's orders
+# that are live or on a day of the request, what is still open, what counts against the
+# sell limit (live: all of it; otherwise what was filled) and one live order's id.
+_HOUSEHOLD_BOOK = (
     sa.select(
         _o.c.day,
-        sa.func.sum(sa.case((_o.c.status.in_(LIVE), _o.c.volume_ticks), else_=_o.c.filled_ticks)),
+        _o.c.side,
+        sa.func.sum(sa.case((_LIVE_ROW, _o.c.volume_ticks - _o.c.filled_ticks), else_=0)),
+        sa.func.sum(sa.case((_LIVE_ROW, _o.c.volume_ticks), else_=_o.c.filled_ticks)),
+        sa.func.min(sa.case((_LIVE_ROW, _o.c.id))),
     )
     .where(
         _o.c.household_id == sa.bindparam("household_id"),
-        _o.c.side == "sell",
-        _o.c.day.in_(sa.bindparam("days", expanding=True)),
+        sa.or_(_LIVE_ROW, _o.c.day.in_(sa.bindparam("days", expanding=True))),
     )
-    .group_by(_o.c.day)
-)
-_OPEN_VOLUME = sa.select(
-    sa.func.coalesce(sa.func.sum(_o.c.volume_ticks - _o.c.filled_ticks), 0)
-).where(_o.c.household_id == sa.bindparam("household_id"), _o.c.status.in_(LIVE))
-_OPPOSITE_LIVE = (
-    sa.select(_o.c.day, _o.c.id)
-    .where(
-        _o.c.household_id == sa.bindparam("household_id"),
-        _o.c.side == sa.bindparam("side"),
-        _o.c.status.in_(LIVE),
-        _o.c.day.in_(sa.bindparam("days", expanding=True)),
-    )
-    .order_by(_o.c.day)
-    .limit(1)
+    .group_by(_o.c.day, _o.c.side)
 )
 _INSERT_REQUEST = sa.insert(db.requests)
 _INSERT_ORDERS = sa.insert(db.orders)
@@ -138,8 +130,9 @@ def submit(
             return _request_view(conn, settings, existing), False
 
     check_days(spec, settings, now)
-    _check_limits(conn, household, spec)
-    _check_no_self_trade(conn, household, spec)
+    book = _household_book(conn, household, spec)
+    _check_limits(household, spec, book)
+    _check_no_self_trade(spec, book)
 
     # Stored as naive UTC and read back as aware UTC: the reply says what a later read says.
     now = now.astimezone(UTC)
@@ -207,27 +200,51 @@ def with_orders(
     return views.request(stored, rows, settings)
 
 
-def _check_no_self_trade(conn: Connection, household: Household, spec: RequestSpec) -> None:
+@dataclass(frozen=True, slots=True)
+class _DaySide:
+    """A household's orders of one day and side, summed (see _HOUSEHOLD_BOOK)."""
+
+    open_ticks: int
+    committed_ticks: int
+    live_order: str | None
+
+
+def _household_book(
+    conn: Connection, household: Household, spec: RequestSpec
+) -> dict[tuple[date, str], _DaySide]:
+    rows = conn.execute(
+        _HOUSEHOLD_BOOK,
+        {"household_id": household.id, "days": [d for d, _ in spec.volumes]},
+    )
+    return {
+        (day, side): _DaySide(int(open_ or 0), int(committed or 0), live)
+        for day, side, open_, committed, live in rows
+    }
+
+
+def _check_no_self_trade(spec: RequestSpec, book: dict[tuple[date, str], _DaySide]) -> None:
     """Refuse a buy for a day the household still offers capacity on, and the reverse.
 
     Clearing does not know who placed an order, so both would fill each other: the household
     would pay the community to rent its own battery.
     """
     opposite = "sell" if spec.side == "buy" else "buy"
-    clash = conn.execute(
-        _OPPOSITE_LIVE,
-        {"household_id": household.id, "side": opposite, "days": [d for d, _ in spec.volumes]},
-    ).first()
-    if clash is not None:
+    for day, _ in spec.volumes:
+        clash = book.get((day, opposite))
+        if clash is None or clash.live_order is None:
+            continue
         verb = "offers" if opposite == "sell" else "bids for"
         raise OppositeOrderOpen(
-            f"This household still {verb} capacity for {clash.day.isoformat()} (order "
-            f"{clash.id}); it cannot buy and sell for the same day. Cancel that order first.",
+            f"This household still {verb} capacity for {day.isoformat()} (order "
+            f"{clash.live_order}); it cannot buy and sell for the same day. Cancel that order "
+            "first.",
             field="start_day" if not spec.per_day else "volumes",
         )
 
 
-def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> None:
+def _check_limits(
+    household: Household, spec: RequestSpec, book: dict[tuple[date, str], _DaySide]
+) -> None:
     field = "volumes" if spec.per_day else "kwh_per_day"
     if spec.side == "sell" and household.max_sell_ticks == 0:
         raise LimitExceeded(
@@ -236,26 +253,23 @@ def _check_limits(conn: Connection, household: Household, spec: RequestSpec) -> 
             field=field,
         )
     if spec.side == "sell":
-        rows = conn.execute(
-            _SELL_COMMITTED,
-            {"household_id": household.id, "days": [d for d, _ in spec.volumes]},
-        )
-        already = {row[0]: int(row[1] or 0) for row in rows}
         for day, ticks in spec.volumes:
-            total = already.get(day, 0) + ticks
+            item = book.get((day, "sell"))
+            already = item.committed_ticks if item is not None else 0
+            total = already + ticks
             if total > household.max_sell_ticks:
                 raise LimitExceeded(
                     f"Selling {kwh(ticks):g} kWh on {day.isoformat()} would bring this household "
                     f"to {kwh(total):g} kWh that day, above its limit of "
                     f"{kwh(household.max_sell_ticks):g} kWh "
-                    f"(already offered or sold: {kwh(already.get(day, 0)):g} kWh).",
+                    f"(already offered or sold: {kwh(already):g} kWh).",
                     field=field,
                 )
-    open_now = conn.execute(_OPEN_VOLUME, {"household_id": household.id}).scalar()
+    open_now = sum(item.open_ticks for item in book.values())
     new = sum(t for _, t in spec.volumes)
-    if int(open_now or 0) + new > household.max_open_ticks:
+    if open_now + new > household.max_open_ticks:
         raise LimitExceeded(
-            f"This request adds {kwh(new):g} kWh to {kwh(int(open_now or 0)):g} kWh already open; "
+            f"This request adds {kwh(new):g} kWh to {kwh(open_now):g} kWh already open; "
             f"the household's open volume is limited to {kwh(household.max_open_ticks):g} kWh.",
             field=field,
         )
