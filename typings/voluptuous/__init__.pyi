@@ -3,4 +3,4 @@
 # imports voluptuous, and Home Assistant's own signatures take probatio schemas. This stub tells
 # mypy the same, so ``import voluptuous as vol`` type-checks as what runs. (On 2025.4 the real
 # voluptuous runs; it has the same public API.)
-from probatio import *
+from probatio import *  # noqa: F403 - the stub re-exports probatio as a whole, by design
