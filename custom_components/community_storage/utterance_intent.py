@@ -110,6 +110,19 @@ def choose_household(
     return households[0]
 
 
+def _answers(said: Understanding, asked: Understanding) -> bool:
+    """Whether a sentence answers our question rather than asking for something new.
+
+    "ten days" (no intent of its own) answers; so does "reserve it for ten days" (the asked
+    intent with nothing but days). "Buy storage for a few days at 9 cents" is a new request.
+    """
+    if said.intent is None:
+        return True
+    return said.intent == asked.intent and not (
+        said.kwh_per_day or said.price_limit or said.reason or said.time_of_day
+    )
+
+
 class UtteranceIntentHandler(intent.IntentHandler):
     """Understands a whole sentence about community storage and acts on it."""
 
@@ -153,7 +166,7 @@ class UtteranceIntentHandler(intent.IntentHandler):
         households = _loaded_households(hass)
         today = reference_day(hass, households[0].trading if households else None)
         understood = understand(text, today)
-        if pending is not None and understood.intent in (None, pending.understood.intent):
+        if pending is not None and _answers(understood, pending.understood):
             understood = self._complete(pending.understood, understood, text, today)
         if understood.intent is None:
             response.async_set_error(
@@ -276,4 +289,10 @@ async def _act(
         text = speech.reserved_answer(report, day, language)
     else:
         text = report.speech
-    return text, {**report.as_dict(), "speech": text, "topic": understood.topic}
+    return text, {
+        **report.as_dict(),
+        "speech": text,
+        "topic": understood.topic,
+        "day": understood.day.isoformat() if understood.day else None,
+        "period": understood.period,
+    }

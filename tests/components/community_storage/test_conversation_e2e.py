@@ -117,8 +117,12 @@ async def renovator(add_household: HouseholdFactory) -> MockConfigEntry:
 
 @pytest.fixture
 async def traveller(add_household: HouseholdFactory) -> MockConfigEntry:
-    """A household with a 13.6 kWh usable battery that sells from EUR 0.09/kWh."""
-    return await add_household("Bauer", battery_kwh=13.6, options={CONF_MIN_SELL_PRICE: 0.09})
+    """A household with a 15.3 kWh battery that sells from EUR 0.09/kWh.
+
+    Without SoC history the agent keeps the 10 % reserve and what the empty house draws at
+    night, which leaves the seed's 12 kWh a day to sell.
+    """
+    return await add_household("Bauer", battery_kwh=15.3, options={CONF_MIN_SELL_PRICE: 0.09})
 
 
 async def _say(hass: HomeAssistant, text: str, language: str = "en") -> intent.IntentResponse:
@@ -149,7 +153,7 @@ async def test_seed_renovation(
 ) -> None:
     """The renovation sentence verbatim: evening capacity for next week at the neighbour's price.
 
-    The volumes are the agent's own estimate from the household's history (about 6 kWh a day:
+    The volumes are the agent's own estimate from the household's history (about 8 kWh a day:
     evening demand plus the renovation's extra load); the figures in the reply are the server's.
     """
     await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.07)
@@ -163,11 +167,12 @@ async def test_seed_renovation(
     assert {o["avg_price"] for o in orders} == {0.07}
     planned = [day["kwh"] for day in response.speech_slots["plan"]["days"]]
     assert [o["volume_kwh"] for o in orders] == planned
-    assert all(5.0 <= kwh <= 7.5 for kwh in planned)
+    assert all(7.5 <= kwh <= 9.0 for kwh in planned)
     low, high = min(planned), max(planned)
     total = sum(o["filled_kwh"] * o["avg_price"] for o in orders)
+    volume = f"{low:g} kWh" if low == high else f"{low:g} kWh to {high:g} kWh"
     assert speech.startswith(
-        f"I've reserved {low:g} kWh to {high:g} kWh of storage capacity per day for next week "
+        f"I've reserved {volume} of storage capacity per day for next week "
         "in the evenings at EUR 0.07/kWh to support your renovation plans."
     )
     assert f"EUR {total:.2f} in total" in speech
@@ -216,8 +221,8 @@ async def test_seed_holiday(
 ) -> None:
     """The holiday sentence: 12 kWh a day for a week from tomorrow at EUR 0.09 = EUR 7.56.
 
-    The 12 kWh are the agent's own figure: the 13.6 kWh battery minus what the empty house
-    still draws at night; EUR 0.09 is the household's minimum sell price, which clears.
+    The 12 kWh are the agent's own figure: the 15.3 kWh battery minus its reserve and what the
+    empty house still draws at night; EUR 0.09 is the household's minimum sell price, which clears.
     """
     await market.place(neighbour[1], "buy", TOMORROW, 7, 12.0, 0.10)
     response = await _say(hass, text, language)
@@ -332,3 +337,60 @@ async def test_market_down_is_spoken_and_nothing_is_sent(
     await outage.start()
     body = await market.get("/api/v1/requests", proxied_entry.data[CONF_TOKEN])
     assert body["requests"] == []
+
+
+async def test_cancel_one_day_of_a_reservation(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket
+) -> None:
+    """ "Cancel Friday's reservation": only Friday's open buy leaves the market."""
+    friday = date(2026, 11, 27)
+    reply = await _say(hass, "Reserve 4 kWh of storage per day from tomorrow until Sunday")
+    assert reply.response_type == intent.IntentResponseType.ACTION_DONE, reply.speech
+    assert [o["status"] for o in await _orders(market, renovator)] == ["open"] * 4
+
+    reply = await _say(hass, "Cancel Friday's reservation")
+    speech = reply.speech["plain"]["speech"]
+    assert speech == "I've cancelled 1 request and taken 4 kWh off the market.", speech
+    orders = {o["day"]: o["status"] for o in await _orders(market, renovator)}
+    assert orders == {
+        TOMORROW.isoformat(): "open",
+        friday.isoformat(): "cancelled",
+        "2026-11-28": "open",
+        "2026-11-29": "open",
+    }
+
+
+async def test_did_my_battery_sell(
+    hass: HomeAssistant, traveller: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """The focused status answer carries the server's figures: sold, offered, average price."""
+    reply = await _say(hass, "Did my battery sell?")
+    assert reply.speech["plain"]["speech"] == "You have no battery capacity on offer."
+    await market.place(neighbour[1], "buy", TOMORROW, 2, 5.0, 0.10)
+    await _say(hass, "Offer 6 kWh of my battery per day for the next 2 days")
+    reply = await _say(hass, "Did my battery sell?")
+    assert reply.response_type == intent.IntentResponseType.QUERY_ANSWER
+    assert reply.speech["plain"]["speech"] == (
+        "You have sold 10 kWh of the 12 kWh you offered, at EUR 0.09/kWh on average."
+    )
+    reply = await _say(hass, "Wurde mein Akku verkauft?", "de")
+    assert reply.speech["plain"]["speech"] == (
+        "Du hast 10 kWh von 12 kWh verkauft, im Schnitt für 0,09 EUR/kWh."
+    )
+
+
+async def test_ask_back_then_trade(
+    hass: HomeAssistant, traveller: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """ "We're going on holiday" asks how long; "five days" places the week's offer."""
+    await market.place(neighbour[1], "buy", TOMORROW, 5, 12.0, 0.10)
+    question = await _say(hass, "We're going on holiday")
+    assert question.speech["plain"]["speech"] == (
+        "You want to offer your battery capacity. For how many days?"
+    )
+    assert (await market.get("/api/v1/requests", traveller.data[CONF_TOKEN]))["requests"] == []
+    answer = await _say(hass, "five days")
+    assert answer.response_type == intent.IntentResponseType.ACTION_DONE, answer.speech
+    orders = await _orders(market, traveller)
+    assert [o["day"] for o in orders] == _days(TOMORROW, 5)
+    assert all(o["side"] == "sell" and o["status"] == "filled" for o in orders)

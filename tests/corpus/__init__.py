@@ -1,0 +1,1 @@
+"""The Assist development corpus and its scoring."""
