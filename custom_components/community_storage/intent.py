@@ -25,8 +25,9 @@ from homeassistant.util import dt as dt_util
 from .agent.errors import TradingError
 from .agent.explain import error_text
 from .agent.request import TIMES_OF_DAY, Side, TradeOutcome, TradePlan, TradeRequest
+from .agent.understanding import understand_days
 from .const import DOMAIN
-from .dates import MAX_DAYS, DateResolutionError, resolve_window
+from .dates import MAX_DAYS, DateResolutionError, DeliveryWindow, resolve_window
 
 if TYPE_CHECKING:
     from .trading import TradingAgent
@@ -79,11 +80,15 @@ TRADE_SLOT_SCHEMA: Final = trade_fields(
     {
         SLOT_START: (
             "First delivery day: today, tomorrow, day_after_tomorrow, this_week, next_week, "
-            "this_weekend, next_weekend, a weekday name in English (monday..sunday), or an "
-            "ISO date YYYY-MM-DD. Leave out for tomorrow."
+            "this_weekend, next_weekend, a weekday name in English (monday..sunday), an "
+            'ISO date YYYY-MM-DD, or the user\'s own words ("next Friday", "14 December"). '
+            "Leave out for tomorrow."
         ),
         SLOT_DURATION: f"Number of consecutive delivery days (1-{MAX_DAYS}).",
-        SLOT_UNTIL: "Last delivery day: a weekday name in English or an ISO date YYYY-MM-DD.",
+        SLOT_UNTIL: (
+            "Last delivery day: a weekday name in English, an ISO date YYYY-MM-DD, or the "
+            'user\'s own words ("the 3rd", "Sonntag").'
+        ),
         SLOT_TIME_OF_DAY: "When the household needs the stored energy.",
         SLOT_KWH_PER_DAY: (
             "Only if the user named a figure: kWh of storage capacity per day. "
@@ -132,12 +137,19 @@ def price_in_eur(value: float | None) -> float | None:
 def build_trade_request(side: Side, values: Mapping[str, Any], today: date) -> TradeRequest:
     """Slot values (validated, plain) -> the agent's request. Raises DateResolutionError."""
     duration = values.get(SLOT_DURATION)
-    window = resolve_window(
-        today,
-        start=values.get(SLOT_START),
-        duration_days=int(duration) if duration is not None else None,
-        until=values.get(SLOT_UNTIL),
-    )
+    try:
+        window = resolve_window(
+            today,
+            start=values.get(SLOT_START),
+            duration_days=int(duration) if duration is not None else None,
+            until=values.get(SLOT_UNTIL),
+        )
+    except DateResolutionError as err:
+        if err.key not in ("unknown_start", "unknown_end"):
+            raise
+        # Free text from an LLM ("next Friday", "ab dem 14. Dezember", "until the 3rd"):
+        # the same reader as the built-in agent's sentences.
+        window = _window_from_words(today, values, duration, err)
     kwh = values.get(SLOT_KWH_PER_DAY)
     reason = values.get(SLOT_REASON) or values.get(SLOT_WHY) or None
     return TradeRequest(
@@ -149,6 +161,27 @@ def build_trade_request(side: Side, values: Mapping[str, Any], today: date) -> T
         price_limit=price_in_eur(values.get(SLOT_PRICE_LIMIT)),
         reason=reason,
     )
+
+
+def _window_from_words(
+    today: date, values: Mapping[str, Any], duration: Any, err: DateResolutionError
+) -> DeliveryWindow:
+    """Read free-text start and end words with the sentence reader; re-raise if it can't."""
+    start_words = str(values.get(SLOT_START) or "")
+    until_words = str(values.get(SLOT_UNTIL) or "")
+    text = " ".join(
+        part
+        for part in (
+            f"from {start_words}" if start_words else "",
+            f"until {until_words}" if until_words else "",
+            f"for {int(duration)} days" if duration is not None else "",
+        )
+        if part
+    )
+    first, num_days = understand_days(text, today)
+    if first is None:
+        raise err
+    return resolve_window(today, start=first.isoformat(), duration_days=num_days or 1)
 
 
 async def async_trade(

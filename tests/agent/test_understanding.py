@@ -1,0 +1,191 @@
+"""The sentence reader on plain strings: dates, durations, volumes, prices, intents, cost.
+
+"Today" is Wednesday 2026-11-25 throughout, as in the corpus.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from custom_components.community_storage.agent.spoken_text import MAX_CHARS, MAX_TOKENS, tokens
+from custom_components.community_storage.agent.understanding import (
+    Understanding,
+    understand,
+    understand_days,
+)
+
+TODAY = date(2026, 11, 25)
+TOMORROW = date(2026, 11, 26)
+MONDAY = date(2026, 11, 30)
+
+
+def _u(text: str) -> Understanding:
+    return understand(text, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "days"),
+    [
+        ("Reserve storage for a week", TOMORROW, 7),
+        ("I need storage for ten days", TOMORROW, 10),
+        ("Book storage for a fortnight", TOMORROW, 14),
+        ("Ich brauche zehn Tage Speicher", TOMORROW, 10),
+        ("Ich brauche zwei Wochen lang Speicher", TOMORROW, 14),
+        ("Reserve storage tomorrow", TOMORROW, 1),
+        ("Reserve storage next week", MONDAY, 7),
+        ("Reserve storage from Monday for 3 days", MONDAY, 3),
+        ("Reserviere Speicher ab Montag für drei Tage", MONDAY, 3),
+        ("Book storage the day after tomorrow", date(2026, 11, 27), 1),
+        ("Buche Speicher für übermorgen", date(2026, 11, 27), 1),
+        ("Buche Speicher für uebermorgen", date(2026, 11, 27), 1),
+        ("Reserve storage on the 14th", date(2026, 12, 14), 1),
+        ("Reserve storage from 14 December for 3 days", date(2026, 12, 14), 3),
+        ("Reserviere Speicher ab dem 14. Dezember für drei Tage", date(2026, 12, 14), 3),
+        ("Reserve storage from Friday to Sunday", date(2026, 11, 27), 3),
+        ("Speicher von Freitag bis Sonntag reservieren", date(2026, 11, 27), 3),
+        ("Book storage for the weekend", date(2026, 11, 28), 2),
+        ("Book storage for next weekend", date(2026, 12, 5), 2),
+        ("Reserve storage until Sunday", TOMORROW, 4),
+        ("Reserve storage for the next 4 days", TOMORROW, 4),
+        ("Reserve storage from Saturday to Tuesday", date(2026, 11, 28), 4),
+        ("Book storage for a couple of days", TOMORROW, 2),
+        ("Buch Speicher für ein paar Tage", TOMORROW, 3),
+    ],
+)
+def test_dates_and_durations(text: str, start: date, days: int) -> None:
+    understood = _u(text)
+    assert understood.intent == "reserve", text
+    assert (understood.start_day, understood.num_days, understood.missing) == (start, days, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Reserve storage from Monday", MONDAY),
+        ("Biete meinen Akku ab Montag an", MONDAY),
+        ("We're going on holiday", None),
+        ("Book some community storage", None),
+    ],
+)
+def test_a_missing_duration_is_asked_for(text: str, start: date | None) -> None:
+    understood = _u(text)
+    assert understood.missing == ("duration",)
+    assert understood.start_day == start
+
+
+@pytest.mark.parametrize(
+    ("text", "kwh", "price"),
+    [
+        ("Reserve 8 kWh per day of storage tomorrow", 8.0, None),
+        ("Reserve 7,5 kWh Speicher morgen", 7.5, None),
+        ("Reserve sechs kWh Speicher morgen", 6.0, None),
+        ("I need 9kWh of storage per day for 6 days", 9.0, None),
+        ("I need 50 kWh of storage over the week", 7.1, None),
+        ("Ich brauche insgesamt 20 kWh Speicher für 4 Tage", 5.0, None),
+        ("Reserve storage tomorrow for at most 12 cents", None, 0.12),
+        ("Reserve storage tomorrow for 0.10 EUR", None, 0.1),
+        ("Reserve storage tomorrow for €0.12", None, 0.12),
+        ("Reserviere Speicher morgen für 0,12 €", None, 0.12),
+        ("Reserviere Speicher morgen für höchstens zehn Cent", None, 0.1),
+        ("Reserve storage tomorrow, max 12 ct", None, 0.12),
+        ("Reserve storage tomorrow at most 9 cents per kWh", None, 0.09),
+    ],
+)
+def test_volumes_and_prices(text: str, kwh: float | None, price: float | None) -> None:
+    understood = _u(text)
+    assert (understood.kwh_per_day, understood.price_limit) == (kwh, price), text
+
+
+@pytest.mark.parametrize(
+    ("text", "time_of_day", "reason"),
+    [
+        ("I'll be renovating next week in the evenings and need storage", "evening", "renovation"),
+        ("Ich renoviere nächste Woche abends und brauche Speicher", "evening", "renovation"),
+        ("We have guests this weekend and need storage at night", "night", "guests"),
+        ("Working from home next week, reserve storage all day", "all_day", "home_office"),
+        ("I need storage to charge the EV tomorrow morning", "morning", "ev"),
+        ("Ich brauche morgen früh Speicher fürs E-Auto", "morning", "ev"),
+        ("We're on a business trip for 5 days, offer the battery", None, "business_trip"),
+        ("Wir sind zehn Tage weg", None, "holiday"),
+    ],
+)
+def test_time_of_day_and_reason(text: str, time_of_day: str | None, reason: str) -> None:
+    understood = _u(text)
+    assert (understood.time_of_day, understood.reason) == (time_of_day, reason), text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "topic"),
+    [
+        ("Did my battery sell?", "status", "sold"),
+        ("Sell my battery tomorrow", "offer", None),
+        ("How is my storage trading going?", "status", "overview"),
+        ("How much have I earned from my battery this week?", "status", "earnings"),
+        ("What's the storage price today?", "status", "price"),
+        ("What's reserved for tomorrow?", "status", "reserved"),
+        ("Wie läuft der Speicherhandel?", "status", "overview"),
+        ("Wurde mein Akku verkauft?", "status", "sold"),
+        ("Put my home battery on the market for a week", "offer", None),
+        ("We won't need our battery next week", "offer", None),
+        ("Wir brauchen unseren Akku nächste Woche nicht", "offer", None),
+        ("I need 6 kWh of storage per day for the next 4 days", "reserve", None),
+        ("Cancel my storage orders", "cancel", None),
+        ("Don't sell my battery on Saturday after all", "cancel", None),
+        ("Storniere meine Speicherreservierung", "cancel", None),
+    ],
+)
+def test_intents(text: str, intent: str, topic: str | None) -> None:
+    understood = _u(text)
+    assert (understood.intent, understood.topic) == (intent, topic), text
+
+
+def test_cancel_names_its_day_and_side() -> None:
+    understood = _u("Cancel Friday's reservation")
+    assert (understood.intent, understood.day, understood.side) == (
+        "cancel",
+        date(2026, 11, 27),
+        "buy",
+    )
+    assert _u("Zieh mein Speicherangebot für morgen zurück").side == "sell"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the kitchen light",
+        "What's the battery level of my phone",
+        "Wie ist der Akkustand von meinem Handy?",
+        "set a timer for 5 minutes",
+        "what's the weather next week",
+        "add batteries to the shopping list",
+    ],
+)
+def test_other_domains_are_not_ours(text: str) -> None:
+    assert _u(text).intent is None
+
+
+def test_short_answers_name_days() -> None:
+    assert understand_days("five days", TODAY) == (TOMORROW, 5)
+    assert understand_days("bis Sonntag", TODAY) == (TOMORROW, 4)
+    assert understand_days("for a week from Monday", TODAY) == (MONDAY, 7)
+
+
+def test_the_input_is_capped() -> None:
+    """Nothing beyond the cap is looked at, whatever the input's length (the cost is bounded;
+    ``benchmarks/recognition.py`` measures it)."""
+    flood = "storage 9 kwh " * 10_000
+    assert tokens(flood) == tokens(flood[:MAX_CHARS])
+    assert len(tokens("1 " * 10_000)) == MAX_TOKENS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_is_read_without_error(text: str) -> None:
+    understood = understand(text, TODAY)
+    assert understood.intent in (None, "reserve", "offer", "status", "cancel")
+    if understood.num_days is not None:
+        assert understood.num_days >= 1
