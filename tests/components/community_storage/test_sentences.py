@@ -228,3 +228,22 @@ def test_sentence_files_are_generated_from_the_gate() -> None:
     from custom_components.community_storage.sentence_gate_files import main
 
     assert main(["--check"]) == 0
+
+
+async def test_llm_free_text_dates_use_the_same_reader(
+    hass: HomeAssistant, recording_agent: RecordingAgent
+) -> None:
+    """A tool call with the user's own words for the dates resolves like the sentence would."""
+    await intent.async_handle(
+        hass,
+        "test",
+        cs_intent.INTENT_OFFER,
+        {"start": {"value": "14 December"}, "until": {"value": "the 16th"}},
+        language="en",
+    )
+    await intent.async_handle(
+        hass, "test", cs_intent.INTENT_RESERVE, {"start": {"value": "nächsten Freitag"}}
+    )
+    (_, offer, _), (_, reserve, _) = recording_agent.calls
+    assert (offer.start_day, offer.num_days) == (date(2026, 12, 14), 3)
+    assert (reserve.start_day, reserve.num_days) == (date(2026, 11, 27), 1)
