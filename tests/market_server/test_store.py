@@ -164,3 +164,26 @@ def test_concurrent_rounds_from_two_processes_never_double_fill(db_url: str) -> 
     assert counts["fills"] > 0
     # Only one of the six rounds found anything to clear.
     assert sorted(r.fills for r in results)[:-1] == [0] * 5
+
+
+def test_a_connection_that_died_while_idle_is_replaced(
+    postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ping per checkout (it cost a round trip per transaction); a pooled connection idle
+    longer than PING_AFTER_IDLE_S is pinged and replaced when PostgreSQL dropped it."""
+    import psycopg
+
+    from market_server import store as store_module
+    from tests.market_server.conftest import POSTGRES_URL
+
+    store = Store(postgres_schema_url)
+    try:
+        with store.read() as conn:
+            pid = conn.execute(sa.select(sa.func.pg_backend_pid())).scalar_one()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        monkeypatch.setattr(store_module, "PING_AFTER_IDLE_S", 0.0)
+        with store.read() as conn:
+            assert conn.execute(sa.select(sa.func.pg_backend_pid())).scalar_one() != pid
+    finally:
+        store.dispose()
