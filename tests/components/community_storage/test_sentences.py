@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -247,3 +249,33 @@ async def test_llm_free_text_dates_use_the_same_reader(
     (_, offer, _), (_, reserve, _) = recording_agent.calls
     assert (offer.start_day, offer.num_days) == (date(2026, 12, 14), 3)
     assert (reserve.start_day, reserve.num_days) == (date(2026, 11, 27), 1)
+
+
+async def test_two_households_each_get_their_sentences(
+    hass: HomeAssistant, recording_agent: RecordingAgent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A named household gets the sentence; else a sale goes to the larger battery, a
+    reservation to the smaller, and the reply names the household."""
+
+    class BatteryHouse(RecordingAgent):
+        def battery_spec(self) -> Any:
+            return SimpleNamespace(capacity_kwh=9.0)
+
+    house_agent, flat_agent = BatteryHouse(), RecordingAgent()
+    house = MockConfigEntry(domain=DOMAIN, title="House (Sonnenweg)")
+    flat = MockConfigEntry(domain=DOMAIN, title="Flat (Sonnenweg)")
+    households = [
+        utterance_intent._Household(flat, flat_agent),  # type: ignore[arg-type]
+        utterance_intent._Household(house, house_agent),  # type: ignore[arg-type]
+    ]
+    monkeypatch.setattr(utterance_intent, "_loaded_households", lambda _hass: households)
+
+    async def say(text: str) -> str:
+        result = await conversation.async_converse(hass, text, None, Context(), language="en")
+        return str(result.response.speech["plain"]["speech"])
+
+    assert await say("We're away for a week") == "House (Sonnenweg): sell 7"
+    assert await say("Reserve 8 kWh of storage per day next week") == "Flat (Sonnenweg): buy 7"
+    assert await say("Reserve storage for the house tomorrow") == "House (Sonnenweg): buy 1"
+    assert [c[1].side for c in house_agent.calls] == ["sell", "buy"]
+    assert [c[1].side for c in flat_agent.calls] == ["buy"]
