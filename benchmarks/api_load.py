@@ -13,10 +13,12 @@ fresh servers one after the other, each a real ``market-server serve`` subproces
 
 Sellers and buyers alternate; each request is 1-3 days at prices that cross, so rounds fill.
 Measured per server: submissions per second (all of them over the wall time from the first
-send to the last reply) and the median and p99 latency of one submission; the ratios compare
-clear_on_submit with no_clearing measured in the same run on the same machine.
+send to the last reply) and the median and p99 latency of one submission. The two
+configurations run alternately ``--runs`` times (3) and each figure is the median over the
+runs; the ratios compare clear_on_submit with no_clearing measured in the same run on the same
+machine.
 
-Then ``round_1000x7``: one full clearing round over 1,000 households x 7 days (7,000 open
+Then ``big_round``: one full clearing round over 1,000 households x 7 days (7,000 open
 orders, half buy, half sell) through ``rounds.run_round`` on the same databases, the median of
 ``--repeat`` rounds, each on a freshly seeded book (seeding untimed).
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -281,12 +284,22 @@ def run_round_benchmark(url: str, n_households: int, repeat: int) -> dict[str, A
 # -- main -------------------------------------------------------------------------------------
 
 
+def _database(
+    kind: str, workdir: Path, name: str, postgres: str
+) -> contextlib.AbstractContextManager[str]:
+    """A fresh database of `kind` for one measurement."""
+    return sqlite_url(workdir, name) if kind == "sqlite" else postgres_url(postgres)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--households", type=int, default=50)
     parser.add_argument("--requests", type=int, default=30, help="per household")
     parser.add_argument("--round-households", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the big book")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="load runs per configuration (medians reported)"
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args(argv)
@@ -300,16 +313,33 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         for kind in dbs:
             per_db: dict[str, Any] = {}
-            for label, clear in (("no_clearing", False), ("clear_on_submit", True)):
-                database = (
-                    sqlite_url(workdir, label)
-                    if kind == "sqlite"
-                    else postgres_url(args.postgres_url)
-                )
-                with database as url:
-                    per_db[label] = run_load(url, workdir, args.households, args.requests, clear)
+            runs: dict[str, list[dict[str, float]]] = {"no_clearing": [], "clear_on_submit": []}
+            for run in range(args.runs):
+                # Alternating, so that a change in the machine's load hits both alike.
+                for label, done in runs.items():
+                    with _database(kind, workdir, f"{label}-{run}", args.postgres_url) as url:
+                        figures_run = run_load(
+                            url, workdir, args.households, args.requests, label != "no_clearing"
+                        )
+                    done.append(figures_run)
+                    print(
+                        f"{kind:10} {label:16} run {run + 1}: {figures_run['rps']:7.1f} req/s  "
+                        f"median {figures_run['median_ms']:6.1f} ms  "
+                        f"p99 {figures_run['p99_ms']:7.1f} ms",
+                        flush=True,
+                    )
+            for label, results in runs.items():
+                per_db[label] = {
+                    **{
+                        key: statistics.median(r[key] for r in results)
+                        for key in ("rps", "median_ms", "p99_ms")
+                    },
+                    "runs_rps": [round(r["rps"], 1) for r in results],
+                    "runs_p99_ms": [round(r["p99_ms"], 1) for r in results],
+                }
                 print(
-                    f"{kind:10} {label:16} {per_db[label]['rps']:7.1f} req/s  "
+                    f"{kind:10} {label:16} median of {args.runs}: "
+                    f"{per_db[label]['rps']:7.1f} req/s  "
                     f"median {per_db[label]['median_ms']:6.1f} ms  "
                     f"p99 {per_db[label]['p99_ms']:7.1f} ms",
                     flush=True,
@@ -322,16 +352,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{per_db['p99_ratio']:.2f}x p99",
                 flush=True,
             )
-            database = (
-                sqlite_url(workdir, "round")
-                if kind == "sqlite"
-                else postgres_url(args.postgres_url)
-            )
-            with database as url:
-                per_db["round_1000x7"] = run_round_benchmark(
-                    url, args.round_households, args.repeat
-                )
-            big = per_db["round_1000x7"]
+            with _database(kind, workdir, "round", args.postgres_url) as url:
+                per_db["big_round"] = run_round_benchmark(url, args.round_households, args.repeat)
+            big = per_db["big_round"]
             print(
                 f"{kind:10} round of {args.round_households} households x 7 days "
                 f"({big['orders']} orders, {big['fills']} fills): "
