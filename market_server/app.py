@@ -288,7 +288,7 @@ async def cancel_request(request: web.Request) -> web.Response:
 
 def _day_param(request: web.Request) -> date | None:
     text = request.query.get("day")
-    return day_value(text, "day") if text else None
+    return None if text is None else day_value(text, "day")
 
 
 async def list_orders(request: web.Request) -> web.Response:
@@ -317,7 +317,8 @@ async def cancel_order(request: web.Request) -> web.Response:
 
 async def list_fills(request: web.Request) -> web.Response:
     hh = await _household(request, allow_disabled=True)
-    since = request.query.get("since") or None
+    # Present means checked, also when empty: the document allows no empty value.
+    since = request.query.get("since")
     if since is not None and not (since.startswith("fl_") and _ID_RE.fullmatch(since)):
         raise ValidationFailed(
             "since must be a fill_id (fl_ and 16 hex digits) from an earlier answer.",
@@ -330,7 +331,11 @@ async def list_fills(request: web.Request) -> web.Response:
 
 async def settlements(request: web.Request) -> web.Response:
     hh = await _household(request, allow_disabled=True)
-    month = request.query.get("month") or None
+    month = request.query.get("month")
+    if month is not None and not month:
+        raise ValidationFailed(
+            "month must be YYYY-MM; leave it out for every month.", field="month"
+        )
     return _json(
         await _runtime(request).read(lambda conn: ledger.household_ledger(conn, hh.id, month))
     )

@@ -29,6 +29,7 @@ _NOTE_CONTROLS = "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F"
 _LINE = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
 _NOTE = f"^[^{_NOTE_CONTROLS}]*$"
 _DAY_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_MONTH_PATTERN = "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$"
 _STRICT_DATE = {"type": "string", "format": "date", "pattern": _DAY_PATTERN}
 _LIMIT_KWH = MAX_LIMIT_TICKS / VOLUME_TICKS_PER_KWH
 
@@ -36,6 +37,11 @@ _LIMIT_KWH = MAX_LIMIT_TICKS / VOLUME_TICKS_PER_KWH
 def _text(max_len: int) -> dict[str, Any]:
     """A one-line, non-blank text field (validation.string)."""
     return {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": _LINE}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field the server also takes as null (= not given)."""
+    return {**schema, "type": [schema["type"], "null"]}
 
 
 def _id(prefix: str) -> dict[str, Any]:
@@ -88,7 +94,7 @@ SCHEMAS: dict[str, Any] = {
         ["error", "message"],
     ),
     "Health": _obj({"status": _STR, "version": _STR, "api_version": _INT}),
-    "JoinBody": _obj({"code": _text(100), "name": _text(200)}, ["code"], extra=False),
+    "JoinBody": _obj({"code": _text(100), "name": _nullable(_text(200))}, ["code"], extra=False),
     "Joined": _obj({"household_id": _STR, "token": _STR}),
     "Me": _obj(
         {
@@ -225,9 +231,9 @@ SCHEMAS: dict[str, Any] = {
     "NewHouseholdBody": _obj(
         {
             "name": _text(200),
-            "max_sell_kwh": _SELL_LIMIT,
-            "max_open_kwh": _OPEN_LIMIT,
-            "code_valid_hours": _VALID_HOURS,
+            "max_sell_kwh": _nullable(_SELL_LIMIT),
+            "max_open_kwh": _nullable(_OPEN_LIMIT),
+            "code_valid_hours": _nullable(_VALID_HOURS),
         },
         ["name"],
         extra=False,
@@ -358,9 +364,9 @@ def _request_body(settings: CommunitySettings, now: datetime | None) -> dict[str
                 "maximum": settings.max_price,
                 "multipleOf": 0.001,
             },
-            "client_request_id": _text(MAX_CLIENT_REQUEST_ID),
-            "max_power_kw": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
-            "note": {"type": "string", "maxLength": MAX_NOTE, "pattern": _NOTE},
+            "client_request_id": _nullable(_text(MAX_CLIENT_REQUEST_ID)),
+            "max_power_kw": _nullable({"type": "number", "exclusiveMinimum": 0, "maximum": 1000}),
+            "note": _nullable({"type": "string", "maxLength": MAX_NOTE, "pattern": _NOTE}),
         },
         "oneOf": [
             {"required": simple, "not": {"required": ["volumes"]}},
@@ -448,10 +454,10 @@ _STATUS_QUERY = {
     "name": "status",
     "in": "query",
     "required": False,
-    "description": "only orders with any of these statuses, comma-separated",
+    "description": "only orders with any of these statuses, comma-separated (empty: any)",
     "style": "form",
     "explode": False,
-    "schema": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(STATUSES)}},
+    "schema": {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
 }
 _DAY_QUERY = _query("day", "only this delivery day, YYYY-MM-DD", _STRICT_DATE)
 
@@ -545,7 +551,8 @@ def _paths() -> dict[str, Any]:
                     _query(
                         "month",
                         "only this month, YYYY-MM",
-                        {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                        # Years 0001-9999, as Python's dates.
+                        {"type": "string", "pattern": _MONTH_PATTERN},
                     )
                 ],
             )

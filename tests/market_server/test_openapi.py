@@ -256,7 +256,15 @@ async def test_the_document_states_what_the_server_enforces(
             assert got == expect, value
 
         month = _param(doc, "/api/v1/settlements", "get", "month")["schema"]
-        for value in ("2026-12", "9999-12", "2026-00", "2026-13", "202612", "9999-12-01"):
+        for value in (
+            "2026-12",
+            "9999-12",
+            "0001-01",
+            "0000-01",
+            "2026-13",
+            "202612",
+            "2026-12-01",
+        ):
             expect = 200 if re.fullmatch(month["pattern"], value) else 400
             got, _ = await market.request("GET", f"/api/v1/settlements?month={value}", token=token)
             assert got == expect, value
