@@ -289,8 +289,14 @@ async def run(generated_count: int, seed: int) -> dict[str, Any]:
             ours = await _recognition_ms(hass, everything)
 
             scores: dict[str, Score] = {}
-            for language, entries in sentences_by_language.items():
-                score = scores[language] = Score()
+            sets = [(lang, entries) for lang, entries in sentences_by_language.items()] + [
+                (f"{lang} held-out", corpus(lang, "heldout")) for lang in LANGUAGES
+            ]
+            for name, entries in sets:
+                if not entries:
+                    continue
+                language = name.split()[0]
+                score = scores[name] = Score()
                 for item in entries:
                     agent.calls.clear()
                     result = await conversation.async_converse(

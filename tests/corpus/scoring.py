@@ -26,9 +26,11 @@ TRADE_SLOTS = ("start_day", "num_days", "kwh_per_day", "price_limit", "time_of_d
 CORPUS_TODAY = date(2026, 11, 25)
 
 
-def corpus(language: str) -> list[dict[str, Any]]:
-    """The corpus entries of one language."""
-    path = CORPUS_DIR / f"assist_{language}.yaml"
+def corpus(language: str, name: str = "assist") -> list[dict[str, Any]]:
+    """The entries of one language: the development corpus, or ``name="heldout"``."""
+    path = CORPUS_DIR / f"{name}_{language}.yaml"
+    if not path.is_file():
+        return []
     return list(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
