@@ -414,8 +414,10 @@ async def _serve(
     from aiohttp import web
     from aiohttp.log import access_logger
 
+    from . import http_log
     from .app import create_app
 
+    http_log.install()
     runtime = MarketRuntime(store, clock)
     runtime.warm_up()
     app = create_app(runtime, run_scheduler=scheduler)

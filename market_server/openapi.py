@@ -54,7 +54,7 @@ def _obj(
     schema: dict[str, Any] = {
         "type": "object",
         "properties": props,
-        "required": required or list(props),
+        "required": list(props) if required is None else required,
     }
     if not extra:
         schema["additionalProperties"] = False
@@ -238,8 +238,12 @@ SCHEMAS: dict[str, Any] = {
         ["name"],
         extra=False,
     ),
-    "LimitsBody": _obj({"max_sell_kwh": _SELL_LIMIT, "max_open_kwh": _OPEN_LIMIT}, [], extra=False),
-    "RejoinBody": _obj({"code_valid_hours": _VALID_HOURS}, [], extra=False),
+    "LimitsBody": _obj(
+        {"max_sell_kwh": _nullable(_SELL_LIMIT), "max_open_kwh": _nullable(_OPEN_LIMIT)},
+        [],
+        extra=False,
+    ),
+    "RejoinBody": _obj({"code_valid_hours": _nullable(_VALID_HOURS)}, [], extra=False),
     "JoinCode": _obj(
         {
             "household_id": _STR,

@@ -322,13 +322,15 @@ def list_requests(
 
 
 def parse_statuses(text: str | None) -> tuple[str, ...] | None:
+    """`?status=open,filled` -> the statuses; absent or empty -> None (every status)."""
     if not text:
         return None
-    statuses = tuple(s.strip() for s in text.split(",") if s.strip())
+    statuses = tuple(s.strip() for s in text.split(","))
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
         raise ValidationFailed(
-            f"Unknown status {bad[0]!r}; use any of {', '.join(STATUSES)}.", field="status"
+            f"Unknown status {bad[0]!r}; use any of {', '.join(STATUSES)}, comma-separated.",
+            field="status",
         )
     return statuses
 

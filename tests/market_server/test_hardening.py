@@ -170,6 +170,7 @@ async def test_unstorable_path_and_query_values_are_4xx(
             ("GET", "/api/v1/operator/rounds?limit=1%00", op, 400, "limit"),
             # Present but empty is not "absent": the document allows no empty value.
             ("GET", "/api/v1/fills?since=", token, 400, "since"),
+            ("GET", "/api/v1/orders?status=open,,filled", token, 400, "status"),
             ("GET", "/api/v1/orders?day=", token, 400, "day"),
             ("GET", "/api/v1/settlements?month=", token, 400, "month"),
             ("GET", "/api/v1/settlements?month=0000-01", token, 400, "month"),
@@ -330,3 +331,35 @@ async def test_buy_only_household_with_max_sell_zero(
             "POST", "/api/v1/operator/households", token=op, json={"name": "X", "max_open_kwh": 0}
         )
         assert (status, got["field"]) == (400, "max_open_kwh")
+
+
+def test_unparseable_requests_are_one_log_line(tmp_path: Path) -> None:
+    """aiohttp answers a malformed header with 400 itself and logged a traceback at ERROR for
+    each: `serve` logs one INFO line instead (a client's mistake must not page the operator)."""
+    import signal
+    import socket
+
+    from tests.market_server.serve_process import ServeProcess, run_cli
+
+    db_path = f"sqlite:///{tmp_path / 'm.db'}"
+    run_cli(db_path, "init", cwd=tmp_path)
+    server = ServeProcess(db_path, tmp_path, "--no-scheduler")
+    server.start()
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        for raw in (
+            b"GET /healthz HTTP/1.1\r\nX-Bad: a\x00b\r\n\r\n",
+            b"\x16\x03\x01garbage\r\n\r\n",
+        ):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(raw)
+                answer = sock.recv(4096)
+            assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), answer[:100]
+        server.kill(signal.SIGTERM)
+    finally:
+        if server.proc is not None:
+            server.kill(signal.SIGKILL)
+    log = server.log.read_text()
+    assert "Traceback" not in log, log[-2000:]
+    assert " ERROR " not in log, log[-2000:]
+    assert log.count("INFO aiohttp.server: malformed HTTP request (400)") >= 1, log[-2000:]
