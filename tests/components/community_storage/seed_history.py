@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import numpy as np
+from homeassistant.components.recorder.models import StatisticData
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -50,8 +51,8 @@ async def async_seed_history(
     """
     rng = np.random.default_rng(7)
     timezone = dt_util.get_default_time_zone()
-    load_rows = []
-    pv_rows = []
+    load_rows: list[StatisticData] = []
+    pv_rows: list[StatisticData] = []
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
         scale = (load_scale or {}).get(day, 1.0)
@@ -61,15 +62,15 @@ async def async_seed_history(
         for hour in range(24):
             start = dt_util.as_utc(datetime(day.year, day.month, day.day, hour, tzinfo=timezone))
             watts = float(load[hour] * 1000)
-            load_rows.append({"start": start, "mean": watts, "min": watts, "max": watts})
+            load_rows.append(StatisticData(start=start, mean=watts, min=watts, max=watts))
             pv_w = float(pv[hour] * 1000)
-            pv_rows.append({"start": start, "mean": pv_w, "min": pv_w, "max": pv_w})
+            pv_rows.append(StatisticData(start=start, mean=pv_w, min=pv_w, max=pv_w))
     if load_as_energy:
         total = 0.0
-        energy_rows = []
+        energy_rows: list[StatisticData] = []
         for row in load_rows:
-            total += row["mean"] / 1000
-            energy_rows.append({"start": row["start"], "sum": total, "state": total})
+            total += row.get("mean", 0.0) / 1000
+            energy_rows.append(StatisticData(start=row["start"], sum=total, state=total))
         async_import_statistics(
             hass, statistic_metadata(load_entity, "kWh", mean=False, total=True), energy_rows
         )
