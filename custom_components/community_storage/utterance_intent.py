@@ -103,9 +103,22 @@ def choose_household(
         here = [h for h in households if speaker_area in _entry_areas(hass, h.entry)]
         if len(here) == 1:
             return here[0]
-    if understood.intent == "offer":
+    # Without a name or an area, what is said points at a kind of household: selling and
+    # "did my battery sell?" at the one with the larger battery, reserving (and asking about
+    # or cancelling a reservation) at the one with the smaller.
+    selling = (
+        understood.intent == "offer"
+        or (understood.intent == "cancel" and understood.side == "sell")
+        or (understood.intent == "status" and understood.topic == "sold")
+    )
+    buying = (
+        understood.intent == "reserve"
+        or (understood.intent == "cancel" and understood.side == "buy")
+        or (understood.intent == "status" and understood.topic == "reserved")
+    )
+    if selling:
         return max(households, key=_battery_kwh)
-    if understood.intent == "reserve":
+    if buying:
         return min(households, key=_battery_kwh)
     return households[0]
 
@@ -200,10 +213,10 @@ class UtteranceIntentHandler(intent.IntentHandler):
             spoken, data = await _act(household.trading, understood, today, language)
         except (DateResolutionError, TradingError) as err:
             _LOGGER.debug("%s failed: %s", text, err)
-            response.async_set_error(
-                intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
-                await async_failure_text(hass, language, err),
-            )
+            failure = await async_failure_text(hass, language, err)
+            if len(households) > 1:
+                failure = speech.for_household(failure, household.entry.title)
+            response.async_set_error(intent.IntentResponseErrorCode.FAILED_TO_HANDLE, failure)
             return response
         response.async_set_speech_slots(data)
         return self._speak(response, spoken, understood, households, household, question=False)

@@ -277,5 +277,10 @@ async def test_two_households_each_get_their_sentences(
     assert await say("We're away for a week") == "House (Sonnenweg): sell 7"
     assert await say("Reserve 8 kWh of storage per day next week") == "Flat (Sonnenweg): buy 7"
     assert await say("Reserve storage for the house tomorrow") == "House (Sonnenweg): buy 1"
-    assert [c[1].side for c in house_agent.calls] == ["sell", "buy"]
-    assert [c[1].side for c in flat_agent.calls] == ["buy"]
+    assert await say("Cancel Friday's reservation") == "Flat (Sonnenweg): cancelled"
+    assert await say("Did my battery sell?") == (
+        "House (Sonnenweg): You have no battery capacity on offer."
+    )
+    assert [c[1].side for c in house_agent.calls if c[0] == "execute"] == ["sell", "buy"]
+    assert [c[1].side for c in flat_agent.calls if c[0] == "execute"] == ["buy"]
+    assert flat_agent.calls[-1][:2] == ("cancel", {"day": date(2026, 11, 27), "side": "buy"})
