@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]  # dev tool; Home Assistant ships PyYAML
+import yaml
 
 from .sentence_gate import HEADER, LANGUAGES, render
 
