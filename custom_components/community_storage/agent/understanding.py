@@ -147,11 +147,10 @@ def understand(text: str, today: date) -> Understanding:
     )
 
 
-
-
 def understand_days(text: str, today: date) -> tuple[date | None, int | None]:
     """The first day and the number of days a short answer names ("five days", "bis Sonntag")."""
     when = read_when(tokenise(text), today)
     return when.start_day, when.num_days
+
 
 __all__ = ["Understanding", "understand", "understand_days"]
