@@ -458,10 +458,14 @@ _STATUS_QUERY = {
     "name": "status",
     "in": "query",
     "required": False,
-    "description": "only orders with any of these statuses, comma-separated (empty: any)",
+    "description": "only orders with any of these statuses, comma-separated",
     "style": "form",
     "explode": False,
-    "schema": {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
+    "schema": {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "enum": list(STATUSES)},
+    },
 }
 _DAY_QUERY = _query("day", "only this delivery day, YYYY-MM-DD", _STRICT_DATE)
 

@@ -322,8 +322,8 @@ def list_requests(
 
 
 def parse_statuses(text: str | None) -> tuple[str, ...] | None:
-    """`?status=open,filled` -> the statuses; absent or empty -> None (every status)."""
-    if not text:
+    """`?status=open,filled` -> the statuses; absent -> None (every status)."""
+    if text is None:
         return None
     statuses = tuple(s.strip() for s in text.split(","))
     bad = [s for s in statuses if s not in STATUSES]
