@@ -93,12 +93,24 @@ class MarketJoinCodeInvalidError(MarketNotFoundError):
     """The join code is unknown (404 ``join_code_invalid``)."""
 
 
+class MarketJoinCodeExpiredError(MarketError):
+    """The join code's validity ran out before it was used (410 ``join_code_expired``)."""
+
+
+class MarketTooManyAttemptsError(MarketError):
+    """Too many failed joins from this address or with this code (429 ``too_many_attempts``)."""
+
+
 class MarketConflictError(MarketError):
     """The request conflicts with the server's state (409)."""
 
 
 class MarketJoinCodeUsedError(MarketConflictError):
     """The join code was already redeemed (409 ``join_code_used``)."""
+
+
+class MarketOppositeOrderOpenError(MarketConflictError):
+    """The household still has an open order of the other side that day (409)."""
 
 
 class MarketIdempotencyConflictError(MarketConflictError):
@@ -124,12 +136,16 @@ _ERRORS_BY_CODE: Final[dict[str, type[MarketError]]] = {
     "not_found": MarketNotFoundError,
     "join_code_invalid": MarketJoinCodeInvalidError,
     "join_code_used": MarketJoinCodeUsedError,
+    "join_code_expired": MarketJoinCodeExpiredError,
+    "too_many_attempts": MarketTooManyAttemptsError,
+    "opposite_order_open": MarketOppositeOrderOpenError,
     "idempotency_conflict": MarketIdempotencyConflictError,
     "limit_exceeded": MarketLimitExceededError,
     "gate_closed": MarketGateClosedError,
     "validation_error": MarketValidationError,
     "invalid_json": MarketValidationError,
     "body_too_large": MarketValidationError,
+    "unsupported_media_type": MarketValidationError,
 }
 
 _ERRORS_BY_STATUS: Final[dict[int, type[MarketError]]] = {
@@ -138,6 +154,8 @@ _ERRORS_BY_STATUS: Final[dict[int, type[MarketError]]] = {
     HTTPStatus.FORBIDDEN: MarketForbiddenError,
     HTTPStatus.NOT_FOUND: MarketNotFoundError,
     HTTPStatus.CONFLICT: MarketConflictError,
+    HTTPStatus.GONE: MarketJoinCodeExpiredError,
+    HTTPStatus.TOO_MANY_REQUESTS: MarketTooManyAttemptsError,
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: MarketValidationError,
     HTTPStatus.UNPROCESSABLE_ENTITY: MarketValidationError,
 }

@@ -36,10 +36,12 @@ from .api import (
     MarketClient,
     MarketConnectionError,
     MarketError,
+    MarketJoinCodeExpiredError,
     MarketJoinCodeInvalidError,
     MarketJoinCodeUsedError,
     MarketResponseError,
     MarketServerError,
+    MarketTooManyAttemptsError,
 )
 from .const import (
     AUTONOMY_ACT,
@@ -163,6 +165,10 @@ def _connection_errors(err: Exception) -> dict[str, str]:
         return {CONF_JOIN_CODE: "invalid_code"}
     if isinstance(err, MarketJoinCodeUsedError):
         return {CONF_JOIN_CODE: "code_used"}
+    if isinstance(err, MarketJoinCodeExpiredError):
+        return {CONF_JOIN_CODE: "code_expired"}
+    if isinstance(err, MarketTooManyAttemptsError):
+        return {"base": "too_many_attempts"}
     if isinstance(err, MarketAuthError):
         return {"base": "invalid_auth"}
     _LOGGER.exception("Unexpected error talking to the market server", exc_info=err)

@@ -31,7 +31,7 @@ from custom_components.community_storage.const import (
     DEFAULT_MAX_BUY_PRICE,
     DOMAIN,
 )
-from tests.market_harness import RunningMarket
+from tests.market_harness import MutableClock, RunningMarket
 
 from .conftest import LoopbackProxy
 
@@ -341,3 +341,26 @@ async def test_options_flow(hass: HomeAssistant, setup_integration: MockConfigEn
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert CONF_NOTIFY_ACTION not in entry.options
+
+
+async def test_expired_code_and_throttled_guesses(
+    hass: HomeAssistant, market: RunningMarket, market_clock: MutableClock
+) -> None:
+    """An expired code and a run of wrong guesses each get their own form error."""
+    code = await market.add_household("Late", 10.0)
+    market_clock.advance(hours=8 * 24)  # codes are valid for a week unless the operator says
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: market.url, CONF_JOIN_CODE: code}
+    )
+    assert result["errors"] == {CONF_JOIN_CODE: "code_expired"}
+
+    errors = []
+    for guess in range(12):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_URL: market.url, CONF_JOIN_CODE: f"GUESS-{guess:04d}"}
+        )
+        errors.append(result["errors"])
+    assert errors[0] == {CONF_JOIN_CODE: "invalid_code"}
+    assert errors[-1] == {"base": "too_many_attempts"}
