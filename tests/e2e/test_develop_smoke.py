@@ -147,7 +147,8 @@ async def _demo_orders(session: aiohttp.ClientSession, stack: Stack) -> list[dic
 
 
 def _numbers(text: str) -> set[str]:
-    return set(re.findall(r"\d+(?:[.,]\d+)?", text))
+    """The numbers a reply says, written the one way ``_figures`` writes them ("8" = "8.0")."""
+    return {f"{float(n.replace(',', '.')):.1f}" for n in re.findall(r"\d+(?:[.,]\d+)?", text)}
 
 
 def _figures(orders: list[dict[str, Any]]) -> set[str]:
