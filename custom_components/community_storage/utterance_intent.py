@@ -33,7 +33,7 @@ from .agent.request import TradeRequest
 from .agent.spoken_text import tokens as tokenise
 from .agent.understanding import Understanding, understand, understand_days
 from .const import DOMAIN
-from .dates import MAX_DAYS, DateResolutionError
+from .dates import DateResolutionError, resolve_window
 from .intent import async_conversation_text, async_failure_text, reference_day
 from .sentence_gate import INTENT_UTTERANCE
 
@@ -260,17 +260,16 @@ async def _no_household_text(hass: HomeAssistant, language: str) -> str:
 
 
 def _trade_request(understood: Understanding, today: date) -> TradeRequest:
-    """The agent's request; a window beyond the market's horizon is refused with its reason."""
-    num_days = understood.num_days or 1
-    if num_days > MAX_DAYS:
-        raise DateResolutionError("too_many_days", str(num_days))
-    start = understood.start_day or date.fromordinal(today.toordinal() + 1)
-    if start < today:
-        raise DateResolutionError("in_the_past", start.isoformat())
+    """The agent's request; the window rules (horizon, past days) are ``dates.resolve_window``'s."""
+    window = resolve_window(
+        today,
+        start=understood.start_day.isoformat() if understood.start_day else None,
+        duration_days=understood.num_days or 1,
+    )
     return TradeRequest(
         side="buy" if understood.intent == "reserve" else "sell",
-        start_day=start,
-        num_days=num_days,
+        start_day=window.start_day,
+        num_days=window.num_days,
         time_of_day=understood.time_of_day,
         kwh_per_day=understood.kwh_per_day,
         price_limit=understood.price_limit,
