@@ -1,0 +1,288 @@
+"""Delivery of traded capacity: the seller's reserve schedule and the buyer's virtual battery.
+
+The model is written down in ``docs/delivery.md``. For a seller of X kWh on a day, the battery
+keeps R = X / efficiency kWh for the community: free in the morning, held until the evening
+dispatch window, released in it. For a buyer of X kWh, export during the day is credited to a
+virtual battery up to X kWh and later import draws it down; what comes back is efficiency x
+credited (the losses are the buyer's). Pure functions on plain data; no Home Assistant here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from .battery import DEFAULT_EFFICIENCY, BatterySpec
+from .planner import EVENING_RETAIL_EUR_PER_KWH, WINDOWS
+
+# The evening the buyer's bid is priced for is when the held energy is released.
+DISPATCH_HOURS: tuple[int, int] = WINDOWS["evening"]
+# Figures below this are rounding noise of float sums, not energy.
+EPSILON_KWH = 1e-9
+
+
+def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Local midnight at the start and at the end of ``day`` (23-25 hours apart)."""
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return start, end
+
+
+def hours_in_day(day: date, zone: tzinfo) -> int:
+    """23, 24 or 25: the local hours of ``day`` (daylight saving time changes)."""
+    start, end = day_bounds(day, zone)
+    # In UTC: two datetimes of one zone subtract as wall-clock times.
+    return round((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600)
+
+
+def hour_index(at: datetime, day: date, zone: tzinfo) -> int:
+    """Which local hour of ``day`` the instant ``at`` falls in (0 .. hours_in_day - 1)."""
+    start, _ = day_bounds(day, zone)
+    # Elapsed real time, not the wall clock: a 25-hour day has two hours shown as 02:00.
+    elapsed = (at.astimezone(UTC) - start.astimezone(UTC)).total_seconds() // 3600
+    return int(min(max(elapsed, 0), hours_in_day(day, zone) - 1))
+
+
+# ----------------------------------------------------------------------------- the seller
+
+
+@dataclass(frozen=True, slots=True)
+class SellerSchedule:
+    """What a seller's battery does on one committed day."""
+
+    day: date
+    sold_kwh: float
+    # R: the battery content kept for the community (sold / efficiency, at most usable).
+    reserve_kwh: float
+    # State of charge (%) not to fall below while holding, and not to exceed before charging.
+    target_soc_pct: int
+    headroom_soc_pct: int
+    start: datetime
+    dispatch_start: datetime
+    dispatch_end: datetime
+    end: datetime
+
+
+def reserve_kwh(sold_kwh: float, spec: BatterySpec, efficiency: float) -> float:
+    """R = sold / efficiency, capped at what the battery can hold at all."""
+    if sold_kwh <= 0 or efficiency <= 0:
+        return 0.0
+    return min(sold_kwh / efficiency, spec.usable_kwh)
+
+
+def reserve_target_pct(spec: BatterySpec, reserve: float) -> int:
+    """Lowest state of charge (whole %) that still holds ``reserve`` kWh above the floor.
+
+    Rounded up: a minimum-SoC setting must not hold less than was sold.
+    """
+    top = math.floor(min(spec.max_soc, 1.0) * 100 + EPSILON_KWH)
+    if spec.capacity_kwh <= 0:
+        return top
+    share = max(spec.min_soc, 0.0) + reserve / spec.capacity_kwh
+    # Round 63.0000001 to 63, not 64: the float noise of the division is not a percent.
+    return min(top, math.ceil(share * 100 - 1e-6))
+
+
+def headroom_limit_pct(spec: BatterySpec, reserve: float) -> int:
+    """Highest state of charge (whole %) that still leaves ``reserve`` kWh free below the top."""
+    floor = math.ceil(max(spec.min_soc, 0.0) * 100 - EPSILON_KWH)
+    if spec.capacity_kwh <= 0:
+        return floor
+    share = min(spec.max_soc, 1.0) - reserve / spec.capacity_kwh
+    return max(floor, math.floor(share * 100 + 1e-6))
+
+
+def seller_schedule(
+    day: date,
+    sold_kwh: float,
+    spec: BatterySpec,
+    *,
+    zone: tzinfo,
+    efficiency: float = DEFAULT_EFFICIENCY,
+) -> SellerSchedule:
+    """The day's reserve, SoC targets and dispatch window for ``sold_kwh`` sold."""
+    reserve = reserve_kwh(sold_kwh, spec, efficiency)
+    start, end = day_bounds(day, zone)
+    first, last = DISPATCH_HOURS
+    return SellerSchedule(
+        day=day,
+        sold_kwh=sold_kwh,
+        reserve_kwh=round(reserve, 2),
+        target_soc_pct=reserve_target_pct(spec, reserve),
+        headroom_soc_pct=headroom_limit_pct(spec, reserve),
+        start=start,
+        dispatch_start=datetime.combine(day, time(first), tzinfo=zone),
+        dispatch_end=datetime.combine(day, time(last), tzinfo=zone),
+        end=end,
+    )
+
+
+def seller_schedules(
+    sold_by_day: Mapping[date, float],
+    spec: BatterySpec,
+    *,
+    zone: tzinfo,
+    efficiency: float = DEFAULT_EFFICIENCY,
+) -> tuple[SellerSchedule, ...]:
+    """One schedule per day with capacity sold, in day order."""
+    return tuple(
+        seller_schedule(day, kwh, spec, zone=zone, efficiency=efficiency)
+        for day, kwh in sorted(sold_by_day.items())
+        if kwh > 0
+    )
+
+
+def active_schedule(schedules: Iterable[SellerSchedule], now: datetime) -> SellerSchedule | None:
+    """The schedule of the committed day ``now`` falls in, if any."""
+    return next((s for s in schedules if s.start <= now < s.end), None)
+
+
+def committed_now_kwh(schedules: Iterable[SellerSchedule], now: datetime) -> float:
+    """R of today's commitment until its dispatch window ends, else 0."""
+    current = active_schedule(schedules, now)
+    if current is None or now >= current.dispatch_end:
+        return 0.0
+    return current.reserve_kwh
+
+
+def reserve_target_now(schedules: Iterable[SellerSchedule], now: datetime) -> int | None:
+    """Today's reserve target (% SoC) until the dispatch window ends; None without one."""
+    current = active_schedule(schedules, now)
+    if current is None or now >= current.dispatch_end:
+        return None
+    return current.target_soc_pct
+
+
+def next_dispatch(schedules: Iterable[SellerSchedule], now: datetime) -> SellerSchedule | None:
+    """The first committed day whose dispatch window has not ended yet."""
+    return next((s for s in sorted(schedules, key=lambda s: s.day) if s.dispatch_end > now), None)
+
+
+def delivered_sell_kwh(
+    sold_kwh: float, soc_pct: float, spec: BatterySpec, efficiency: float = DEFAULT_EFFICIENCY
+) -> float:
+    """What a seller delivered: the energy held above the floor when dispatch began, after
+    losses, at most what was sold (``min(X, efficiency x (SoC - floor) x capacity)``)."""
+    held = max(0.0, soc_pct / 100 - max(spec.min_soc, 0.0)) * spec.capacity_kwh
+    return round(max(0.0, min(sold_kwh, held * efficiency)), 3)
+
+
+# ----------------------------------------------------------------------------- the buyer
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualBattery:
+    """The buyer's capacity for one day: credited export and drawn import, per local hour."""
+
+    capacity_kwh: float
+    efficiency: float = DEFAULT_EFFICIENCY
+    hours: int = 24
+    credited_kwh: float = 0.0
+    drawn_kwh: float = 0.0
+    # Import drawn from the virtual battery in each local hour of the day.
+    drawn_by_hour: tuple[float, ...] = ()
+
+    @property
+    def state_kwh(self) -> float:
+        """kWh that can still be drawn: efficiency x credited - drawn."""
+        return max(0.0, self.efficiency * self.credited_kwh - self.drawn_kwh)
+
+    @property
+    def used_kwh(self) -> float:
+        """Capacity filled and drawn back: drawn / efficiency (at most credited, at most X)."""
+        if self.efficiency <= 0:
+            return 0.0
+        return min(self.drawn_kwh / self.efficiency, self.credited_kwh, self.capacity_kwh)
+
+    @property
+    def hourly_used_kwh(self) -> tuple[float, ...]:
+        """``used_kwh`` spread over the local hours in which it was drawn."""
+        by_hour = self.drawn_by_hour or (0.0,) * self.hours
+        if self.efficiency <= 0:
+            return (0.0,) * len(by_hour)
+        return tuple(kwh / self.efficiency for kwh in by_hour)
+
+    def exported(self, kwh: float) -> VirtualBattery:
+        """Export credited until X kWh have been credited today; the rest is plain feed-in."""
+        credit = min(max(kwh, 0.0), max(0.0, self.capacity_kwh - self.credited_kwh))
+        if credit <= 0:
+            return self
+        return replace(self, credited_kwh=self.credited_kwh + credit)
+
+    def imported(self, kwh: float, hour: int) -> VirtualBattery:
+        """Import drawn from what is stored; import while it is empty is plain grid import."""
+        draw = min(max(kwh, 0.0), self.state_kwh)
+        if draw <= EPSILON_KWH:
+            return self
+        by_hour = list(self.drawn_by_hour or (0.0,) * self.hours)
+        by_hour[min(max(hour, 0), len(by_hour) - 1)] += draw
+        return replace(self, drawn_kwh=self.drawn_kwh + draw, drawn_by_hour=tuple(by_hour))
+
+    def saved_eur(self, evening_price: float = EVENING_RETAIL_EUR_PER_KWH) -> float:
+        """What the drawn kWh would have cost from the grid in the evening."""
+        return self.drawn_kwh * evening_price
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """Cumulative grid meters (``total_increasing`` kWh) at one instant."""
+
+    at: datetime
+    imported_kwh: float
+    exported_kwh: float
+
+
+def meter_delta(old: float, new: float) -> float:
+    """Energy between two readings of a ``total_increasing`` meter; a reset counts from zero."""
+    return new - old if new >= old else max(new, 0.0)
+
+
+def virtual_battery_from_readings(
+    capacity_kwh: float,
+    readings: Iterable[MeterReading],
+    *,
+    day: date,
+    zone: tzinfo,
+    efficiency: float = DEFAULT_EFFICIENCY,
+) -> VirtualBattery:
+    """Replay the day's readings in time order.
+
+    The first reading is the baseline. Within one interval export is credited before import
+    draws, as a battery that charges and discharges within the same interval would.
+    """
+    battery = VirtualBattery(
+        capacity_kwh=capacity_kwh, efficiency=efficiency, hours=hours_in_day(day, zone)
+    )
+    previous: MeterReading | None = None
+    for reading in sorted(readings, key=lambda r: r.at):
+        if previous is not None:
+            battery = battery.exported(meter_delta(previous.exported_kwh, reading.exported_kwh))
+            battery = battery.imported(
+                meter_delta(previous.imported_kwh, reading.imported_kwh),
+                hour_index(reading.at, day, zone),
+            )
+        previous = reading
+    return battery
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFigures:
+    """One side's report of one day, as posted to ``POST /api/v1/deliveries``."""
+
+    day: date
+    side: str
+    kwh: float
+    hourly_kwh: tuple[float, ...] | None = None
+
+
+def buyer_figures(day: date, battery: VirtualBattery) -> DeliveryFigures:
+    """The buyer's report: used kWh and per hour, rounded so that the hours sum to the total."""
+    hourly = tuple(round(kwh, 3) for kwh in battery.hourly_used_kwh)
+    return DeliveryFigures(day=day, side="buy", kwh=round(sum(hourly), 3), hourly_kwh=hourly)
+
+
+def seller_figures(day: date, delivered_kwh: float) -> DeliveryFigures:
+    """The seller's report: what the battery held for the community at dispatch."""
+    return DeliveryFigures(day=day, side="sell", kwh=round(delivered_kwh, 3))
