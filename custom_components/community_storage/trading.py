@@ -106,7 +106,7 @@ from .history import async_read_battery_readings, async_read_history
 
 if TYPE_CHECKING:
     from .coordinator import CommunityStorageCoordinator
-    from .models import CommunityStorageData, Order, Request
+    from .models import CommunityStorageData, MarketSnapshot, Order, Request
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -333,6 +333,13 @@ class TradingAgent:
                 result.append(commitment)
         return result
 
+    async def _async_fresh_market(self) -> MarketSnapshot:
+        """The market's open days and prices as the server sees them now."""
+        try:
+            return await self.client.market()
+        except MarketError as err:
+            raise self._market_failure(err) from err
+
     # ----------------------------------------------------------------- public API
 
     async def async_plan(self, request: TradeRequest, *, language: str) -> TradePlan:
@@ -340,24 +347,29 @@ class TradingAgent:
         data = self._market_data()
         validate_request(request, today=data.today, horizon_days=data.me.community.horizon_days)
         forecast = await self.async_forecast(data.today)
-        # The market's clock decides, not ours: the server's time of the last snapshot plus
-        # what has passed since. A day whose gate closes within the margin is treated as
-        # closed, so an order never arrives a moment too late and fails the whole request.
-        # The market lists only open and recent days; the community's gate rule covers the rest.
-        market_now = data.market.generated_at + (dt_util.utcnow() - data.fetched_at)
+        # Prices and open days are read fresh, like the commitments: the coordinator's snapshot
+        # may be a minute old, and a price missing from it would put a sale on the market at
+        # the floor while the neighbours already trade well above it.
+        market = await self._async_fresh_market()
+        fetched_at = dt_util.utcnow()
+        # The market's clock decides, not ours: the server's time of the snapshot plus what has
+        # passed since. A day whose gate closes within the margin is treated as closed, so an
+        # order never arrives a moment too late and fails the whole request. The market lists
+        # only open and recent days; the community's gate rule covers the rest.
         community = data.me.community
         zone = dt_util.get_time_zone(community.timezone) or dt_util.DEFAULT_TIME_ZONE
 
         def is_closed(day: date) -> bool:
-            listed = data.market.day(day)
+            listed = market.day(day)
             if listed is not None and not listed.open:
                 return True
+            market_now = market.generated_at + (dt_util.utcnow() - fetched_at)
             return community.gate_closure_of(day, zone) <= market_now + GATE_MARGIN
 
         closed = [day for day in request.days if is_closed(day)]
         prices = {
             day.day: float(day.last_price)
-            for day in data.market.days
+            for day in market.days
             if day.last_price is not None and day.day in request.days
         }
         plan = plan_request(

@@ -153,6 +153,30 @@ async def test_sell_while_away_fills_and_explains(
     assert Period(start, start + timedelta(days=6), "away") in forecast.excluded_periods
 
 
+async def test_a_sale_is_priced_from_the_market_now_not_from_the_last_refresh(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    """The neighbours trade after Home Assistant's last poll: the ask is their price, not the floor."""
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    seller = (await market.join_household("Keen seller"))[1]
+    await market.place(seller, "sell", start, 7, 2.0, 0.09)
+    await market.place(neighbour[1], "buy", start, 7, 12.0, 0.10)
+    coordinator = setup_integration.runtime_data.coordinator
+    # Home Assistant's snapshot predates the neighbours' trades: no price in it yet.
+    snapshot = coordinator.data.market.day(start)
+    assert snapshot is None or snapshot.last_price is None
+
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("sell", start, 7, reason="holiday"), language="en"
+    )
+    (server,) = await _server_requests(market, setup_integration)
+    assert outcome.plan.price.inputs["market_price"] == 0.09
+    assert all(o["limit_price"] == 0.09 for o in server["orders"])
+    # Sold into the standing bids at the going price, not at the household's floor (0.06).
+    assert all(o["status"] == "filled" and o["avg_price"] == 0.09 for o in server["orders"])
+
+
 async def test_battery_limits_come_from_the_soc_and_power_history(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
