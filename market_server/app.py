@@ -16,7 +16,17 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.engine import Connection
 
-from . import API_VERSION, __version__, auth, community, households, market_data, orders, rounds
+from . import (
+    API_VERSION,
+    __version__,
+    auth,
+    community,
+    deliveries,
+    households,
+    market_data,
+    orders,
+    rounds,
+)
 from . import export as ledger_export
 from . import settlement as ledger
 from .config import CommunitySettings
@@ -270,6 +280,7 @@ async def me(request: web.Request) -> web.Response:
                 "mechanism": settings.mechanism,
                 "efficiency": settings.efficiency,
                 "clear_on_submit": settings.clear_on_submit,
+                "delivery_report_hours": settings.delivery_report_hours,
                 "volume_step_kwh": VOLUME_STEP_KWH,
                 "price_step_eur": PRICE_STEP_EUR,
             },
@@ -378,6 +389,26 @@ async def settlements(request: web.Request) -> web.Response:
     return _json(
         await _runtime(request).read(lambda conn: ledger.household_ledger(conn, hh.id, month))
     )
+
+
+async def report_delivery(request: web.Request) -> web.Response:
+    # A disabled household may still report: it delivers what it traded before.
+    hh, rt, settings = await _member(request)
+    report = deliveries.parse_report(await read_json(request), settings)
+
+    def store(conn: Connection) -> tuple[dict[str, Any], int]:
+        rt.store.lock_rounds(conn)  # never between settlement reading a day and writing it
+        return deliveries.record(conn, settings, hh.id, report, rt.now())
+
+    view, status = await rt.write(store)
+    return _json(view, status)
+
+
+async def list_deliveries(request: web.Request) -> web.Response:
+    hh, rt, _settings = await _member(request)
+    day = _day_param(request)
+    items = await rt.read(lambda conn: deliveries.list_reports(conn, hh.id, day))
+    return _json({"deliveries": items})
 
 
 async def market(request: web.Request) -> web.Response:
@@ -551,6 +582,8 @@ ROUTES: tuple[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamRespon
     ("DELETE", "/api/v1/orders/{order_id}", cancel_order),
     ("GET", "/api/v1/fills", list_fills),
     ("GET", "/api/v1/settlements", settlements),
+    ("POST", "/api/v1/deliveries", report_delivery),
+    ("GET", "/api/v1/deliveries", list_deliveries),
     ("GET", "/api/v1/market", market),
     ("GET", "/api/v1/operator/households", op_list_households),
     ("POST", "/api/v1/operator/households", op_add_household),

@@ -34,6 +34,9 @@ class CommunitySettings:
     clear_on_submit: bool = True
     default_max_sell_kwh: float = 10.0
     default_max_open_kwh: float = 200.0
+    # Hours after the end of a delivery day in which sellers report what they delivered; a day
+    # settles when every seller has reported or this has passed (unreported = delivered in full).
+    delivery_report_hours: int = 12
 
     @property
     def zone(self) -> ZoneInfo:
@@ -110,3 +113,7 @@ class CommunitySettings:
             raise SettingsError("horizon days must be between 0 and 366")
         if not (math.isfinite(self.efficiency) and 0 < self.efficiency <= 1):
             raise SettingsError("efficiency must be in (0, 1]")
+        hours = self.delivery_report_hours
+        if isinstance(hours, bool) or not isinstance(hours, int) or not 0 <= hours <= 168:
+            # A report is taken for at most 7 days after the day ended (deliveries.py).
+            raise SettingsError("delivery report hours must be a whole number from 0 to 168")

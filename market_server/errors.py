@@ -111,6 +111,26 @@ class OppositeOrderOpen(MarketError):
     code = "opposite_order_open"
 
 
+class NothingToReport(MarketError):
+    """A delivery report for a day and side on which the household has no fills."""
+
+    status = 409
+    code = "nothing_to_report"
+
+
+class MoreThanTraded(MarketError):
+    """A delivery report above what the household traded that day on that side."""
+
+    code = "more_than_traded"
+
+
+class AlreadySettled(MarketError):
+    """New delivery figures for a day whose settlement is already in the ledger."""
+
+    status = 409
+    code = "already_settled"
+
+
 class BodyTooLarge(MarketError):
     status = 413
     code = "body_too_large"

@@ -1,4 +1,5 @@
-"""Ledger export for the operator: CSV or JSON, exact to 0.0001 EUR, with household names."""
+"""Ledger export for the operator: CSV or JSON, exact to 0.0001 EUR, with household names,
+delivered kWh (sell entries) and refunds (buy entries)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from . import store as db
+from . import views
 from .store import Store
 from .units import eur_per_kwh, kwh, money_decimal
 
@@ -26,6 +28,8 @@ COLUMNS = (
     "amount_eur",
     "fill_id",
     "settled_at",
+    "delivered_kwh",
+    "refund_eur",
 )
 
 
@@ -53,6 +57,10 @@ def ledger_rows(store: Store, progress: Progress | None = None) -> Iterator[dict
                 "amount_eur": str(money_decimal(int(row.amount_ticks))),
                 "fill_id": row.fill_id,
                 "settled_at": row.settled_at.isoformat(),
+                # Sell entries: what the fill delivered (in full if settled before metering);
+                # buy entries: none. amount_eur is net of refund_eur.
+                "delivered_kwh": views.delivered_kwh(row),
+                "refund_eur": str(money_decimal(int(row.refund_ticks or 0))),
             }
         if progress and total == 0:
             progress(0, 0)

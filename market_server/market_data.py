@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import rounds
+from . import deliveries, rounds
 from . import store as db
 from .config import CommunitySettings
 from .gate import gate_closure, is_open, local_today
-from .units import eur_per_kwh, kwh
+from .units import WH_PER_VOLUME_TICK, eur_per_kwh, kwh, kwh_from_wh, money_eur
 
 LIVE = ("open", "partially_filled")
 RECENT_DAYS = 7
@@ -126,11 +126,14 @@ def overview(conn: Connection, settings: CommunitySettings, now: datetime) -> di
     figures = _day_figures(
         conn, today - timedelta(days=RECENT_DAYS), today + timedelta(days=settings.horizon_days)
     )
+    delivery = delivery_figures(conn, today - timedelta(days=RECENT_DAYS), today)
     for item in view["days"]:
-        fig = figures.get(date.fromisoformat(item["day"])) or _day_figures_empty()
+        day = date.fromisoformat(item["day"])
+        fig = figures.get(day) or _day_figures_empty()
         item["households"] = fig["households"]
         item["buy_orders"] = fig["buy_orders"]
         item["sell_orders"] = fig["sell_orders"]
+        item["delivery"] = delivery["days"].get(day)
     h = db.households
     counts = conn.execute(
         sa.select(
@@ -149,5 +152,76 @@ def overview(conn: Connection, settings: CommunitySettings, now: datetime) -> di
         "community": settings.to_json(),
         "households": {"total": int(counts[0]), "disabled": int(counts[1])},
         "ledger": {"entries": int(settled[0])},
+        "deliveries": {"households": delivery["households"]},
         "rounds": rounds.recent_rounds(conn, 20),
     }
+
+
+def _counts() -> dict[str, int]:
+    """Wh sold by all sellers, by reporting ones, delivered by those; seller-days unreported."""
+    return {"all": 0, "sold": 0, "delivered": 0, "unreported": 0, "days": 0}
+
+
+def delivery_figures(conn: Connection, first: date, today: date) -> dict[str, Any]:
+    """Delivery ratios of the ended days in [first, today): per day and per selling household.
+
+    A ratio is delivered / sold over the sellers that reported; unreported sellers are counted
+    beside it (settlement takes them as delivered in full).
+    """
+    sellers = deliveries.seller_days(conn, first, today - timedelta(days=1))
+    led = db.ledger
+    settled = {
+        r[0]: int(r[1] or 0)
+        for r in conn.execute(
+            sa.select(led.c.day, sa.func.sum(led.c.refund_ticks))
+            .where(led.c.day >= first, led.c.day < today)
+            .group_by(led.c.day)
+        )
+    }
+    days: dict[date, dict[str, Any]] = {}
+    per_day: dict[date, dict[str, int]] = {}
+    per_household: dict[str, dict[str, int]] = {}
+    for s in sellers:
+        sold = s.filled_ticks * WH_PER_VOLUME_TICK
+        for parts in (
+            per_day.setdefault(s.day, _counts()),
+            per_household.setdefault(s.household_id, _counts()),
+        ):
+            parts["all"] += sold
+            parts["days"] += 1
+            if s.reported_wh is None:
+                parts["unreported"] += 1
+            else:
+                parts["sold"] += sold
+                parts["delivered"] += s.delivered_wh
+    for day, parts in per_day.items():
+        days[day] = {
+            "sold_kwh": kwh_from_wh(parts["all"]),
+            "reported_sold_kwh": kwh_from_wh(parts["sold"]),
+            "delivered_kwh": kwh_from_wh(parts["delivered"]),
+            "ratio": deliveries.ratio(parts),
+            "unreported_sellers": parts["unreported"],
+            "settled": day in settled,
+            "refunds_eur": money_eur(settled.get(day, 0)),
+        }
+    h = db.households
+    names: dict[str, str] = {}
+    if per_household:
+        for row in conn.execute(sa.select(h.c.id, h.c.name).where(h.c.id.in_(list(per_household)))):
+            names[str(row[0])] = str(row[1])
+    households = [
+        {
+            "household_id": household_id,
+            "name": names.get(household_id, household_id),
+            "sold_kwh": kwh_from_wh(parts["all"]),
+            "reported_sold_kwh": kwh_from_wh(parts["sold"]),
+            "delivered_kwh": kwh_from_wh(parts["delivered"]),
+            "ratio": deliveries.ratio(parts),
+            "days": parts["days"],
+            "unreported_days": parts["unreported"],
+        }
+        for household_id, parts in sorted(
+            per_household.items(), key=lambda kv: names.get(kv[0], "")
+        )
+    ]
+    return {"days": days, "households": households}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from . import API_VERSION, __version__
+from . import API_VERSION, __version__, deliveries
 from .config import CommunitySettings
-from .gate import open_days
+from .gate import local_today, open_days
 from .households import MAX_CODE_VALID_HOURS, MAX_LIMIT_TICKS
 from .orders import STATUSES
 from .units import VOLUME_TICKS_PER_KWH
@@ -121,6 +121,7 @@ SCHEMAS: dict[str, Any] = {
                     "mechanism": _STR,
                     "efficiency": _NUM,
                     "clear_on_submit": _BOOL,
+                    "delivery_report_hours": _INT,
                     "volume_step_kwh": _NUM,
                     "price_step_eur": _NUM,
                 }
@@ -184,15 +185,71 @@ SCHEMAS: dict[str, Any] = {
             "side": _STR,
             "volume_kwh": _NUM,
             "price": _NUM,
-            "amount_eur": _NUM,
+            "amount_eur": {
+                "type": "number",
+                "description": "positive = earned, negative = paid; net of refund_eur",
+            },
             "fill_id": _STR,
             "settled_at": _TIME,
+            "delivered_kwh": {
+                "type": ["number", "null"],
+                "description": "sell entries: what the fill delivered (the seller earns that "
+                "share of its value); null on buy entries",
+            },
+            "refund_eur": {
+                "type": "number",
+                "description": "buy entries: this fill's share of the day's sellers' shortfall, "
+                "already taken off amount_eur; 0 on sell entries",
+            },
         }
     ),
     "Settlements": _obj(
         {
             "settlements": _arr(_ref("LedgerEntry")),
-            "totals": _obj({"earned_eur": _NUM, "paid_eur": _NUM, "net_eur": _NUM}),
+            "totals": _obj(
+                {"earned_eur": _NUM, "paid_eur": _NUM, "net_eur": _NUM, "refunds_eur": _NUM}
+            ),
+        }
+    ),
+    "Delivery": _obj(
+        {
+            "day": _DATE,
+            "side": {"type": "string", "enum": ["buy", "sell"]},
+            "kwh": _NUM,
+            "traded_kwh": {"type": "number", "description": "filled kWh of that day and side"},
+            "ratio": {"type": ["number", "null"], "description": "kwh / traded_kwh, 3 decimals"},
+            "status": {"type": "string", "enum": ["recorded", "unchanged", "corrected"]},
+            "reported_at": _TIME,
+            "updated_at": _TIME,
+            "hourly_kwh": {"type": ["array", "null"], "items": _NUM},
+            "client_report_id": _STR_OR_NULL,
+            "settled": {"type": "boolean", "description": "the day is in the ledger"},
+        }
+    ),
+    "DayDelivery": _obj(
+        {
+            "sold_kwh": _NUM,
+            "reported_sold_kwh": _NUM,
+            "delivered_kwh": _NUM,
+            "ratio": {
+                "type": ["number", "null"],
+                "description": "delivered / sold over the sellers that reported",
+            },
+            "unreported_sellers": _INT,
+            "settled": _BOOL,
+            "refunds_eur": _NUM,
+        }
+    ),
+    "HouseholdDelivery": _obj(
+        {
+            "household_id": _STR,
+            "name": _STR,
+            "sold_kwh": _NUM,
+            "reported_sold_kwh": _NUM,
+            "delivered_kwh": _NUM,
+            "ratio": _NUM_OR_NULL,
+            "days": _INT,
+            "unreported_days": _INT,
         }
     ),
     "MarketDay": _obj(
@@ -297,7 +354,17 @@ SCHEMAS: dict[str, Any] = {
     "OverviewDay": {
         "allOf": [
             _ref("MarketDay"),
-            _obj({"households": _INT, "buy_orders": _INT, "sell_orders": _INT}),
+            _obj(
+                {
+                    "households": _INT,
+                    "buy_orders": _INT,
+                    "sell_orders": _INT,
+                    "delivery": {
+                        "oneOf": [_ref("DayDelivery"), {"type": "null"}],
+                        "description": "ended days with sales: delivery reports so far",
+                    },
+                }
+            ),
         ]
     },
     "Overview": _obj(
@@ -309,6 +376,7 @@ SCHEMAS: dict[str, Any] = {
             "community": {"type": "object"},
             "households": _obj({"total": _INT, "disabled": _INT}),
             "ledger": _obj({"entries": _INT}),
+            "deliveries": _obj({"households": _arr(_ref("HouseholdDelivery"))}),
             "rounds": _arr(_ref("Round")),
         }
     ),
@@ -316,8 +384,18 @@ SCHEMAS: dict[str, Any] = {
         {
             "entries": _INT,
             "earned_eur": _NUM,
-            "paid_eur": _NUM,
+            "paid_eur": {"type": "number", "description": "net of refunds"},
+            "refunds_eur": _NUM,
             "through_day": {"type": ["string", "null"]},
+            "pending_days": {
+                "type": "integer",
+                "description": "ended days waiting for sellers' delivery reports",
+            },
+            "next_deadline": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "when the first pending day settles without the missing reports",
+            },
         }
     ),
     "Settings": {"type": "object", "required": ["name", "timezone", "mechanism"]},
@@ -382,12 +460,54 @@ def _request_body(settings: CommunitySettings, now: datetime | None) -> dict[str
     }
 
 
+def _delivery_body(settings: CommunitySettings, now: datetime | None) -> dict[str, Any]:
+    """POST /api/v1/deliveries as deliveries.parse_report and check_day enforce it; with `now`,
+    `day` lists the days a report is taken for at that moment."""
+    day: dict[str, Any] = dict(_STRICT_DATE)
+    if now is not None:
+        today = local_today(now, settings)
+        day["enum"] = [
+            (today - timedelta(days=back)).isoformat()
+            for back in range(1, deliveries.MAX_AGE_DAYS + 1)
+        ]
+    energy = {"type": "number", "minimum": 0, "maximum": deliveries.MAX_KWH}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["day", "side", "kwh"],
+        "description": (
+            "What the household delivered (sell: capacity its battery held and released) or "
+            "used (buy: its virtual battery) on a delivery day that has ended, at most "
+            f"{deliveries.MAX_AGE_DAYS} days ago, on a side it has fills on. One report per "
+            "day and side: the same figures again are answered 200 unchanged, other figures "
+            "replace it (200 corrected) until the day is settled (409 already_settled)."
+        ),
+        "properties": {
+            "day": day,
+            "side": {"type": "string", "enum": ["sell", "buy"]},
+            "kwh": {**energy, "description": "at most the kWh traded that day on that side"},
+            "hourly_kwh": _nullable(
+                {
+                    "type": "array",
+                    "minItems": 23,
+                    "maxItems": 25,
+                    "items": energy,
+                    "description": "one figure per local hour of the day (23, 24 or 25); "
+                    f"they add up to kwh within {deliveries.HOURLY_TOLERANCE_KWH} kWh",
+                }
+            ),
+            "client_report_id": _nullable(_text(deliveries.MAX_CLIENT_REPORT_ID)),
+        },
+    }
+
+
 _ERRORS = {
-    "400": "validation_error, invalid_json, limit_exceeded or gate_closed",
+    "400": "validation_error, invalid_json, limit_exceeded, gate_closed or more_than_traded",
     "401": "unauthorized: missing, unknown or revoked token",
     "403": "forbidden (wrong kind of token) or household_disabled",
     "404": "not_found (also another household's id)",
-    "409": "idempotency_conflict, join_code_used or opposite_order_open",
+    "409": "idempotency_conflict, join_code_used, opposite_order_open, nothing_to_report or "
+    "already_settled",
     "410": "join_code_expired: ask the operator for a new code",
     "429": "too_many_attempts: too many failed joins from this address or with this code; "
     "wait the Retry-After seconds",
@@ -565,6 +685,24 @@ def _paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/api/v1/deliveries": {
+            "post": _op(
+                "Report what was delivered (sell) or used (buy) on an ended delivery day",
+                {
+                    "201": ("recorded", _ref("Delivery")),
+                    "200": ("the same figures again (unchanged) or a correction", _ref("Delivery")),
+                },
+                tag=hh,
+                body="DeliveryBody",
+                errors=write_errors,
+            ),
+            "get": _op(
+                "Own delivery reports, newest day first",
+                {"200": ("deliveries", _obj({"deliveries": _arr(_ref("Delivery"))}))},
+                tag=hh,
+                params=[_DAY_QUERY],
+            ),
+        },
         "/api/v1/market": {
             "get": _op(
                 "Aggregate market figures per day", {"200": ("market", _ref("Market"))}, tag=hh
@@ -705,7 +843,12 @@ def openapi_document(
 ) -> dict[str, Any]:
     """The document; with the community's `settings` its bounds are the community's, and with
     `now` the request days are the days open at that moment."""
-    schemas = {**SCHEMAS, "RequestBody": _request_body(settings or CommunitySettings(), now)}
+    settings = settings or CommunitySettings()
+    schemas = {
+        **SCHEMAS,
+        "RequestBody": _request_body(settings, now),
+        "DeliveryBody": _delivery_body(settings, now),
+    }
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {

@@ -1,5 +1,6 @@
 """Periodic work of `serve`: clearing rounds every interval, expiry at gate closure, settlement
-after each delivery day. One asyncio task; stopping it cancels the wait, never a running round.
+after each delivery day (once its sellers reported or its report deadline passed). One asyncio
+task; stopping it cancels the wait, never a running round.
 
 Only the clearing leader (leader.py) does this work; other `serve` processes on the same
 database wait as standbys and try to take the lead every STANDBY_POLL_S (at most a quarter of
@@ -69,6 +70,7 @@ class Scheduler:
 
     async def _loop(self) -> None:
         gate_due: datetime | None = None
+        settle_due: datetime | None = None
         settled_through = None
         while not self._stop.is_set():
             try:
@@ -95,10 +97,15 @@ class Scheduler:
                     summary = await self.runtime.settle()
                     if summary.entries:
                         _LOGGER.info("settled %d fills", summary.entries)
-                    settled_through = today
+                    # Days waiting for delivery reports: try again each pass (a last report
+                    # settles its day within MAX_SLEEP_S) and at the first deadline.
+                    settled_through = None if summary.pending_days else today
+                    settle_due = summary.next_deadline
                 now = self.runtime.now()
                 gate_due = next_gate_closure(now, settings)
                 wake = min(next_round, gate_due + timedelta(seconds=1))
+                if settle_due is not None:
+                    wake = min(wake, settle_due + timedelta(seconds=1))
                 delay = min(max((wake - now).total_seconds(), MIN_POLL_S), MAX_SLEEP_S)
             except Exception:
                 _LOGGER.exception("scheduled market work failed; retrying in %.0f s", MAX_SLEEP_S)

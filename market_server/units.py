@@ -12,6 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 VOLUME_TICKS_PER_KWH = 10
 PRICE_TICKS_PER_EUR = 1000
 MONEY_TICKS_PER_EUR = VOLUME_TICKS_PER_KWH * PRICE_TICKS_PER_EUR
+# Metered deliveries are finer than the trading step: watt-hours.
+WH_PER_KWH = 1000
+WH_PER_VOLUME_TICK = WH_PER_KWH // VOLUME_TICKS_PER_KWH
 VOLUME_STEP_KWH = 0.1
 PRICE_STEP_EUR = 0.001
 _STEP_TOLERANCE = 1e-6
@@ -32,6 +35,10 @@ def to_ticks(value: float, per_unit: int) -> int | None:
 
 def kwh(ticks: int) -> float:
     return ticks / VOLUME_TICKS_PER_KWH
+
+
+def kwh_from_wh(wh: int) -> float:
+    return wh / WH_PER_KWH
 
 
 def eur_per_kwh(ticks: int) -> float:

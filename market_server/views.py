@@ -6,7 +6,7 @@ from typing import Any
 
 from .config import CommunitySettings
 from .gate import gate_closure
-from .units import eur_per_kwh, kwh, money_eur
+from .units import eur_per_kwh, kwh, kwh_from_wh, money_eur
 
 LIVE = ("open", "partially_filled")
 
@@ -70,7 +70,17 @@ def fill(row: Any) -> dict[str, Any]:
     }
 
 
+def delivered_kwh(row: Any) -> float | None:
+    """What a sell ledger entry's fill delivered; None for a buy entry."""
+    if row.side != "sell":
+        return None
+    if row.delivered_wh is None:  # settled before deliveries were metered: in full
+        return kwh(int(row.volume_ticks))
+    return kwh_from_wh(int(row.delivered_wh))
+
+
 def ledger_entry(row: Any) -> dict[str, Any]:
+    """`amount_eur` is net: a buy entry's `refund_eur` is already taken off what it paid."""
     return {
         "entry_id": row.id,
         "day": row.day.isoformat(),
@@ -80,4 +90,6 @@ def ledger_entry(row: Any) -> dict[str, Any]:
         "amount_eur": money_eur(int(row.amount_ticks)),
         "fill_id": row.fill_id,
         "settled_at": row.settled_at.isoformat(),
+        "delivered_kwh": delivered_kwh(row),
+        "refund_eur": money_eur(int(row.refund_ticks or 0)),
     }

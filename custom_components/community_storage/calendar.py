@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -11,9 +10,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .agent.phrases import phrasebook
+from .agent.phrases.formatting import fmt_number
 from .compat import CalendarEntityDescription
 from .entity import CommunityStorageEntity
-from .models import CommunityStorageData, Order, OrderStatus, Side
+from .models import CommunityStorageData, Order
 from .runtime import CommunityStorageConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -21,95 +22,28 @@ PARALLEL_UPDATES = 0
 CALENDAR = CalendarEntityDescription(key="trades", translation_key="trades")
 
 
-@dataclass(frozen=True, slots=True)
-class _Texts:
-    """Event wording of one language (calendar events carry no translation keys)."""
-
-    decimal_point: str
-    filled: dict[Side, str]
-    pending: dict[Side, str]
-    status: dict[OrderStatus, str]
-    details: str
-    average: str
-    note: str
-
-
-_TEXTS: dict[str, _Texts] = {
-    "en": _Texts(
-        decimal_point=".",
-        filled={
-            Side.BUY: "Reserved {kwh} kWh @ EUR {price}/kWh",
-            Side.SELL: "Sold {kwh} kWh @ EUR {price}/kWh",
-        },
-        pending={
-            Side.BUY: "Reservation open: {kwh} kWh @ up to EUR {price}/kWh",
-            Side.SELL: "Offer open: {kwh} kWh @ from EUR {price}/kWh",
-        },
-        status={
-            OrderStatus.OPEN: "open",
-            OrderStatus.PARTIALLY_FILLED: "partially filled",
-            OrderStatus.FILLED: "filled",
-            OrderStatus.CANCELLED: "cancelled",
-            OrderStatus.EXPIRED: "expired",
-        },
-        details=(
-            "Status: {status}. Filled {filled} of {volume} kWh, limit EUR {limit}/kWh. "
-            "Gate closure: {gate}. Order {order_id} of request {request_id}."
-        ),
-        average=" Average price EUR {avg}/kWh.",
-        note=" Note: {note}",
-    ),
-    "de": _Texts(
-        decimal_point=",",
-        filled={
-            Side.BUY: "Reserviert {kwh} kWh zu {price} EUR/kWh",
-            Side.SELL: "Verkauft {kwh} kWh zu {price} EUR/kWh",
-        },
-        pending={
-            Side.BUY: "Reservierung offen: {kwh} kWh zu höchstens {price} EUR/kWh",
-            Side.SELL: "Angebot offen: {kwh} kWh ab {price} EUR/kWh",
-        },
-        status={
-            OrderStatus.OPEN: "offen",
-            OrderStatus.PARTIALLY_FILLED: "teilweise ausgeführt",
-            OrderStatus.FILLED: "ausgeführt",
-            OrderStatus.CANCELLED: "storniert",
-            OrderStatus.EXPIRED: "abgelaufen",
-        },
-        details=(
-            "Status: {status}. Ausgeführt {filled} von {volume} kWh, Limit {limit} EUR/kWh. "
-            "Annahmeschluss: {gate}. Order {order_id} des Auftrags {request_id}."
-        ),
-        average=" Durchschnittspreis {avg} EUR/kWh.",
-        note=" Notiz: {note}",
-    ),
-}
-
-
-def _texts(language: str) -> _Texts:
-    return _TEXTS.get(language.split("-", maxsplit=1)[0].lower(), _TEXTS["en"])
-
-
 def order_event(order: Order, note: str | None, language: str) -> CalendarEvent | None:
     """The calendar event of one order, or None for an order that came to nothing."""
     if not order.active and order.filled_kwh == 0:
         return None
-    texts = _texts(language)
+    # Calendar events carry no translation keys: their wording is the phrasebook's.
+    book = phrasebook(language)
+    texts = book.calendar
 
     def number(value: Decimal, places: int) -> str:
-        return f"{value:.{places}f}".replace(".", texts.decimal_point)
+        return fmt_number(value, places, language)
 
     if order.filled_kwh > 0:
-        summary = texts.filled[order.side].format(
+        summary = texts[f"filled_{order.side}"].format(
             kwh=number(order.filled_kwh, 1),
             price=number(order.avg_price if order.avg_price is not None else order.limit_price, 3),
         )
     else:
-        summary = texts.pending[order.side].format(
+        summary = texts[f"pending_{order.side}"].format(
             kwh=number(order.volume_kwh, 1), price=number(order.limit_price, 3)
         )
-    description = texts.details.format(
-        status=texts.status[order.status],
+    description = texts["details"].format(
+        status=book.order_status[order.status],
         filled=number(order.filled_kwh, 1),
         volume=number(order.volume_kwh, 1),
         limit=number(order.limit_price, 3),
@@ -118,9 +52,9 @@ def order_event(order: Order, note: str | None, language: str) -> CalendarEvent 
         request_id=order.request_id,
     )
     if order.avg_price is not None:
-        description += texts.average.format(avg=number(order.avg_price, 3))
+        description += texts["average"].format(avg=number(order.avg_price, 3))
     if note:
-        description += texts.note.format(note=note)
+        description += texts["note"].format(note=note)
     return CalendarEvent(
         start=order.day,
         end=order.day + timedelta(days=1),

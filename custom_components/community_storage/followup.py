@@ -15,14 +15,10 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
+from .agent.phrases import phrasebook
 from .const import CONF_NOTIFY_ACTION, DOMAIN, EVENT_ORDER_UPDATE
 
 _LOGGER = logging.getLogger(__name__)
-
-TITLES = {
-    "en": "Community storage market",
-    "de": "Gemeinschaftsspeicher-Markt",
-}
 
 
 def notification_id(request_id: str) -> str:
@@ -40,7 +36,7 @@ async def async_follow_up(
     event_data: dict[str, Any],
 ) -> None:
     """Tell the household: persistent notification, notify action, event."""
-    title = TITLES["de" if language == "de" else "en"]
+    title = phrasebook(language).follow_up["title"]
     persistent_notification.async_create(
         hass, message, title=title, notification_id=notification_id(request_id)
     )

@@ -245,7 +245,15 @@ async def async_failure_text(
     """Why a request failed, as a sentence in the conversation's language."""
     if isinstance(err, DateResolutionError):
         return await async_date_error_text(hass, language, err)
-    return error_text(err, language=language)
+    # Home Assistant's translation cache, not the agent's own file read, inside the event loop.
+    prefix = f"component.{DOMAIN}.exceptions."
+    translations = await async_get_translations(hass, language, "exceptions", {DOMAIN})
+    texts = {
+        key.removeprefix(prefix).removesuffix(".message"): text
+        for key, text in translations.items()
+        if key.startswith(prefix)
+    }
+    return error_text(err, language=language, texts=texts)
 
 
 def _plain_values(slots: Mapping[str, Any]) -> dict[str, Any]:

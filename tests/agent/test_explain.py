@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.community_storage.agent.error_texts import load_error_texts
 from custom_components.community_storage.agent.errors import (
     InvalidRequestError,
     MarketRejectedError,
     NoBatteryError,
 )
 from custom_components.community_storage.agent.explain import (
-    ERROR_TEXTS,
     cancel_speech,
     error_text,
     expiry_speech,
     fill_update_speech,
     outcome_speech,
     plan_speech,
+    proposal_speech,
+    reprice_speech,
     status_speech,
 )
 from custom_components.community_storage.agent.outcome import build_outcome, classify
@@ -29,9 +33,11 @@ from custom_components.community_storage.agent.request import (
     ForecastBasis,
     MarketDayStatus,
     OrderState,
+    PendingProposal,
     PriceBasis,
     RequestStatus,
     StatusReport,
+    TradeOutcome,
     TradePlan,
     TradeRequest,
 )
@@ -69,7 +75,9 @@ def _orders(plan: TradePlan, fills: list[float], price: float | None) -> list[Or
     ]  # fmt: skip
 
 
-def _outcome(plan: TradePlan, fills: list[float], price: float | None, threshold: float = 0.11):
+def _outcome(
+    plan: TradePlan, fills: list[float], price: float | None, threshold: float = 0.11
+) -> TradeOutcome:
     return build_outcome(
         plan, _orders(plan, fills, price), request_id="rq_1", client_request_id="c1",
         high_price_threshold=threshold,
@@ -234,14 +242,26 @@ def test_cancel_and_status() -> None:
 
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_error_texts(language: str) -> None:
-    assert set(ERROR_TEXTS["en"]) == set(ERROR_TEXTS["de"])
+    assert set(load_error_texts("en")) == set(load_error_texts("de"))
     err = InvalidRequestError(
         "x", {"num_days": "20", "max_days": "14"}, translation_key="invalid_num_days"
     )
     assert "20" in error_text(err, language=language) and "14" in error_text(err, language=language)
-    assert error_text(NoBatteryError("x"), language=language) == ERROR_TEXTS[language]["no_battery"]
+    texts = load_error_texts(language)
+    assert error_text(NoBatteryError("x"), language=language) == texts["no_battery"]
     rejected = MarketRejectedError("x", {"message": "Gate closed."})
     assert error_text(rejected, language=language).endswith("Gate closed.")
+
+
+def test_error_texts_come_from_the_translations_the_caller_passes() -> None:
+    """Home Assistant passes its cached translations; unknown keys or placeholders fall back."""
+    texts = {"trading_error": "Generic.", "invalid_num_days": "At most {max_days} days."}
+    err = InvalidRequestError("x", {"max_days": "14"}, translation_key="invalid_num_days")
+    assert error_text(err, language="de", texts=texts) == "At most 14 days."
+    assert error_text(NoBatteryError("x"), language="en", texts=texts) == "Generic."
+    unfilled = InvalidRequestError("x", {}, translation_key="invalid_num_days")
+    assert error_text(unfilled, language="en", texts=texts) == "Generic."
+    assert error_text(unfilled, language="de-AT") == load_error_texts("de")["trading_error"]
 
 
 def test_classify_and_as_dict_are_json_ready() -> None:
@@ -253,3 +273,163 @@ def test_classify_and_as_dict_are_json_ready() -> None:
     assert data["filled_kwh"] == 56.0 and data["total_eur"] == 3.92
     assert data["plan"]["days"][0]["day"] == "2026-11-30"
     assert classify([]) == "no_counterparty"
+
+
+def _shaped_plan(
+    side: str,
+    kwhs: list[float],
+    *,
+    reason: str | None = None,
+    time_of_day: str | None = None,
+    start: date = MONDAY,
+    notes: list[str] | None = None,
+    extra: float = 0.0,
+    own: float = 0.0,
+    history_days: int = 28,
+) -> TradePlan:
+    """A plan with its own volumes per day (0 for a skipped day) and forecast figures."""
+    request = TradeRequest(side, start, len(kwhs), time_of_day=time_of_day, reason=reason)  # type: ignore[arg-type]
+    days = tuple(
+        DayPlan(
+            start + timedelta(days=i), kwh, 4.5 + i / 10, 1.0 + i, extra, own,
+            (notes or [])[i] if notes else "estimate",
+        )
+        for i, kwh in enumerate(kwhs)
+    )  # fmt: skip
+    return TradePlan(
+        request=request,
+        days=days,
+        limit_price=0.15 if side == "buy" else 0.06,
+        price=PriceBasis(0.283, None, "computed"),
+        forecast=ForecastBasis(history_days, history_days < 7, 0, 9.8, 1.2),
+        usable_capacity_kwh=13.5,
+    )
+
+
+SKIPPED = ["estimate", "selling_that_day", "covered", "estimate", "estimate"]
+REPORT = StatusReport(
+    market=(
+        MarketDayStatus(MONDAY - timedelta(days=1), None, 0, 0),
+        MarketDayStatus(MONDAY, 0.085, 10, 4),
+    ),
+    requests=(
+        RequestStatus("rq_1", "sell", "holiday", MONDAY, 7, 84.0, 50.0, 0.09, True),
+        RequestStatus("rq_2", "buy", None, MONDAY, 2, 10.0, 6.0, 0.12, True),
+    ),
+    proposals=(PendingProposal("pr_1", "buy", MONDAY, 7, 56.0, 0.15),) * 2,
+    earned_eur_month=7.56,
+    paid_eur_month=1.2,
+)  # fmt: skip
+QUIET = StatusReport(
+    market=(MarketDayStatus(MONDAY, None, 1, 2),),
+    requests=(RequestStatus("rq_3", "buy", None, MONDAY, 3, 12.0, 0.0, None, True),),
+    proposals=(PendingProposal("pr_1", "buy", MONDAY, 7, 56.0, 0.15),),
+)
+CANCELLED = CancelledRequest("rq_2", "buy", 4.5, 0.0)
+
+# Every sentence of every flow, word for word in both languages (the paths the tests above only
+# sample); the snapshot was taken before the words moved into the phrasebooks and must not move.
+WORD_FOR_WORD: dict[str, Callable[[str], str]] = {
+    "sell plan while away": lambda lg: plan_speech(
+        _shaped_plan("sell", [8.0] * 7, reason="holiday"), today=TODAY, language=lg
+    ),
+    "buy plan for tomorrow evening, own words": lambda lg: plan_speech(
+        _shaped_plan(
+            "buy",
+            [8.0],
+            reason="Gäste kommen",
+            time_of_day="evening",
+            start=TODAY + timedelta(days=1),
+        ),
+        today=TODAY,
+        language=lg,
+    ),
+    "buy plan without history, range, extra and own battery": lambda lg: plan_speech(
+        _shaped_plan(
+            "buy",
+            [4.0, 6.5, 8.0],
+            extra=2.0,
+            own=3.0,
+            history_days=0,
+            start=MONDAY + timedelta(days=3),
+        ),
+        today=TODAY,
+        language=lg,
+    ),
+    "sell plan with skipped days": lambda lg: plan_speech(
+        _shaped_plan("sell", [8.0, 0.0, 0.0, 8.0, 8.0], notes=SKIPPED), today=TODAY, language=lg
+    ),
+    "buy plan skipping days offered and covered": lambda lg: plan_speech(
+        _shaped_plan("buy", [8.0, 0.0, 0.0, 8.0, 8.0], reason="guests", notes=SKIPPED),
+        today=TODAY,
+        language=lg,
+    ),
+    "proposal": lambda lg: proposal_speech(
+        TradeOutcome("proposed", _shaped_plan("sell", [8.0] * 7, reason="ev"), proposal_id="pr_1"),
+        today=TODAY,
+        language=lg,
+    ),
+    "sale over three days while away": lambda lg: outcome_speech(
+        _outcome(
+            _shaped_plan("sell", [8.0] * 3, reason="holiday", start=MONDAY + timedelta(days=3)),
+            [8.0] * 3,
+            0.07,
+        ),
+        today=TODAY,
+        language=lg,
+    ),
+    "sale for one day": lambda lg: outcome_speech(
+        _outcome(_shaped_plan("sell", [8.0], start=TODAY + timedelta(days=1)), [8.0], 0.07),
+        today=TODAY,
+        language=lg,
+    ),
+    "reservation in the mornings": lambda lg: outcome_speech(
+        _outcome(
+            _shaped_plan("buy", [8.0] * 7, reason="renovation", time_of_day="morning"),
+            [8.0] * 7,
+            0.07,
+        ),
+        today=TODAY,
+        language=lg,
+    ),
+    "sale on some days": lambda lg: outcome_speech(
+        _outcome(_shaped_plan("sell", [8.0] * 5, reason="guests"), [8.0] * 4 + [0.0], 0.08),
+        today=TODAY,
+        language=lg,
+    ),
+    "part of the volume reserved": lambda lg: outcome_speech(
+        _outcome(_shaped_plan("buy", [8.0] * 7), [5.6] * 7, 0.09), today=TODAY, language=lg
+    ),
+    "no sellers": lambda lg: outcome_speech(
+        _outcome(_shaped_plan("buy", [8.0] * 7), [0.0] * 7, None), today=TODAY, language=lg
+    ),
+    "high price": lambda lg: outcome_speech(
+        _outcome(_shaped_plan("buy", [8.0] * 7), [8.0] * 7, 0.2), today=TODAY, language=lg
+    ),
+    "later fill of a reservation": lambda lg: fill_update_speech(
+        side="buy", day=MONDAY, new_kwh=4, price=0.09, filled_kwh=10.25, volume_kwh=12, language=lg
+    ),
+    "offer expired": lambda lg: expiry_speech(
+        side="sell", day=MONDAY, expired_kwh=2.5, filled_kwh=5.5, language=lg
+    ),
+    "bid re-priced": lambda lg: reprice_speech(
+        side="buy", day=MONDAY, old=0.1, new=0.125, language=lg
+    ),
+    "offer re-priced": lambda lg: reprice_speech(
+        side="sell", day=MONDAY, old=0.1, new=0.125, language=lg
+    ),
+    "two cancelled, three proposals withdrawn": lambda lg: cancel_speech(
+        CancelOutcome((CANCELLED, CANCELLED), 3), language=lg
+    ),
+    "one proposal withdrawn": lambda lg: cancel_speech(CancelOutcome((), 1), language=lg),
+    "one cancelled, nothing traded": lambda lg: cancel_speech(
+        CancelOutcome((CANCELLED,)), language=lg
+    ),
+    "status with two of everything": lambda lg: status_speech(REPORT, language=lg),
+    "status without a price": lambda lg: status_speech(QUIET, language=lg),
+}
+
+
+@pytest.mark.parametrize("flow", list(WORD_FOR_WORD))
+def test_every_flow_word_for_word(flow: str, snapshot: SnapshotAssertion) -> None:
+    assert {language: WORD_FOR_WORD[flow](language) for language in ("en", "de")} == snapshot

@@ -148,7 +148,7 @@ def values(doc: Schema, schema: Schema) -> st.SearchStrategy[Any]:
         return st.lists(
             values(doc, schema.get("items", {})),
             min_size=schema.get("minItems", 0),
-            max_size=3,
+            max_size=max(3, schema.get("minItems", 0)),
         )
     return _object(doc, schema)
 

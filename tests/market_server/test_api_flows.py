@@ -74,7 +74,12 @@ async def test_seller_seed_earns_7_56_in_settlement(
 
         ledger = await market.get("/api/v1/settlements", seller)
         assert len(ledger["settlements"]) == 7
-        assert ledger["totals"] == {"earned_eur": 7.56, "paid_eur": 0.0, "net_eur": 7.56}
+        assert ledger["totals"] == {
+            "earned_eur": 7.56,
+            "paid_eur": 0.0,
+            "net_eur": 7.56,
+            "refunds_eur": 0.0,
+        }
         buyer_ledger = await market.get("/api/v1/settlements", buyer)
         assert buyer_ledger["totals"]["paid_eur"] == 7.56
         assert buyer_ledger["totals"]["net_eur"] == -7.56

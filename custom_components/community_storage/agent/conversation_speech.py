@@ -3,98 +3,32 @@
 Answers to a focused status question ("Did my battery sell?", "What's reserved tomorrow?"), the
 follow-up question when a request lacks its duration (it repeats what was understood, so the
 household can correct it), and the reply to a sentence that names storage but asks for nothing we
-can do. Phrases are data: one table per language with the same keys, and a test keeps them equal.
+can do. The words are the phrasebooks' ``conversation`` tables (``phrases/en.py``,
+``phrases/de.py``); this module picks the sentence and fills in the figures.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Final
 
-from .explain import fmt_day, fmt_eur, fmt_kwh, fmt_price, lang
+from .phrases import PHRASEBOOKS, phrasebook
+from .phrases.formatting import fmt_day, fmt_eur, fmt_kwh, fmt_price
 from .request import RequestStatus, StatusReport
 from .understanding import Understanding
 
-PHRASES: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        "sold_none_offered": "You have no battery capacity on offer.",
-        "sold_nothing_yet": (
-            "Nothing has sold yet of the {offered} you offer; I'll keep watching the market."
-        ),
-        "sold_some": "You have sold {sold} of the {offered} you offered{avg}.",
-        "avg_price": ", at {price} on average",
-        "earnings": "This month you earned {earned} and paid {paid}.",
-        "earnings_week_note": " I keep totals per month, not per week.",
-        "price": "The last clearing price for {day} was {price}.",
-        "price_none": "There is no clearing price yet.",
-        "depth": " Open now: {buy} wanted, {sell} offered.",
-        "reserved_none": "You have no storage reserved for {day}.",
-        "reserved_some": "For {day} you have about {kwh} reserved{avg}.",
-        "ask_duration": "{what}. For how many days?",
-        "what_buy": "You want to reserve storage",
-        "what_sell": "You want to offer your battery capacity",
-        "from_day": " from {day}",
-        "kwh_per_day": ", {kwh} per day",
-        "time_of_day": ", {time}",
-        "price_cap": ", for at most {price}",
-        "price_floor": ", for at least {price}",
-        "not_a_trade": (
-            "Sorry, I couldn't understand that. For the storage market you can say, for example, "
-            '"Reserve 8 kWh of storage for next week", "We\'re away for a week", '
-            '"Did my battery sell?" or "Cancel Friday\'s reservation".'
-        ),
-    },
-    "de": {
-        "sold_none_offered": "Du bietest gerade keine Batteriekapazität an.",
-        "sold_nothing_yet": (
-            "Von den angebotenen {offered} ist noch nichts verkauft; "
-            "ich beobachte den Markt weiter."
-        ),
-        "sold_some": "Du hast {sold} von {offered} verkauft{avg}.",
-        "avg_price": ", im Schnitt für {price}",
-        "earnings": "Diesen Monat hast du {earned} verdient und {paid} bezahlt.",
-        "earnings_week_note": " Ich führe Summen pro Monat, nicht pro Woche.",
-        "price": "Der letzte Clearingpreis für {day} war {price}.",
-        "price_none": "Es gibt noch keinen Clearingpreis.",
-        "depth": " Offen sind gerade {buy} Nachfrage und {sell} Angebot.",
-        "reserved_none": "Für {day} hast du keinen Speicher reserviert.",
-        "reserved_some": "Für {day} hast du etwa {kwh} reserviert{avg}.",
-        "ask_duration": "{what}. Für wie viele Tage?",
-        "what_buy": "Du möchtest Speicher reservieren",
-        "what_sell": "Du möchtest deine Batteriekapazität anbieten",
-        "from_day": " ab {day}",
-        "kwh_per_day": ", {kwh} pro Tag",
-        "time_of_day": ", {time}",
-        "price_cap": ", für höchstens {price}",
-        "price_floor": ", für mindestens {price}",
-        "not_a_trade": (
-            "Das habe ich leider nicht verstanden. Für den Speichermarkt kannst du zum Beispiel "
-            "sagen: „Reserviere 8 kWh Speicher für nächste Woche“, „Wir sind eine Woche weg“, "
-            "„Wurde mein Akku verkauft?“ oder „Storniere die Reservierung für Freitag“."
-        ),
-    },
+# The conversation's tables of every language, by language code (what the tests compare).
+PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
+    code: book.conversation for code, book in PHRASEBOOKS.items()
 }
-
-TIMES_OF_DAY: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        "morning": "in the mornings",
-        "afternoon": "in the afternoons",
-        "evening": "in the evenings",
-        "night": "at night",
-        "all_day": "all day",
-    },
-    "de": {
-        "morning": "morgens",
-        "afternoon": "nachmittags",
-        "evening": "abends",
-        "night": "nachts",
-        "all_day": "den ganzen Tag",
-    },
+TIMES_OF_DAY: Final[Mapping[str, Mapping[str, str]]] = {
+    code: book.times_of_day for code, book in PHRASEBOOKS.items()
 }
 
 
 def _phrase(language: str, key: str, **values: str) -> str:
-    return PHRASES[lang(language)][key].format(**values)
+    return phrasebook(language).conversation[key].format(**values)
 
 
 def _avg(request_like: float | None, language: str) -> str:
@@ -191,7 +125,7 @@ def ask_duration(understood: Understanding, language: str) -> str:
         what += _phrase(language, "kwh_per_day", kwh=fmt_kwh(understood.kwh_per_day, language))
     if understood.time_of_day is not None:
         what += _phrase(
-            language, "time_of_day", time=TIMES_OF_DAY[lang(language)][understood.time_of_day]
+            language, "time_of_day", time=phrasebook(language).times_of_day[understood.time_of_day]
         )
     if understood.price_limit is not None:
         key = "price_cap" if understood.intent == "reserve" else "price_floor"

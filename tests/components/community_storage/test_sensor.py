@@ -96,8 +96,9 @@ async def test_sensors_follow_trades_and_days(
     assert states["sensor.miller_sold_capacity_tomorrow"][0] == "3.0"
     assert states["sensor.miller_reserved_capacity_tomorrow"][0] == "0.0"
 
-    # After both delivery days the server settles: cost 8 x 0.07, earnings 3 x 0.05.
-    market_clock.advance(days=2)
+    # After both delivery days and their 12-hour delivery report deadline (nobody reports
+    # here) the server settles: cost 8 x 0.07, earnings 3 x 0.05.
+    market_clock.advance(days=2, hours=3)
     await market.settle()
     await setup_integration.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
