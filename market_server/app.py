@@ -47,7 +47,15 @@ from .runtime import MarketRuntime
 from .scheduler import Scheduler
 from .submit_rounds import SubmitRounds
 from .units import PRICE_STEP_EUR, VOLUME_STEP_KWH, kwh
-from .validation import RequestSpec, day_value, number, parse_request, require_object, string
+from .validation import (
+    RequestSpec,
+    day_value,
+    number,
+    parse_reprice,
+    parse_request,
+    require_object,
+    string,
+)
 from .web import setup_web
 
 _LOGGER = logging.getLogger(__name__)
@@ -316,6 +324,32 @@ async def create_request(request: web.Request) -> web.Response:
     return _json(view, 201 if created else 200)
 
 
+async def reprice_request(request: web.Request) -> web.Response:
+    token = auth.bearer(request.headers.get("Authorization"))
+    rid = _path_id(request, "request_id")
+    try:
+        body, bad_body = await read_json(request), None
+    except MarketError as err:
+        body, bad_body = None, err
+    rt = _runtime(request)
+
+    def replace(conn: Connection) -> tuple[CommunitySettings, dict[str, Any], bool]:
+        hh = auth.household_for_token(conn, token)
+        if bad_body is not None:
+            raise bad_body
+        settings = community.load(conn)
+        spec = parse_reprice(body, settings)
+        view, created = orders.reprice_request(conn, settings, hh, rid, spec, now=rt.now())
+        return settings, view, created
+
+    settings, view, created = await rt.write(replace)
+    if created and settings.clear_on_submit:
+        days = (date.fromisoformat(o["day"]) for o in view["orders"])
+        rows = await request.app[SUBMIT_ROUNDS].clear(days, view["request_id"])
+        view = orders.with_orders(settings, view, rows)
+    return _json(view, 201 if created else 200)
+
+
 async def list_requests(request: web.Request) -> web.Response:
     hh, rt, settings = await _member(request)
     items = await rt.read(lambda conn: orders.list_requests(conn, settings, hh.id))
@@ -577,6 +611,7 @@ ROUTES: tuple[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamRespon
     ("GET", "/api/v1/requests", list_requests),
     ("GET", "/api/v1/requests/{request_id}", get_request),
     ("DELETE", "/api/v1/requests/{request_id}", cancel_request),
+    ("POST", "/api/v1/requests/{request_id}/reprice", reprice_request),
     ("GET", "/api/v1/orders", list_orders),
     ("GET", "/api/v1/orders/{order_id}", get_order),
     ("DELETE", "/api/v1/orders/{order_id}", cancel_order),

@@ -104,6 +104,13 @@ class IdempotencyConflict(MarketError):
     code = "idempotency_conflict"
 
 
+class NothingToReprice(MarketError):
+    """A re-price of a request with no open remainder on a day that can still be traded."""
+
+    status = 409
+    code = "nothing_to_reprice"
+
+
 class OppositeOrderOpen(MarketError):
     """A household may not buy and sell for the same day: its orders would fill each other."""
 

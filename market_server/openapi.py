@@ -460,6 +460,33 @@ def _request_body(settings: CommunitySettings, now: datetime | None) -> dict[str
     }
 
 
+def _reprice_body(settings: CommunitySettings) -> dict[str, Any]:
+    """POST /api/v1/requests/{request_id}/reprice as validation.parse_reprice enforces it."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["limit_price"],
+        "properties": {
+            "limit_price": {
+                "type": "number",
+                "minimum": settings.min_price,
+                "maximum": settings.max_price,
+                "multipleOf": 0.001,
+            },
+            "days": _nullable(
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": settings.horizon_days + 1,
+                    "items": _STRICT_DATE,
+                    "description": "only the remainders of these delivery days (default: all)",
+                }
+            ),
+            "client_request_id": _nullable(_text(MAX_CLIENT_REQUEST_ID)),
+        },
+    }
+
+
 def _delivery_body(settings: CommunitySettings, now: datetime | None) -> dict[str, Any]:
     """POST /api/v1/deliveries as deliveries.parse_report and check_day enforce it; with `now`,
     `day` lists the days a report is taken for at that moment."""
@@ -506,8 +533,8 @@ _ERRORS = {
     "401": "unauthorized: missing, unknown or revoked token",
     "403": "forbidden (wrong kind of token) or household_disabled",
     "404": "not_found (also another household's id)",
-    "409": "idempotency_conflict, join_code_used, opposite_order_open, nothing_to_report or "
-    "already_settled",
+    "409": "idempotency_conflict, join_code_used, opposite_order_open, nothing_to_reprice, "
+    "nothing_to_report or already_settled",
     "410": "join_code_expired: ask the operator for a new code",
     "429": "too_many_attempts: too many failed joins from this address or with this code; "
     "wait the Retry-After seconds",
@@ -645,6 +672,20 @@ def _paths() -> dict[str, Any]:
             "get": _op("One own request", {"200": ("request", _ref("Request"))}, tag=hh),
             "delete": _op(
                 "Cancel every unfilled remainder", {"200": ("request", _ref("Request"))}, tag=hh
+            ),
+        },
+        "/api/v1/requests/{request_id}/reprice": {
+            "parameters": [_path_param("request_id")],
+            "post": _op(
+                "Move the open remainder to a new limit price in one step (a new request; the "
+                "old orders are cancelled); idempotent by client_request_id",
+                {
+                    "201": ("the new request", _ref("Request")),
+                    "200": ("the same re-price again (retry)", _ref("Request")),
+                },
+                tag=hh,
+                body="RepriceBody",
+                errors=(*write_errors, "404"),
             ),
         },
         "/api/v1/orders": {
@@ -847,6 +888,7 @@ def openapi_document(
     schemas = {
         **SCHEMAS,
         "RequestBody": _request_body(settings, now),
+        "RepriceBody": _reprice_body(settings),
         "DeliveryBody": _delivery_body(settings, now),
     }
     doc: dict[str, Any] = {

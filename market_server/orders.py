@@ -18,12 +18,13 @@ from .errors import (
     IdempotencyConflict,
     LimitExceeded,
     NotFound,
+    NothingToReprice,
     OppositeOrderOpen,
     ValidationFailed,
 )
 from .gate import is_open
 from .units import kwh
-from .validation import RequestSpec, check_days
+from .validation import RepriceSpec, RequestSpec, check_days
 
 LIVE = ("open", "partially_filled")
 STATUSES = ("open", "partially_filled", "filled", "cancelled", "expired")
@@ -408,6 +409,75 @@ def cancel_request(
     get_request(conn, settings, household_id, request_id)  # 404 unless it is this household's
     _cancel_own(conn, settings, household_id, db.orders.c.request_id == request_id, now)
     return get_request(conn, settings, household_id, request_id)
+
+
+def reprice_request(
+    conn: Connection,
+    settings: CommunitySettings,
+    household: Household,
+    request_id: str,
+    spec: RepriceSpec,
+    *,
+    now: datetime,
+) -> tuple[dict[str, Any], bool]:
+    """Move a request's open remainder (on ``spec.days``, or all) to a new limit price.
+
+    Returns (the new Request, created). One transaction: the remainder's orders are cancelled
+    and placed again at the new price as a new request, so a refusal (a limit, a gate that
+    just closed) leaves the old orders on the market untouched. The new orders queue behind
+    those already at their price: a price change loses time priority, as on any exchange. A
+    retry with the same client_request_id returns the request the first call made.
+    """
+    _lock_household(conn, household.id)
+    if spec.client_request_id is not None:
+        existing = conn.execute(
+            _BY_CLIENT_ID,
+            {"household_id": household.id, "client_request_id": spec.client_request_id},
+        ).first()
+        if existing is not None:
+            prices = set(
+                conn.execute(
+                    sa.select(_o.c.price_ticks).where(_o.c.request_id == existing.id)
+                ).scalars()
+            )
+            if prices != {spec.price_ticks}:
+                raise IdempotencyConflict(
+                    "This client_request_id was already used for a different request.",
+                    field="client_request_id",
+                )
+            return _request_view(conn, settings, existing), False
+    old = _own_row(conn, db.requests, "request", household.id, request_id)
+    remainder = tuple(
+        (row.day, row.volume_ticks - row.filled_ticks)
+        for row in conn.execute(
+            sa.select(_o.c.day, _o.c.volume_ticks, _o.c.filled_ticks)
+            .where(_o.c.request_id == request_id, _LIVE_ROW)
+            .order_by(_o.c.day)
+        )
+        if row.volume_ticks > row.filled_ticks
+        and is_open(row.day, now, settings)
+        and (spec.days is None or row.day in spec.days)
+    )
+    if not remainder:
+        raise NothingToReprice(
+            f"Request {request_id} has nothing left on the market on a day that can still be "
+            "traded (of the days asked for); there is nothing to re-price.",
+            field="request_id",
+        )
+    moved = [day for day, _ in remainder]
+    _cancel_own(
+        conn, settings, household.id, (_o.c.request_id == request_id) & _o.c.day.in_(moved), now
+    )
+    replacement = RequestSpec(
+        side=old.side,
+        volumes=remainder,
+        price_ticks=spec.price_ticks,
+        client_request_id=spec.client_request_id,
+        max_power_kw=old.max_power_kw,
+        note=old.note,
+        per_day=True,
+    )
+    return submit(conn, settings, household, replacement, now)
 
 
 def get_order(

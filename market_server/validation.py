@@ -283,6 +283,38 @@ def parse_request(body: Any, settings: CommunitySettings) -> RequestSpec:
     )
 
 
+REPRICE_FIELDS = frozenset({"limit_price", "days", "client_request_id"})
+
+
+@dataclass(frozen=True, slots=True)
+class RepriceSpec:
+    """A validated re-price: the request's remainder (on `days`, or all) at a new limit price."""
+
+    price_ticks: int
+    days: frozenset[date] | None
+    client_request_id: str | None
+
+
+def parse_reprice(body: Any, settings: CommunitySettings) -> RepriceSpec:
+    """Shape, steps and bounds of POST /api/v1/requests/{id}/reprice."""
+    body = require_object(body, REPRICE_FIELDS, ("limit_price",))
+    price = price_ticks(number(body, "limit_price"), settings)
+    days = None
+    if body.get("days") is not None:
+        raw = body["days"]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= settings.horizon_days + 1:
+            raise ValidationFailed(
+                "days must be a list of 1 to "
+                f"{settings.horizon_days + 1} delivery days (YYYY-MM-DD).",
+                field="days",
+            )
+        days = frozenset(day_value(item, "days") for item in raw)
+    client_id = None
+    if body.get("client_request_id") is not None:
+        client_id = string(body, "client_request_id", max_len=MAX_CLIENT_REQUEST_ID)
+    return RepriceSpec(price, days, client_id)
+
+
 def check_days(spec: RequestSpec, settings: CommunitySettings, now: datetime) -> None:
     """Time-dependent checks: no past days, none beyond the horizon, none after gate closure."""
     today = local_today(now, settings)

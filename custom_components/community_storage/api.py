@@ -140,6 +140,7 @@ _ERRORS_BY_CODE: Final[dict[str, type[MarketError]]] = {
     "too_many_attempts": MarketTooManyAttemptsError,
     "opposite_order_open": MarketOppositeOrderOpenError,
     "idempotency_conflict": MarketIdempotencyConflictError,
+    "nothing_to_reprice": MarketConflictError,
     "limit_exceeded": MarketLimitExceededError,
     "gate_closed": MarketGateClosedError,
     "validation_error": MarketValidationError,
@@ -288,16 +289,8 @@ class MarketClient:
             body["max_power_kw"] = _json_number(quantize_volume(max_power_kw))
         if note:
             body["note"] = note
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                data = await self._request("POST", "api/v1/requests", json=body)
-            except MarketConnectionError:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                _LOGGER.debug("Retrying request %s after a lost connection", body)
-                continue
-            return self._parse(Request.from_json, data)
-        raise AssertionError("unreachable")  # pragma: no cover
+        data = await self._post_idempotent("api/v1/requests", body)
+        return self._parse(Request.from_json, data)
 
     async def requests(self) -> list[Request]:
         """``GET /api/v1/requests``: own requests, newest first."""
@@ -307,6 +300,29 @@ class MarketClient:
     async def get_request(self, request_id: str) -> Request:
         """``GET /api/v1/requests/{id}``."""
         data = await self._request("GET", f"api/v1/requests/{request_id}")
+        return self._parse(Request.from_json, data)
+
+    async def reprice_request(
+        self,
+        request_id: str,
+        *,
+        limit_price: Decimal | float,
+        days: Iterable[date] | None = None,
+        client_request_id: str | None = None,
+    ) -> Request:
+        """``POST /api/v1/requests/{id}/reprice``: the open remainder (of ``days``, or all) as
+        a new request at ``limit_price``, in one step on the server.
+
+        Either the remainder moves or nothing changes: a refused re-price leaves the old orders
+        on the market. A retry with the same ``client_request_id`` returns the same request.
+        """
+        body: dict[str, Any] = {
+            "limit_price": _json_number(quantize_price(limit_price)),
+            "client_request_id": client_request_id or str(uuid.uuid4()),
+        }
+        if days is not None:
+            body["days"] = sorted(day.isoformat() for day in days)
+        data = await self._post_idempotent(f"api/v1/requests/{request_id}/reprice", body)
         return self._parse(Request.from_json, data)
 
     async def cancel_request(self, request_id: str) -> Request:
@@ -343,6 +359,18 @@ class MarketClient:
         """``GET /api/v1/settlements?month=YYYY-MM``."""
         data = await self._request("GET", "api/v1/settlements", params={"month": month})
         return self._parse(lambda d: MonthlySettlements.from_json(month, d), data)
+
+    async def _post_idempotent(self, path: str, body: dict[str, Any]) -> Any:
+        """POST a body the server deduplicates (by its client id): a lost connection is retried
+        with the same body, which the server answers with what the first attempt did."""
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return await self._request("POST", path, json=body)
+            except MarketConnectionError:
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                _LOGGER.debug("Retrying %s %s after a lost connection", path, body)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _parse[T](self, parser: Callable[[Any], T], data: Any) -> T:
         """Run a model parser; a body that breaks the contract is a response error."""

@@ -1,15 +1,14 @@
-"""Runs the trading agent inside Home Assistant: plan, submit, record, watch, notify.
+"""Runs the trading agent inside Home Assistant: plan, submit, propose, cancel, report status.
 
-The pure agent (``agent/``) decides; this module feeds it live data (the coordinator's view of
-the market and the household's orders, the recorder's history, the configured battery and
-options), submits plans through the market client, records every request in a ``Store`` so a
-restart loses nothing, and on every coordinator refresh reports new fills and expiries and
-re-prices unfilled remainders within the household's limits.
+The pure agent (``agent/``) decides; this facade feeds it live data (the market as the server
+sees it now, the household's orders, the recorder's history, the configured battery and
+options) and submits plans through the market client. What it must remember across restarts
+is in ``trading_records`` (typed, versioned in a ``Store``); what happens to the orders after
+they are placed is followed by ``trading_watch``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import replace
@@ -17,8 +16,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.storage import Store
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .agent.battery import (
@@ -41,12 +39,9 @@ from .agent.errors import (
 )
 from .agent.explain import (
     cancel_speech,
-    expiry_speech,
-    fill_update_speech,
     lang,
     outcome_speech,
     plan_speech,
-    reprice_speech,
     status_speech,
 )
 from .agent.forecast import Forecast, Period, build_forecast
@@ -65,7 +60,6 @@ from .agent.request import (
     CancelledRequest,
     CancelOutcome,
     MarketDayStatus,
-    OrderState,
     PendingProposal,
     RequestStatus,
     StatusReport,
@@ -99,20 +93,16 @@ from .const import (
     DEFAULT_HIGH_PRICE_THRESHOLD,
     DEFAULT_MAX_BUY_PRICE,
     DEFAULT_MIN_SELL_PRICE,
-    DOMAIN,
 )
-from .followup import async_follow_up
 from .history import async_read_battery_readings, async_read_history
+from .trading_records import BookKeeper, PeriodRecord, Proposal, RequestRecord, order_state
+from .trading_watch import OrderWatcher
 
 if TYPE_CHECKING:
     from .coordinator import CommunityStorageCoordinator
-    from .models import CommunityStorageData, MarketSnapshot, Order, Request
+    from .models import CommunityStorageData, MarketSnapshot, Request
 
 _LOGGER = logging.getLogger(__name__)
-
-STORE_VERSION: Final = 1
-# Requests whose last delivery day is this far behind are dropped from the Store.
-KEEP_DAYS: Final = 35
 
 # An order must be on the server before its day's gate closes; leave room for a slow round
 # trip and a little clock skew.
@@ -136,19 +126,6 @@ __all__ = [
     "TradingAgent",
     "TradingError",
 ]
-
-
-def order_state(order: Order) -> OrderState:
-    """A server order as the agent's plain order state."""
-    return OrderState(
-        order_id=order.order_id,
-        day=order.day,
-        volume_kwh=float(order.volume_kwh),
-        limit_price=float(order.limit_price),
-        status=str(order.status),
-        filled_kwh=float(order.filled_kwh),
-        avg_price=None if order.avg_price is None else float(order.avg_price),
-    )
 
 
 def _translate_market_error(err: MarketError) -> TradingError:
@@ -175,45 +152,32 @@ class TradingAgent:
         self.entry = entry
         self.client = client
         self.coordinator = coordinator
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.trading.{entry.entry_id}"
+        self._keeper = BookKeeper(hass, entry.entry_id)
+        self._watcher = OrderWatcher(
+            hass, entry, client, coordinator, self._keeper, propose_only=self._propose_only
         )
-        self._data: dict[str, Any] = {"requests": {}, "proposals": {}, "periods": []}
-        self._unsub: Any = None
-        self._lock = asyncio.Lock()
         self._battery_readings = BatteryReadings()
 
     # ----------------------------------------------------------------- lifecycle
 
     async def async_start(self) -> None:
         """Load recorded requests and start watching the coordinator."""
-        stored = await self._store.async_load()
-        if stored:
-            self._data = {
-                "requests": dict(stored.get("requests", {})),
-                "proposals": dict(stored.get("proposals", {})),
-                "periods": list(stored.get("periods", [])),
-            }
-        self._unsub = self.coordinator.async_add_listener(self._handle_update)
+        await self._keeper.async_load()
+        self._watcher.start()
 
     async def async_stop(self) -> None:
         """Stop watching; recorded requests stay in the Store."""
-        if self._unsub is not None:
-            self._unsub()
-            self._unsub = None
+        self._watcher.stop()
 
     @property
-    def recorded_requests(self) -> dict[str, dict[str, Any]]:
+    def recorded_requests(self) -> dict[str, RequestRecord]:
         """Every request the agent submitted, by server request id (read-only use)."""
-        return dict(self._data["requests"])
+        return dict(self._keeper.book.requests)
 
     @property
     def periods(self) -> tuple[Period, ...]:
         """Away and renovation periods the agent recorded."""
-        return tuple(
-            Period(date.fromisoformat(p["first"]), date.fromisoformat(p["last"]), p["kind"])
-            for p in self._data["periods"]
-        )
+        return tuple(self._keeper.book.away_periods())
 
     # ----------------------------------------------------------------- inputs
 
@@ -395,14 +359,14 @@ class TradingAgent:
         plan = await self.async_plan(request, language=language)
         if self._propose_only():
             proposal_id = uuid.uuid4().hex[:8]
-            self._data["proposals"][proposal_id] = {
-                "request": request.as_dict(),
-                "language": lang(language),
-                "created_at": dt_util.utcnow().isoformat(),
-                "total_kwh": plan.total_kwh,
-                "limit_price": plan.limit_price,
-            }
-            await self._store.async_save(self._data)
+            self._keeper.book.proposals[proposal_id] = Proposal(
+                request=request,
+                language=lang(language),
+                created_at=dt_util.utcnow().isoformat(),
+                total_kwh=plan.total_kwh,
+                limit_price=plan.limit_price,
+            )
+            await self._keeper.async_save()
             outcome = TradeOutcome(kind="proposed", plan=plan, proposal_id=proposal_id)
             today = self._market_data().today
             return replace(
@@ -412,35 +376,35 @@ class TradingAgent:
 
     async def async_confirm(self, proposal_id: str, *, language: str) -> TradeOutcome:
         """Submit a pending proposal (re-planned on today's data, so the battery check holds)."""
-        proposal = self._data["proposals"].get(proposal_id)
+        proposal = self._keeper.book.proposals.get(proposal_id)
         if proposal is None:
             raise ProposalNotFoundError(
                 f"No pending proposal {proposal_id}", {"proposal_id": proposal_id}
             )
-        request = TradeRequest.from_dict(proposal["request"])
-        plan = await self.async_plan(request, language=language)
+        plan = await self.async_plan(proposal.request, language=language)
         outcome = await self._async_submit(plan, language=lang(language))
-        self._data["proposals"].pop(proposal_id, None)
-        await self._store.async_save(self._data)
+        self._keeper.book.proposals.pop(proposal_id, None)
+        await self._keeper.async_save()
         return outcome
 
     async def async_cancel(self, request_id: str | None = None, *, language: str) -> CancelOutcome:
         """Cancel one request's unfilled remainder, or every open request when no id is given."""
         language = lang(language)
         withdrawn = 0
-        if request_id is not None and request_id in self._data["proposals"]:
-            del self._data["proposals"][request_id]
-            await self._store.async_save(self._data)
+        book = self._keeper.book
+        if request_id is not None and request_id in book.proposals:
+            del book.proposals[request_id]
+            await self._keeper.async_save()
             outcome = CancelOutcome(cancelled=(), withdrawn_proposals=1)
             return replace(outcome, speech=cancel_speech(outcome, language=language))
         try:
             if request_id is not None:
                 # A re-priced request lives on in its successors: cancel those too.
-                targets = [await self.client.get_request(rid) for rid in self._lineage(request_id)]
+                targets = [await self.client.get_request(rid) for rid in book.lineage(request_id)]
             else:
                 targets = [r for r in await self.client.requests() if r.open]
-                withdrawn = len(self._data["proposals"])
-                self._data["proposals"] = {}
+                withdrawn = len(book.proposals)
+                book.proposals = {}
             cancelled = []
             for target in targets:
                 active = [o for o in target.orders if o.active]
@@ -455,7 +419,7 @@ class TradingAgent:
                         kept_filled_kwh=round(float(result.filled_kwh), 1),
                     )
                 )
-                self._forget_periods(target.request_id)
+                book.forget_periods(target.request_id)
         except MarketNotFoundError as err:
             raise RequestNotFoundError(
                 f"No request {request_id}", {"request_id": str(request_id)}
@@ -466,7 +430,7 @@ class TradingAgent:
             raise RequestNotFoundError(
                 f"Request {request_id} has nothing left to cancel", {"request_id": request_id}
             )
-        await self._store.async_save(self._data)
+        await self._keeper.async_save()
         await self.coordinator.async_request_refresh()
         outcome = CancelOutcome(cancelled=tuple(cancelled), withdrawn_proposals=withdrawn)
         return replace(outcome, speech=cancel_speech(outcome, language=language))
@@ -490,7 +454,7 @@ class TradingAgent:
                     active = [o for o in request.orders if o.active]
                     result = await self.client.cancel_request(request.request_id)
                     kept = float(result.filled_kwh)
-                    self._forget_periods(request.request_id)
+                    self._keeper.book.forget_periods(request.request_id)
                 else:
                     active = [o for o in request.orders if o.active and o.day == day]
                     kept = 0.0
@@ -529,13 +493,13 @@ class TradingAgent:
         proposals = tuple(
             PendingProposal(
                 proposal_id=proposal_id,
-                side=entry["request"]["side"],
-                first_day=date.fromisoformat(entry["request"]["start_day"]),
-                num_days=int(entry["request"]["num_days"]),
-                total_kwh=float(entry.get("total_kwh", 0.0)),
-                limit_price=float(entry.get("limit_price", 0.0)),
+                side=entry.request.side,
+                first_day=entry.request.start_day,
+                num_days=entry.request.num_days,
+                total_kwh=entry.total_kwh,
+                limit_price=entry.limit_price,
             )
-            for proposal_id, entry in self._data["proposals"].items()
+            for proposal_id, entry in self._keeper.book.proposals.items()
         )
         totals = data.settlements.totals
         report = StatusReport(
@@ -548,7 +512,7 @@ class TradingAgent:
         return replace(report, speech=status_speech(report, language=lang(language)))
 
     def _request_status(self, request: Request) -> RequestStatus:
-        recorded = self._data["requests"].get(request.request_id, {})
+        recorded = self._keeper.book.requests.get(request.request_id)
         orders = [order_state(o) for o in request.orders]
         filled = sum(o.filled_kwh for o in orders)
         avg = (
@@ -559,7 +523,7 @@ class TradingAgent:
         return RequestStatus(
             request_id=request.request_id,
             side=str(request.side),  # type: ignore[arg-type]
-            reason=recorded.get("request", {}).get("reason", request.note),
+            reason=request.note if recorded is None else recorded.request.reason,
             first_day=min(o.day for o in orders),
             num_days=len(orders),
             requested_kwh=round(sum(o.volume_kwh for o in orders), 1),
@@ -576,7 +540,6 @@ class TradingAgent:
         *,
         language: str,
         client_request_id: str | None = None,
-        parent: str | None = None,
     ) -> TradeOutcome:
         """Send a plan as one request, record it, and say what filled right away."""
         client_request_id = client_request_id or str(uuid.uuid4())
@@ -594,21 +557,21 @@ class TradingAgent:
             raise self._market_failure(err) from err
 
         orders = [order_state(o) for o in created.orders]
-        self._data["requests"][created.request_id] = {
-            "request_id": created.request_id,
-            "client_request_id": client_request_id,
-            "request": plan.request.as_dict(),
-            "language": language,
-            "created_at": dt_util.utcnow().isoformat(),
-            "floor": price_floor(plan) if plan.side == "sell" else None,
-            "cap": price_cap(plan) if plan.side == "buy" else None,
-            "seen": {o.order_id: o.filled_kwh for o in orders},
-            "closed": [],
-            "repriced": 0,
-            "parent": parent,
-        }
+        record = RequestRecord(
+            request_id=created.request_id,
+            client_request_id=client_request_id,
+            request=plan.request,
+            language=language,
+            created_at=dt_util.utcnow().isoformat(),
+            floor=price_floor(plan) if plan.side == "sell" else None,
+            cap=price_cap(plan) if plan.side == "buy" else None,
+        )
+        # What filled in the round right after the submit is told in this reply, not again.
+        for order in orders:
+            record.progress(order.order_id).reported_kwh = order.filled_kwh
+        self._keeper.book.requests[created.request_id] = record
         self._remember_period(plan, created.request_id)
-        await self._store.async_save(self._data)
+        await self._keeper.async_save()
         outcome = build_outcome(
             plan,
             orders,
@@ -620,17 +583,6 @@ class TradingAgent:
         await self.coordinator.async_request_refresh()
         return replace(outcome, speech=outcome_speech(outcome, today=data.today, language=language))
 
-    def _lineage(self, request_id: str) -> list[str]:
-        """A request and every request that re-priced its remainder, oldest first."""
-        lineage = [request_id]
-        for current in lineage:
-            lineage.extend(
-                rid
-                for rid, record in self._data["requests"].items()
-                if record.get("parent") == current and rid not in lineage
-            )
-        return lineage
-
     def _remember_period(self, plan: TradePlan, request_id: str) -> None:
         reason = (plan.request.reason or "").strip().lower()
         kind = None
@@ -641,193 +593,4 @@ class TradingAgent:
         if kind is None:
             return
         days = plan.request.days
-        self._data["periods"].append(
-            {
-                "first": days[0].isoformat(),
-                "last": days[-1].isoformat(),
-                "kind": kind,
-                "request_id": request_id,
-            }
-        )
-
-    def _forget_periods(self, request_id: str) -> None:
-        self._data["periods"] = [
-            p for p in self._data["periods"] if p.get("request_id") != request_id
-        ]
-
-    # ----------------------------------------------------------------- watching
-
-    @callback
-    def _handle_update(self) -> None:
-        """A coordinator refresh: look at our orders in the background."""
-        data = self.coordinator.data
-        if data is None or not self.coordinator.last_update_success:
-            return
-        # A tracked task (not a background one), so "wait until done" includes the follow-ups.
-        self.entry.async_create_task(self.hass, self._async_watch(data), f"{DOMAIN} trading watch")
-
-    async def _async_watch(self, data: CommunityStorageData) -> None:
-        """Notify new fills and expiries; re-price unfilled remainders when the market moved."""
-        async with self._lock:
-            changed = False
-            by_id = {r.request_id: r for r in data.requests}
-            for request_id, record in list(self._data["requests"].items()):
-                server = by_id.get(request_id)
-                if server is None:
-                    continue
-                if not server.open and all(
-                    o.day < data.today - timedelta(days=KEEP_DAYS) for o in server.orders
-                ):
-                    # Long settled: the server keeps the record, the Store need not.
-                    del self._data["requests"][request_id]
-                    changed = True
-                    continue
-                changed |= await self._async_report(record, server)
-                if server.open and not self._propose_only():
-                    changed |= await self._async_reprice(record, server, data)
-            if changed:
-                await self._store.async_save(self._data)
-
-    async def _async_follow_up(
-        self, server: Request, message: str, language: str, **event_data: Any
-    ) -> None:
-        """Tell the household about one of its requests (notification, notify action, event)."""
-        await async_follow_up(
-            self.hass,
-            self.entry,
-            request_id=server.request_id,
-            message=message,
-            language=language,
-            event_data=event_data,
-        )
-
-    async def _async_report(self, record: dict[str, Any], server: Request) -> bool:
-        """Follow-ups for fills since the last look and for orders that expired."""
-        language = record.get("language", "en")
-        changed = False
-        for order in server.orders:
-            state = order_state(order)
-            seen = float(record["seen"].get(order.order_id, 0.0))
-            if state.filled_kwh > seen + 1e-9:
-                new = round(state.filled_kwh - seen, 1)
-                record["seen"][order.order_id] = state.filled_kwh
-                changed = True
-                message = fill_update_speech(
-                    side=str(order.side),
-                    day=order.day,
-                    new_kwh=new,
-                    price=state.avg_price or state.limit_price,
-                    filled_kwh=state.filled_kwh,
-                    volume_kwh=state.volume_kwh,
-                    language=language,
-                )
-                await self._async_follow_up(
-                    server, message, language, type="fill", new_kwh=new, order=state.as_dict()
-                )
-            if state.status == "expired" and order.order_id not in record["closed"]:
-                record["closed"].append(order.order_id)
-                changed = True
-                expired = round(state.volume_kwh - state.filled_kwh, 1)
-                if expired <= 0:
-                    continue
-                message = expiry_speech(
-                    side=str(order.side),
-                    day=order.day,
-                    expired_kwh=expired,
-                    filled_kwh=state.filled_kwh,
-                    language=language,
-                )
-                await self._async_follow_up(
-                    server,
-                    message,
-                    language,
-                    type="expired",
-                    expired_kwh=expired,
-                    order=state.as_dict(),
-                )
-        return changed
-
-    async def _async_reprice(
-        self, record: dict[str, Any], server: Request, data: CommunityStorageData
-    ) -> bool:
-        """Move an unfilled remainder towards the market price, never past the user's limit.
-
-        A sell whose day cleared below its ask drops to that price (not below the floor); a
-        buy whose day cleared above its bid rises to it (not above the cap). The remainder is
-        cancelled and re-submitted as a new request with a deterministic client request id, so
-        a second look at the same refresh cannot submit it twice.
-        """
-        groups: dict[float, list[Order]] = {}
-        for order in server.orders:
-            if not order.active or order.remaining_kwh <= 0:
-                continue
-            market_day = data.market.day(order.day)
-            if market_day is None or market_day.last_price is None or not market_day.open:
-                continue
-            last = float(market_day.last_price)
-            current = float(order.limit_price)
-            # Every record holds the floor of a sell or the cap of a buy (see _async_submit).
-            if server.side == "sell":
-                new = max(float(record["floor"]), ceil_price(last))
-                if new >= current:
-                    continue
-            else:
-                new = min(float(record["cap"]), floor_price(last))
-                if new <= current:
-                    continue
-            groups.setdefault(new, []).append(order)
-        if not groups:
-            return False
-        language = record.get("language", "en")
-        request = TradeRequest.from_dict(record["request"])
-        for new_price, orders in groups.items():
-            record["repriced"] = int(record.get("repriced", 0)) + 1
-            client_request_id = f"{record['client_request_id']}-r{record['repriced']}"
-            try:
-                for order in orders:
-                    await self.client.cancel_order(order.order_id)
-                created = await self.client.create_request(
-                    str(server.side),
-                    limit_price=new_price,
-                    volumes={o.day: o.remaining_kwh for o in orders},
-                    note=request.reason,
-                    client_request_id=client_request_id,
-                )
-            except MarketError as err:
-                _LOGGER.warning("Re-pricing request %s failed: %s", server.request_id, err)
-                return True
-            states = [order_state(o) for o in created.orders]
-            self._data["requests"][created.request_id] = {
-                **record,
-                "request_id": created.request_id,
-                "client_request_id": client_request_id,
-                "seen": {o.order_id: 0.0 for o in states},
-                "closed": [],
-                "repriced": 0,
-                "parent": server.request_id,
-            }
-            for period in list(self._data["periods"]):
-                if period.get("request_id") == server.request_id:
-                    self._data["periods"].append({**period, "request_id": created.request_id})
-            first = orders[0]
-            message = reprice_speech(
-                side=str(server.side),
-                day=first.day,
-                old=float(first.limit_price),
-                new=new_price,
-                language=language,
-            )
-            await self._async_follow_up(
-                server,
-                message,
-                language,
-                type="repriced",
-                new_request_id=created.request_id,
-                old_price=float(first.limit_price),
-                new_price=new_price,
-                days=[o.day.isoformat() for o in orders],
-            )
-            # Fills that happened in the round right after the re-submit are reported now.
-            await self._async_report(self._data["requests"][created.request_id], created)
-        await self.coordinator.async_request_refresh()
-        return True
+        self._keeper.book.periods.append(PeriodRecord(Period(days[0], days[-1], kind), request_id))

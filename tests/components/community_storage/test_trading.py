@@ -156,7 +156,7 @@ async def test_sell_while_away_fills_and_explains(
 async def test_a_sale_is_priced_from_the_market_now_not_from_the_last_refresh(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
-    """The neighbours trade after Home Assistant's last poll: the ask is their price, not the floor."""
+    """Neighbours trade after Home Assistant's last poll: the ask is their price, not the floor."""
     await _seed(hass, setup_integration)
     start = _first_day(market)
     seller = (await market.join_household("Keen seller"))[1]
@@ -489,6 +489,138 @@ async def test_unfilled_offer_is_repriced_within_the_floor(
     assert [c.request_id for c in cancelled.cancelled] == [repriced[0]["new_request_id"]]
     requests = {r["request_id"]: r for r in await _server_requests(market, setup_integration)}
     assert requests[repriced[0]["new_request_id"]]["orders"][0]["status"] == "cancelled"
+
+
+async def _set_open_limit(market: Any, entry: MockConfigEntry, kwh: float) -> None:
+    status, reply = await market.request(
+        "POST",
+        f"/api/v1/operator/households/{entry.data[CONF_HOUSEHOLD_ID]}/limits",
+        token=market.operator_token,
+        json={"max_open_kwh": kwh},
+    )
+    assert status == 200, reply
+
+
+async def test_a_refused_reprice_leaves_the_offer_on_the_market_and_is_tried_again(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: Any,
+    neighbour: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The server refuses the move: the offer stays as it was, and the next look moves it."""
+    await _seed(hass, setup_integration)
+    day = _first_day(market)
+    _, buyer = await market.join_household("Weber")
+    _, cheap_seller = await market.join_household("Fischer")
+    await market.place(neighbour[1], "sell", day, 1, 2.0, 0.10)
+    await market.place(buyer, "buy", day, 1, 2.0, 0.10)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    agent = _agent(setup_integration)
+    outcome = await agent.async_execute(
+        TradeRequest("sell", day, 1, kwh_per_day=4.0, reason="holiday"), language="en"
+    )
+    assert outcome.kind == "no_counterparty"
+    # The operator lowers the household's open-volume limit below the offer: moving it (a new
+    # order of 4 kWh) is refused, inside the server's transaction.
+    await _set_open_limit(market, setup_integration, 3.0)
+    events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+    await market.place(cheap_seller, "sell", day, 1, 3.0, 0.065)
+    await market.place(buyer, "buy", day, 1, 3.0, 0.07)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert not [e for e in events if e.data["type"] == "repriced"]
+    assert f"Re-pricing request {outcome.request_id} failed" in caplog.text
+    (server,) = await _server_requests(market, setup_integration)
+    assert [(o["status"], o["limit_price"], o["volume_kwh"]) for o in server["orders"]] == [
+        ("open", 0.1, 4.0)
+    ]
+    record = agent.recorded_requests[outcome.request_id]
+    assert record.repriced == 0
+
+    # Allowed again: the next refresh moves it, under the first re-price's client id.
+    await _set_open_limit(market, setup_integration, 50.0)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    (repriced,) = [e.data for e in events if e.data["type"] == "repriced"]
+    requests = {r["request_id"]: r for r in await _server_requests(market, setup_integration)}
+    new = requests[repriced["new_request_id"]]
+    assert new["client_request_id"] == f"{record.client_request_id}-r1"
+    assert [(o["limit_price"], o["volume_kwh"]) for o in new["orders"]] == [(0.065, 4.0)]
+    assert requests[outcome.request_id]["orders"][0]["status"] == "cancelled"
+    assert agent.recorded_requests[outcome.request_id].repriced == 1
+
+
+async def test_records_of_the_first_store_version_are_migrated(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: Any,
+    neighbour: Any,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A Store written by version 1 (``seen``/``closed``, keys missing) loads as version 2."""
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    await market.place(neighbour[1], "buy", start, 1, 2.0, 0.09)
+    outcome = await _agent(setup_integration).async_execute(
+        TradeRequest("sell", start, 2, kwh_per_day=5.0, reason="holiday"), language="en"
+    )
+    first_order = outcome.orders[0]
+    assert first_order.filled_kwh == 2.0
+    assert await hass.config_entries.async_unload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    key = f"{DOMAIN}.trading.{setup_integration.entry_id}"
+    request = TradeRequest("sell", start, 2, kwh_per_day=5.0, reason="holiday")
+    # What version 1 wrote for this request (without the keys it added later).
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "requests": {
+                outcome.request_id: {
+                    "request_id": outcome.request_id,
+                    "client_request_id": outcome.client_request_id,
+                    "request": request.as_dict(),
+                    "created_at": "2026-11-30T10:00:00+00:00",
+                    "floor": 0.06,
+                    "seen": {first_order.order_id: 2.0},
+                    "closed": [],
+                }
+            },
+            "periods": [
+                {
+                    "first": start.isoformat(),
+                    "last": (start + timedelta(days=1)).isoformat(),
+                    "kind": "away",
+                    "request_id": outcome.request_id,
+                }
+            ],
+        },
+    }
+    assert await hass.config_entries.async_setup(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    agent = _agent(setup_integration)
+    record = agent.recorded_requests[outcome.request_id]
+    assert record.progress(first_order.order_id).reported_kwh == 2.0
+    assert (record.floor, record.cap, record.repriced, record.parent) == (0.06, None, 0, None)
+    assert record.language == "en"
+    assert Period(start, start + timedelta(days=1), "away") in agent.periods
+
+    # The two kWh told before the upgrade are not told again; the new one is.
+    events = async_capture_events(hass, EVENT_ORDER_UPDATE)
+    await market.place(neighbour[1], "buy", start, 1, 1.0, 0.09)
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    fills = [e.data for e in events if e.data["type"] == "fill"]
+    assert [(f["order"]["day"], f["new_kwh"]) for f in fills] == [(start.isoformat(), 1.0)]
+    assert hass_storage[key]["version"] == 2
+    stored = hass_storage[key]["data"]["requests"][outcome.request_id]
+    assert stored["orders"][first_order.order_id] == {
+        "reported_kwh": 3.0,
+        "expiry_reported": False,
+    }
 
 
 async def test_gate_closure_reports_what_expired(
