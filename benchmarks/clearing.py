@@ -6,7 +6,7 @@ For each book size (default 1,000 and 10,000 orders for one delivery day; prices
 EUR/kWh, volumes 0.5-13 kWh, seeded) it measures in the same process, on the same book:
 
 * ``assume_ms``: ASSUME's ``PayAsClearRole.clear`` (the bare clearing, ties in time priority);
-* ``ours_ms``: our ``PayAsClearFastRole.clear`` (``market_server.clearing``), same input;
+* ``ours_ms``: our ``PayAsClearFastRole.clear`` (``market_server.pay_as_clear_fast``), same input;
 * ``round_ms``: one complete clearing round of the market server with our mechanism
   (``market_server.rounds.run_round``): load the open orders from a real SQLite store, clear,
   write fills, order updates and the round in one transaction;
@@ -37,7 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from market_server.assume_loader import load
-from market_server.market import (
+from market_server.day_clearing import (
     PAY_AS_CLEAR,
     PAY_AS_CLEAR_FAST,
     BookOrder,

@@ -27,13 +27,19 @@ import importlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 _ASSUME_LOG = "assume.log"
 
-#: Name under which our own pay-as-clear (``market_server.clearing``) is registered.
+#: Name under which our own pay-as-clear (``market_server.pay_as_clear_fast``) is registered.
 FAST_PAY_AS_CLEAR = "pay_as_clear_fast"
+
+#: Mechanisms of our own, by name: a callable giving the ``MarketRole`` subclass, called only
+#: once ASSUME is imported (the class derives from ASSUME's). Filled by
+#: :func:`register_mechanism`, so that this module imports none of them (no import cycle).
+_extra_mechanisms: dict[str, Callable[[], Any]] = {}
 
 _lock = threading.RLock()
 
@@ -126,7 +132,7 @@ def _import_assume_quietly() -> SimpleNamespace:
 
 
 def base_market_role() -> Any:
-    """ASSUME's ``MarketRole`` base class (imported quietly); for ``market_server.clearing``."""
+    """ASSUME's ``MarketRole`` base class (imported quietly); for ``pay_as_clear_fast``."""
     return _import_assume_quietly().MarketRole
 
 
@@ -135,8 +141,20 @@ def simple_module() -> Any:
     return _import_assume_quietly().simple
 
 
+def register_mechanism(name: str, role: Callable[[], Any]) -> None:
+    """Have :func:`load` register ``role()`` in ASSUME's ``clearing_mechanisms`` as ``name``.
+
+    ``role`` is called after ASSUME is imported (immediately if it already is).
+    """
+    with _lock:
+        _extra_mechanisms[name] = role
+        if _State.loaded is not None:
+            _State.loaded.clearing_mechanisms.setdefault(name, role())
+
+
 def load() -> SimpleNamespace:
-    """Import ASSUME once (thread-safe, quiet) and register our own mechanisms.
+    """Import ASSUME once (thread-safe, quiet) and register the mechanisms of our own that
+    :func:`register_mechanism` was given.
 
     Returns a namespace with ``clearing_mechanisms``, ``MarketConfig``, ``MarketProduct``,
     ``MarketRole``, ``get_available_products``, the ``simple`` module, and dateutil's
@@ -147,8 +165,7 @@ def load() -> SimpleNamespace:
     with _lock:
         if _State.loaded is None:
             assume = _import_assume_quietly()
-            from market_server import clearing
-
-            assume.clearing_mechanisms.setdefault(clearing.NAME, clearing.PayAsClearFastRole)
+            for name, role in _extra_mechanisms.items():
+                assume.clearing_mechanisms.setdefault(name, role())
             _State.loaded = assume
         return _State.loaded

@@ -19,7 +19,7 @@ _KEY = "community"
 
 def default_settings() -> CommunitySettings:
     """Defaults, with the clearing mechanism the market module recommends."""
-    from .market import DEFAULT_MECHANISM
+    from .day_clearing import DEFAULT_MECHANISM
 
     return CommunitySettings(mechanism=DEFAULT_MECHANISM)
 
@@ -56,7 +56,7 @@ def initialise(
     A first run stores defaults plus `changes` and always issues an operator token; a re-run keeps
     every existing setting not named in `changes`.
     """
-    from .market import available_mechanisms
+    from .day_clearing import available_mechanisms
     from .migrations import upgrade
 
     upgrade(store)

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from . import auth, community
 from . import store as db
 from .config import CommunitySettings
+from .day_clearing import BookOrder, DayClearing, clear_day
 from .gate import gate_closure, local_today, open_days
-from .market import BookOrder, DayClearing, clear_day
 from .store import Store
 from .units import eur_per_kwh, kwh
 

@@ -48,7 +48,7 @@ CONFIGURED = """
     logging.getLogger("mango").setLevel(logging.DEBUG)  # a logger ASSUME would set to WARNING
     handlers_before = list(root.handlers)
 
-    from market_server import assume_loader, market
+    from market_server import assume_loader, day_clearing as market
     lazy = "assume" not in sys.modules
 
     barrier = threading.Barrier(8)
@@ -87,7 +87,7 @@ CONFIGURED = """
 
 def test_import_keeps_our_logging_config_and_writes_no_log(tmp_path: Path) -> None:
     out = _run(CONFIGURED, tmp_path)
-    assert out["lazy"] is True, "importing market_server.market must not import ASSUME"
+    assert out["lazy"] is True, "importing market_server.day_clearing must not import ASSUME"
     assert out["imported"] is True
     assert out["loaded_once"] is True
     assert out["registered"] is True
@@ -121,7 +121,9 @@ def test_unconfigured_root_stays_unconfigured_and_existing_log_untouched(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assume.log"]
 
 
-@pytest.mark.parametrize("module", ["market_server.market", "market_server.clearing"])
+@pytest.mark.parametrize(
+    "module", ["market_server.day_clearing", "market_server.pay_as_clear_fast"]
+)
 def test_any_entry_point_imports_assume_quietly(tmp_path: Path, module: str) -> None:
     script = f"""
         import json, logging, os, sys
@@ -133,3 +135,20 @@ def test_any_entry_point_imports_assume_quietly(tmp_path: Path, module: str) -> 
     """
     assert _run(script, tmp_path) == {"handlers": 0, "log": False}
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_loader_imports_no_mechanism_of_ours() -> None:
+    """assume_loader <-> pay_as_clear_fast is one-way: the loader imports nothing of ours (the
+    mechanism is registered by day_clearing through register_mechanism)."""
+    import ast
+
+    import market_server.assume_loader as loader
+
+    tree = ast.parse(Path(loader.__file__).read_text())
+    ours = [
+        ast.unparse(node)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.level > 0 or (node.module or "").startswith("market_server"))
+    ]
+    assert ours == []

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from market_server import rounds
 from market_server import store as db
-from market_server.market import BookOrder, DayClearing, Fill, clear_day
+from market_server.day_clearing import BookOrder, DayClearing, Fill, clear_day
 from market_server.store import Store
 from tests.market_server.conftest import T0
 from tests.market_server.invariants import check_invariants

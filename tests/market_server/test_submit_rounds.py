@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from market_server import community, households, orders, rounds
 from market_server import store as db
 from market_server.auth import household_for_token
+from market_server.day_clearing import BookOrder, DayClearing, clear_day
 from market_server.gate import open_days
-from market_server.market import BookOrder, DayClearing, clear_day
 from market_server.store import Store
 from market_server.validation import parse_request
 from tests.market_harness import MutableClock, running_market

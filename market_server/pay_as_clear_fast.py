@@ -16,13 +16,14 @@ changes that alter no result:
   but equal order dicts, which cannot happen with unique ``bid_id``s.)
 * Ties at equal price are not shuffled with ``random.random()``: both sides are sorted with
   a stable sort, so orders at the same price keep their orderbook order. Present the
-  orderbook in time priority (as ``market_server.market.clear_day`` does) and earlier orders
-  fill first. ASSUME's own role gives the same result when its shuffle is neutralised
-  (``market_server.market.time_priority_ties``).
+  orderbook in time priority (as ``market_server.day_clearing.clear_day`` does) and
+  earlier orders fill first. ASSUME's own role gives the same result when its shuffle is neutralised
+  (``market_server.day_clearing.time_priority_ties``).
 
 It is registered in ``assume.markets.clearing_algorithms.clearing_mechanisms`` under
-:data:`NAME` by ``market_server.assume_loader.load``. Import it only through that loader
-(importing this module imports ASSUME, quietly, but registers nothing).
+:data:`NAME` by ``market_server.day_clearing`` (through ``assume_loader.register_mechanism``,
+so that the loader imports no mechanism of ours). Importing this module imports ASSUME,
+quietly, but registers nothing.
 """
 
 from __future__ import annotations
