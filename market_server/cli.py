@@ -20,9 +20,10 @@ import sqlalchemy.exc
 
 from . import __version__, community, households, migrations, orders, rounds
 from . import export as ledger_export
+from .clock import Clock
 from .config import CommunitySettings
 from .errors import MarketError, SettingsError
-from .runtime import Clock, MarketRuntime
+from .runtime import MarketRuntime
 from .settlement import settle
 from .store import DEFAULT_DB_PATH, Store, normalise_url
 from .validation import day_value

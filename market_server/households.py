@@ -13,10 +13,10 @@ from . import auth
 from . import store as db
 from .config import CommunitySettings
 from .errors import JoinCodeExpired, JoinCodeInvalid, JoinCodeUsed, NotFound, ValidationFailed
+from .order_status import LIVE
 from .units import VOLUME_TICKS_PER_KWH, kwh, to_ticks
 from .validation import storable_text
 
-LIVE = ("open", "partially_filled")
 #: How long a join code works unless the operator says otherwise: a week to set up Home Assistant.
 DEFAULT_CODE_VALID_HOURS = 168.0
 MAX_CODE_VALID_HOURS = 24.0 * 366

@@ -17,14 +17,13 @@ from __future__ import annotations
 import logging
 import math
 from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .clock import Clock
 from .errors import JoinThrottled
 
 _LOGGER = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)

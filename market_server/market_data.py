@@ -12,9 +12,9 @@ from . import deliveries, rounds
 from . import store as db
 from .config import CommunitySettings
 from .gate import gate_closure, is_open, local_today
+from .order_status import LIVE
 from .units import WH_PER_VOLUME_TICK, eur_per_kwh, kwh, kwh_from_wh, money_eur
 
-LIVE = ("open", "partially_filled")
 RECENT_DAYS = 7
 
 

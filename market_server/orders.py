@@ -23,12 +23,9 @@ from .errors import (
     ValidationFailed,
 )
 from .gate import is_open
+from .order_status import LIVE, STATUSES
 from .units import kwh
 from .validation import RepriceSpec, RequestSpec, check_days
-
-LIVE = ("open", "partially_filled")
-STATUSES = ("open", "partially_filled", "filled", "cancelled", "expired")
-
 
 # The statements of a submission, built once: a submission runs about eight of them, and
 # building a SQLAlchemy expression and its cache key each time cost more than executing it.

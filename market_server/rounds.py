@@ -19,17 +19,17 @@ from sqlalchemy.engine import Connection
 
 from . import auth, community
 from . import store as db
+from .clock import Clock
 from .config import CommunitySettings
 from .day_clearing import BookOrder, DayClearing, clear_day
 from .gate import gate_closure, local_today, open_days
+from .order_status import LIVE
 from .store import Store
 from .units import eur_per_kwh, kwh
 
 _LOGGER = logging.getLogger(__name__)
-LIVE = ("open", "partially_filled")
 
 ClearFn = Callable[..., DayClearing]
-Clock = Callable[[], datetime]
 
 
 @dataclass(slots=True)

@@ -12,10 +12,11 @@ import functools
 import logging
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from . import assume_loader, community, migrations, rounds
+from .clock import Clock, utc_clock
 from .config import CommunitySettings
 from .rounds import RoundSummary
 from .settlement import SettlementSummary, settle
@@ -24,11 +25,6 @@ from .store import Store
 _LOGGER = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
-Clock = Callable[[], datetime]
-
-
-def utc_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class MarketRuntime:

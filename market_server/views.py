@@ -6,9 +6,8 @@ from typing import Any
 
 from .config import CommunitySettings
 from .gate import gate_closure
+from .order_status import LIVE
 from .units import eur_per_kwh, kwh, kwh_from_wh, money_eur
-
-LIVE = ("open", "partially_filled")
 
 
 def order(row: Any, settings: CommunitySettings) -> dict[str, Any]:
