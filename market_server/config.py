@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import SettingsError
 from .units import PRICE_TICKS_PER_EUR, VOLUME_TICKS_PER_KWH, to_ticks
 
-_GATE_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+GATE_CLOSURE_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_GATE_RE = re.compile(GATE_CLOSURE_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)

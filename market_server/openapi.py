@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document of the HTTP API: the machine-readable wire contract."""
+"""The OpenAPI 3.1 document of the HTTP API: the machine-readable wire contract.
+
+The component schemas are generated from the models of contract.py; this module adds the
+operations, and what depends on the call: the community's bounds and the days open now.
+"""
 
 from __future__ import annotations
 
@@ -6,403 +10,31 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import API_VERSION, __version__, deliveries
+from . import API_VERSION, __version__, contract, deliveries
 from .config import CommunitySettings
 from .gate import local_today, open_days
-from .households import MAX_CODE_VALID_HOURS, MAX_LIMIT_TICKS
-from .orders import STATUSES
-from .units import VOLUME_TICKS_PER_KWH
-from .validation import MAX_CLIENT_REQUEST_ID, MAX_NOTE
+from .order_status import STATUSES
+from .units import PRICE_STEP_EUR, VOLUME_STEP_KWH
 
-_NUM = {"type": "number"}
-_NUM_OR_NULL = {"type": ["number", "null"]}
-_STR = {"type": "string"}
-_STR_OR_NULL = {"type": ["string", "null"]}
-_INT = {"type": "integer"}
-_BOOL = {"type": "boolean"}
-_DATE = {"type": "string", "format": "date"}
-_TIME = {"type": "string", "format": "date-time"}
-# What validation.storable_text lets through, as ECMA regexes: no control characters (a note
-# may hold tabs and line breaks), and for names and ids at least one non-blank character.
-_CONTROLS = "\\u0000-\\u001F\\u007F-\\u009F"
-_NOTE_CONTROLS = "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F"
-_LINE = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
-_NOTE = f"^[^{_NOTE_CONTROLS}]*$"
-_DAY_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _MONTH_PATTERN = "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$"
-_STRICT_DATE = {"type": "string", "format": "date", "pattern": _DAY_PATTERN}
-_LIMIT_KWH = MAX_LIMIT_TICKS / VOLUME_TICKS_PER_KWH
-
-
-def _text(max_len: int) -> dict[str, Any]:
-    """A one-line, non-blank text field (validation.string)."""
-    return {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": _LINE}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """An optional field the server also takes as null (= not given)."""
-    return {**schema, "type": [schema["type"], "null"]}
+_STRICT_DATE = {"type": "string", "format": "date", "pattern": contract.DAY_PATTERN}
 
 
 def _id(prefix: str) -> dict[str, Any]:
     return {"type": "string", "pattern": f"^{prefix}_[0-9a-f]{{16}}$"}
 
 
-def _obj(
-    props: dict[str, Any], required: list[str] | None = None, extra: bool = True
-) -> dict[str, Any]:
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": props,
-        "required": list(props) if required is None else required,
-    }
-    if not extra:
-        schema["additionalProperties"] = False
-    return schema
-
-
 def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": f"{contract.REF_PREFIX}{name}"}
 
 
-def _arr(item: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": item}
+def _price(settings: CommunitySettings) -> dict[str, Any]:
+    return {"minimum": settings.min_price, "maximum": settings.max_price}
 
 
-_SELL_LIMIT = {
-    "type": "number",
-    "minimum": 0,
-    "maximum": _LIMIT_KWH,
-    "multipleOf": 0.1,
-    "description": "kWh per delivery day; 0 = no battery: the household may only buy",
-}
-_OPEN_LIMIT = {"type": "number", "minimum": 0.1, "maximum": _LIMIT_KWH, "multipleOf": 0.1}
-_VALID_HOURS = {
-    "type": "number",
-    "exclusiveMinimum": 0,
-    "maximum": MAX_CODE_VALID_HOURS,
-    "description": "hours the join code works (default 168: a week)",
-}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": _obj(
-        {
-            "error": {"type": "string", "description": "machine code, e.g. validation_error"},
-            "message": {"type": "string", "description": "a sentence a person understands"},
-            "field": {"type": "string"},
-        },
-        ["error", "message"],
-    ),
-    "Health": _obj({"status": _STR, "version": _STR, "api_version": _INT}),
-    "JoinBody": _obj({"code": _text(100), "name": _nullable(_text(200))}, ["code"], extra=False),
-    "Joined": _obj({"household_id": _STR, "token": _STR}),
-    "Me": _obj(
-        {
-            "household_id": _STR,
-            "name": _STR,
-            "disabled": _BOOL,
-            "limits": _obj(
-                {
-                    "max_sell_kwh_per_day": _NUM,
-                    "max_open_kwh": _NUM,
-                    "max_kwh_per_order_day": _NUM,
-                    "min_price": _NUM,
-                    "max_price": _NUM,
-                }
-            ),
-            "community": _obj(
-                {
-                    "name": _STR,
-                    "timezone": _STR,
-                    "gate_closure": _STR,
-                    "gate_closure_days_before": _INT,
-                    "horizon_days": _INT,
-                    "round_interval_s": _INT,
-                    "mechanism": _STR,
-                    "efficiency": _NUM,
-                    "clear_on_submit": _BOOL,
-                    "delivery_report_hours": _INT,
-                    "volume_step_kwh": _NUM,
-                    "price_step_eur": _NUM,
-                }
-            ),
-            "api_version": _INT,
-        }
-    ),
-    "Order": _obj(
-        {
-            "order_id": _STR,
-            "request_id": _STR,
-            "day": _DATE,
-            "side": {"type": "string", "enum": ["buy", "sell"]},
-            "volume_kwh": _NUM,
-            "limit_price": _NUM,
-            "status": {
-                "type": "string",
-                "enum": ["open", "partially_filled", "filled", "cancelled", "expired"],
-            },
-            "filled_kwh": _NUM,
-            "remaining_kwh": _NUM,
-            "avg_price": _NUM_OR_NULL,
-            "gate_closure": _TIME,
-            "created_at": _TIME,
-            "updated_at": _TIME,
-        }
-    ),
-    "Request": _obj(
-        {
-            "request_id": _STR,
-            "client_request_id": _STR,
-            "side": {"type": "string", "enum": ["buy", "sell"]},
-            "created_at": _TIME,
-            "status": {"type": "string", "enum": ["open", "done"]},
-            "note": _STR_OR_NULL,
-            "max_power_kw": _NUM_OR_NULL,
-            "limit_price": _NUM_OR_NULL,
-            "volume_kwh": _NUM,
-            "filled_kwh": _NUM,
-            "orders": _arr(_ref("Order")),
-        }
-    ),
-    "Fill": _obj(
-        {
-            "fill_id": _STR,
-            "order_id": _STR,
-            "request_id": _STR,
-            "day": _DATE,
-            "side": _STR,
-            "volume_kwh": _NUM,
-            "price": _NUM,
-            "amount_eur": {"type": "number", "description": "positive = earned, negative = paid"},
-            "round_id": _STR,
-            "created_at": _TIME,
-        }
-    ),
-    "LedgerEntry": _obj(
-        {
-            "entry_id": _STR,
-            "day": _DATE,
-            "side": _STR,
-            "volume_kwh": _NUM,
-            "price": _NUM,
-            "amount_eur": {
-                "type": "number",
-                "description": "positive = earned, negative = paid; net of refund_eur",
-            },
-            "fill_id": _STR,
-            "settled_at": _TIME,
-            "delivered_kwh": {
-                "type": ["number", "null"],
-                "description": "sell entries: what the fill delivered (the seller earns that "
-                "share of its value); null on buy entries",
-            },
-            "refund_eur": {
-                "type": "number",
-                "description": "buy entries: this fill's share of the day's sellers' shortfall, "
-                "already taken off amount_eur; 0 on sell entries",
-            },
-        }
-    ),
-    "Settlements": _obj(
-        {
-            "settlements": _arr(_ref("LedgerEntry")),
-            "totals": _obj(
-                {"earned_eur": _NUM, "paid_eur": _NUM, "net_eur": _NUM, "refunds_eur": _NUM}
-            ),
-        }
-    ),
-    "Delivery": _obj(
-        {
-            "day": _DATE,
-            "side": {"type": "string", "enum": ["buy", "sell"]},
-            "kwh": _NUM,
-            "traded_kwh": {"type": "number", "description": "filled kWh of that day and side"},
-            "ratio": {"type": ["number", "null"], "description": "kwh / traded_kwh, 3 decimals"},
-            "status": {"type": "string", "enum": ["recorded", "unchanged", "corrected"]},
-            "reported_at": _TIME,
-            "updated_at": _TIME,
-            "hourly_kwh": {"type": ["array", "null"], "items": _NUM},
-            "client_report_id": _STR_OR_NULL,
-            "settled": {"type": "boolean", "description": "the day is in the ledger"},
-        }
-    ),
-    "DayDelivery": _obj(
-        {
-            "sold_kwh": _NUM,
-            "reported_sold_kwh": _NUM,
-            "delivered_kwh": _NUM,
-            "ratio": {
-                "type": ["number", "null"],
-                "description": "delivered / sold over the sellers that reported",
-            },
-            "unreported_sellers": _INT,
-            "settled": _BOOL,
-            "refunds_eur": _NUM,
-        }
-    ),
-    "HouseholdDelivery": _obj(
-        {
-            "household_id": _STR,
-            "name": _STR,
-            "sold_kwh": _NUM,
-            "reported_sold_kwh": _NUM,
-            "delivered_kwh": _NUM,
-            "ratio": _NUM_OR_NULL,
-            "days": _INT,
-            "unreported_days": _INT,
-        }
-    ),
-    "MarketDay": _obj(
-        {
-            "day": _DATE,
-            "gate_closure": _TIME,
-            "open": _BOOL,
-            "last_price": _NUM_OR_NULL,
-            "cleared_kwh": _NUM,
-            "open_buy_kwh": _NUM,
-            "open_sell_kwh": _NUM,
-            "last_round_at": {"type": ["string", "null"], "format": "date-time"},
-        }
-    ),
-    "Market": _obj(
-        {
-            "mechanism": _STR,
-            "timezone": _STR,
-            "generated_at": _TIME,
-            "days": _arr(_ref("MarketDay")),
-        }
-    ),
-    "Household": _obj(
-        {
-            "household_id": _STR,
-            "name": _STR,
-            "disabled": _BOOL,
-            "joined": _BOOL,
-            "max_sell_kwh": _NUM,
-            "max_open_kwh": _NUM,
-            "open_kwh": _NUM,
-            "orders": _INT,
-            "created_at": _TIME,
-        }
-    ),
-    "NewHouseholdBody": _obj(
-        {
-            "name": _text(200),
-            "max_sell_kwh": _nullable(_SELL_LIMIT),
-            "max_open_kwh": _nullable(_OPEN_LIMIT),
-            "code_valid_hours": _nullable(_VALID_HOURS),
-        },
-        ["name"],
-        extra=False,
-    ),
-    "LimitsBody": _obj(
-        {"max_sell_kwh": _nullable(_SELL_LIMIT), "max_open_kwh": _nullable(_OPEN_LIMIT)},
-        [],
-        extra=False,
-    ),
-    "RejoinBody": _obj({"code_valid_hours": _nullable(_VALID_HOURS)}, [], extra=False),
-    "JoinCode": _obj(
-        {
-            "household_id": _STR,
-            "join_code": _STR,
-            "expires_at": {**_TIME, "description": "the code stops working at this time"},
-        }
-    ),
-    "OperatorOrder": {
-        "allOf": [_ref("Order"), _obj({"household_id": _STR, "household_name": _STR})],
-    },
-    "RoundDay": _obj(
-        {
-            "day": _DATE,
-            "price": _NUM_OR_NULL,
-            "cleared_kwh": _NUM,
-            "fills": _INT,
-            "buy_kwh": _NUM,
-            "sell_kwh": _NUM,
-            "orders": _INT,
-        }
-    ),
-    "RoundSummary": _obj(
-        {
-            "round_id": _STR,
-            "trigger": _STR,
-            "mechanism": _STR,
-            "status": {"type": "string", "enum": ["completed", "failed"]},
-            "started_at": _TIME,
-            "finished_at": _TIME,
-            "fills": _INT,
-            "cleared_kwh": _NUM,
-            "expired": _INT,
-            "days": _arr(_ref("RoundDay")),
-            "error": _STR_OR_NULL,
-        }
-    ),
-    "Round": _obj(
-        {
-            "round_id": _STR,
-            "trigger": _STR,
-            "mechanism": _STR,
-            "status": _STR,
-            "started_at": _TIME,
-            "finished_at": _TIME,
-            "fills": _INT,
-            "cleared_kwh": _NUM,
-            "expired": _INT,
-            "error": _STR_OR_NULL,
-        }
-    ),
-    "OverviewDay": {
-        "allOf": [
-            _ref("MarketDay"),
-            _obj(
-                {
-                    "households": _INT,
-                    "buy_orders": _INT,
-                    "sell_orders": _INT,
-                    "delivery": {
-                        "oneOf": [_ref("DayDelivery"), {"type": "null"}],
-                        "description": "ended days with sales: delivery reports so far",
-                    },
-                }
-            ),
-        ]
-    },
-    "Overview": _obj(
-        {
-            "mechanism": _STR,
-            "timezone": _STR,
-            "generated_at": _TIME,
-            "days": _arr(_ref("OverviewDay")),
-            "community": {"type": "object"},
-            "households": _obj({"total": _INT, "disabled": _INT}),
-            "ledger": _obj({"entries": _INT}),
-            "deliveries": _obj({"households": _arr(_ref("HouseholdDelivery"))}),
-            "rounds": _arr(_ref("Round")),
-        }
-    ),
-    "SettleSummary": _obj(
-        {
-            "entries": _INT,
-            "earned_eur": _NUM,
-            "paid_eur": {"type": "number", "description": "net of refunds"},
-            "refunds_eur": _NUM,
-            "through_day": {"type": ["string", "null"]},
-            "pending_days": {
-                "type": "integer",
-                "description": "ended days waiting for sellers' delivery reports",
-            },
-            "next_deadline": {
-                "type": ["string", "null"],
-                "format": "date-time",
-                "description": "when the first pending day settles without the missing reports",
-            },
-        }
-    ),
-    "Settings": {"type": "object", "required": ["name", "timezone", "mechanism"]},
-}
-
-
-def _request_body(settings: CommunitySettings, now: datetime | None) -> dict[str, Any]:
+def _request_body(
+    schema: dict[str, Any], settings: CommunitySettings, now: datetime | None
+) -> dict[str, Any]:
     """POST /api/v1/requests as validation.parse_request and check_days enforce it.
 
     With `now`, the days are the ones open for trading at that moment (the document is built
@@ -412,134 +44,66 @@ def _request_body(settings: CommunitySettings, now: datetime | None) -> dict[str
     if now is not None:
         day["enum"] = [d.isoformat() for d in open_days(now, settings)]
     max_days = settings.horizon_days + 1
+    props = schema["properties"]
     kwh = {
-        "type": "number",
-        "minimum": 0.1,
+        **props["kwh_per_day"],
+        "minimum": VOLUME_STEP_KWH,
         "maximum": settings.max_kwh_per_order_day,
-        "multipleOf": 0.1,
     }
+    props["start_day"] = day
+    props["num_days"].update(minimum=1, maximum=max_days)
+    props["kwh_per_day"] = kwh
+    props["volumes"] = {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": max_days,
+        "propertyNames": day,
+        "additionalProperties": kwh,
+    }
+    props["limit_price"].update(_price(settings))
     simple = ["start_day", "num_days", "kwh_per_day"]
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["side", "limit_price"],
-        "description": (
-            "Either start_day + num_days + kwh_per_day, or volumes (kWh per day), never both. "
-            "Every day must be open for trading (not past, within the horizon, before its gate "
-            "closure); a day's enum lists the days open when this document was served."
-        ),
-        "properties": {
-            "side": {"type": "string", "enum": ["buy", "sell"]},
-            "start_day": day,
-            "num_days": {"type": "integer", "minimum": 1, "maximum": max_days},
-            "kwh_per_day": kwh,
-            "volumes": {
-                "type": "object",
-                "minProperties": 1,
-                "maxProperties": max_days,
-                "propertyNames": day,
-                "additionalProperties": kwh,
-            },
-            "limit_price": {
-                "type": "number",
-                "minimum": settings.min_price,
-                "maximum": settings.max_price,
-                "multipleOf": 0.001,
-            },
-            "client_request_id": _nullable(_text(MAX_CLIENT_REQUEST_ID)),
-            "max_power_kw": _nullable({"type": "number", "exclusiveMinimum": 0, "maximum": 1000}),
-            "note": _nullable({"type": "string", "maxLength": MAX_NOTE, "pattern": _NOTE}),
-        },
-        "oneOf": [
-            {"required": simple, "not": {"required": ["volumes"]}},
-            {
-                "required": ["volumes"],
-                "not": {"anyOf": [{"required": [name]} for name in simple]},
-            },
-        ],
-    }
+    schema["oneOf"] = [
+        {"required": simple, "not": {"required": ["volumes"]}},
+        {"required": ["volumes"], "not": {"anyOf": [{"required": [name]} for name in simple]}},
+    ]
+    return schema
 
 
-def _reprice_body(settings: CommunitySettings) -> dict[str, Any]:
+def _reprice_body(schema: dict[str, Any], settings: CommunitySettings) -> dict[str, Any]:
     """POST /api/v1/requests/{request_id}/reprice as validation.parse_reprice enforces it."""
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["limit_price"],
-        "properties": {
-            "limit_price": {
-                "type": "number",
-                "minimum": settings.min_price,
-                "maximum": settings.max_price,
-                "multipleOf": 0.001,
-            },
-            "days": _nullable(
-                {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": settings.horizon_days + 1,
-                    "items": _STRICT_DATE,
-                    "description": "only the remainders of these delivery days (default: all)",
-                }
-            ),
-            "client_request_id": _nullable(_text(MAX_CLIENT_REQUEST_ID)),
-        },
-    }
+    props = schema["properties"]
+    props["limit_price"].update(_price(settings))
+    props["days"]["maxItems"] = settings.horizon_days + 1
+    props["days"]["items"] = _STRICT_DATE
+    return schema
 
 
-def _delivery_body(settings: CommunitySettings, now: datetime | None) -> dict[str, Any]:
+def _delivery_body(
+    schema: dict[str, Any], settings: CommunitySettings, now: datetime | None
+) -> dict[str, Any]:
     """POST /api/v1/deliveries as deliveries.parse_report and check_day enforce it; with `now`,
     `day` lists the days a report is taken for at that moment."""
-    day: dict[str, Any] = dict(_STRICT_DATE)
     if now is not None:
         today = local_today(now, settings)
-        day["enum"] = [
+        schema["properties"]["day"]["enum"] = [
             (today - timedelta(days=back)).isoformat()
             for back in range(1, deliveries.MAX_AGE_DAYS + 1)
         ]
-    energy = {"type": "number", "minimum": 0, "maximum": deliveries.MAX_KWH}
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["day", "side", "kwh"],
-        "description": (
-            "What the household delivered (sell: capacity its battery held and released) or "
-            "used (buy: its virtual battery) on a delivery day that has ended, at most "
-            f"{deliveries.MAX_AGE_DAYS} days ago, on a side it has fills on. One report per "
-            "day and side: the same figures again are answered 200 unchanged, other figures "
-            "replace it (200 corrected) until the day is settled (409 already_settled)."
-        ),
-        "properties": {
-            "day": day,
-            "side": {"type": "string", "enum": ["sell", "buy"]},
-            "kwh": {**energy, "description": "at most the kWh traded that day on that side"},
-            "hourly_kwh": _nullable(
-                {
-                    "type": "array",
-                    "minItems": 23,
-                    "maxItems": 25,
-                    "items": energy,
-                    "description": "one figure per local hour of the day (23, 24 or 25); "
-                    f"they add up to kwh within {deliveries.HOURLY_TOLERANCE_KWH} kWh",
-                }
-            ),
-            "client_report_id": _nullable(_text(deliveries.MAX_CLIENT_REPORT_ID)),
-        },
-    }
+    return schema
 
 
-_ERRORS = {
-    "400": "validation_error, invalid_json, limit_exceeded, gate_closed or more_than_traded",
-    "401": "unauthorized: missing, unknown or revoked token",
-    "403": "forbidden (wrong kind of token) or household_disabled",
-    "404": "not_found (also another household's id)",
-    "409": "idempotency_conflict, join_code_used, opposite_order_open, nothing_to_reprice, "
-    "nothing_to_report or already_settled",
-    "410": "join_code_expired: ask the operator for a new code",
-    "429": "too_many_attempts: too many failed joins from this address or with this code; "
-    "wait the Retry-After seconds",
-    "413": "body_too_large (over 64 KiB)",
-    "415": "unsupported_media_type (send application/json)",
+# What each error status means beyond its codes (contract.ERROR_CODES lists those).
+_ERROR_HINTS = {
+    "400": "the body, a field or a parameter is wrong; `field` names it",
+    "401": "missing, unknown or revoked token",
+    "403": "wrong kind of token, or the household is disabled",
+    "404": "also another household's id",
+    "409": "the state does not allow it",
+    "410": "ask the operator for a new code",
+    "429": "too many failed joins from this address or with this code; wait the Retry-After "
+    "seconds",
+    "413": "over 64 KiB",
+    "415": "send application/json",
 }
 
 
@@ -565,9 +129,11 @@ def _op(
             entry["content"] = _json_content(schema)
         op["responses"][status] = entry
     for status in errors:
+        codes = contract.ERROR_CODES[int(status)]
         op["responses"][status] = {
-            "description": _ERRORS[status],
+            "description": f"{', '.join(codes)}: {_ERROR_HINTS[status]}",
             "content": _json_content(_ref("Error")),
+            "x-error-codes": list(codes),
         }
         if status == "429":
             op["responses"][status]["headers"] = {
@@ -663,7 +229,7 @@ def _paths() -> dict[str, Any]:
             ),
             "get": _op(
                 "Own requests, newest first",
-                {"200": ("requests", _obj({"requests": _arr(_ref("Request"))}))},
+                {"200": ("requests", _ref("RequestList"))},
                 tag=hh,
             ),
         },
@@ -691,7 +257,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/orders": {
             "get": _op(
                 "Own orders",
-                {"200": ("orders", _obj({"orders": _arr(_ref("Order"))}))},
+                {"200": ("orders", _ref("OrderList"))},
                 tag=hh,
                 params=[_STATUS_QUERY, _DAY_QUERY],
             )
@@ -706,7 +272,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/fills": {
             "get": _op(
                 "Own fills, oldest first",
-                {"200": ("fills", _obj({"fills": _arr(_ref("Fill"))}))},
+                {"200": ("fills", _ref("FillList"))},
                 tag=hh,
                 params=[_query("since", "a fill_id: only fills after it", _id("fl"))],
             )
@@ -739,7 +305,7 @@ def _paths() -> dict[str, Any]:
             ),
             "get": _op(
                 "Own delivery reports, newest day first",
-                {"200": ("deliveries", _obj({"deliveries": _arr(_ref("Delivery"))}))},
+                {"200": ("deliveries", _ref("DeliveryList"))},
                 tag=hh,
                 params=[_DAY_QUERY],
             ),
@@ -752,7 +318,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/operator/households": {
             "get": _op(
                 "All households",
-                {"200": ("households", _obj({"households": _arr(_ref("Household"))}))},
+                {"200": ("households", _ref("HouseholdList"))},
                 tag=op,
                 auth=op,
             ),
@@ -806,7 +372,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/operator/orders": {
             "get": _op(
                 "All orders with their households",
-                {"200": ("orders", _obj({"orders": _arr(_ref("OperatorOrder"))}))},
+                {"200": ("orders", _ref("OperatorOrderList"))},
                 tag=op,
                 auth=op,
                 params=[_STATUS_QUERY, _DAY_QUERY],
@@ -821,7 +387,7 @@ def _paths() -> dict[str, Any]:
             ),
             "get": _op(
                 "Recent rounds, newest first",
-                {"200": ("rounds", _obj({"rounds": _arr(_ref("Round"))}))},
+                {"200": ("rounds", _ref("RoundList"))},
                 tag=op,
                 auth=op,
                 params=[
@@ -853,12 +419,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 **_op(
                     "The ledger as CSV or JSON",
-                    {
-                        "200": (
-                            "ledger export",
-                            {"type": "object", "required": ["entries", "count"]},
-                        )
-                    },
+                    {"200": ("ledger export", _ref("LedgerExport"))},
                     tag=op,
                     auth=op,
                     params=[
@@ -873,7 +434,10 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/operator/settings": {
             "get": _op(
-                "The community settings", {"200": ("settings", _ref("Settings"))}, tag=op, auth=op
+                "The community settings",
+                {"200": ("settings", _ref(contract.SETTINGS))},
+                tag=op,
+                auth=op,
             )
         },
     }
@@ -885,12 +449,10 @@ def openapi_document(
     """The document; with the community's `settings` its bounds are the community's, and with
     `now` the request days are the days open at that moment."""
     settings = settings or CommunitySettings()
-    schemas = {
-        **SCHEMAS,
-        "RequestBody": _request_body(settings, now),
-        "RepriceBody": _reprice_body(settings),
-        "DeliveryBody": _delivery_body(settings, now),
-    }
+    schemas = contract.schemas()
+    _request_body(schemas["RequestBody"], settings, now)
+    _reprice_body(schemas["RepriceBody"], settings)
+    _delivery_body(schemas["DeliveryBody"], settings, now)
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -898,7 +460,8 @@ def openapi_document(
             "version": __version__,
             "description": (
                 "Households trade battery storage capacity per delivery day. Volumes in kWh "
-                "(step 0.1), prices in EUR/kWh (step 0.001). Errors are {error, message, field?}. "
+                f"(step {VOLUME_STEP_KWH}), prices in EUR/kWh (step {PRICE_STEP_EUR}). Errors are "
+                "{error, message, field?}. "
                 f"API version {API_VERSION}."
             ),
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},

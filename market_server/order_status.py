@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-STATUSES = ("open", "partially_filled", "filled", "cancelled", "expired")
+from typing import Literal, get_args
+
+OrderStatusName = Literal["open", "partially_filled", "filled", "cancelled", "expired"]
+STATUSES: tuple[str, ...] = get_args(OrderStatusName)
 #: An order with one of these statuses has a remainder that a round can still fill.
 LIVE = ("open", "partially_filled")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from market_server import contract
 from market_server.openapi import openapi_document
 from market_server.web import is_public
 from tests.market_harness import MutableClock, RunningMarket, running_market
@@ -69,7 +70,11 @@ async def _call(
     assert status == expect, (method, path, body)
     op = doc["paths"][template][method.lower()]
     response = op["responses"][str(status)]
-    check(doc, response["content"]["application/json"]["schema"], body, f"{method} {path}")
+    schema = response["content"]["application/json"]["schema"]
+    check(doc, schema, body, f"{method} {path}")
+    if "$ref" in schema:
+        # The model refuses fields it does not declare: a view cannot send one unnoticed.
+        contract.validate(schema["$ref"].rsplit("/", 1)[1], body)
     return body
 
 
