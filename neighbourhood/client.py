@@ -21,6 +21,12 @@ class MarketCallError(Exception):
         self.status = status
         self.code = code
 
+    @classmethod
+    def from_response(cls, status: int, body: Any) -> MarketCallError:
+        """The error of an error response (its body ``{"error", "message", "field"?}``)."""
+        body = body if isinstance(body, dict) else {}
+        return cls(status, str(body.get("error", "http_error")), str(body.get("message", "")))
+
 
 @dataclass(frozen=True, slots=True)
 class Membership:
@@ -28,6 +34,11 @@ class Membership:
 
     household_id: str
     token: str
+
+    @classmethod
+    def from_json(cls, joined: Any) -> Membership:
+        """From the answer of ``POST /api/v1/join``."""
+        return cls(household_id=str(joined["household_id"]), token=str(joined["token"]))
 
 
 class MarketHttp:
@@ -49,12 +60,7 @@ class MarketHttp:
         ) as response:
             body = await response.json(content_type=None)
             if response.status >= 400:
-                body = body if isinstance(body, dict) else {}
-                raise MarketCallError(
-                    response.status,
-                    str(body.get("error", "http_error")),
-                    str(body.get("message", "")),
-                )
+                raise MarketCallError.from_response(response.status, body)
             return body
 
 
@@ -76,4 +82,4 @@ async def add_and_join(
     joined = await public.call(
         "POST", "/api/v1/join", json={"code": created["join_code"], "name": name}
     )
-    return Membership(household_id=joined["household_id"], token=joined["token"])
+    return Membership.from_json(joined)

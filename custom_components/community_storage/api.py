@@ -19,6 +19,8 @@ import aiohttp
 from yarl import URL
 
 from .models import (
+    DEFAULT_PRICE_STEP,
+    DEFAULT_VOLUME_STEP,
     Fill,
     Household,
     JoinResult,
@@ -38,8 +40,6 @@ DEFAULT_TIMEOUT: Final = 15.0
 # A create call is retried on a lost connection with the same client_request_id: the server
 # returns the request it already created instead of creating a second one.
 CREATE_ATTEMPTS: Final = 3
-VOLUME_STEP: Final = Decimal("0.1")
-PRICE_STEP: Final = Decimal("0.001")
 
 
 class MarketError(Exception):
@@ -141,9 +141,12 @@ _ERRORS_BY_CODE: Final[dict[str, type[MarketError]]] = {
     "opposite_order_open": MarketOppositeOrderOpenError,
     "idempotency_conflict": MarketIdempotencyConflictError,
     "nothing_to_reprice": MarketConflictError,
+    "nothing_to_report": MarketConflictError,
+    "already_settled": MarketConflictError,
     "limit_exceeded": MarketLimitExceededError,
     "gate_closed": MarketGateClosedError,
     "validation_error": MarketValidationError,
+    "more_than_traded": MarketValidationError,
     "invalid_json": MarketValidationError,
     "body_too_large": MarketValidationError,
     "unsupported_media_type": MarketValidationError,
@@ -162,14 +165,34 @@ _ERRORS_BY_STATUS: Final[dict[int, type[MarketError]]] = {
 }
 
 
-def quantize_volume(value: Decimal | float | str) -> Decimal:
-    """Round a volume to the market's 0.1 kWh step."""
-    return to_decimal(value).quantize(VOLUME_STEP, rounding=ROUND_HALF_UP)
+def _to_step(value: Decimal | float | str, step: Decimal) -> Decimal:
+    """``value`` rounded half up to a multiple of ``step``."""
+    return (to_decimal(value) / step).to_integral_value(rounding=ROUND_HALF_UP) * step
 
 
-def quantize_price(value: Decimal | float | str) -> Decimal:
-    """Round a price to the market's 0.001 EUR/kWh step."""
-    return to_decimal(value).quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
+def quantize_volume(value: Decimal | float | str, step: Decimal = DEFAULT_VOLUME_STEP) -> Decimal:
+    """Round a volume to the market's step (kWh)."""
+    return _to_step(value, step)
+
+
+def quantize_price(value: Decimal | float | str, step: Decimal = DEFAULT_PRICE_STEP) -> Decimal:
+    """Round a price to the market's step (EUR/kWh)."""
+    return _to_step(value, step)
+
+
+def parse_requests(data: Any) -> list[Request]:
+    """``GET /api/v1/requests``."""
+    return [Request.from_json(item) for item in data["requests"]]
+
+
+def parse_orders(data: Any) -> list[Order]:
+    """``GET /api/v1/orders``."""
+    return [Order.from_json(item) for item in data["orders"]]
+
+
+def parse_fills(data: Any) -> list[Fill]:
+    """``GET /api/v1/fills``."""
+    return [Fill.from_json(item) for item in data["fills"]]
 
 
 def _error_from_response(status: int, body: Any) -> MarketError:
@@ -213,6 +236,9 @@ class MarketClient:
         self._base = URL(url.rstrip("/") + "/")
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # The steps /api/v1/me sends; an older server's until the first me().
+        self._volume_step = DEFAULT_VOLUME_STEP
+        self._price_step = DEFAULT_PRICE_STEP
 
     @property
     def url(self) -> str:
@@ -242,7 +268,11 @@ class MarketClient:
 
     async def me(self) -> Household:
         """``GET /api/v1/me``: this household, its limits and its community."""
-        return self._parse(Household.from_json, await self._request("GET", "api/v1/me"))
+        household = self._parse(Household.from_json, await self._request("GET", "api/v1/me"))
+        if household.community.volume_step_kwh > 0 and household.community.price_step_eur > 0:
+            self._volume_step = household.community.volume_step_kwh
+            self._price_step = household.community.price_step_eur
+        return household
 
     async def market(self) -> MarketSnapshot:
         """``GET /api/v1/market``: anonymous aggregates per delivery day."""
@@ -269,14 +299,14 @@ class MarketClient:
         """
         body: dict[str, Any] = {
             "side": str(Side(side)),
-            "limit_price": _json_number(quantize_price(limit_price)),
+            "limit_price": _json_number(quantize_price(limit_price, self._price_step)),
             "client_request_id": client_request_id or str(uuid.uuid4()),
         }
         if volumes is not None:
             if start_day is not None or num_days is not None or kwh_per_day is not None:
                 raise ValueError("give either volumes or start_day/num_days/kwh_per_day")
             body["volumes"] = {
-                day.isoformat(): _json_number(quantize_volume(kwh))
+                day.isoformat(): _json_number(quantize_volume(kwh, self._volume_step))
                 for day, kwh in sorted(volumes.items())
             }
         else:
@@ -284,7 +314,7 @@ class MarketClient:
                 raise ValueError("start_day, num_days and kwh_per_day are all required")
             body["start_day"] = start_day.isoformat()
             body["num_days"] = num_days
-            body["kwh_per_day"] = _json_number(quantize_volume(kwh_per_day))
+            body["kwh_per_day"] = _json_number(quantize_volume(kwh_per_day, self._volume_step))
         if max_power_kw is not None:
             body["max_power_kw"] = _json_number(quantize_volume(max_power_kw))
         if note:
@@ -295,7 +325,7 @@ class MarketClient:
     async def requests(self) -> list[Request]:
         """``GET /api/v1/requests``: own requests, newest first."""
         data = await self._request("GET", "api/v1/requests")
-        return self._parse(lambda d: [Request.from_json(r) for r in d["requests"]], data)
+        return self._parse(parse_requests, data)
 
     async def get_request(self, request_id: str) -> Request:
         """``GET /api/v1/requests/{id}``."""
@@ -317,7 +347,7 @@ class MarketClient:
         on the market. A retry with the same ``client_request_id`` returns the same request.
         """
         body: dict[str, Any] = {
-            "limit_price": _json_number(quantize_price(limit_price)),
+            "limit_price": _json_number(quantize_price(limit_price, self._price_step)),
             "client_request_id": client_request_id or str(uuid.uuid4()),
         }
         if days is not None:
@@ -342,7 +372,7 @@ class MarketClient:
         if day is not None:
             params["day"] = day.isoformat()
         data = await self._request("GET", "api/v1/orders", params=params)
-        return self._parse(lambda d: [Order.from_json(o) for o in d["orders"]], data)
+        return self._parse(parse_orders, data)
 
     async def cancel_order(self, order_id: str) -> Order:
         """``DELETE /api/v1/orders/{id}``: cancel the unfilled part of one day."""
@@ -353,7 +383,7 @@ class MarketClient:
         """``GET /api/v1/fills``: own fills, after fill ``since`` if given."""
         params = {"since": since} if since else {}
         data = await self._request("GET", "api/v1/fills", params=params)
-        return self._parse(lambda d: [Fill.from_json(f) for f in d["fills"]], data)
+        return self._parse(parse_fills, data)
 
     async def settlements(self, month: str) -> MonthlySettlements:
         """``GET /api/v1/settlements?month=YYYY-MM``."""

@@ -18,6 +18,11 @@ from typing import Any
 
 type JsonObject = Mapping[str, Any]
 
+# The market's steps as an older server (without them in ``/api/v1/me``) has them; a newer one
+# sends its own, which the client then uses (CommunityInfo.volume_step_kwh/price_step_eur).
+DEFAULT_VOLUME_STEP = Decimal("0.1")
+DEFAULT_PRICE_STEP = Decimal("0.001")
+
 
 class Side(StrEnum):
     """Order side: a buyer reserves capacity, a seller offers it."""
@@ -154,8 +159,8 @@ class CommunityInfo:
             round_interval_s=int(data["round_interval_s"]),
             mechanism=str(data["mechanism"]),
             efficiency=to_decimal(data["efficiency"]),
-            volume_step_kwh=to_decimal(data.get("volume_step_kwh", "0.1")),
-            price_step_eur=to_decimal(data.get("price_step_eur", "0.001")),
+            volume_step_kwh=to_decimal(data.get("volume_step_kwh", DEFAULT_VOLUME_STEP)),
+            price_step_eur=to_decimal(data.get("price_step_eur", DEFAULT_PRICE_STEP)),
         )
 
 

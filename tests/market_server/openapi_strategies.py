@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -78,6 +79,12 @@ def _string(schema: Schema) -> st.SearchStrategy[str]:
         return st.sampled_from(schema["enum"])
     max_len = schema.get("maxLength", 40)
     min_len = schema.get("minLength", 0)
+    if schema.get("format") == "date-time":
+        # As the server writes them: ISO 8601 with an offset.
+        offsets = st.integers(min_value=-12 * 4, max_value=14 * 4).map(
+            lambda quarters: timezone(timedelta(minutes=15 * quarters))
+        )
+        return st.datetimes(timezones=offsets).map(lambda t: t.isoformat())
     if schema.get("format") == "date":
         return st.dates().map(lambda d: d.isoformat()).filter(_YEAR_4.fullmatch)
     if "pattern" in schema:
@@ -133,6 +140,8 @@ def values(doc: Schema, schema: Schema) -> st.SearchStrategy[Any]:
     schema = resolve(doc, schema)
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
+    if "type" not in schema and "oneOf" in schema and "properties" not in schema:
+        return st.one_of(*(values(doc, branch) for branch in schema["oneOf"]))
     kind = schema.get("type", "object")
     if isinstance(kind, list):
         return st.one_of(*(values(doc, {**schema, "type": k}) for k in kind))
