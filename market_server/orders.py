@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -114,18 +114,15 @@ def submit(
     """Store a request, one order per day -> (Request, created). A retry returns the original."""
     _lock_household(conn, household.id)
     fingerprint = spec.fingerprint()
-    if spec.client_request_id is not None:
-        existing = conn.execute(
-            _BY_CLIENT_ID,
-            {"household_id": household.id, "client_request_id": spec.client_request_id},
-        ).first()
-        if existing is not None:
-            if existing.body_hash != fingerprint:
-                raise IdempotencyConflict(
-                    "This client_request_id was already used for a different request.",
-                    field="client_request_id",
-                )
-            return _request_view(conn, settings, existing), False
+    replay = _replay(
+        conn,
+        settings,
+        household.id,
+        spec.client_request_id,
+        lambda row: row.body_hash == fingerprint,
+    )
+    if replay is not None:
+        return replay, False
 
     check_days(spec, settings, now)
     book = _household_book(conn, household, spec)
@@ -283,6 +280,30 @@ def orders_of_requests(conn: Connection, request_ids: Sequence[str]) -> dict[str
     return out
 
 
+def _replay(
+    conn: Connection,
+    settings: CommunitySettings,
+    household_id: str,
+    client_request_id: str | None,
+    same: Callable[[Any], bool],
+) -> dict[str, Any] | None:
+    """The Request a call with this client_request_id already made (a retry), or None if there
+    is none; the id used for a different request (`same` says no) is a conflict."""
+    if client_request_id is None:
+        return None
+    existing = conn.execute(
+        _BY_CLIENT_ID, {"household_id": household_id, "client_request_id": client_request_id}
+    ).first()
+    if existing is None:
+        return None
+    if not same(existing):
+        raise IdempotencyConflict(
+            "This client_request_id was already used for a different request.",
+            field="client_request_id",
+        )
+    return _request_view(conn, settings, existing)
+
+
 def _request_view(conn: Connection, settings: CommunitySettings, row: Any) -> dict[str, Any]:
     return views.request(row, orders_of_requests(conn, [row.id])[row.id], settings)
 
@@ -426,23 +447,14 @@ def reprice_request(
     retry with the same client_request_id returns the request the first call made.
     """
     _lock_household(conn, household.id)
-    if spec.client_request_id is not None:
-        existing = conn.execute(
-            _BY_CLIENT_ID,
-            {"household_id": household.id, "client_request_id": spec.client_request_id},
-        ).first()
-        if existing is not None:
-            prices = set(
-                conn.execute(
-                    sa.select(_o.c.price_ticks).where(_o.c.request_id == existing.id)
-                ).scalars()
-            )
-            if prices != {spec.price_ticks}:
-                raise IdempotencyConflict(
-                    "This client_request_id was already used for a different request.",
-                    field="client_request_id",
-                )
-            return _request_view(conn, settings, existing), False
+
+    def same_price(existing: Any) -> bool:
+        prices = conn.execute(sa.select(_o.c.price_ticks).where(_o.c.request_id == existing.id))
+        return set(prices.scalars()) == {spec.price_ticks}
+
+    replay = _replay(conn, settings, household.id, spec.client_request_id, same_price)
+    if replay is not None:
+        return replay, False
     old = _own_row(conn, db.requests, "request", household.id, request_id)
     remainder = tuple(
         (row.day, row.volume_ticks - row.filled_ticks)

@@ -1,15 +1,16 @@
 """The HTTP calls a simulated household (and the operator who lets it join) makes.
 
 Only the wire contract (docs/wire-contract.md) is used: the simulator shares no code with the
-market server.
+market server; it reads the join answer with the integration's parser.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+
+from custom_components.community_storage.models import JoinResult
 
 
 class MarketCallError(Exception):
@@ -21,24 +22,18 @@ class MarketCallError(Exception):
         self.status = status
         self.code = code
 
-    @classmethod
-    def from_response(cls, status: int, body: Any) -> MarketCallError:
-        """The error of an error response (its body ``{"error", "message", "field"?}``)."""
-        body = body if isinstance(body, dict) else {}
-        return cls(status, str(body.get("error", "http_error")), str(body.get("message", "")))
+
+# A household's identity on the market: the answer of POST /api/v1/join, parsed as the
+# integration parses it (one parser of that shape; test_wire_contract.py checks it).
+Membership = JoinResult
 
 
-@dataclass(frozen=True, slots=True)
-class Membership:
-    """A household's identity on the market."""
-
-    household_id: str
-    token: str
-
-    @classmethod
-    def from_json(cls, joined: Any) -> Membership:
-        """From the answer of ``POST /api/v1/join``."""
-        return cls(household_id=str(joined["household_id"]), token=str(joined["token"]))
+def call_error(status: int, body: Any) -> MarketCallError:
+    """The error of an error response (its body ``{"error", "message", "field"?}``)."""
+    body = body if isinstance(body, dict) else {}
+    return MarketCallError(
+        status, str(body.get("error", "http_error")), str(body.get("message", ""))
+    )
 
 
 class MarketHttp:
@@ -60,7 +55,7 @@ class MarketHttp:
         ) as response:
             body = await response.json(content_type=None)
             if response.status >= 400:
-                raise MarketCallError.from_response(response.status, body)
+                raise call_error(response.status, body)
             return body
 
 

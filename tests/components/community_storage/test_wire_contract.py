@@ -18,29 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custom_components.community_storage import api, models
 from custom_components.community_storage.agent.battery import commitments_from_wire
-from custom_components.community_storage.api import (
-    _ERRORS_BY_CODE,
-    MarketClient,
-    MarketError,
-    _error_from_response,
-    parse_fills,
-    parse_orders,
-    parse_requests,
-)
-from custom_components.community_storage.models import (
-    Fill,
-    Household,
-    JoinResult,
-    MarketSnapshot,
-    MonthlySettlements,
-    Order,
-    Request,
-    ServerHealth,
-)
 from market_server import contract
 from market_server.openapi import openapi_document
-from neighbourhood.client import MarketCallError, Membership
+from neighbourhood import client as neighbourhood
 from tests.market_harness import RunningMarket
 from tests.market_server.openapi_strategies import values
 from tests.market_server.schema_check import resolve
@@ -50,20 +32,21 @@ Parser = Callable[[Any], object]
 
 #: Every parser of a response body, by the schema the document declares for it.
 PARSERS: dict[str, tuple[Parser, ...]] = {
-    "Health": (ServerHealth.from_json,),
-    "Joined": (JoinResult.from_json, Membership.from_json),
-    "Me": (Household.from_json,),
-    "Market": (MarketSnapshot.from_json,),
-    "Request": (Request.from_json,),
-    "RequestList": (parse_requests,),
-    "Order": (Order.from_json,),
-    "OrderList": (parse_orders, lambda data: commitments_from_wire(data["orders"])),
-    "Fill": (Fill.from_json,),
-    "FillList": (parse_fills,),
-    "Settlements": (lambda data: MonthlySettlements.from_json("2026-12", data),),
+    "Health": (models.ServerHealth.from_json,),
+    # The simulator's Membership is the integration's JoinResult.
+    "Joined": (models.JoinResult.from_json, neighbourhood.Membership.from_json),
+    "Me": (models.Household.from_json,),
+    "Market": (models.MarketSnapshot.from_json,),
+    "Request": (models.Request.from_json,),
+    "RequestList": (api.parse_requests,),
+    "Order": (models.Order.from_json,),
+    "OrderList": (api.parse_orders, lambda data: commitments_from_wire(data["orders"])),
+    "Fill": (models.Fill.from_json,),
+    "FillList": (api.parse_fills,),
+    "Settlements": (lambda data: models.MonthlySettlements.from_json("2026-12", data),),
     "Error": (
-        lambda data: _error_from_response(409, data),
-        lambda data: MarketCallError.from_response(409, data),
+        lambda data: api._error_from_response(409, data),
+        lambda data: neighbourhood.call_error(409, data),
     ),
 }
 #: Household responses the integration does not read (yet).
@@ -158,11 +141,11 @@ def test_the_client_knows_every_error_code_the_document_lists() -> None:
         for code in response.get("x-error-codes", [])
     }
     assert listed == {code for codes in contract.ERROR_CODES.values() for code in codes}
-    assert listed <= set(_ERRORS_BY_CODE), sorted(listed - set(_ERRORS_BY_CODE))
+    known = api._ERRORS_BY_CODE
+    assert listed <= set(known), sorted(listed - set(known))
     for code in listed:
-        error = _error_from_response(400, {"error": code, "message": "m"})
-        assert isinstance(error, _ERRORS_BY_CODE[code])
-        assert isinstance(error, MarketError)
+        error = api._error_from_response(400, {"error": code, "message": "m"})
+        assert isinstance(error, known[code])
 
 
 async def test_the_client_rounds_to_the_steps_me_sends(
@@ -173,7 +156,7 @@ async def test_the_client_rounds_to_the_steps_me_sends(
     _, token = await market.join_household("Miller")
     day = market.first_open_day()
     async with aiohttp.ClientSession() as session:
-        client = MarketClient(session, market.url, token)
+        client = api.MarketClient(session, market.url, token)
         first = await client.create_request(
             "buy", limit_price=0.1234, start_day=day, num_days=1, kwh_per_day=1.26
         )
