@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from market_server import contract
 from market_server.openapi import openapi_document
 from tests.market_server.openapi_strategies import Call, calls, corpus
 from tests.market_server.schema_check import check
@@ -138,6 +139,11 @@ def _check_answer(
         schema = content.get("application/json", {}).get("schema")
         assert schema is not None, f"JSON answer where none is documented: {where}"
         check(doc, schema, body, where)
+        if "$ref" in schema:  # exactly the model: no field it does not declare
+            contract.validate(schema["$ref"].rsplit("/", 1)[1], body)
+        if status >= 400:
+            codes = responses[str(status)]["x-error-codes"]
+            assert body["error"] in codes, f"{body['error']} not among {codes}: {where}"
     else:
         assert content_type in content, f"{content_type!r} not documented for {where}"
     if status == 429:
