@@ -165,13 +165,6 @@ _SETTING_FLAGS: tuple[tuple[str, str, type, str], ...] = (
         float,
         "kWh a new household may have open at once (default 200)",
     ),
-    (
-        "--delivery-report-hours",
-        "delivery_report_hours",
-        int,
-        "hours after a delivery day in which sellers report deliveries; the day settles "
-        "then at the latest (default 12)",
-    ),
 )
 
 
@@ -400,6 +393,27 @@ def cmd_export(args: argparse.Namespace, store: Store, clock: Clock) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    applied = migrations.upgrade(store) if args.db_command == "upgrade" else None
+    schema = migrations.state(store)
+    if args.json:
+        data: dict[str, Any] = {
+            "revision": schema.revision,
+            "head": schema.head,
+            "up_to_date": schema.up_to_date,
+        }
+        if applied is not None:
+            data["applied"] = applied
+        _print_json(data)
+        return 0
+    if applied is not None:
+        print(f"Applied {', '.join(applied)}." if applied else "Nothing to apply.")
+    print(f"Schema revision {schema.revision or '(none)'}, newest {schema.head}.")
+    if not schema.up_to_date:
+        print("`market-server db upgrade` (or init, or serve) brings it there.")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, store: Store, clock: Clock) -> int:
     _require_initialised(store)
     asyncio.run(
@@ -473,6 +487,11 @@ examples:
   market-server --db postgresql://market@db.example/market serve
 
 Stop it with Ctrl-C or SIGTERM (kill PID).
+""",
+    "db": """\
+examples:
+  market-server db current             # the schema's revision and the newest this server knows
+  market-server db upgrade --json      # what init and serve do first: apply what is missing
 """,
     "households": """\
 examples:
@@ -645,6 +664,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--access-log", action="store_true", help="log every HTTP request (default: off)"
     )
 
+    dbc = add("db", "show or upgrade the database schema (init and serve upgrade it too)", cmd_db)
+    db_sub = dbc.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    for action, help_ in (
+        ("current", "the schema's revision and the newest this server knows"),
+        ("upgrade", "apply the revisions the database is missing"),
+    ):
+        p = db_sub.add_parser(
+            action,
+            help=help_,
+            description=help_,
+            epilog=_EXAMPLES["db"],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
+        p.add_argument("--json", action="store_true", help="print JSON")
+
     hh = add("households", "add, list, disable, enable or re-join households", cmd_households)
     hh_sub = hh.add_subparsers(dest="households_command", required=True, metavar="ACTION")
 
@@ -762,6 +797,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = err.message if isinstance(err, MarketError) else str(err)
         print(f"market-server: error: {message}", file=sys.stderr)
         return EXIT_USAGE if isinstance(err, SettingsError | MarketError) else EXIT_FAILED
+    except migrations.SchemaNewerThanServer as err:
+        print(f"market-server: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except sqlalchemy.exc.OperationalError as err:
         reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
         print(
