@@ -72,10 +72,14 @@ def state(store: Store) -> SchemaState:
 def upgrade(store: Store) -> list[str]:
     """Bring the schema to the newest revision; returns the revisions applied now (none: [])."""
     applied: list[str] = []
+    revisions = ScriptDirectory(str(SCHEMA_DIR))
 
     def record(*, step: MigrationInfo, **_: Any) -> None:
         if step.is_upgrade and not step.is_stamp:
-            applied.extend(step.up_revision_ids)
+            for revision_id in step.up_revision_ids:
+                applied.append(revision_id)
+                script = revisions.get_revision(revision_id)
+                _LOGGER.info("schema revision %s applied: %s", revision_id, script and script.doc)
 
     with store.write() as conn:
         if not store.is_sqlite:
@@ -85,7 +89,7 @@ def upgrade(store: Store) -> list[str]:
         config.attributes["connection"] = conn  # schema/env.py runs the revisions on it
         config.attributes["on_version_apply"] = record
         _adopt_schema_version(conn, config)
-        _refuse_unknown_revision(conn)
+        _refuse_unknown_revision(conn, revisions)
         command.upgrade(config, "head")
     return applied
 
@@ -117,12 +121,12 @@ def _adopt_schema_version(conn: Connection, config: Config) -> None:
     conn.execute(sa.text("DROP TABLE schema_version"))
 
 
-def _refuse_unknown_revision(conn: Connection) -> None:
-    known = {script.revision for script in ScriptDirectory(str(SCHEMA_DIR)).walk_revisions()}
+def _refuse_unknown_revision(conn: Connection, revisions: ScriptDirectory) -> None:
+    known = {script.revision for script in revisions.walk_revisions()}
     for revision in MigrationContext.configure(conn).get_current_heads():
         if revision not in known:
             raise SchemaNewerThanServer(
                 f"the database schema is at revision {revision}, which this market-server does "
-                f"not know (its newest is {head_revision()}): a newer market-server upgraded "
-                "it; run that one"
+                f"not know (its newest is {revisions.get_current_head()}): a newer "
+                "market-server upgraded it; run that one"
             )

@@ -5,6 +5,7 @@ and the revisions matching store.py's tables on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import time
@@ -76,12 +77,22 @@ def _assert_schema_is_store_py(store: Store) -> None:
     )
 
 
-def test_fresh_database_gets_every_revision_once(db_url: str) -> None:
+def test_fresh_database_gets_every_revision_once(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     store = Store(db_url)
     try:
         assert REVISIONS[:3] == ["0001", "0002", "0003"]
-        assert migrations.upgrade(store) == REVISIONS
-        assert migrations.upgrade(store) == []
+        with caplog.at_level(logging.INFO, logger="market_server.migrations"):
+            assert migrations.upgrade(store) == REVISIONS
+            assert migrations.upgrade(store) == []
+        logged = [r.getMessage() for r in caplog.records if r.name == "market_server.migrations"]
+        assert len(logged) == len(REVISIONS)  # one line a revision; nothing the second time
+        assert logged[:2] == [
+            "schema revision 0001 applied: The schema of market-server 0.1.0 (schema_version 1), "
+            "table by table.",
+            "schema revision 0002 applied: Join codes expire (schema_version 2).",
+        ]
         other = Store(db_url)
         assert migrations.upgrade(other) == []
         other.dispose()
