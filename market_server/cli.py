@@ -165,6 +165,13 @@ _SETTING_FLAGS: tuple[tuple[str, str, type, str], ...] = (
         float,
         "kWh a new household may have open at once (default 200)",
     ),
+    (
+        "--delivery-report-hours",
+        "delivery_report_hours",
+        int,
+        "hours after a delivery day in which sellers report deliveries; the day settles "
+        "then at the latest (default 12)",
+    ),
 )
 
 

@@ -198,7 +198,33 @@ ledger = sa.Table(
     sa.Column("price_ticks", sa.Integer, nullable=False),
     sa.Column("amount_ticks", sa.BigInteger, nullable=False),
     sa.Column("settled_at", UTCDateTime, nullable=False),
+    # revision 0004: what a sell entry's fill delivered (Wh; NULL = settled before deliveries
+    # were metered: in full) and the money a buy entry got back for its sellers' shortfall
+    # (amount_ticks is already net of it; NULL = none).
+    sa.Column("delivered_wh", sa.BigInteger, nullable=True),
+    sa.Column("refund_ticks", sa.BigInteger, nullable=True),
     sa.Index("ix_ledger_household", "household_id", "day"),
+    sa.Index("ix_ledger_day", "day"),
+)
+
+# revision 0004: what a household metered for a delivery day on one side (docs/delivery.md):
+# a seller the capacity its battery held and released, a buyer the virtual battery it used.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("household_id", sa.String(40), sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    # Metered energy is finer than the trading step (0.1 kWh): kept in Wh.
+    sa.Column("delivered_wh", sa.BigInteger, nullable=False),
+    sa.Column("hourly_wh", sa.Text, nullable=True),  # JSON list, one Wh figure per local hour
+    sa.Column("client_report_id", sa.String(64), nullable=True),
+    sa.Column("corrections", sa.Integer, nullable=False, default=0),
+    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("household_id", "day", "side", name="uq_deliveries_household_day_side"),
+    sa.Index("ix_deliveries_day", "day", "side"),
 )
 
 
