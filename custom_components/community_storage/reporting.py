@@ -122,11 +122,10 @@ class DeliveryReporter:
                 delivered = self.reserve.delivered_kwh(day)
                 if delivered is not None:
                     result.append(seller_figures(day, delivered))
-            if (
-                self.meter.configured
-                and (day, "buy") not in self._done
-                and (battery := self.meter.battery_of(day)) is not None
-            ):
+            # Only a day the meters were followed through: after a restart an empty battery
+            # would replace the figure reported before it with zero.
+            battery = self.meter.batteries.get(day)
+            if battery is not None and (day, "buy") not in self._done:
                 result.append(buyer_figures(day, battery))
         return result
 

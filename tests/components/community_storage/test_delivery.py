@@ -8,7 +8,9 @@ integration's reports reach the server (``GET /api/v1/deliveries``).
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +47,7 @@ DAY = date(2026, 11, 26)
 CONTROL = "number.battery_minimum_soc"
 IMPORT = "sensor.grid_import"
 EXPORT = "sensor.grid_export"
+BLUEPRINT = Path(__file__).parents[3] / "blueprints/automation/community_storage/hold_reserve.yaml"
 METER = {"device_class": "energy", "unit_of_measurement": "kWh", "state_class": "total_increasing"}
 
 
@@ -326,3 +329,56 @@ async def test_options_take_a_battery_control(
     assert joined_entry.options[CONF_BATTERY_CONTROL_ENTITY] == "select.battery_mode"
     assert joined_entry.options[CONF_BATTERY_CONTROL_OPTION] == "Backup"
     await _unload(hass, joined_entry)
+
+
+def _install_blueprint(target: Path) -> None:
+    """Copy the shipped blueprint where Home Assistant's import would put it."""
+    target.mkdir(parents=True)
+    shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
+
+
+async def test_blueprint_holds_at_the_start_and_releases_at_the_end(hass: HomeAssistant) -> None:
+    """The shipped blueprint runs the household's own hold and release actions on the events."""
+    target = Path(hass.config.path("blueprints/automation/community_storage"))
+    await hass.async_add_executor_job(_install_blueprint, target)
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"hold_battery": {"initial": False}}}
+    )
+
+    def switch(on: bool) -> list[dict[str, Any]]:
+        return [
+            {
+                "action": f"input_boolean.turn_{'on' if on else 'off'}",
+                "target": {"entity_id": "input_boolean.hold_battery"},
+            }
+        ]
+
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "use_blueprint": {
+                    "path": "community_storage/hold_reserve.yaml",
+                    "input": {
+                        "next_dispatch": "sensor.miller_next_dispatch",
+                        "household": "Miller",
+                        "hold_actions": switch(True),
+                        "release_actions": switch(False),
+                    },
+                }
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    event = {"household": "Miller", "day": "2026-11-26", "kwh": 5.26, "target_soc": 63}
+
+    hass.bus.async_fire(EVENT_COMMITMENT_STARTED, {**event, "household": "Schmidt"})
+    await hass.async_block_till_done()
+    assert hass.states.get("input_boolean.hold_battery").state == "off"
+    hass.bus.async_fire(EVENT_COMMITMENT_STARTED, event)
+    await hass.async_block_till_done()
+    assert hass.states.get("input_boolean.hold_battery").state == "on"
+    hass.bus.async_fire(EVENT_COMMITMENT_ENDED, {**event, "delivered_kwh": 5.0})
+    await hass.async_block_till_done()
+    assert hass.states.get("input_boolean.hold_battery").state == "off"
