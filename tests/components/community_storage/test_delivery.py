@@ -29,13 +29,15 @@ from custom_components.community_storage.const import (
     CONF_GRID_EXPORT_ENTITY,
     CONF_GRID_IMPORT_ENTITY,
     CONF_TOKEN,
+    CONF_URL,
     EVENT_COMMITMENT_ENDED,
     EVENT_COMMITMENT_STARTED,
 )
+from custom_components.community_storage.diagnostics import async_get_config_entry_diagnostics
 from market_server import assume_loader
 from tests.market_harness import MutableClock, RunningMarket
 
-from .conftest import MARKET_START
+from .conftest import MARKET_START, LoopbackProxy
 
 # The market server imports ASSUME (and pandas) lazily, in a worker thread, at its first
 # clearing. Imported under freezegun, pandas' NaT type subclasses the fake datetime and the
@@ -382,3 +384,55 @@ async def test_blueprint_holds_at_the_start_and_releases_at_the_end(hass: HomeAs
     hass.bus.async_fire(EVENT_COMMITMENT_ENDED, {**event, "delivered_kwh": 5.0})
     await hass.async_block_till_done()
     assert hass.states.get("input_boolean.hold_battery").state == "off"
+
+
+async def test_a_failed_report_is_retried_with_the_same_id(
+    hass: HomeAssistant,
+    joined_entry: MockConfigEntry,
+    market: RunningMarket,
+    neighbour: tuple[str, str],
+    outage: LoopbackProxy,
+    clocks: Clocks,
+) -> None:
+    """Server down after the day: the report fails, the next refresh posts it under the same
+    client_report_id; posting the same figures again changes nothing; diagnostics show it."""
+    hass.config_entries.async_update_entry(
+        joined_entry, data={**joined_entry.data, CONF_URL: outage.url}
+    )
+    token = joined_entry.data[CONF_TOKEN]
+    await market.place(neighbour[1], "buy", DAY, 1, 5.0, 0.10)
+    await market.place(token, "sell", DAY, 1, 5.0, 0.05)
+    await _set_up(hass, joined_entry)
+    runtime = joined_entry.runtime_data
+    await clocks.move_to(local(DAY, 0))
+    await clocks.move_to(local(DAY, 17))  # the demo battery holds 55 %: 0.95 x 4.5 kWh
+    assert runtime.reserve.delivered_kwh(DAY) == pytest.approx(4.275)
+    await clocks.move_to(local(DAY + timedelta(days=1), 0, 5))
+    assert [r["result"] for r in runtime.reporter.last_reports] == ["recorded"]
+    runtime.reporter.last_reports.clear()
+    body = await market.get("/api/v1/deliveries", token)
+    assert [d["kwh"] for d in body["deliveries"]] == [4.275]
+
+    # Pretend the answer was lost: the report is due again, and the server is down.
+    runtime.reporter._done.clear()
+    await outage.stop()
+    await runtime.reporter.async_report_due()
+    assert [r["result"] for r in runtime.reporter.last_reports] == ["failed"]
+    await outage.start()
+    await runtime.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    results = [(r["result"], r["client_report_id"]) for r in runtime.reporter.last_reports]
+    assert results == [
+        ("failed", runtime.reporter.client_report_id(DAY, "sell")),
+        ("unchanged", runtime.reporter.client_report_id(DAY, "sell")),
+    ]
+    body = await market.get("/api/v1/deliveries", token)
+    assert len(body["deliveries"]) == 1
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, joined_entry)
+    assert diagnostics["delivery"]["delivered_kwh"] == {"2026-11-26": 4.275}
+    assert [r["result"] for r in diagnostics["delivery"]["last_reports"]] == [
+        "failed",
+        "unchanged",
+    ]
+    await _unload(hass, joined_entry)
