@@ -436,3 +436,31 @@ async def test_a_failed_report_is_retried_with_the_same_id(
         "unchanged",
     ]
     await _unload(hass, joined_entry)
+
+
+async def test_grid_meters_are_added_by_reconfigure(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: RunningMarket
+) -> None:
+    """An entry without meters has no buyer sensors; mapped in Reconfigure, they appear."""
+    entry = setup_integration
+    assert hass.states.get("sensor.miller_virtual_battery") is None
+    hass.states.async_set(IMPORT, "1000.0", METER)
+    hass.states.async_set(EXPORT, "2000.0", METER)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: market.url,
+            CONF_GRID_IMPORT_ENTITY: IMPORT,
+            CONF_GRID_EXPORT_ENTITY: EXPORT,
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert (entry.data[CONF_GRID_IMPORT_ENTITY], entry.data[CONF_GRID_EXPORT_ENTITY]) == (
+        IMPORT,
+        EXPORT,
+    )
+    assert entry.runtime_data.meter.configured
+    assert hass.states.get("sensor.miller_virtual_battery").state == "0.0"
+    assert hass.states.get("sensor.miller_saved_today").state == "0.0"
