@@ -20,6 +20,7 @@ from homeassistant.util import dt as dt_util
 from .agent.delivery import VirtualBattery, hour_index, hours_in_day, meter_delta
 from .const import CONF_GRID_EXPORT_ENTITY, CONF_GRID_IMPORT_ENTITY
 from .models import Side
+from .notifier import ChangeNotifier
 
 if TYPE_CHECKING:
     from homeassistant.core import State
@@ -51,7 +52,7 @@ def _kwh(state: State | None) -> float | None:
     return None if factor is None else value * factor
 
 
-class VirtualBatteryMeter:
+class VirtualBatteryMeter(ChangeNotifier):
     """Per bought day, the virtual battery as the grid meters fill and empty it."""
 
     def __init__(
@@ -61,11 +62,11 @@ class VirtualBatteryMeter:
         coordinator: CommunityStorageCoordinator,
     ) -> None:
         """Nothing is followed until ``async_start``."""
+        super().__init__()
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
         self.batteries: dict[date, VirtualBattery] = {}
-        self._listeners: list[CALLBACK_TYPE] = []
         self._unsub: CALLBACK_TYPE | None = None
         config = {**entry.data, **entry.options}
         self.import_entity: str | None = config.get(CONF_GRID_IMPORT_ENTITY)
@@ -89,21 +90,9 @@ class VirtualBatteryMeter:
             self._unsub()
             self._unsub = None
 
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` after every change of a virtual battery; returns the remover."""
-        self._listeners.append(update)
-
-        def remove() -> None:
-            self._listeners.remove(update)
-
-        return remove
-
     def zone(self) -> tzinfo:
         """The community's time zone (its days are the delivery days)."""
-        data = self.coordinator.data
-        name = data.me.community.timezone if data is not None else None
-        return (dt_util.get_time_zone(name) if name else None) or dt_util.DEFAULT_TIME_ZONE
+        return self.coordinator.time_zone()
 
     def today(self) -> VirtualBattery | None:
         """Today's virtual battery, if capacity was bought for today."""
@@ -149,5 +138,4 @@ class VirtualBatteryMeter:
         self.batteries[day] = battery
         for kept in [d for d in self.batteries if (day - d).days > KEEP_DAYS]:
             del self.batteries[kept]
-        for update in list(self._listeners):
-            update()
+        self.async_notify()

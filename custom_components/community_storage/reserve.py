@@ -42,6 +42,7 @@ from .const import (
     EVENT_COMMITMENT_STARTED,
 )
 from .models import Side
+from .notifier import ChangeNotifier
 
 if TYPE_CHECKING:
     from .coordinator import CommunityStorageCoordinator
@@ -58,7 +59,7 @@ SELECT_DOMAINS: Final = frozenset({"select", "input_select"})
 KEEP_DAYS: Final = 10
 
 
-class ReserveKeeper:
+class ReserveKeeper(ChangeNotifier):
     """Keeps the seller's battery to what was sold, day by day."""
 
     def __init__(
@@ -69,6 +70,7 @@ class ReserveKeeper:
         battery: Callable[[], BatterySpec | None],
     ) -> None:
         """Nothing runs until ``async_start``."""
+        super().__init__()
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
@@ -86,7 +88,6 @@ class ReserveKeeper:
             "delivered": {},
         }
         self.schedules: tuple[SellerSchedule, ...] = ()
-        self._listeners: list[CALLBACK_TYPE] = []
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._unsub_coordinator: CALLBACK_TYPE | None = None
         # The timer and the coordinator may both wake it; each boundary is handled once.
@@ -111,23 +112,11 @@ class ReserveKeeper:
             self._unsub_timer()
             self._unsub_timer = None
 
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` whenever the schedule or its phase changes; returns the remover."""
-        self._listeners.append(update)
-
-        def remove() -> None:
-            self._listeners.remove(update)
-
-        return remove
-
     # ----------------------------------------------------------------- reading
 
     def zone(self) -> tzinfo:
         """The community's time zone (its days are the delivery days)."""
-        data = self.coordinator.data
-        name = data.me.community.timezone if data is not None else None
-        return (dt_util.get_time_zone(name) if name else None) or dt_util.DEFAULT_TIME_ZONE
+        return self.coordinator.time_zone()
 
     def delivered_kwh(self, day: date) -> float | None:
         """What the battery held for ``day`` at dispatch; None when it was not measured."""
@@ -182,8 +171,7 @@ class ReserveKeeper:
             self._forget_old(now)
             await self._store.async_save(self._state)
         self._schedule_next(now)
-        for update in list(self._listeners):
-            update()
+        self.async_notify()
 
     def _schedule_next(self, now: datetime) -> None:
         if self._unsub_timer is not None:
