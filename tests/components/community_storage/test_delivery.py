@@ -464,3 +464,43 @@ async def test_grid_meters_are_added_by_reconfigure(
     assert entry.runtime_data.meter.configured
     assert hass.states.get("sensor.miller_virtual_battery").state == "0.0"
     assert hass.states.get("sensor.miller_saved_today").state == "0.0"
+
+
+async def test_a_mode_select_holds_with_its_option_and_gets_its_mode_back(
+    hass: HomeAssistant,
+    joined_entry: MockConfigEntry,
+    market: RunningMarket,
+    neighbour: tuple[str, str],
+    clocks: Clocks,
+) -> None:
+    """A select control: the holding option at midnight, the household's mode at 17:00, even
+    with a restart in between."""
+    assert await async_setup_component(
+        hass,
+        "input_select",
+        {
+            "input_select": {
+                "battery_mode": {"options": ["Auto", "Eco", "Backup"], "initial": "Eco"}
+            }
+        },
+    )
+    hass.config_entries.async_update_entry(
+        joined_entry,
+        options={
+            CONF_BATTERY_CONTROL_ENTITY: "input_select.battery_mode",
+            CONF_BATTERY_CONTROL_OPTION: "Backup",
+        },
+    )
+    await market.place(neighbour[1], "buy", DAY, 1, 2.0, 0.10)
+    await market.place(joined_entry.data[CONF_TOKEN], "sell", DAY, 1, 2.0, 0.05)
+    await _set_up(hass, joined_entry)
+    assert hass.states.get("input_select.battery_mode").state == "Eco"
+    await clocks.move_to(local(DAY, 0))
+    assert hass.states.get("input_select.battery_mode").state == "Backup"
+    # A restart during the hold: the household's mode is remembered in the Store.
+    assert await hass.config_entries.async_reload(joined_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("input_select.battery_mode").state == "Backup"
+    await clocks.move_to(local(DAY, 17))
+    assert hass.states.get("input_select.battery_mode").state == "Eco"
+    await _unload(hass, joined_entry)
