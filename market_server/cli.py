@@ -374,11 +374,18 @@ def cmd_settle(args: argparse.Namespace, store: Store, clock: Clock) -> int:
         _print_json(summary.to_json())
     else:
         through = summary.through_day.isoformat() if summary.through_day else "-"
+        figures = summary.to_json()
         print(
             f"settled {summary.entries} fills through {through}: "
-            f"sellers earned EUR {summary.to_json()['earned_eur']:.2f}, "
-            f"buyers paid EUR {summary.to_json()['paid_eur']:.2f}"
+            f"sellers earned EUR {figures['earned_eur']:.2f}, "
+            f"buyers paid EUR {figures['paid_eur']:.2f} "
+            f"(after EUR {figures['refunds_eur']:.2f} refunded for undelivered capacity)"
         )
+        if summary.pending_days:
+            print(
+                f"{summary.pending_days} delivery day(s) wait for sellers' delivery reports; "
+                f"the first settles at {figures['next_deadline']} at the latest"
+            )
     return 0
 
 

@@ -391,3 +391,27 @@ async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
     finally:
         await scheduler.stop()
         await runtime.close()
+
+
+@_SOCKETS
+async def test_cli_settle_says_what_waits_and_what_was_refunded(
+    tmp_path: Path, clock: MutableClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from market_server.cli import main
+
+    async with running_market(tmp_path, clock=clock, clear_on_submit=False) as market:
+        book = await _book(market, clock)
+        await _report(market, book.sellers["A"], book.day, "sell", 5.0)
+        now = clock.now.isoformat()
+        args = ["settle", "--db", market.db_url, "--now", now]
+        assert await market.runtime.run(main, args) == 0
+        out = capsys.readouterr().out
+        assert "settled 0 fills" in out
+        assert "1 delivery day(s) wait for sellers' delivery reports" in out
+        await _report(market, book.sellers["B"], book.day, "sell", 10.0)
+        assert await market.runtime.run(main, args) == 0
+        out = capsys.readouterr().out
+        assert "settled 4 fills" in out
+        refunded = _eur(50 * round(book.price * 1000))  # A: 5 of 10 kWh short
+        assert f"(after EUR {refunded:.2f} refunded for undelivered capacity)" in out
+        assert "wait for" not in out
