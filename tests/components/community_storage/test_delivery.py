@@ -34,15 +34,9 @@ from custom_components.community_storage.const import (
     EVENT_COMMITMENT_STARTED,
 )
 from custom_components.community_storage.diagnostics import async_get_config_entry_diagnostics
-from market_server import assume_loader
 from tests.market_harness import MutableClock, RunningMarket
 
 from .conftest import MARKET_START, LoopbackProxy
-
-# The market server imports ASSUME (and pandas) lazily, in a worker thread, at its first
-# clearing. Imported under freezegun, pandas' NaT type subclasses the fake datetime and the
-# garbage collector recurses until it crashes: import it before any clock is frozen.
-assume_loader.load()
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 26)
