@@ -375,11 +375,18 @@ def cmd_settle(args: argparse.Namespace, store: Store, clock: Clock) -> int:
         _print_json(summary.to_json())
     else:
         through = summary.through_day.isoformat() if summary.through_day else "-"
+        figures = summary.to_json()
         print(
             f"settled {summary.entries} fills through {through}: "
-            f"sellers earned EUR {summary.to_json()['earned_eur']:.2f}, "
-            f"buyers paid EUR {summary.to_json()['paid_eur']:.2f}"
+            f"sellers earned EUR {figures['earned_eur']:.2f}, "
+            f"buyers paid EUR {figures['paid_eur']:.2f} "
+            f"(after EUR {figures['refunds_eur']:.2f} refunded for undelivered capacity)"
         )
+        if summary.pending_days:
+            print(
+                f"{summary.pending_days} delivery day(s) wait for sellers' delivery reports; "
+                f"the first settles at {figures['next_deadline']} at the latest"
+            )
     return 0
 
 
@@ -398,6 +405,27 @@ def cmd_export(args: argparse.Namespace, store: Store, clock: Clock) -> int:
         bar.close()
     if args.output:
         print(f"wrote {count} ledger entries to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, store: Store, clock: Clock) -> int:
+    applied = migrations.upgrade(store) if args.db_command == "upgrade" else None
+    schema = migrations.state(store)
+    if args.json:
+        data: dict[str, Any] = {
+            "revision": schema.revision,
+            "head": schema.head,
+            "up_to_date": schema.up_to_date,
+        }
+        if applied is not None:
+            data["applied"] = applied
+        _print_json(data)
+        return 0
+    if applied is not None:
+        print(f"Applied {', '.join(applied)}." if applied else "Nothing to apply.")
+    print(f"Schema revision {schema.revision or '(none)'}, newest {schema.head}.")
+    if not schema.up_to_date:
+        print("`market-server db upgrade` (or init, or serve) brings it there.")
     return 0
 
 
@@ -474,6 +502,11 @@ examples:
   market-server --db postgresql://market@db.example/market serve
 
 Stop it with Ctrl-C or SIGTERM (kill PID).
+""",
+    "db": """\
+examples:
+  market-server db current             # the schema's revision and the newest this server knows
+  market-server db upgrade --json      # what init and serve do first: apply what is missing
 """,
     "households": """\
 examples:
@@ -646,6 +679,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--access-log", action="store_true", help="log every HTTP request (default: off)"
     )
 
+    dbc = add("db", "show or upgrade the database schema (init and serve upgrade it too)", cmd_db)
+    db_sub = dbc.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    for action, help_ in (
+        ("current", "the schema's revision and the newest this server knows"),
+        ("upgrade", "apply the revisions the database is missing"),
+    ):
+        p = db_sub.add_parser(
+            action,
+            help=help_,
+            description=help_,
+            epilog=_EXAMPLES["db"],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
+        p.add_argument("--json", action="store_true", help="print JSON")
+
     hh = add("households", "add, list, disable, enable or re-join households", cmd_households)
     hh_sub = hh.add_subparsers(dest="households_command", required=True, metavar="ACTION")
 
@@ -747,6 +796,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic announces its plugins and dialect on every start; migrations logs what it applies.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     store = None
     try:
         clock = _clock(args.now)
@@ -763,6 +814,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = err.message if isinstance(err, MarketError) else str(err)
         print(f"market-server: error: {message}", file=sys.stderr)
         return EXIT_USAGE if isinstance(err, SettingsError | MarketError) else EXIT_FAILED
+    except migrations.SchemaNewerThanServer as err:
+        print(f"market-server: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except sqlalchemy.exc.OperationalError as err:
         reason = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
         print(

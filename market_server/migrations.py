@@ -1,93 +1,132 @@
-"""Versioned schema migrations: a `schema_version` table, applied in order, idempotent on start.
+"""The server's schema, versioned with Alembic and brought to the newest revision on every start.
 
-Each migration runs in the same write transaction as its `schema_version` row, under the database
-write lock (SQLite BEGIN IMMEDIATE, PostgreSQL a transaction-level advisory lock), so two processes
-starting at once apply it exactly once. A new migration appends to MIGRATIONS and changes the
-schema with DDL against the previous version; never edit an applied one.
+The revisions live in market_server/schema/versions: 0001 spells out the schema of 0.1.0 table
+by table, each later one changes it with DDL against the one before; never edit an applied one.
+A change to store.py's tables needs a new revision (tests/market_server/test_migrations.py
+compares the two and names what is missing).
+
+An upgrade runs in one write transaction under the database's write lock (SQLite BEGIN
+IMMEDIATE, PostgreSQL a transaction-level advisory lock), so two processes starting at once
+apply each revision exactly once, and a revision that fails leaves the database as it was.
+
+Databases from before Alembic kept their version in a `schema_version` table. Its version N
+has the schema of revision 000N, so such a database is stamped at that revision, the old table
+dropped, and upgraded from there, all in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext, MigrationInfo
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from . import store as db
-from .store import Store, utcnow
+from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
-_PG_MIGRATION_LOCK = 0x6D61726B6574  # "market"
+PG_MIGRATION_LOCK = 0x6D61726B6574  # "market"; the key the schema_version migrations took
+SCHEMA_DIR = Path(__file__).with_name("schema")
+# The revision whose schema a `schema_version` of a database from before Alembic stands for.
+LEGACY_REVISIONS = {1: "0001", 2: "0002", 3: "0003"}
+_legacy_versions = sa.table("schema_version", sa.column("version", sa.Integer))
+
+
+class SchemaNewerThanServer(RuntimeError):
+    """The database was upgraded by a newer market-server than this one."""
 
 
 @dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    description: str
-    apply: Callable[[Connection], None]
+class SchemaState:
+    revision: str | None  # None: nothing created yet
+    head: str  # the newest revision this server knows
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.revision == self.head
 
 
-def _v1_initial(conn: Connection) -> None:
-    tables = [t for t in db.metadata.sorted_tables if t.name != "schema_version"]
-    db.metadata.create_all(conn, tables=tables)
-    conn.execute(sa.insert(db.locks), [{"name": "rounds"}])
+def head_revision() -> str:
+    head = ScriptDirectory(str(SCHEMA_DIR)).get_current_head()
+    assert head is not None  # one line of revisions, never empty
+    return head
 
 
-def _v2_join_code_expiry(conn: Connection) -> None:
-    # Version 1 builds its tables from today's metadata, so a database created by this
-    # server version already has the column; one created by 0.1.0 gets it here.
-    columns = {c["name"] for c in sa.inspect(conn).get_columns("join_codes")}
-    if "expires_at" not in columns:
-        conn.execute(sa.text("ALTER TABLE join_codes ADD COLUMN expires_at TIMESTAMP"))
+def state(store: Store) -> SchemaState:
+    """Where the schema stands, without changing it (`market-server db current`)."""
+    with store.read() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+        if revision is None:
+            version = _legacy_version(conn)
+            if version is not None:
+                revision = LEGACY_REVISIONS.get(version, f"schema_version {version}")
+    return SchemaState(revision, head_revision())
 
 
-def _v3_rounds_by_trigger(conn: Connection) -> None:
-    # As in version 2: present already where version 1 built the tables from this metadata.
-    indexes = {i["name"] for i in sa.inspect(conn).get_indexes("rounds")}
-    if "ix_rounds_trigger_seq" not in indexes:
-        conn.execute(sa.text("CREATE INDEX ix_rounds_trigger_seq ON rounds (trigger, seq)"))
+def upgrade(store: Store) -> list[str]:
+    """Bring the schema to the newest revision; returns the revisions applied now (none: [])."""
+    applied: list[str] = []
+    revisions = ScriptDirectory(str(SCHEMA_DIR))
 
+    def record(*, step: MigrationInfo, **_: Any) -> None:
+        if step.is_upgrade and not step.is_stamp:
+            for revision_id in step.up_revision_ids:
+                applied.append(revision_id)
+                script = revisions.get_revision(revision_id)
+                _LOGGER.info("schema revision %s applied: %s", revision_id, script and script.doc)
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "initial schema", _v1_initial),
-    Migration(2, "join codes expire", _v2_join_code_expiry),
-    Migration(3, "index rounds by trigger", _v3_rounds_by_trigger),
-)
-LATEST_VERSION = MIGRATIONS[-1].version
-
-
-def current_version(conn: Connection) -> int:
-    if not sa.inspect(conn).has_table("schema_version"):
-        return 0
-    value = conn.execute(sa.select(sa.func.max(db.schema_version.c.version))).scalar()
-    return int(value or 0)
-
-
-def upgrade(store: Store) -> list[int]:
-    """Bring the schema to LATEST_VERSION; returns the versions applied now (empty if none)."""
-    applied: list[int] = []
     with store.write() as conn:
         if not store.is_sqlite:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
-        db.schema_version.create(conn, checkfirst=True)
-        version = current_version(conn)
-        if version > LATEST_VERSION:
-            raise RuntimeError(
-                f"database schema version {version} is newer than this server ({LATEST_VERSION})"
-            )
-        for migration in MIGRATIONS:
-            if migration.version <= version:
-                continue
-            _LOGGER.info("applying migration %d: %s", migration.version, migration.description)
-            migration.apply(conn)
-            conn.execute(
-                sa.insert(db.schema_version).values(
-                    version=migration.version,
-                    description=migration.description,
-                    applied_at=utcnow(),
-                )
-            )
-            applied.append(migration.version)
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_MIGRATION_LOCK)))
+        config = Config()
+        config.set_main_option("script_location", str(SCHEMA_DIR))
+        config.attributes["connection"] = conn  # schema/env.py runs the revisions on it
+        config.attributes["on_version_apply"] = record
+        _adopt_schema_version(conn, config)
+        _refuse_unknown_revision(conn, revisions)
+        command.upgrade(config, "head")
     return applied
+
+
+def _legacy_version(conn: Connection) -> int | None:
+    """The `schema_version` of a database from before Alembic (None: none there)."""
+    if not sa.inspect(conn).has_table("schema_version"):
+        return None
+    return conn.execute(sa.select(sa.func.max(_legacy_versions.c.version))).scalar()
+
+
+def _adopt_schema_version(conn: Connection, config: Config) -> None:
+    """Stamp a database from before Alembic at the revision its `schema_version` stands for."""
+    inspector = sa.inspect(conn)
+    if inspector.has_table("alembic_version") or not inspector.has_table("schema_version"):
+        return
+    version = _legacy_version(conn)
+    # Empty: a first start that failed before its first version; there is nothing to stamp.
+    if version is not None:
+        revision = LEGACY_REVISIONS.get(version)
+        if revision is None:
+            raise SchemaNewerThanServer(
+                f"the database schema is at version {version}, which this market-server does "
+                f"not know (its newest is revision {head_revision()}): a newer market-server "
+                "upgraded it; run that one"
+            )
+        _LOGGER.info("schema_version %d is revision %s: moving to Alembic", version, revision)
+        command.stamp(config, revision)
+    conn.execute(sa.text("DROP TABLE schema_version"))
+
+
+def _refuse_unknown_revision(conn: Connection, revisions: ScriptDirectory) -> None:
+    known = {script.revision for script in revisions.walk_revisions()}
+    for revision in MigrationContext.configure(conn).get_current_heads():
+        if revision not in known:
+            raise SchemaNewerThanServer(
+                f"the database schema is at revision {revision}, which this market-server does "
+                f"not know (its newest is {revisions.get_current_head()}): a newer "
+                "market-server upgraded it; run that one"
+            )

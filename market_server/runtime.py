@@ -68,7 +68,7 @@ class MarketRuntime:
     async def settings(self) -> CommunitySettings:
         return await self.read(community.load)
 
-    async def migrate(self) -> list[int]:
+    async def migrate(self) -> list[str]:
         return await self.run(migrations.upgrade, self.store)
 
     async def clear(

@@ -72,6 +72,7 @@ class Scheduler:
         gate_due: datetime | None = None
         settle_due: datetime | None = None
         settled_through = None
+        waiting = 0  # ended days waiting for delivery reports, as last logged
         while not self._stop.is_set():
             try:
                 settings = await self.runtime.settings()
@@ -101,6 +102,14 @@ class Scheduler:
                     # settles its day within MAX_SLEEP_S) and at the first deadline.
                     settled_through = None if summary.pending_days else today
                     settle_due = summary.next_deadline
+                    if summary.pending_days != waiting and summary.next_deadline is not None:
+                        _LOGGER.info(
+                            "%d delivery day(s) wait for sellers' delivery reports; "
+                            "the first settles at %s at the latest",
+                            summary.pending_days,
+                            summary.next_deadline.isoformat(timespec="minutes"),
+                        )
+                    waiting = summary.pending_days
                 now = self.runtime.now()
                 gate_due = next_gate_closure(now, settings)
                 wake = min(next_round, gate_due + timedelta(seconds=1))

@@ -41,15 +41,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+# The newest schema: a change here needs a revision in schema/versions (see migrations.py).
 metadata = sa.MetaData()
-
-schema_version = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.String(200), nullable=False),
-    sa.Column("applied_at", UTCDateTime, nullable=False),
-)
 
 settings_table = sa.Table(
     "settings",

@@ -35,11 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tick", type=float, default=20.0, help="seconds between ticks")
     parser.add_argument("--ticks", type=int, default=None, help="stop after this many ticks")
     parser.add_argument("--seed", type=int, default=7, help="seed of the households' lives")
+    parser.add_argument(
+        "--unreliable-share",
+        type=float,
+        default=0.1,
+        help="share of the battery houses that deliver only 40-90 %% of what they sold "
+        "(default 0.1)",
+    )
     args = parser.parse_args(argv)
     if not args.operator_token:
         parser.error("an operator token is needed (--operator-token or MARKET_OPERATOR_TOKEN)")
     if not 1 <= args.households <= 500:
         parser.error("--households must be between 1 and 500")
+    if not 0 <= args.unreliable_share <= 1:
+        parser.error("--unreliable-share must be between 0 and 1")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s neighbourhood %(message)s", stream=sys.stdout
     )
@@ -51,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         tick_s=args.tick,
         seed=args.seed,
         ticks=args.ticks,
+        unreliable_share=args.unreliable_share,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(config))

@@ -62,7 +62,7 @@ class HourSample:
     soc_pct: float
 
 
-def _stable_seed(*parts: object) -> int:
+def stable_seed(*parts: object) -> int:
     """A seed that is the same in every process (hash() is salted per process)."""
     return zlib.crc32("|".join(str(part) for part in parts).encode())
 
@@ -190,7 +190,7 @@ def daily_clearness(day: datetime) -> float:
     day_of_year = day.timetuple().tm_yday
     # 0.30 of clear sky in December, 0.60 in June: gives 0.6 and 3.9 kWh/kWp/day.
     seasonal = 0.45 + 0.15 * math.cos(2 * math.pi * (day_of_year - 172) / 365.0)
-    weather = random.Random(_stable_seed("sky", day.date().isoformat())).uniform(0.35, 1.65)
+    weather = random.Random(stable_seed("sky", day.date().isoformat())).uniform(0.35, 1.65)
     return min(1.0, max(0.05, seasonal * weather))
 
 
@@ -206,10 +206,10 @@ def load_kw(house: HouseProfile, hour_start: datetime) -> float:
         else:
             base *= (1.0 - H25_EVENING_SHARE * house.evening_boost) / (1.0 - H25_EVENING_SHARE)
     # Day-to-day and hour-to-hour variation of a real family, deterministic per house.
-    day_factor = random.Random(_stable_seed(house.seed, local.date().isoformat())).uniform(
+    day_factor = random.Random(stable_seed(house.seed, local.date().isoformat())).uniform(
         0.85, 1.15
     )
-    hour_factor = random.Random(_stable_seed(house.seed, local.isoformat())).uniform(0.8, 1.2)
+    hour_factor = random.Random(stable_seed(house.seed, local.isoformat())).uniform(0.8, 1.2)
     return base * day_factor * hour_factor
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from . import roster
+from . import metering, roster
 from .client import MarketCallError, MarketHttp, Membership, add_and_join
 from .household import SimulatedHousehold, request_body
 from .profiles import TIMEZONE, household_profiles
@@ -36,6 +36,8 @@ class SimulationConfig:
     seed: int = 7
     # Stop after this many ticks (tests); None runs until cancelled.
     ticks: int | None = None
+    # Share of the battery houses that deliver only 40-90 % of what they sold (metering.py).
+    unreliable_share: float = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class TickReport:
     kwh: float
     cancelled: int
     errors: int
+    deliveries: int = 0  # delivery reports sent (new or changed figures)
 
 
 @dataclass(slots=True)
@@ -56,6 +59,9 @@ class Member:
     http: MarketHttp
     efficiency: float
     max_sell_kwh: float | None
+    unreliable: bool = False
+    # The market day up to which (exclusive) the house has reported its deliveries.
+    reported_before: date | None = None
 
 
 async def _membership_valid(session: aiohttp.ClientSession, url: str, member: Membership) -> bool:
@@ -92,6 +98,7 @@ async def join_all(session: aiohttp.ClientSession, config: SimulationConfig) -> 
                 http=http,
                 efficiency=float(me["community"]["efficiency"]),
                 max_sell_kwh=me["limits"].get("max_sell_kwh_per_day"),
+                unreliable=metering.is_unreliable(profile, config.unreliable_share),
             )
         )
     return members
@@ -152,9 +159,12 @@ async def tick(members: list[Member], rng: random.Random, *, eager: bool = False
         return TickReport(0, 0.0, 0, 0)
     market = await members[0].http.call("GET", "/api/v1/market")
     today = datetime.now(TIMEZONE).date()
-    requests, kwh, cancelled, errors = 0, 0.0, 0, 0
+    # Deliveries follow the market's calendar (its clock may not be this machine's).
+    market_today = date.fromisoformat(market["generated_at"][:10])
+    requests, kwh, cancelled, errors, deliveries = 0, 0.0, 0, 0, 0
     for member in rng.sample(members, len(members)):
         try:
+            deliveries += await _report(member, market_today)
             report = await _act(member, rng, today, market, eager=eager)
         except MarketCallError as err:
             # A refused order (a limit, a gate that just closed) is part of market life.
@@ -164,7 +174,18 @@ async def tick(members: list[Member], rng: random.Random, *, eager: bool = False
         requests += report.requests
         kwh += report.kwh
         cancelled += report.cancelled
-    return TickReport(requests, round(kwh, 1), cancelled, errors)
+    return TickReport(requests, round(kwh, 1), cancelled, errors, deliveries)
+
+
+async def _report(member: Member, market_today: date) -> int:
+    """Once per market day: report what the house delivered and used on its ended days."""
+    if member.reported_before == market_today:
+        return 0
+    sent = await metering.report_ended_days(
+        member.http, member.house.profile, market_today, member.unreliable
+    )
+    member.reported_before = market_today
+    return sent
 
 
 async def run(config: SimulationConfig) -> list[TickReport]:
@@ -186,12 +207,14 @@ async def run(config: SimulationConfig) -> list[TickReport]:
                 report = TickReport(0, 0.0, 0, 1)
             reports.append(report)
             _LOGGER.info(
-                "tick %d: %d new request(s), %.1f kWh, %d cancelled, %d refused",
+                "tick %d: %d new request(s), %.1f kWh, %d cancelled, %d refused, "
+                "%d delivery report(s)",
                 number,
                 report.requests,
                 report.kwh,
                 report.cancelled,
                 report.errors,
+                report.deliveries,
             )
             number += 1
             if config.ticks is None or number < config.ticks:

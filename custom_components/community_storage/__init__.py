@@ -16,7 +16,10 @@ from .const import CONF_TOKEN, CONF_URL, DOMAIN
 from .coordinator import CommunityStorageCoordinator
 from .custom_sentences import async_entry_updated, async_install_sentences
 from .llm_api import async_register_llm_api
+from .metering import VirtualBatteryMeter
 from .repairs import async_clear_issues
+from .reporting import DeliveryReporter
+from .reserve import ReserveKeeper
 from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
 from .services import async_setup_services
 from .trading import TradingAgent
@@ -50,11 +53,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: CommunityStorageConfigEn
         ) from err
 
     trading = TradingAgent(hass, entry, client, coordinator)
+    reserve = ReserveKeeper(hass, entry, coordinator, trading.battery_spec)
+    meter = VirtualBatteryMeter(hass, entry, coordinator)
+    reporter = DeliveryReporter(
+        hass, entry, client=client, coordinator=coordinator, reserve=reserve, meter=meter
+    )
     entry.runtime_data = CommunityStorageRuntime(
-        client=client, coordinator=coordinator, trading=trading
+        client=client,
+        coordinator=coordinator,
+        trading=trading,
+        reserve=reserve,
+        meter=meter,
+        reporter=reporter,
     )
     await trading.async_start()
     entry.async_on_unload(trading.async_stop)
+    # Delivery: the seller's reserve, the buyer's virtual battery, the reports after each day.
+    for part in (reserve, meter, reporter):
+        await part.async_start()
+        entry.async_on_unload(part.async_stop)
     entry.async_on_unload(async_register_llm_api(hass, entry))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

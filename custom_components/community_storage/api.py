@@ -21,6 +21,7 @@ from yarl import URL
 from .models import (
     DEFAULT_PRICE_STEP,
     DEFAULT_VOLUME_STEP,
+    Delivery,
     Fill,
     Household,
     JoinResult,
@@ -117,6 +118,14 @@ class MarketIdempotencyConflictError(MarketConflictError):
     """The client request id was used before with a different body (409)."""
 
 
+class MarketNothingToReportError(MarketConflictError):
+    """The household has no fills on that day and side (409 ``nothing_to_report``)."""
+
+
+class MarketAlreadySettledError(MarketConflictError):
+    """The delivery day is settled; its reports are final (409 ``already_settled``)."""
+
+
 class MarketValidationError(MarketError):
     """The server rejected the input (400/413); ``field`` names the culprit if known."""
 
@@ -127,6 +136,10 @@ class MarketLimitExceededError(MarketValidationError):
 
 class MarketGateClosedError(MarketValidationError):
     """The delivery day's gate has closed (400 ``gate_closed``)."""
+
+
+class MarketMoreThanTradedError(MarketValidationError):
+    """A delivery report names more kWh than were traded (400 ``more_than_traded``)."""
 
 
 _ERRORS_BY_CODE: Final[dict[str, type[MarketError]]] = {
@@ -141,12 +154,12 @@ _ERRORS_BY_CODE: Final[dict[str, type[MarketError]]] = {
     "opposite_order_open": MarketOppositeOrderOpenError,
     "idempotency_conflict": MarketIdempotencyConflictError,
     "nothing_to_reprice": MarketConflictError,
-    "nothing_to_report": MarketConflictError,
-    "already_settled": MarketConflictError,
     "limit_exceeded": MarketLimitExceededError,
     "gate_closed": MarketGateClosedError,
+    "nothing_to_report": MarketNothingToReportError,
+    "already_settled": MarketAlreadySettledError,
+    "more_than_traded": MarketMoreThanTradedError,
     "validation_error": MarketValidationError,
-    "more_than_traded": MarketValidationError,
     "invalid_json": MarketValidationError,
     "body_too_large": MarketValidationError,
     "unsupported_media_type": MarketValidationError,
@@ -193,6 +206,11 @@ def parse_orders(data: Any) -> list[Order]:
 def parse_fills(data: Any) -> list[Fill]:
     """``GET /api/v1/fills``."""
     return [Fill.from_json(item) for item in data["fills"]]
+
+
+def parse_deliveries(data: Any) -> list[Delivery]:
+    """``GET /api/v1/deliveries``."""
+    return [Delivery.from_json(item) for item in data["deliveries"]]
 
 
 def _error_from_response(status: int, body: Any) -> MarketError:
@@ -390,6 +408,45 @@ class MarketClient:
         data = await self._request("GET", "api/v1/settlements", params={"month": month})
         return self._parse(lambda d: MonthlySettlements.from_json(month, d), data)
 
+    async def report_delivery(
+        self,
+        day: date,
+        side: Side | str,
+        kwh: float,
+        *,
+        hourly_kwh: Iterable[float] | None = None,
+        client_report_id: str,
+    ) -> Delivery:
+        """``POST /api/v1/deliveries``: what the household delivered (sell) or used (buy).
+
+        Idempotent on the server (one report per household, day and side); a lost connection
+        is retried with the same ``client_report_id``.
+        """
+        body: dict[str, Any] = {
+            "day": day.isoformat(),
+            "side": str(Side(side)),
+            "kwh": round(kwh, 3),
+            "client_report_id": client_report_id,
+        }
+        if hourly_kwh is not None:
+            body["hourly_kwh"] = [round(value, 3) for value in hourly_kwh]
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                data = await self._request("POST", "api/v1/deliveries", json=body)
+            except MarketConnectionError:
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                _LOGGER.debug("Retrying delivery report %s after a lost connection", body)
+                continue
+            return self._parse(Delivery.from_json, data)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def deliveries(self, day: date | None = None) -> list[Delivery]:
+        """``GET /api/v1/deliveries``: the household's own delivery reports."""
+        params = {"day": day.isoformat()} if day is not None else {}
+        data = await self._request("GET", "api/v1/deliveries", params=params)
+        return self._parse(parse_deliveries, data)
+
     async def _post_idempotent(self, path: str, body: dict[str, Any]) -> Any:
         """POST a body the server deduplicates (by its client id): a lost connection is retried
         with the same body, which the server answers with what the first attempt did."""
@@ -457,6 +514,7 @@ class MarketClient:
 
 
 __all__ = [
+    "MarketAlreadySettledError",
     "MarketAuthError",
     "MarketClient",
     "MarketConflictError",
@@ -469,7 +527,9 @@ __all__ = [
     "MarketJoinCodeInvalidError",
     "MarketJoinCodeUsedError",
     "MarketLimitExceededError",
+    "MarketMoreThanTradedError",
     "MarketNotFoundError",
+    "MarketNothingToReportError",
     "MarketResponseError",
     "MarketServerError",
     "MarketValidationError",

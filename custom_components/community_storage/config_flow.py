@@ -49,8 +49,12 @@ from .const import (
     CONF_AUTONOMY,
     CONF_BATTERY_CAPACITY_ENTITY,
     CONF_BATTERY_CAPACITY_KWH,
+    CONF_BATTERY_CONTROL_ENTITY,
+    CONF_BATTERY_CONTROL_OPTION,
     CONF_BATTERY_POWER_ENTITY,
     CONF_BATTERY_SOC_ENTITY,
+    CONF_GRID_EXPORT_ENTITY,
+    CONF_GRID_IMPORT_ENTITY,
     CONF_HIGH_PRICE_THRESHOLD,
     CONF_HOUSEHOLD_ID,
     CONF_HOUSEHOLD_NAME,
@@ -84,6 +88,8 @@ SENSOR_KEYS = (
     CONF_BATTERY_POWER_ENTITY,
     CONF_PV_ENTITY,
     CONF_LOAD_ENTITY,
+    CONF_GRID_IMPORT_ENTITY,
+    CONF_GRID_EXPORT_ENTITY,
 )
 
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -121,7 +127,13 @@ SENSORS_SCHEMA = vol.Schema(
         vol.Optional(CONF_LOAD_ENTITY): _sensor_selector(
             SensorDeviceClass.POWER, SensorDeviceClass.ENERGY
         ),
+        # Both meters together measure the virtual battery of capacity bought.
+        vol.Optional(CONF_GRID_IMPORT_ENTITY): _sensor_selector(SensorDeviceClass.ENERGY),
+        vol.Optional(CONF_GRID_EXPORT_ENTITY): _sensor_selector(SensorDeviceClass.ENERGY),
     }
+)
+_CONTROL_SELECTOR = EntitySelector(
+    EntitySelectorConfig(domain=["number", "select", "input_number", "input_select"])
 )
 
 
@@ -334,11 +346,23 @@ class CommunityStorageOptionsFlow(OptionsFlow):
             action = str(user_input.get(CONF_NOTIFY_ACTION) or "").strip()
             if action and action not in notify_actions:
                 errors[CONF_NOTIFY_ACTION] = "unknown_notify_action"
-            else:
+            errors.update(self._control_errors(user_input))
+            if not errors:
                 options = {**user_input}
-                options.pop(CONF_NOTIFY_ACTION, None)
+                for key in (
+                    CONF_NOTIFY_ACTION,
+                    CONF_BATTERY_CONTROL_ENTITY,
+                    CONF_BATTERY_CONTROL_OPTION,
+                ):
+                    options.pop(key, None)
                 if action:
                     options[CONF_NOTIFY_ACTION] = action
+                if control := user_input.get(CONF_BATTERY_CONTROL_ENTITY):
+                    options[CONF_BATTERY_CONTROL_ENTITY] = control
+                    if control.startswith(("select.", "input_select.")):
+                        options[CONF_BATTERY_CONTROL_OPTION] = str(
+                            user_input[CONF_BATTERY_CONTROL_OPTION]
+                        ).strip()
                 return self.async_create_entry(data=options)
         current = {
             CONF_MAX_BUY_PRICE: DEFAULT_MAX_BUY_PRICE,
@@ -369,6 +393,8 @@ class CommunityStorageOptionsFlow(OptionsFlow):
                     )
                 ),
                 vol.Required(CONF_INSTALL_SENTENCES): BooleanSelector(),
+                vol.Optional(CONF_BATTERY_CONTROL_ENTITY): _CONTROL_SELECTOR,
+                vol.Optional(CONF_BATTERY_CONTROL_OPTION): str,
             }
         )
         return self.async_show_form(
@@ -376,3 +402,17 @@ class CommunityStorageOptionsFlow(OptionsFlow):
             data_schema=self.add_suggested_values_to_schema(schema, current),
             errors=errors,
         )
+
+    def _control_errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """A select control needs one of its own options to hold the charge."""
+        control = user_input.get(CONF_BATTERY_CONTROL_ENTITY)
+        if not control or not str(control).startswith(("select.", "input_select.")):
+            return {}
+        option = str(user_input.get(CONF_BATTERY_CONTROL_OPTION) or "").strip()
+        if not option:
+            return {CONF_BATTERY_CONTROL_OPTION: "control_option_required"}
+        state = self.hass.states.get(control)
+        known = state.attributes.get("options") if state is not None else None
+        if known is not None and option not in known:
+            return {CONF_BATTERY_CONTROL_OPTION: "unknown_control_option"}
+        return {}

@@ -15,6 +15,9 @@ CONF_BATTERY_CAPACITY_ENTITY: Final = "battery_capacity_entity"
 CONF_BATTERY_POWER_ENTITY: Final = "battery_power_entity"
 CONF_PV_ENTITY: Final = "pv_entity"
 CONF_LOAD_ENTITY: Final = "load_entity"
+# Grid meters (total_increasing energy) for the virtual battery of bought capacity.
+CONF_GRID_IMPORT_ENTITY: Final = "grid_import_entity"
+CONF_GRID_EXPORT_ENTITY: Final = "grid_export_entity"
 
 # Options (set in the options flow).
 CONF_MAX_BUY_PRICE: Final = "max_buy_price"
@@ -23,6 +26,10 @@ CONF_HIGH_PRICE_THRESHOLD: Final = "high_price_threshold"
 CONF_AUTONOMY: Final = "autonomy"
 CONF_NOTIFY_ACTION: Final = "notify_action"
 CONF_INSTALL_SENTENCES: Final = "install_sentences"
+# A number (minimum SoC) or select (mode) entity set to hold the reserve of sold capacity.
+CONF_BATTERY_CONTROL_ENTITY: Final = "battery_control_entity"
+# For a select: the option that holds the battery's charge.
+CONF_BATTERY_CONTROL_OPTION: Final = "battery_control_option"
 
 AUTONOMY_ACT: Final = "act"
 AUTONOMY_PROPOSE: Final = "propose"
@@ -34,6 +41,8 @@ DEFAULT_AUTONOMY: Final = AUTONOMY_ACT
 DEFAULT_INSTALL_SENTENCES: Final = True
 
 EVENT_ORDER_UPDATE: Final = "community_storage_order_update"
+EVENT_COMMITMENT_STARTED: Final = "community_storage_commitment_started"
+EVENT_COMMITMENT_ENDED: Final = "community_storage_commitment_ended"
 
 # Config flow only: the one-time join code from the operator (never stored).
 CONF_JOIN_CODE: Final = "join_code"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import HomeAssistant
@@ -57,6 +57,12 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
         self._fills: dict[str, Fill] = {}
         self._last_fill_id: str | None = None
         self._fills_loaded = False
+
+    def time_zone(self) -> tzinfo:
+        """The community's time zone (its days are the delivery days); Home Assistant's before
+        the first fetch."""
+        name = self.data.me.community.timezone if self.data is not None else None
+        return (dt_util.get_time_zone(name) if name else None) or dt_util.DEFAULT_TIME_ZONE
 
     async def _async_fetch_fills(self) -> list[Fill]:
         """Fills after the last one seen; all of them again if the server lost our cursor."""

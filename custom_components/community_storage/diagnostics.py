@@ -36,7 +36,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: CommunityStorageConfigEntry
 ) -> dict[str, Any]:
     """Entry data and options, the server's version and the coordinator's latest data."""
-    coordinator = entry.runtime_data.coordinator
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
     return {
         "entry": async_redact_data(
             {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
@@ -47,4 +48,18 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
         },
         "data": async_redact_data(_plain(coordinator.data), TO_REDACT),
+        "delivery": {
+            "schedules": _plain(runtime.reserve.schedules),
+            # Days the seller's battery was measured at dispatch; None is "unmeasured".
+            "delivered_kwh": runtime.reserve.measured_days(),
+            "virtual_batteries": {
+                day.isoformat(): {
+                    "capacity_kwh": battery.capacity_kwh,
+                    "credited_kwh": round(battery.credited_kwh, 3),
+                    "drawn_kwh": round(battery.drawn_kwh, 3),
+                }
+                for day, battery in sorted(runtime.meter.batteries.items())
+            },
+            "last_reports": list(runtime.reporter.last_reports),
+        },
     }

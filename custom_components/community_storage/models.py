@@ -422,6 +422,40 @@ class MarketSnapshot:
         )
 
 
+class DeliveryStatus(StrEnum):
+    """What the server did with a delivery report."""
+
+    RECORDED = "recorded"
+    UNCHANGED = "unchanged"
+    CORRECTED = "corrected"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One household's delivery report of one day and side (``/api/v1/deliveries``)."""
+
+    day: date
+    side: Side
+    kwh: Decimal
+    traded_kwh: Decimal
+    ratio: Decimal | None  # None when nothing was traded (the contract allows null)
+    status: DeliveryStatus
+    reported_at: datetime
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Delivery:
+        """Parse a delivery object."""
+        return cls(
+            day=_date(data["day"]),
+            side=Side(data["side"]),
+            kwh=to_decimal(data["kwh"]),
+            traded_kwh=to_decimal(data["traded_kwh"]),
+            ratio=_opt_decimal(data["ratio"]),
+            status=DeliveryStatus(data["status"]),
+            reported_at=_datetime(data["reported_at"]),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class CommunityStorageData:
     """What the coordinator publishes after every refresh.
@@ -465,3 +499,11 @@ class CommunityStorageData:
     def filled_kwh(self, day: date, side: Side) -> Decimal:
         """Capacity filled for ``day`` on ``side``: reserved (buy) or sold (sell)."""
         return sum((order.filled_kwh for order in self.orders_on(day, side)), Decimal("0.0"))
+
+    def filled_by_day(self, side: Side) -> dict[date, Decimal]:
+        """Capacity filled on ``side`` per delivery day, for days with any fill."""
+        result: dict[date, Decimal] = {}
+        for order in self.orders:
+            if order.side is side and order.filled_kwh > 0:
+                result[order.day] = result.get(order.day, Decimal("0.0")) + order.filled_kwh
+        return result

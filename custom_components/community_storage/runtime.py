@@ -15,16 +15,22 @@ from .api import MarketClient
 
 if TYPE_CHECKING:
     from .coordinator import CommunityStorageCoordinator
+    from .metering import VirtualBatteryMeter
+    from .reporting import DeliveryReporter
+    from .reserve import ReserveKeeper
     from .trading import TradingAgent
 
 
 @dataclass
 class CommunityStorageRuntime:
-    """What a loaded household entry holds: its client, coordinator and trading agent."""
+    """What a loaded household entry holds: client, coordinator, trading agent and delivery."""
 
     client: MarketClient
     coordinator: CommunityStorageCoordinator
     trading: TradingAgent
+    reserve: ReserveKeeper
+    meter: VirtualBatteryMeter
+    reporter: DeliveryReporter
 
 
 type CommunityStorageConfigEntry = ConfigEntry[CommunityStorageRuntime]

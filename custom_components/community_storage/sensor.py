@@ -13,15 +13,17 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy
+from homeassistant.const import PERCENTAGE, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .agent.delivery import committed_now_kwh, day_bounds, next_dispatch, reserve_target_now
+from .agent.planner import EVENING_RETAIL_EUR_PER_KWH
 from .coordinator import CommunityStorageCoordinator
 from .entity import CommunityStorageEntity
 from .models import CommunityStorageData, Side
-from .runtime import CommunityStorageConfigEntry
+from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
 
 # The platform only reads coordinator data; the coordinator serialises the fetches.
 PARALLEL_UPDATES = 0
@@ -105,14 +107,134 @@ SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
 )
 
 
+type DeliveryValue = Decimal | float | int | datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliverySensorDescription(SensorEntityDescription):
+    """A sensor of the delivery day: the seller's reserve or the buyer's virtual battery."""
+
+    value_fn: Callable[[CommunityStorageRuntime], DeliveryValue]
+    attributes_fn: Callable[[CommunityStorageRuntime], dict[str, object]] | None = None
+    # Buyer sensors exist only when the grid meters are mapped.
+    needs_meters: bool = False
+
+
+def _next_dispatch_attributes(runtime: CommunityStorageRuntime) -> dict[str, object]:
+    upcoming = next_dispatch(runtime.reserve.schedules, dt_util.utcnow())
+    if upcoming is None:
+        return {}
+    return {
+        "end": upcoming.dispatch_end.isoformat(),
+        "day": upcoming.day.isoformat(),
+        "kwh": upcoming.reserve_kwh,
+        "target_soc": upcoming.target_soc_pct,
+    }
+
+
+def _reserve_attributes(runtime: CommunityStorageRuntime) -> dict[str, object]:
+    current = runtime.reserve.current()
+    if current is None:
+        return {}
+    return {"headroom_soc": current.headroom_soc_pct, "sold_kwh": current.sold_kwh}
+
+
+def _virtual_battery(runtime: CommunityStorageRuntime) -> float | None:
+    battery = runtime.meter.today()
+    return 0.0 if battery is None else round(battery.state_kwh, 3)
+
+
+def _saved_today(runtime: CommunityStorageRuntime) -> float:
+    battery = runtime.meter.today()
+    return 0.0 if battery is None else round(battery.drawn_kwh, 3)
+
+
+def _cost_avoided_today(runtime: CommunityStorageRuntime) -> float:
+    battery = runtime.meter.today()
+    return 0.0 if battery is None else round(battery.saved_eur(EVENING_RETAIL_EUR_PER_KWH), 2)
+
+
+def _today_start(runtime: CommunityStorageRuntime) -> datetime:
+    zone = runtime.meter.zone()
+    return day_bounds(dt_util.now(zone).date(), zone)[0]
+
+
+DELIVERY_SENSORS: tuple[DeliverySensorDescription, ...] = (
+    DeliverySensorDescription(
+        key="committed_storage",
+        translation_key="committed_storage",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda runtime: committed_now_kwh(runtime.reserve.schedules, dt_util.utcnow()),
+    ),
+    DeliverySensorDescription(
+        key="reserve_target",
+        translation_key="reserve_target",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda runtime: reserve_target_now(runtime.reserve.schedules, dt_util.utcnow()),
+        attributes_fn=_reserve_attributes,
+    ),
+    DeliverySensorDescription(
+        key="next_dispatch",
+        translation_key="next_dispatch",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda runtime: (
+            None
+            if (upcoming := next_dispatch(runtime.reserve.schedules, dt_util.utcnow())) is None
+            else upcoming.dispatch_start
+        ),
+        attributes_fn=_next_dispatch_attributes,
+    ),
+    DeliverySensorDescription(
+        key="virtual_battery",
+        translation_key="virtual_battery",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=_virtual_battery,
+        needs_meters=True,
+    ),
+    DeliverySensorDescription(
+        key="saved_today",
+        translation_key="saved_today",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=_saved_today,
+        needs_meters=True,
+    ),
+    DeliverySensorDescription(
+        key="cost_avoided_today",
+        translation_key="cost_avoided_today",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=_cost_avoided_today,
+        needs_meters=True,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: CommunityStorageConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """One set of sensors per household."""
-    coordinator = entry.runtime_data.coordinator
+    """One set of sensors per household; the buyer's delivery sensors only with grid meters."""
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
     async_add_entities(CommunityStorageSensor(coordinator, description) for description in SENSORS)
+    async_add_entities(
+        DeliverySensor(runtime, description)
+        for description in DELIVERY_SENSORS
+        if runtime.meter.configured or not description.needs_meters
+    )
 
 
 class CommunityStorageSensor(CommunityStorageEntity, SensorEntity):
@@ -139,3 +261,41 @@ class CommunityStorageSensor(CommunityStorageEntity, SensorEntity):
         if self.entity_description.last_reset_fn is None:
             return None
         return self.entity_description.last_reset_fn(self.coordinator.data)
+
+
+class DeliverySensor(CommunityStorageEntity, SensorEntity):
+    """A sensor of the delivery day, updated by the reserve keeper and the meters."""
+
+    entity_description: DeliverySensorDescription
+
+    def __init__(
+        self, runtime: CommunityStorageRuntime, description: DeliverySensorDescription
+    ) -> None:
+        """Bind the description and the runtime's delivery parts."""
+        super().__init__(runtime.coordinator, description)
+        self._runtime = runtime
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the reserve schedule's phases and the meters, not only the coordinator."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._runtime.reserve.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._runtime.meter.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> DeliveryValue:
+        """The description's value now."""
+        return self.entity_description.value_fn(self._runtime)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, object] | None:
+        """The schedule's other figures, where the description has some."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self._runtime)
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """Start of today for the daily totals."""
+        if self.entity_description.state_class is not SensorStateClass.TOTAL:
+            return None
+        return _today_start(self._runtime)

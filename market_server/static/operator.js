@@ -20,6 +20,8 @@ const TEXT = {
     col_finished: "Finished", col_trigger: "Trigger", col_status: "Status", col_fills: "Fills",
     col_expired: "Expired", col_name: "Name", col_id: "ID", col_open: "Open kWh",
     col_orders_total: "Orders", col_max_sell: "Max sell kWh/day",
+    col_delivery: "Delivered / sold", col_delivery_ratio: "Delivered, last 7 days",
+    unreported: (n) => `${n} not reported`,
     updated: "Updated", forget: "forget token",
     open: "open", closed: "closed", active: "active", disabled: "disabled", not_joined: "not joined",
     card_households: "households", card_cleared: "kWh cleared (shown days)",
@@ -46,6 +48,8 @@ const TEXT = {
     col_finished: "Beendet", col_trigger: "Auslöser", col_status: "Status", col_fills: "Zuschläge",
     col_expired: "Abgelaufen", col_name: "Name", col_id: "ID", col_open: "Offen kWh",
     col_orders_total: "Aufträge", col_max_sell: "Max. Verkauf kWh/Tag",
+    col_delivery: "Geliefert / verkauft", col_delivery_ratio: "Geliefert, letzte 7 Tage",
+    unreported: (n) => `${n} ohne Meldung`,
     updated: "Aktualisiert", forget: "Token vergessen",
     open: "offen", closed: "geschlossen", active: "aktiv", disabled: "gesperrt", not_joined: "nicht beigetreten",
     card_households: "Haushalte", card_cleared: "kWh geräumt (gezeigte Tage)",
@@ -66,6 +70,8 @@ let token = null;
 let timer = null;
 
 const $ = (id) => document.getElementById(id);
+// A delivery ratio (0..1) as a percentage; null (nobody reported yet) as a dash.
+const percent = (ratio) => (ratio === null || ratio === undefined ? "–" : `${fmt(ratio * 100, 0)} %`);
 const fmt = (value, digits) =>
   value === null || value === undefined ? "–" : Number(value).toLocaleString(LANG, {
     minimumFractionDigits: digits, maximumFractionDigits: digits,
@@ -223,6 +229,12 @@ function drawDays(days) {
     depth.appendChild(wrap);
     cell(row, fmt(day.households ?? 0, 0), "num");
     cell(row, `${day.buy_orders ?? 0} / ${day.sell_orders ?? 0}`, "num");
+    // Ended days with sales: delivered / sold over the sellers that reported, and who has not.
+    const delivery = day.delivery;
+    const parts = delivery ? [percent(delivery.ratio)] : ["–"];
+    if (delivery && delivery.unreported_sellers) parts.push(T.unreported(delivery.unreported_sellers));
+    const td = cell(row, parts.join(" · "), "num delivery");
+    if (delivery) td.dataset.ratio = delivery.ratio === null ? "" : String(delivery.ratio);
     body.appendChild(row);
   }
 }
@@ -242,9 +254,10 @@ function drawRounds(rounds) {
   }
 }
 
-function drawHouseholds(households) {
+function drawHouseholds(households, deliveries) {
   const body = $("households").querySelector("tbody");
   body.replaceChildren();
+  const ratios = new Map((deliveries || []).map((d) => [d.household_id, d]));
   for (const item of households) {
     const row = document.createElement("tr");
     cell(row, item.name);
@@ -254,6 +267,10 @@ function drawHouseholds(households) {
     cell(row, fmt(item.open_kwh, 1), "num");
     cell(row, fmt(item.orders, 0), "num");
     cell(row, fmt(item.max_sell_kwh, 1), "num");
+    const delivery = ratios.get(item.household_id);
+    const parts = delivery ? [percent(delivery.ratio)] : ["–"];
+    if (delivery && delivery.unreported_days) parts.push(T.unreported(delivery.unreported_days));
+    cell(row, parts.join(" · "), "num delivery");
     body.appendChild(row);
   }
 }
@@ -298,7 +315,10 @@ async function refresh() {
     drawChart(days, today);
     drawDays(days);
     drawRounds(overview.rounds || []);
-    drawHouseholds(Array.isArray(households) ? households : households.households || []);
+    drawHouseholds(
+      Array.isArray(households) ? households : households.households || [],
+      (overview.deliveries || {}).households,
+    );
     $("updated").textContent = new Date().toLocaleTimeString(LANG);
     showError("");
     $("login").hidden = true;

@@ -172,3 +172,13 @@ def test_hours_follow_daylight_saving_time() -> None:
     figures = buyer_figures(date(2026, 10, 25), battery)
     assert len(figures.hourly_kwh or ()) == 25
     assert (figures.hourly_kwh or ())[24] == pytest.approx(2.0 / 0.95, abs=1e-3)
+
+
+def test_a_fully_used_battery_never_reports_more_than_was_bought() -> None:
+    battery = VirtualBattery(capacity_kwh=4.0, efficiency=0.95).exported(4.0)
+    # Six equal draws whose hourly shares round up (0.66667 -> 0.667 each, 4.002 in all).
+    for hour in range(17, 23):
+        battery = battery.imported(3.8 / 6, hour=hour)
+    figures = buyer_figures(DAY, battery)
+    assert sum(figures.hourly_kwh or ()) > 4.0
+    assert figures.kwh == 4.0

@@ -259,3 +259,40 @@ async def test_hourly_figures_follow_daylight_saving_time(
         assert (status, answer["field"]) == (400, "hourly_kwh")
         assert "list of 25 numbers" in answer["message"]
         assert "Europe/Berlin" in answer["message"]
+
+
+async def test_the_document_states_the_report_bounds(tmp_path: Path, clock: MutableClock) -> None:
+    """The served document lists the days a report is taken for right now and its bounds, and
+    the server holds to them on both sides."""
+    async with running_market(tmp_path, clock=clock) as market:
+        seller, _buyer, day = await _traded_day(market, clock)
+        status, doc = await market.request("GET", "/api/openapi.json")
+        assert status == 200
+        body = doc["components"]["schemas"]["DeliveryBody"]
+        props = body["properties"]
+        today = local_today(market.now(), market.settings)
+        assert props["day"]["enum"] == [
+            (today - timedelta(days=back)).isoformat() for back in range(1, 8)
+        ]
+        assert (body["required"], body["additionalProperties"]) == (["day", "side", "kwh"], False)
+        assert (props["kwh"]["minimum"], props["kwh"]["maximum"]) == (0, 1000.0)
+        hourly = props["hourly_kwh"]
+        assert (hourly["minItems"], hourly["maxItems"]) == (23, 25)
+        op = doc["paths"][PATH]["post"]["responses"]
+        assert {"200", "201", "400", "401", "409"} <= set(op)
+        assert "already_settled" in op["409"]["description"]
+        assert "more_than_traded" in op["400"]["description"]
+        for kwh, status_ in ((0, 201), (1000.5, 400)):
+            got, _ = await market.request(
+                "POST",
+                PATH,
+                token=seller,
+                json={"day": day.isoformat(), "side": "sell", "kwh": kwh},
+            )
+            assert got == status_, kwh
+        oldest = props["day"]["enum"][-1]
+        older = (date.fromisoformat(oldest) - timedelta(days=1)).isoformat()
+        got, answer = await market.request(
+            "POST", PATH, token=seller, json={"day": older, "side": "sell", "kwh": 1.0}
+        )
+        assert (got, answer["field"]) == (400, "day")

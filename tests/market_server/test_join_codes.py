@@ -8,16 +8,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from market_server import community, households, migrations
-from market_server import store as db
+from market_server import households
 from market_server.cli import main
 from market_server.errors import JoinCodeExpired
 from market_server.join_throttle import PER_ADDRESS, PER_CODE
 from market_server.store import Store
 from tests.market_harness import MutableClock, RunningMarket, running_market
-from tests.market_server.conftest import T0
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -159,32 +156,5 @@ def test_cli_sets_code_lifetime_and_accepts_buy_only(
     try:
         with store.write() as conn, pytest.raises(JoinCodeExpired):
             households.redeem(conn, expires, added["join_code"], None)
-    finally:
-        store.dispose()
-
-
-def test_codes_from_before_expiry_keep_working(db_url: str) -> None:
-    """Migration 2 adds the column to a version-1 database; its old codes never expire."""
-    store = Store(db_url)
-    try:
-        settings, _ = community.initialise(store, T0, {}, issue_token=False)
-        with store.write() as conn:
-            code = households.add(conn, settings, T0, "Old")
-            # Make it a version-1 database: no expiry column, no index, no versions 2 and 3.
-            conn.execute(sa.text("ALTER TABLE join_codes DROP COLUMN expires_at"))
-            conn.execute(sa.text("DROP INDEX ix_rounds_trigger_seq"))
-            conn.execute(sa.delete(db.schema_version).where(db.schema_version.c.version > 1))
-        assert migrations.upgrade(store) == [2, 3]
-        with store.read() as conn:
-            row = conn.execute(sa.select(db.join_codes)).one()
-            assert row.expires_at is None
-            assert "ix_rounds_trigger_seq" in {
-                i["name"] for i in sa.inspect(conn).get_indexes("rounds")
-            }
-        with store.write() as conn:
-            household_id, token = households.redeem(
-                conn, T0 + timedelta(days=400), code.join_code, None
-            )
-        assert household_id == code.household_id and token
     finally:
         store.dispose()

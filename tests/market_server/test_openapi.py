@@ -225,7 +225,7 @@ async def test_the_document_states_what_the_server_enforces(
 ) -> None:
     """Issue 11, item 8: every bound the document states is the server's, probed on both sides;
     and a request built only from the document's bounds is accepted."""
-    from market_server.orders import STATUSES
+    from market_server.order_status import STATUSES
 
     async with running_market(tmp_path, clock=clock) as market:
         status, doc = await market.request("GET", "/api/openapi.json")

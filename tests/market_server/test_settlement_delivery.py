@@ -4,10 +4,13 @@ and the ledger stays balanced to the tick (also over many random books)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,12 +21,18 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from market_server import community, deliveries, households, orders
 from market_server import store as db
+from market_server.auth import household_for_token
 from market_server.config import CommunitySettings
 from market_server.errors import SettingsError
-from market_server.gate import day_end
+from market_server.gate import day_end, open_days
 from market_server.payouts import apportion, day_payouts
+from market_server.runtime import MarketRuntime
+from market_server.scheduler import Scheduler
+from market_server.store import Store
 from market_server.units import MONEY_TICKS_PER_EUR, WH_PER_VOLUME_TICK, money_eur
+from market_server.validation import parse_request
 from tests.market_harness import MutableClock, RunningMarket, running_market
 
 PATH = "/api/v1/deliveries"
@@ -324,3 +333,85 @@ def test_apportion_is_exact(total: int, weights: list[int]) -> None:
             assert abs(part - total * weight / sum(weights)) < 1 + 1e-9 * total
     else:
         assert parts == [0] * len(weights)
+
+
+# -- the scheduler ------------------------------------------------------------------------------
+
+
+async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
+    tmp_path: Path, clock: MutableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not once a day: a day waiting for reports is tried again on every pass."""
+    caplog.set_level(logging.INFO, logger="market_server.scheduler")
+    store = Store(tmp_path / "m.db")
+    settings, _ = community.initialise(
+        store, clock(), {"clear_on_submit": False, "round_interval_s": 3600}, issue_token=False
+    )
+    day = open_days(clock(), settings)[0]
+    with store.write() as conn:
+        members = []
+        for name, side in (("Seller", "sell"), ("Buyer", "buy")):
+            code = households.add(conn, settings, clock(), name)
+            token = households.redeem(conn, clock(), code.join_code, None)[1]
+            members.append(household_for_token(conn, token))
+            spec = parse_request(
+                {"side": side, "volumes": {day.isoformat(): 5.0}, "limit_price": 0.05}, settings
+            )
+            orders.submit(conn, settings, members[-1], spec, clock())
+    runtime = MarketRuntime(store, clock)
+    scheduler = Scheduler(runtime)
+
+    async def until(probe: Callable[[], bool], what: str) -> None:
+        for _ in range(500):  # bounded: 10 s
+            if probe():
+                return
+            await asyncio.sleep(0.02)  # polling interval of a bounded condition wait
+        raise AssertionError(f"scheduler did not {what} in time")
+
+    def count(table: sa.Table) -> int:
+        with store.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
+
+    def entries() -> int:
+        return count(db.ledger)
+
+    scheduler.start()
+    try:
+        await until(lambda: count(db.fills) == 2, "clear at start")
+        clock.set(day_end(day, settings) + timedelta(hours=1))
+        scheduler.wake()
+        await until(lambda: "wait for sellers' delivery reports" in caplog.text, "see the wait")
+        assert entries() == 0
+        with store.write() as conn:
+            store.lock_rounds(conn)
+            report = deliveries.Report(day, "sell", 4_000, None, None)
+            deliveries.record(conn, settings, members[0].id, report, clock())
+        scheduler.wake()  # the next pass, as the scheduler makes one at least every minute
+        await until(lambda: entries() == 2, "settle the reported day")
+    finally:
+        await scheduler.stop()
+        await runtime.close()
+
+
+@_SOCKETS
+async def test_cli_settle_says_what_waits_and_what_was_refunded(
+    tmp_path: Path, clock: MutableClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from market_server.cli import main
+
+    async with running_market(tmp_path, clock=clock, clear_on_submit=False) as market:
+        book = await _book(market, clock)
+        await _report(market, book.sellers["A"], book.day, "sell", 5.0)
+        now = clock.now.isoformat()
+        args = ["settle", "--db", market.db_url, "--now", now]
+        assert await market.runtime.run(main, args) == 0
+        out = capsys.readouterr().out
+        assert "settled 0 fills" in out
+        assert "1 delivery day(s) wait for sellers' delivery reports" in out
+        await _report(market, book.sellers["B"], book.day, "sell", 10.0)
+        assert await market.runtime.run(main, args) == 0
+        out = capsys.readouterr().out
+        assert "settled 4 fills" in out
+        refunded = _eur(50 * round(book.price * 1000))  # A: 5 of 10 kWh short
+        assert f"(after EUR {refunded:.2f} refunded for undelivered capacity)" in out
+        assert "wait for" not in out

@@ -1,4 +1,5 @@
-"""The store: migrations, engines, cross-process round serialisation, gate arithmetic."""
+"""The store: engines, cross-process round serialisation, gate arithmetic (migrations: see
+test_migrations.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from market_server import community, households, migrations, orders, rounds
-from market_server import store as db
+from market_server import community, households, orders, rounds
 from market_server.auth import household_for_token
 from market_server.config import CommunitySettings
 from market_server.errors import SettingsError
@@ -20,20 +20,6 @@ from market_server.units import money_eur, to_ticks
 from market_server.validation import parse_request
 from tests.market_server.conftest import T0
 from tests.market_server.invariants import check_invariants
-
-
-def test_migrations_are_idempotent(db_url: str) -> None:
-    store = Store(db_url)
-    try:
-        assert migrations.upgrade(store) == [1, 2, 3]
-        assert migrations.upgrade(store) == []
-        assert migrations.upgrade(Store(db_url)) == []
-        with store.read() as conn:
-            versions = [r.version for r in conn.execute(sa.select(db.schema_version))]
-            assert versions == [1, 2, 3] == [1, 2, migrations.LATEST_VERSION]
-            assert sa.inspect(conn).has_table("orders")
-    finally:
-        store.dispose()
 
 
 def test_init_twice_keeps_data_and_updates_settings(db_url: str) -> None:

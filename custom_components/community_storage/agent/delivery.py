@@ -280,7 +280,10 @@ class DeliveryFigures:
 def buyer_figures(day: date, battery: VirtualBattery) -> DeliveryFigures:
     """The buyer's report: used kWh and per hour, rounded so that the hours sum to the total."""
     hourly = tuple(round(kwh, 3) for kwh in battery.hourly_used_kwh)
-    return DeliveryFigures(day=day, side="buy", kwh=round(sum(hourly), 3), hourly_kwh=hourly)
+    # Rounded hours may add up to a hair above the capacity; the server refuses more than was
+    # traded, and allows the hours to differ from the total by 0.05.
+    kwh = min(round(sum(hourly), 3), round(battery.capacity_kwh, 3))
+    return DeliveryFigures(day=day, side="buy", kwh=kwh, hourly_kwh=hourly)
 
 
 def seller_figures(day: date, delivered_kwh: float) -> DeliveryFigures:

@@ -110,7 +110,11 @@ def _amount(volumes: list[float], language: str) -> str:
 
 
 def _when(plan: TradePlan, language: str) -> str:
-    return _part(phrasebook(language).times.get(plan.request.time_of_day or "", ""))
+    """ " in the evenings"; nothing for all day, which the explanation leaves unsaid."""
+    time_of_day = plan.request.time_of_day
+    if time_of_day is None or time_of_day == "all_day":
+        return ""
+    return _part(phrasebook(language).times_of_day.get(time_of_day, ""))
 
 
 def _history_note(plan: TradePlan, language: str) -> str:

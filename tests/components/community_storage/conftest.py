@@ -72,7 +72,14 @@ from custom_components.community_storage.const import (
     CONF_URL,
     DOMAIN,
 )
+from market_server import assume_loader
 from tests.market_harness import MutableClock, RunningMarket, running_market
+
+# The market server imports ASSUME (and pandas) lazily, in a worker thread, at its first
+# clearing. Imported while a test's ``freezer`` is active, pandas' NaT type subclasses
+# freezegun's fake datetime and the garbage collector recurses until the process crashes
+# (Python 3.13): import it before any clock is frozen.
+assume_loader.load()
 
 MARKET_START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 COMMUNITY_NAME = "Sonnenweg"

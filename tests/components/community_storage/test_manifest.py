@@ -165,7 +165,7 @@ def test_entity_translations_and_icons(strings: dict[str, Any]) -> None:
     """Every entity description has a name and an icon under its translation key."""
     icons = _load(INTEGRATION / "icons.json")["entity"]
     descriptions = {
-        "sensor": list(sensor.SENSORS),
+        "sensor": [*sensor.SENSORS, *sensor.DELIVERY_SENSORS],
         "binary_sensor": [binary_sensor.CONNECTION],
         "calendar": [calendar.CALENDAR],
     }

@@ -43,6 +43,8 @@ PARSERS: dict[str, tuple[Parser, ...]] = {
     "OrderList": (api.parse_orders, lambda data: commitments_from_wire(data["orders"])),
     "Fill": (models.Fill.from_json,),
     "FillList": (api.parse_fills,),
+    "Delivery": (models.Delivery.from_json,),
+    "DeliveryList": (api.parse_deliveries,),
     "Settlements": (lambda data: models.MonthlySettlements.from_json("2026-12", data),),
     "Error": (
         lambda data: api._error_from_response(409, data),
@@ -50,7 +52,7 @@ PARSERS: dict[str, tuple[Parser, ...]] = {
     ),
 }
 #: Household responses the integration does not read (yet).
-NOT_READ = {"Delivery", "DeliveryList"}
+NOT_READ: set[str] = set()
 
 
 class _Reads(dict[str, Any]):

@@ -21,9 +21,8 @@ class Phrasebook:
     formats: Mapping[str, str]
     # Words the sentences are built from.
     reasons: Mapping[str, str]  # the request's reason, by its key ("renovation", "holiday", ...)
-    times: Mapping[str, str]  # "in the mornings", inside an explanation ("" for all day)
     windows: Mapping[str, str]  # "In the mornings", opening the forecast sentence
-    times_of_day: Mapping[str, str]  # "in the mornings", repeated back by a follow-up question
+    times_of_day: Mapping[str, str]  # "in the mornings", "all day"
     order_words: Mapping[str, str]  # the household's order by side: "bid" / "offer"
     order_status: Mapping[str, str]  # an order's status as the calendar shows it
     # Sentences, by the module that speaks them.

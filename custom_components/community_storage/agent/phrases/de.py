@@ -27,13 +27,6 @@ BOOK = Phrasebook(
         "away": "während du verreist bist",
         "vacation": "während du verreist bist",
     },
-    times={
-        "morning": "morgens",
-        "afternoon": "nachmittags",
-        "evening": "abends",
-        "night": "nachts",
-        "all_day": "",
-    },
     windows={
         "morning": "Morgens",
         "afternoon": "Nachmittags",

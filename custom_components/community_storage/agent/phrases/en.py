@@ -27,13 +27,6 @@ BOOK = Phrasebook(
         "away": "while you're away",
         "vacation": "while you're away",
     },
-    times={
-        "morning": "in the mornings",
-        "afternoon": "in the afternoons",
-        "evening": "in the evenings",
-        "night": "at night",
-        "all_day": "",
-    },
     windows={
         "morning": "In the mornings",
         "afternoon": "In the afternoons",
