@@ -327,7 +327,7 @@ class Round(_Response):
     round_id: str
     trigger: str
     mechanism: str
-    status: str
+    status: Literal["completed", "failed"]
     started_at: datetime
     finished_at: datetime
     fills: int
@@ -337,7 +337,6 @@ class Round(_Response):
 
 
 class RoundSummary(Round):
-    status: Literal["completed", "failed"]
     days: list[RoundDay]
 
 
