@@ -43,7 +43,8 @@ DAY_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 LIMIT_KWH = MAX_LIMIT_TICKS / VOLUME_TICKS_PER_KWH
 
 
-# One-line, non-blank text fields (validation.string).
+# One-line, non-blank text fields (validation.string). The patterns are ECMA syntax for the
+# document only (json_schema_extra): the server checks text with validation.storable_text.
 _LINE = {"pattern": LINE_PATTERN}
 Code = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra=_LINE)]
 Name = Annotated[str, Field(min_length=1, max_length=200, json_schema_extra=_LINE)]
@@ -61,7 +62,8 @@ StrictDay = Annotated[str, Field(json_schema_extra={"format": "date", "pattern":
 
 
 class _Response(BaseModel):
-    """A body the server sends: every field is always present (nullable ones as null)."""
+    """A body the server sends: every field is always present (nullable ones as null), but an
+    error's `field`."""
 
     model_config = ConfigDict(extra="forbid")
 

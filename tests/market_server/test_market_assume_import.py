@@ -152,3 +152,16 @@ def test_the_loader_imports_no_mechanism_of_ours() -> None:
         and (node.level > 0 or (node.module or "").startswith("market_server"))
     ]
     assert ours == []
+
+
+def test_a_mechanism_registered_after_loading_is_registered_at_once() -> None:
+    from market_server import assume_loader
+
+    loaded = assume_loader.load()
+    role = loaded.MarketRole
+    try:
+        assume_loader.register_mechanism("test_only_mechanism", lambda: role)
+        assert loaded.clearing_mechanisms["test_only_mechanism"] is role
+    finally:
+        loaded.clearing_mechanisms.pop("test_only_mechanism", None)
+        assume_loader._extra_mechanisms.pop("test_only_mechanism", None)
