@@ -53,6 +53,8 @@ async def test_days_are_delivered_reported_and_settled_with_refunds(
         assert outcomes[0].tick.requests > 0 and outcomes[0].tick.deliveries == 0
         assert all(o.tick.deliveries > 0 for o in outcomes[2:])
         assert all(o.settled["pending_days"] == 0 for o in outcomes)
+        # No report was refused (a refusal would count as an error of the tick).
+        assert [o.tick.errors for o in outcomes] == [0] * DAYS
 
         ledger = await read_ledger(operator)
         assert ledger.days == {FIRST_DAY + timedelta(days=1), FIRST_DAY + timedelta(days=2)}
@@ -62,6 +64,7 @@ async def test_days_are_delivered_reported_and_settled_with_refunds(
         assert ledger.net_paid_eur == ledger.paid_eur - ledger.refunds_eur
         # Reliable sellers held their reserve; the unreliable ones fell short on December
         # evenings, and the buyers got that back.
+        assert all(ledger.delivered_kwh[h] <= ledger.sold_kwh[h] for h in ledger.sold_kwh)
         assert ledger.ratio(reliable) == 1.0
         short = ledger.ratio(unreliable & set(ledger.sold_kwh))
         assert short is not None and short < 1.0

@@ -56,14 +56,16 @@ def test_a_reliable_seller_tops_up_from_the_grid_on_a_dark_day() -> None:
     assert sum(empty.import_kwh[10:17]) > 0.6 * 7 + 5.0
 
 
-def test_a_reliable_seller_keeps_headroom_from_its_own_pv() -> None:
-    """On a bright day the house's own PV may not fill the space kept for the community."""
+def test_a_reliable_seller_fills_the_reserve_from_its_own_pv_first() -> None:
+    """On a bright day the PV the house does not use fills the community's part: no grid."""
     sold = _seller(5.0, reliable=True, start_kwh=1.0, pv=BRIGHT_PV)
-    unsold = _seller(0.0, reliable=True, start_kwh=1.0, pv=BRIGHT_PV)
     assert sold.delivered_kwh == 5.0
-    # Nothing sold: the surplus fills the battery; sold: the community's part of it comes from
-    # that surplus too, so the seller exports no more than without a sale before the window.
-    assert sum(sold.export_kwh[:17]) <= sum(unsold.export_kwh[:17]) + 1e-9
+    # The empty battery could not serve the night (plain import), but from 10:00 on nothing
+    # came from the grid: 5 h x 3 kW of surplus filled the 5.26 kWh reserve and the house's part.
+    assert sum(sold.import_kwh[:10]) == pytest.approx(0.5 * 10)
+    assert sum(sold.import_kwh[10:17]) == pytest.approx(0.0)
+    # The reserve went to the grid in the window, beyond what the house drew.
+    assert sum(sold.export_kwh[17:22]) > 0
 
 
 def test_an_unreliable_seller_on_a_dark_evening_delivers_less() -> None:
