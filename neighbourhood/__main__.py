@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         "--unreliable-share",
         type=float,
         default=0.1,
-        help="share of the battery houses that deliver only 40-90 %% of what they sold "
-        "(default 0.1)",
+        help="share of the battery houses that ignore what they sold: their battery serves "
+        "the house, and they deliver what that leaves in the evening (default 0.1)",
     )
     args = parser.parse_args(argv)
     if not args.operator_token:

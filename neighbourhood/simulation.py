@@ -36,7 +36,7 @@ class SimulationConfig:
     seed: int = 7
     # Stop after this many ticks (tests); None runs until cancelled.
     ticks: int | None = None
-    # Share of the battery houses that deliver only 40-90 % of what they sold (metering.py).
+    # Share of the battery houses that ignore what they sold (metering.py).
     unreliable_share: float = 0.1
 
 
@@ -153,12 +153,17 @@ async def _act(
     return TickReport(requests, kwh, cancelled, 0)
 
 
-async def tick(members: list[Member], rng: random.Random, *, eager: bool = False) -> TickReport:
-    """One round of life: every household may top up its orders (all of them when ``eager``)."""
+async def tick(
+    members: list[Member], rng: random.Random, *, eager: bool = False, today: date | None = None
+) -> TickReport:
+    """One round of life: every household may top up its orders (all of them when ``eager``).
+
+    ``today`` is the households' date (default: this machine's); a simulated month passes one.
+    """
     if not members:
         return TickReport(0, 0.0, 0, 0)
     market = await members[0].http.call("GET", "/api/v1/market")
-    today = datetime.now(TIMEZONE).date()
+    today = today or datetime.now(TIMEZONE).date()
     # Deliveries follow the market's calendar (its clock may not be this machine's).
     market_today = date.fromisoformat(market["generated_at"][:10])
     requests, kwh, cancelled, errors, deliveries = 0, 0.0, 0, 0, 0
@@ -182,7 +187,7 @@ async def _report(member: Member, market_today: date) -> int:
     if member.reported_before == market_today:
         return 0
     sent = await metering.report_ended_days(
-        member.http, member.house.profile, market_today, member.unreliable
+        member.http, member.house.profile, market_today, member.unreliable, member.efficiency
     )
     member.reported_before = market_today
     return sent

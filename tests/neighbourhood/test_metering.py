@@ -1,5 +1,6 @@
-"""The simulated neighbourhood reports its deliveries: reliable sellers deliver what they sold,
-the seeded unreliable share 40-90 %, and the server settles the day with refunds."""
+"""The simulated neighbourhood reports its deliveries from the physics of its day: reliable
+sellers deliver what they sold, the seeded unreliable share what their battery has left, buyers
+what their virtual battery drew, and the server settles the day."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from market_server.gate import day_end
-from neighbourhood.metering import delivered_share, is_unreliable
+from neighbourhood.dispatch import Commitments, simulate_day
+from neighbourhood.metering import day_reports, is_unreliable
 from neighbourhood.profiles import household_profiles
 from neighbourhood.simulation import SimulationConfig, run
 from tests.market_harness import MutableClock, running_market
@@ -21,15 +23,29 @@ def test_unreliable_sellers_are_a_seeded_share_of_the_battery_houses() -> None:
     assert 0.2 < len(flagged) / len(batteries) < 0.4
     assert [p for p in batteries if is_unreliable(p, 0.3)] == flagged  # reproducible
     assert not any(is_unreliable(p, 1.0) for p in profiles if p.battery_kwh == 0)
-    day = date(2026, 11, 26)
-    shares = [delivered_share(p, day, "sell", True) for p in batteries]
-    assert all(0.4 <= s <= 0.9 for s in shares) and len(set(shares)) > 1
-    assert {delivered_share(p, day, "sell", False) for p in batteries} == {1.0}
 
 
-async def test_the_street_reports_and_the_day_settles_with_refunds(
-    tmp_path: Path, socket_enabled: None
-) -> None:
+def test_a_days_reports_are_the_physics_of_the_day_and_the_same_every_time() -> None:
+    profiles = household_profiles(20, seed=7)
+    seller = next(p for p in profiles if p.kind == "battery")
+    buyer = next(p for p in profiles if p.kind == "ev")
+    day = date(2026, 12, 2)
+    reliable = day_reports(seller, day, {"sell": 4.0}, unreliable=False)
+    assert reliable == [{"day": "2026-12-02", "side": "sell", "kwh": 4.0}]
+    unreliable = day_reports(seller, day, {"sell": 4.0}, unreliable=True)
+    physics = simulate_day(seller, day, Commitments(sold_kwh=4.0, reliable=False))
+    assert unreliable[0]["kwh"] == physics.delivered_kwh < 4.0  # a December evening
+    assert day_reports(seller, day, {"sell": 4.0}, unreliable=True) == unreliable
+
+    [bought] = day_reports(buyer, day, {"buy": 3.0}, unreliable=False)
+    used = simulate_day(buyer, day, Commitments(bought_kwh=3.0)).used_kwh
+    assert bought["kwh"] == round(used, 3) <= 3.0
+    assert abs(sum(bought["hourly_kwh"]) - bought["kwh"]) < 0.05
+    assert len(bought["hourly_kwh"]) == 24
+    assert day_reports(buyer, day, {}, unreliable=False) == []
+
+
+async def test_the_street_reports_and_the_day_settles(tmp_path: Path, socket_enabled: None) -> None:
     clock = MutableClock(datetime.now(UTC))
     async with running_market(tmp_path, clock=clock) as market:
         config = SimulationConfig(
@@ -40,7 +56,7 @@ async def test_the_street_reports_and_the_day_settles_with_refunds(
             tick_s=0,
             ticks=1,
             seed=3,
-            unreliable_share=1.0,  # every battery house falls short
+            unreliable_share=1.0,  # every battery house ignores what it sold
         )
         first = await run(config)
         assert first[0].requests > 0 and first[0].deliveries == 0  # nothing has ended yet
@@ -59,13 +75,18 @@ async def test_the_street_reports_and_the_day_settles_with_refunds(
 
         reported = await run(config)
         assert reported[0].deliveries > 0
-        # Every seller reported: the day settles before its deadline, with refunds.
+        # Every seller reported: the day settles before its deadline.
         settled = await market.settle()
-        assert settled["entries"] > 0 and settled["refunds_eur"] > 0
+        assert settled["entries"] > 0
         overview = await market.get("/api/v1/operator/overview", market.operator_token)
         delivery = next(d for d in overview["days"] if d["day"] == day.isoformat())["delivery"]
         assert delivery["unreported_sellers"] == 0 and delivery["settled"] is True
-        assert 0.4 <= delivery["ratio"] <= 0.9
+        # What physics left is refunded; a sunny day may leave everything.
+        assert 0.0 <= delivery["ratio"] <= 1.0
+        if delivery["ratio"] < 0.999:
+            assert settled["refunds_eur"] > 0
+        if delivery["ratio"] == 1.0:
+            assert settled["refunds_eur"] == 0
         # The day is settled: a rerun's other figures (now all reliable) are refused, not sent.
         again = await run(dataclasses.replace(config, unreliable_share=0.0))
         assert again[0].deliveries == 0

@@ -1,0 +1,287 @@
+"""Delivery: a simulated month of the neighbourhood, traded, delivered physically and settled.
+
+Run: ``.venv/bin/python benchmarks/delivery.py`` (options: ``--help``; loopback only).
+
+A real market server runs in this process (``market_server.app.create_app`` on 127.0.0.1, a
+SQLite file in a temporary directory, the periodic scheduler off, rounds on each submission)
+with a clock the benchmark moves. ``--households`` (20) simulated households of the street join
+it; ``--unreliable-share`` (0.2) of the battery houses are unreliable sellers (seeded). Then,
+day by day from ``--start`` (2026-11-02) for ``--days`` (30) delivery days plus the two it
+takes to trade the first and report the last (``neighbourhood/days.py``):
+
+1. at 09:00 local the households trade on the simulated date (``simulation.tick``) and report
+   what their meters say about the ended days: each house's day run hour by hour with its
+   commitments (``neighbourhood/dispatch.py``: a reliable seller holds its reserve and
+   releases it in the evening, an unreliable one lets its battery serve the house, a buyer's
+   virtual battery is fed from its export), posted to ``POST /api/v1/deliveries``;
+2. the operator settles (``POST /api/v1/operator/settle``).
+
+Measured, over the settled days:
+
+* delivered / contracted kWh (the ledger's sell entries), overall and for the reliable and the
+  unreliable sellers, and the median of the days' ratios;
+* money conservation from the ledger (the operator's export, exact to 0.0001 EUR): paid by the
+  buyers (volume x price of their fills) = earned by the sellers + refunds; the difference is
+  printed and must be 0.00;
+* the buyers' bill saving per kWh bought: each buyer's day run again with and without its
+  virtual battery (the baseline, computed in the same run from the same hourly import and
+  export): import at the retail price the agent uses (0.37 EUR/kWh), export at its feed-in
+  value (0.078); saving per kWh bought gross and net of what the buyers paid for the capacity
+  after refunds, and the median buyer-day;
+* the wall time per simulated day (median), so the run's cost is visible.
+
+The last line of output is one JSON object with every figure. Exit status 1 if a cent is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from market_server import community
+from market_server.app import create_app
+from market_server.runtime import MarketRuntime
+from market_server.store import Store
+from neighbourhood.client import MarketHttp
+from neighbourhood.days import Ledger, live_day, read_ledger
+from neighbourhood.dispatch import Commitments, bill_eur, bill_with_virtual_eur, simulate_day
+from neighbourhood.metering import traded_by_day
+from neighbourhood.simulation import Member, SimulationConfig, join_all
+
+
+class Clock:
+    """The market's clock, moved by the benchmark from day to day."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, when: datetime) -> None:
+        self.now = when
+
+
+@asynccontextmanager
+async def market_server(workdir: Path, clock: Clock) -> AsyncIterator[tuple[str, str]]:
+    """A market server on 127.0.0.1 in this event loop -> (url, operator token)."""
+    store = Store(f"sqlite:///{workdir / 'market.db'}")
+    runtime = MarketRuntime(store, clock)
+    _settings, token = await runtime.run(
+        community.initialise, store, runtime.now(), {"name": "Benchmark street"}, issue_token=True
+    )
+    assert token is not None
+    runner = web.AppRunner(create_app(runtime, run_scheduler=False), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", token
+    finally:
+        await runner.cleanup()  # closes the runtime too
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerDay:
+    """One buyer's settled day: what it bought and its bill with and without the capacity."""
+
+    bought_kwh: float
+    used_kwh: float
+    bill_without_eur: float
+    bill_with_eur: float
+
+
+async def buyer_days(members: list[Member], settled: set[date]) -> list[BuyerDay]:
+    """Every buyer's settled days, run again for the bill with and without storage."""
+    days: list[BuyerDay] = []
+    for member in members:
+        fills = (await member.http.call("GET", "/api/v1/fills"))["fills"]
+        traded = traded_by_day(fills, min(settled), max(settled))
+        for (day, side), kwh in sorted(traded.items()):
+            if side != "buy" or day not in settled:
+                continue
+            commitments = Commitments(
+                sold_kwh=traded.get((day, "sell"), 0.0),
+                bought_kwh=kwh,
+                reliable=not member.unreliable,
+                efficiency=member.efficiency,
+            )
+            result = simulate_day(member.house.profile, day, commitments)
+            days.append(
+                BuyerDay(
+                    bought_kwh=kwh,
+                    used_kwh=result.used_kwh,
+                    bill_without_eur=bill_eur(result.import_kwh, result.export_kwh),
+                    bill_with_eur=bill_with_virtual_eur(result),
+                )
+            )
+    return days
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def summary(
+    ledger: Ledger, members: list[Member], buyers: list[BuyerDay], day_ratios: list[float]
+) -> dict[str, Any]:
+    """Every printed figure, from the ledger and the buyers' days."""
+    unreliable = {m.house.household_id for m in members if m.unreliable}
+    sellers = set(ledger.sold_kwh)
+    bought = sum(b.bought_kwh for b in buyers)
+    without = sum(b.bill_without_eur for b in buyers)
+    saving = without - sum(b.bill_with_eur for b in buyers)
+    per_day = [
+        (b.bill_without_eur - b.bill_with_eur) / b.bought_kwh for b in buyers if b.bought_kwh > 0
+    ]
+    return {
+        "settled_days": len(ledger.days),
+        "sellers": len(sellers),
+        "unreliable_sellers": len(sellers & unreliable),
+        "contracted_kwh": round(sum(ledger.sold_kwh.values()), 1),
+        "delivered_kwh": round(sum(ledger.delivered_kwh.values()), 1),
+        "delivered_ratio": _ratio(ledger.ratio()),
+        "delivered_ratio_reliable": _ratio(ledger.ratio(sellers - unreliable)),
+        "delivered_ratio_unreliable": _ratio(ledger.ratio(sellers & unreliable)),
+        "median_day_ratio": round(statistics.median(day_ratios), 4) if day_ratios else None,
+        "paid_by_buyers_eur": str(ledger.paid_eur),
+        "earned_by_sellers_eur": str(ledger.earned_eur),
+        "refunds_eur": str(ledger.refunds_eur),
+        "imbalance_eur": str(ledger.imbalance_eur.quantize(Decimal("0.01"))),
+        "buyer_days": len(buyers),
+        "bought_kwh": round(bought, 1),
+        "used_kwh": round(sum(b.used_kwh for b in buyers), 1),
+        "bill_without_storage_eur": round(without, 2),
+        "bill_saving_eur": round(saving, 2),
+        "saving_eur_per_kwh_bought": round(saving / bought, 4) if bought else None,
+        "net_saving_eur_per_kwh_bought": (
+            round((saving - float(ledger.net_paid_eur)) / bought, 4) if bought else None
+        ),
+        "median_buyer_day_saving_eur_per_kwh": (
+            round(statistics.median(per_day), 4) if per_day else None
+        ),
+    }
+
+
+def day_ratio(before: Ledger, after: Ledger) -> float | None:
+    """Delivered / contracted of what one settlement added to the ledger."""
+    sold = sum(after.sold_kwh.values()) - sum(before.sold_kwh.values())
+    delivered = sum(after.delivered_kwh.values()) - sum(before.delivered_kwh.values())
+    return delivered / sold if sold > 1e-9 else None
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The month, day by day; returns the summary."""
+    clock = Clock(datetime.combine(args.start, datetime.min.time(), tzinfo=UTC))
+    timings: list[float] = []
+    day_ratios: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="delivery-bench-") as tmp:
+        workdir = Path(tmp)
+        async with (
+            market_server(workdir, clock) as (url, token),
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session,
+        ):
+            config = SimulationConfig(
+                url=url,
+                operator_token=token,
+                households=args.households,
+                roster_path=workdir / "roster.json",
+                seed=args.seed,
+                unreliable_share=args.unreliable_share,
+            )
+            members = await join_all(session, config)
+            operator = MarketHttp(session, url, token)
+            rng = random.Random(args.seed)
+            ledger = Ledger()
+            # The first day trades the first delivery day; the last reports the last one.
+            for offset in range(args.days + 2):
+                day = args.start + timedelta(days=offset)
+                started = time.perf_counter()
+                outcome = await live_day(members, rng, day, set_clock=clock.set, operator=operator)
+                timings.append(time.perf_counter() - started)
+                settled = await read_ledger(operator)
+                ratio = day_ratio(ledger, settled)
+                if ratio is not None:
+                    day_ratios.append(ratio)
+                ledger = settled
+                print(
+                    f"{day}  requests {outcome.tick.requests:3d}  reports "
+                    f"{outcome.tick.deliveries:3d}  settled {outcome.settled['entries']:3d} "
+                    f"entries  refunds EUR {outcome.settled['refunds_eur']:6.2f}  "
+                    f"delivered {'-' if ratio is None else f'{ratio:.3f}'}  "
+                    f"{timings[-1]:.1f} s",
+                    flush=True,
+                )
+            buyers = await buyer_days(members, ledger.days) if ledger.days else []
+    result = summary(ledger, members, buyers, day_ratios)
+    result.update(
+        households=args.households,
+        days=args.days,
+        start=args.start.isoformat(),
+        unreliable_share=args.unreliable_share,
+        seed=args.seed,
+        median_day_s=round(statistics.median(timings), 2),
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run the month, print the figures; 1 if the money does not add up."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--households", type=int, default=20)
+    parser.add_argument("--days", type=int, default=30, help="delivery days settled")
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 11, 2))
+    parser.add_argument("--unreliable-share", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    result = asyncio.run(run(args))
+    print()
+    print(
+        f"settled {result['settled_days']} days, {result['sellers']} sellers "
+        f"({result['unreliable_sellers']} unreliable), {result['buyer_days']} buyer-days"
+    )
+    print(
+        f"delivered / contracted: {result['delivered_ratio']} overall "
+        f"({result['delivered_kwh']} of {result['contracted_kwh']} kWh), reliable "
+        f"{result['delivered_ratio_reliable']}, unreliable {result['delivered_ratio_unreliable']}"
+        f", median day {result['median_day_ratio']}"
+    )
+    print(
+        f"paid by buyers EUR {result['paid_by_buyers_eur']} = earned by sellers EUR "
+        f"{result['earned_by_sellers_eur']} + refunds EUR {result['refunds_eur']}; "
+        f"difference EUR {result['imbalance_eur']}"
+    )
+    print(
+        f"buyers: bought {result['bought_kwh']} kWh, used {result['used_kwh']} kWh; bill "
+        f"without storage EUR {result['bill_without_storage_eur']}, saved EUR "
+        f"{result['bill_saving_eur']} = EUR {result['saving_eur_per_kwh_bought']}/kWh bought "
+        f"(net of the capacity price: {result['net_saving_eur_per_kwh_bought']}; median "
+        f"buyer-day {result['median_buyer_day_saving_eur_per_kwh']})"
+    )
+    print(f"median wall time per simulated day: {result['median_day_s']} s")
+    print(json.dumps(result, sort_keys=True))
+    return 0 if Decimal(result["imbalance_eur"]) == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
