@@ -50,8 +50,16 @@ HOUSEHOLDS: tuple[tuple[str, str, float], ...] = (("House", "house", 9.0), ("Fla
 
 
 def sensor_answers(key: str, has_battery: bool) -> dict[str, str]:
-    """The config flow's sensor answers for a demo household (a flat has no battery)."""
-    answers = {"pv_entity": f"sensor.{key}_pv_power", "load_entity": f"sensor.{key}_load"}
+    """The config flow's sensor answers for a demo household (a flat has no battery).
+
+    Both have grid meters: a buyer's virtual battery is measured with them.
+    """
+    answers = {
+        "pv_entity": f"sensor.{key}_pv_power",
+        "load_entity": f"sensor.{key}_load",
+        "grid_import_entity": f"sensor.{key}_grid_import_energy",
+        "grid_export_entity": f"sensor.{key}_grid_export_energy",
+    }
     if has_battery:
         answers |= {
             "battery_soc_entity": f"sensor.{key}_battery_state_of_charge",
@@ -61,12 +69,19 @@ def sensor_answers(key: str, has_battery: bool) -> dict[str, str]:
     return answers
 
 
+def battery_control(key: str) -> str:
+    """The demo battery's minimum state of charge, which the integration holds the reserve with."""
+    return f"number.{key}_battery_minimum_state_of_charge"
+
+
 def household_entities(key: str, has_battery: bool) -> list[str]:
-    """Every sensor of a demo household (for its area)."""
-    keys = ["pv_power", "load", "pv_energy", "load_energy"]
+    """Every sensor and control of a demo household (for its area)."""
+    keys = ["pv_power", "load", "pv_energy", "load_energy", "grid_import_energy"]
+    keys += ["grid_export_energy"]
     if has_battery:
         keys += ["battery_state_of_charge", "battery_capacity", "battery_power"]
-    return [f"sensor.{key}_{name}" for name in keys]
+    entities = [f"sensor.{key}_{name}" for name in keys]
+    return [*entities, battery_control(key)] if has_battery else entities
 
 
 class StackError(Exception):
@@ -174,6 +189,16 @@ async def connect_homeassistant(
         )
         if result.get("type") != "create_entry":
             raise StackError(f"the integration's config flow did not finish: {result}")
+        if max_sell > 0:
+            # What the house sells is held by its battery: the options map the battery's
+            # control, which the integration sets to the day's reserve target.
+            entry = result.get("result")
+            entry_id = entry.get("entry_id") if isinstance(entry, dict) else entry
+            options = await ha_api.run_options_flow(
+                session, login, str(entry_id), {"battery_control_entity": battery_control(key)}
+            )
+            if options.get("type") != "create_entry":
+                raise StackError(f"the integration's options flow did not finish: {options}")
         joined.append(name)
     return login, joined
 

@@ -132,27 +132,49 @@ async def run_config_flow(
     Fields a form asks for that ``answers`` lacks keep the form's suggested or default value.
     Returns the final flow result (``type`` ``create_entry`` on success).
     """
-    base = f"{login.base_url}/api/config/config_entries/flow"
-    body: dict[str, Any] = {"handler": domain, "show_advanced_options": False}
-    async with session.post(base, json=body, headers=login.headers) as response:
-        result: dict[str, Any] = await _json(response, f"{domain} flow start")
+    start = {"handler": domain, "show_advanced_options": False}
+    return await _walk_flow(session, login, "config_entries/flow", start, answers)
+
+
+async def run_options_flow(
+    session: aiohttp.ClientSession, login: Login, entry_id: str, answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Walk a config entry's options flow like :func:`run_config_flow`."""
+    start = {"handler": entry_id, "show_advanced_options": False}
+    return await _walk_flow(session, login, "config_entries/options/flow", start, answers)
+
+
+async def _walk_flow(
+    session: aiohttp.ClientSession,
+    login: Login,
+    path: str,
+    start: dict[str, Any],
+    answers: dict[str, Any],
+) -> dict[str, Any]:
+    base = f"{login.base_url}/api/config/{path}"
+    what = f"{start['handler']} {path}"
+    async with session.post(base, json=start, headers=login.headers) as response:
+        result: dict[str, Any] = await _json(response, f"{what} start")
     for _ in range(10):
         if result.get("type") != "form":
             return result
         if result.get("errors"):
-            raise HomeAssistantError(f"{domain} flow step {result['step_id']}: {result['errors']}")
+            raise HomeAssistantError(f"{what} step {result['step_id']}: {result['errors']}")
         fields = {}
         for field in result.get("data_schema", []):
             key = field["name"]
+            suggested = (field.get("description") or {}).get("suggested_value")
             if key in answers:
                 fields[key] = answers[key]
+            elif suggested is not None:
+                fields[key] = suggested
             elif "default" in field:
                 fields[key] = field["default"]
         async with session.post(
             f"{base}/{result['flow_id']}", json=fields, headers=login.headers
         ) as response:
-            result = await _json(response, f"{domain} flow step {result['step_id']}")
-    raise HomeAssistantError(f"{domain} flow did not finish: {result}")
+            result = await _json(response, f"{what} step {result['step_id']}")
+    raise HomeAssistantError(f"{what} did not finish: {result}")
 
 
 async def converse(

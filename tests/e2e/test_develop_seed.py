@@ -110,6 +110,28 @@ async def test_fresh_develop_plays_both_seed_scenarios_in_full(
             assert entity_areas["sensor.house_battery_state_of_charge"] == "House"
             assert entity_areas["sensor.flat_load"] == "Flat"
             assert "sensor.flat_battery_state_of_charge" not in entity_areas
+            # Delivery: the house's battery control is mapped, so what it sells is held; both
+            # households meter the grid, so the flat's bought capacity is a virtual battery.
+            assert entity_areas["number.house_battery_minimum_state_of_charge"] == "House"
+            async with session.get(
+                f"{stack.ha_url}/api/diagnostics/config_entry/{entries['House']['entry_id']}",
+                headers=login.headers,
+            ) as response:
+                assert response.status == 200
+                diagnostics = (await response.json())["data"]
+            assert diagnostics["entry"]["options"]["battery_control_entity"] == (
+                "number.house_battery_minimum_state_of_charge"
+            )
+            assert diagnostics["entry"]["data"]["grid_export_entity"] == (
+                "sensor.house_grid_export_energy"
+            )
+            for entity_id in (
+                "sensor.house_committed_storage",
+                "sensor.house_reserve_target",
+                "sensor.flat_virtual_battery",
+                "sensor.flat_saved_today",
+            ):
+                assert entity_id in entity_areas, entity_id
             open_days = await _wait_for_a_market(session, stack)
 
             # The README's holiday sentence: the house (the larger battery), from tomorrow. After

@@ -1,4 +1,5 @@
-"""Simulated households for the development stack: battery, PV and load sensors per household.
+"""Simulated households for the development stack: battery, PV, load and grid sensors, and a
+battery control (minimum state of charge), per household.
 
 Two households, one for each thing to try in the README: a house with PV and a battery (it goes
 on holiday) and a flat without a battery (it is renovated). Their values follow the realistic
@@ -48,9 +49,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         # The yearly profile tables take a moment to compute: never on the event loop.
         houses[key] = await hass.async_add_executor_job(DemoHouse.start, key, DEMO_HOUSEHOLDS[key])
     hass.data[DOMAIN] = houses
-    hass.async_create_task(
-        async_load_platform(hass, Platform.SENSOR, DOMAIN, {}, config), eager_start=True
-    )
+    for platform in (Platform.SENSOR, Platform.NUMBER):
+        hass.async_create_task(
+            async_load_platform(hass, platform, DOMAIN, {}, config), eager_start=True
+        )
 
     async def _backfill(_event: Event) -> None:
         for house in houses.values():

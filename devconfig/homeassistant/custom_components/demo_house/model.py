@@ -1,4 +1,11 @@
-"""The live state of the demo house: profile powers now, and a battery that follows them."""
+"""The live state of the demo house: profile powers now, and a battery that follows them.
+
+The battery keeps the minimum state of charge its control is set to (the community storage
+integration sets it to the reserve target of what the house sold, see docs/delivery.md): it does
+not discharge below it, and in the hours before the evening dispatch window it tops a missing
+reserve up from the grid, as the simulated neighbours do (``neighbourhood.dispatch``). Grid
+import and export are metered, so a buyer's virtual battery has its meters.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,10 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from neighbourhood.battery import battery_step
-from neighbourhood.profiles import HouseProfile, load_kw, pv_kw, simulate
+from custom_components.community_storage.agent.delivery import DISPATCH_HOURS
+from neighbourhood.battery import EFFICIENCY, RESERVE_SHARE, bounded_step
+from neighbourhood.dispatch import GRID_TOP_UP_HOURS
+from neighbourhood.profiles import TIMEZONE, HouseProfile, load_kw, pv_kw, simulate
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +29,8 @@ class Reading:
     soc_pct: float
     load_kwh_total: float
     pv_kwh_total: float
+    grid_import_kwh_total: float
+    grid_export_kwh_total: float
 
 
 class DemoHouse:
@@ -33,6 +44,11 @@ class DemoHouse:
         self._at = at
         self._load_total = 0.0
         self._pv_total = 0.0
+        self._import_total = 0.0
+        self._export_total = 0.0
+        # The battery's minimum state of charge (its control), by default what the battery
+        # management keeps anyway.
+        self.min_soc_pct = RESERVE_SHARE * 100.0
         self.reading = self._read(at, 0.0, 0.0, 0.0)
 
     @classmethod
@@ -69,16 +85,39 @@ class DemoHouse:
         load *= minute_rng.uniform(0.9, 1.1)
         hours = seconds / 3600.0
         house = self.profile
-        battery = 0.0
-        if house.battery_kwh > 0:
-            battery, self._energy_kwh = battery_step(
-                house.battery_kwh, house.battery_power_kw, self._energy_kwh, pv - load, hours
-            )
+        battery = self._battery_kw(now, pv - load, hours) if house.battery_kwh > 0 else 0.0
+        grid = load - pv + battery
         self._load_total += load * hours
         self._pv_total += pv * hours
+        self._import_total += max(grid, 0.0) * hours
+        self._export_total += max(-grid, 0.0) * hours
         self._at = now
         self.reading = self._read(now, load, pv, battery)
         return self.reading
+
+    def _battery_kw(self, now: datetime, surplus_kw: float, hours: float) -> float:
+        """The battery's power (+ charging) over the step, keeping its minimum state of charge."""
+        house = self.profile
+        floor = house.battery_kwh * max(self.min_soc_pct, RESERVE_SHARE * 100.0) / 100.0
+        grid_kw = 0.0
+        local = now.astimezone(TIMEZONE)
+        opens = local.replace(hour=DISPATCH_HOURS[0], minute=0, second=0, microsecond=0)
+        hours_left = (opens - local).total_seconds() / 3600.0
+        if self._energy_kwh < floor and 0 < hours_left <= GRID_TOP_UP_HOURS:
+            # The reserve is due when the window opens: what PV cannot bring comes from the
+            # grid, at an even pace over the time left.
+            pace = (floor - self._energy_kwh) / EFFICIENCY / max(hours_left, hours)
+            grid_kw = min(house.battery_power_kw, pace)
+        # Below the floor the battery only charges (bounded_step leaves nothing to discharge).
+        battery, self._energy_kwh = bounded_step(
+            house.battery_power_kw - grid_kw,
+            self._energy_kwh + grid_kw * hours * EFFICIENCY,
+            surplus_kw,
+            hours,
+            floor_kwh=floor,
+            ceiling_kwh=house.battery_kwh,
+        )
+        return battery + grid_kw
 
     def _read(self, _now: datetime, load: float, pv: float, battery: float) -> Reading:
         # "+ 0.0" turns a rounded -0.0 into 0.0 (the frontend would show "-0.0 W").
@@ -91,4 +130,6 @@ class DemoHouse:
             else 0.0,
             load_kwh_total=round(self._load_total, 3),
             pv_kwh_total=round(self._pv_total, 3),
+            grid_import_kwh_total=round(self._import_total, 3),
+            grid_export_kwh_total=round(self._export_total, 3),
         )

@@ -93,6 +93,22 @@ SENSORS: tuple[DemoHouseSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         value_fn=lambda _house, reading: reading.load_kwh_total,
     ),
+    DemoHouseSensorDescription(
+        key="grid_import_energy",
+        name="grid import energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        value_fn=lambda _house, reading: reading.grid_import_kwh_total,
+    ),
+    DemoHouseSensorDescription(
+        key="grid_export_energy",
+        name="grid export energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        value_fn=lambda _house, reading: reading.grid_export_kwh_total,
+    ),
 )
 
 
