@@ -224,6 +224,23 @@ async def test_a_sale_holds_the_reserve_and_reports_what_the_battery_held(
     await hass.async_block_till_done()
     assert len(joined_entry.runtime_data.reporter.last_reports) == 1
 
+    # Every seller of the day has reported: it settles now, by what was delivered. The seller
+    # earns for 4.75 of its 5 kWh; the buyer gets the shortfall back.
+    await market.settle()
+    month = DAY.strftime("%Y-%m")
+    (sold,) = (await market.get(f"/api/v1/settlements?month={month}", token))["settlements"]
+    (bought,) = (await market.get(f"/api/v1/settlements?month={month}", neighbour[1]))[
+        "settlements"
+    ]
+    price = sold["price"]
+    # Ledger amounts are shown to the cent.
+    assert sold["delivered_kwh"] == pytest.approx(4.75)
+    assert sold["amount_eur"] == pytest.approx(4.75 * price, abs=0.005)
+    assert sold["amount_eur"] < 5.0 * price - 0.005
+    assert bought["refund_eur"] == pytest.approx(0.25 * price, abs=0.005)
+    assert bought["refund_eur"] > 0
+    assert bought["amount_eur"] == pytest.approx(-sold["amount_eur"], abs=0.005)
+
     await _unload(hass, joined_entry)
 
 
@@ -279,6 +296,18 @@ async def test_a_purchase_is_a_virtual_battery_metered_from_the_grid(
     assert float(report["traded_kwh"]) == 4.0
     # The new day bought nothing: the sensors start from zero.
     assert hass.states.get("sensor.miller_saved_today").state == "0.0"
+
+    # The seller never reports: at the deadline the day settles as delivered in full, and the
+    # buyer pays for all the capacity it bought, used or not.
+    await market.settle()
+    month = DAY.strftime("%Y-%m")
+    assert (await market.get(f"/api/v1/settlements?month={month}", token))["settlements"] == []
+    await clocks.move_to(local(DAY + timedelta(days=1), 12, 1))
+    await market.settle()
+    (paid,) = (await market.get(f"/api/v1/settlements?month={month}", token))["settlements"]
+    assert paid["volume_kwh"] == 4.0
+    assert paid["refund_eur"] == 0.0
+    assert paid["amount_eur"] == pytest.approx(-4.0 * paid["price"], abs=0.005)
 
     await _unload(hass, joined_entry)
     # Unloaded: nothing follows the meters any more.
