@@ -449,21 +449,30 @@ async def test_cancel_all_takes_the_remainder_off_the_market(
     assert nothing.speech == "There was nothing to cancel."
 
 
-async def test_unfilled_offer_is_repriced_within_the_floor(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
-) -> None:
-    await _seed(hass, setup_integration)
+async def _an_offer_above_a_falling_market(
+    hass: HomeAssistant, entry: MockConfigEntry, market: Any, neighbour: Any
+) -> tuple[TradingAgent, TradeOutcome, date, str, str]:
+    """The agent offers 4 kWh at the going 0.10 and nobody takes it; the market can fall."""
+    await _seed(hass, entry)
     day = _first_day(market)
     _, buyer = await market.join_household("Weber")
     _, cheap_seller = await market.join_household("Fischer")
     await market.place(neighbour[1], "sell", day, 1, 2.0, 0.10)
     await market.place(buyer, "buy", day, 1, 2.0, 0.10)
-    await setup_integration.runtime_data.coordinator.async_refresh()
-    agent = _agent(setup_integration)
+    await entry.runtime_data.coordinator.async_refresh()
+    agent = _agent(entry)
     outcome = await agent.async_execute(
         TradeRequest("sell", day, 1, kwh_per_day=4.0, reason="holiday"), language="en"
     )
     assert outcome.kind == "no_counterparty"
+    return agent, outcome, day, buyer, cheap_seller
+
+
+async def test_unfilled_offer_is_repriced_within_the_floor(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
+) -> None:
+    offer = await _an_offer_above_a_falling_market(hass, setup_integration, market, neighbour)
+    agent, outcome, day, buyer, cheap_seller = offer
     assert outcome.orders[0].limit_price == 0.1  # asks the going price, above the 0.06 floor
 
     events = async_capture_events(hass, EVENT_ORDER_UPDATE)
@@ -509,18 +518,8 @@ async def test_a_refused_reprice_leaves_the_offer_on_the_market_and_is_tried_aga
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The server refuses the move: the offer stays as it was, and the next look moves it."""
-    await _seed(hass, setup_integration)
-    day = _first_day(market)
-    _, buyer = await market.join_household("Weber")
-    _, cheap_seller = await market.join_household("Fischer")
-    await market.place(neighbour[1], "sell", day, 1, 2.0, 0.10)
-    await market.place(buyer, "buy", day, 1, 2.0, 0.10)
-    await setup_integration.runtime_data.coordinator.async_refresh()
-    agent = _agent(setup_integration)
-    outcome = await agent.async_execute(
-        TradeRequest("sell", day, 1, kwh_per_day=4.0, reason="holiday"), language="en"
-    )
-    assert outcome.kind == "no_counterparty"
+    offer = await _an_offer_above_a_falling_market(hass, setup_integration, market, neighbour)
+    agent, outcome, day, buyer, cheap_seller = offer
     # The operator lowers the household's open-volume limit below the offer: moving it (a new
     # order of 4 kWh) is refused, inside the server's transaction.
     await _set_open_limit(market, setup_integration, 3.0)
