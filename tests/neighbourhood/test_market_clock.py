@@ -41,6 +41,7 @@ async def test_the_households_follow_the_markets_clock(
         )
         first = await run(config)
         assert first[0].requests > 0 and first[0].errors == 0
+        assert first[0].market_time == clock.now  # the tick's time is the server's
         orders = (await market.get("/api/v1/operator/orders", market.operator_token))["orders"]
         days = {date.fromisoformat(o["day"]) for o in orders}
         assert days and days <= set(market.open_days())
@@ -49,7 +50,7 @@ async def test_the_households_follow_the_markets_clock(
         # The market's day ends (the machine's is weeks away): the sellers report it.
         clock.set(day_end(traded, market.settings) + timedelta(hours=1))
         reported = await run(config)
-        assert reported[0].deliveries > 0
+        assert reported[0].deliveries > 0 and reported[0].market_time == clock.now
         status, mine = await market.request(
             "GET", "/api/v1/operator/overview", token=market.operator_token
         )
