@@ -22,9 +22,12 @@ import sys
 import time
 import webbrowser
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+
+from market_server.clock import speed_argument
 
 from . import ha_api, processes
 from .layout import REPO, Layout, Ports, StackState, materialise_homeassistant
@@ -37,6 +40,9 @@ COMMUNITY_NAME = "Sonnenweg"
 ROUND_INTERVAL_S = 60
 MARKET_START_TIMEOUT_S = 90.0
 HA_START_TIMEOUT_S = 240.0
+# A time-lapse is there to show deliveries and refunds: a fifth of the battery houses fall short
+# (the neighbourhood's default tenth is none of the 20 households' 9 batteries with its seed).
+TIME_LAPSE_UNRELIABLE_SHARE = 0.2
 STOP_TIMEOUT_S = 30.0
 THINGS_TO_TRY = (
     "We're going on holiday for a week and won't need our battery storage.",
@@ -134,6 +140,19 @@ def prepare_market(layout: Layout, ports: Ports) -> StackState:
     return state
 
 
+def market_resume_time(layout: Layout) -> list[str]:
+    """``--now`` of the market's last round when that is ahead of real time, else nothing.
+
+    A time-lapse leaves the market's calendar ahead of today; the next run continues from
+    there, so that its days, gates and settlements stay in order.
+    """
+    rounds = _market_cli(layout, "rounds", "--limit", "1").get("rounds")
+    if not isinstance(rounds, list) or not rounds:
+        return []
+    last = datetime.fromisoformat(str(rounds[0]["finished_at"]))
+    return ["--now", last.isoformat(timespec="seconds")] if last > datetime.now(UTC) else []
+
+
 async def _wait_until(
     what: str,
     check: Callable[[], Awaitable[bool]],
@@ -227,7 +246,21 @@ async def _entry_loaded(session: aiohttp.ClientSession, login: ha_api.Login) -> 
     return len(entries) >= len(HOUSEHOLDS) and all(e.get("state") == "loaded" for e in entries)
 
 
-def _banner(ports: Ports, state: StackState, seconds: float, households: int) -> str:
+def _time_lapse(speed: int) -> str:
+    """The banner's line about the market's clock (nothing at real time)."""
+    if speed == 1:
+        return ""
+    day_s = 86_400 / speed
+    day = f"{day_s:.0f} s" if day_s < 120 else f"{day_s / 60:.0f} min"
+    return (
+        f"  Time-lapse       the market runs {speed} times real time: a day every {day};\n"
+        "                   Home Assistant's households keep real time\n"
+    )
+
+
+def _banner(
+    ports: Ports, state: StackState, seconds: float, households: int, speed: int = 1
+) -> str:
     market = f"http://127.0.0.1:{ports.market}"
     ha = f"http://127.0.0.1:{ports.homeassistant}"
     tries = "\n".join(f'    "{sentence}"' for sentence in THINGS_TO_TRY)
@@ -241,7 +274,7 @@ Community storage market development stack is up ({seconds:.0f} s).
   Neighbourhood    {households} simulated households trading (log: logs/neighbourhood.log)
   Your households  House (PV, 10 kWh battery: try the holiday) and Flat (no battery: try
                    the renovation), each its own market member and area in Home Assistant
-
+{_time_lapse(speed)}
 Things to try in Home Assistant's Assist (the speech bubble, top right of the Overview):
 {tries}
 
@@ -277,6 +310,9 @@ async def run_stack(args: argparse.Namespace) -> int:
     market_url = f"http://127.0.0.1:{ports.market}"
     ha_url = f"http://127.0.0.1:{ports.homeassistant}"
     materialise_homeassistant(layout, ports)
+    resume = market_resume_time(layout)
+    if resume:
+        _say(f"the market's clock continues from {resume[1]} (where the last time-lapse left it)")
     children: list[processes.Child] = []
     try:
         market = processes.start(
@@ -290,6 +326,9 @@ async def run_stack(args: argparse.Namespace) -> int:
                 "127.0.0.1",
                 "--port",
                 str(ports.market),
+                "--speed",
+                str(args.speed),
+                *resume,
             ],
             log_path=layout.logs / "market-server.log",
             cwd=REPO,
@@ -325,6 +364,13 @@ async def run_stack(args: argparse.Namespace) -> int:
                     str(args.households),
                     "--roster",
                     str(layout.roster),
+                    "--speed",
+                    str(args.speed),
+                    *(
+                        ["--unreliable-share", str(TIME_LAPSE_UNRELIABLE_SHARE)]
+                        if args.speed > 1
+                        else []
+                    ),
                 ],
                 log_path=layout.logs / "neighbourhood.log",
                 cwd=REPO,
@@ -346,7 +392,10 @@ async def run_stack(args: argparse.Namespace) -> int:
                 HA_START_TIMEOUT_S,
             )
             await place_households(session, login, joined)
-        print(_banner(ports, state, time.monotonic() - started, args.households), flush=True)
+        print(
+            _banner(ports, state, time.monotonic() - started, args.households, args.speed),
+            flush=True,
+        )
         if not args.headless and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             with contextlib.suppress(webbrowser.Error):
                 webbrowser.open(ha_url)
@@ -429,9 +478,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--headless", action="store_true", help="do not open a browser (same services)"
     )
     parser.add_argument(
+        "--speed",
+        type=speed_argument,
+        default=1,
+        help="time-lapse of the market and the neighbourhood (1 to 10000; default 1, real time): "
+        "1440 shows a day's trades, deliveries and refunds in about a minute. Home Assistant "
+        "keeps real time",
+    )
+    parser.add_argument(
         "--state-dir",
         default=str(REPO / ".develop"),
-        help="where the market data, Home Assistant config and logs live (default .develop)",
+        help="where the market data, Home Assistant config and logs live (default .develop; "
+        "a time-lapse keeps its own in the timelapse/ folder there)",
     )
     parser.add_argument(
         "--ports",
@@ -449,7 +507,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.households <= 200:
         parser.error("--households must be between 1 and 200")
-    args.layout = Layout(Path(args.state_dir).resolve())
+    root = Path(args.state_dir).resolve()
+    # A time-lapse runs the market's calendar ahead of today: its own market, neighbourhood and
+    # Home Assistant, so that the real-time stack's days stay today's.
+    args.layout = Layout(root / "timelapse" if args.speed > 1 else root)
 
     async def _main() -> int:
         # Ctrl-C or SIGTERM cancels the stack wherever it is (even half-way up); its cleanup

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ import sqlalchemy.exc
 
 from . import __version__, community, households, migrations, orders, rounds
 from . import export as ledger_export
-from .clock import Clock
+from .clock import Clock, MarketClock, speed_argument
 from .config import CommunitySettings
 from .errors import MarketError, SettingsError
 from .runtime import MarketRuntime
@@ -478,6 +478,13 @@ async def _serve(
             bound[1],
             store.url.split("@")[-1],
         )
+        if runtime.speed > 1:
+            _LOGGER.info(
+                "time-lapse: the market's clock runs %d times faster than real time "
+                "(now %s on the market)",
+                runtime.speed,
+                runtime.now().isoformat(timespec="seconds"),
+            )
         await stop.wait()
         _LOGGER.info("shutting down")
     finally:
@@ -500,6 +507,8 @@ examples:
   market-server serve                                  # http://127.0.0.1:8787, rounds every 15 min
   market-server serve --host 0.0.0.0 --port 8787
   market-server --db postgresql://market@db.example/market serve
+  market-server serve --speed 1440                     # time-lapse: a market day in a minute
+  market-server serve --now 2026-12-05T06:00:00+01:00 --speed 60   # from then on, an hour a minute
 
 Stop it with Ctrl-C or SIGTERM (kill PID).
 """,
@@ -678,6 +687,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--access-log", action="store_true", help="log every HTTP request (default: off)"
     )
+    serve.add_argument(
+        "--speed",
+        type=speed_argument,
+        default=1,
+        help="time-lapse: the market's time runs this many times faster than real time from "
+        "the start (from --now if given); 1 to 10000, default 1 (real time). For demos and tests",
+    )
 
     dbc = add("db", "show or upgrade the database schema (init and serve upgrade it too)", cmd_db)
     db_sub = dbc.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -765,11 +781,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _clock(pretend: datetime | None) -> Clock:
-    if pretend is None:
-        return lambda: datetime.now(UTC)
-    offset = pretend - datetime.now(UTC)
-    return lambda: datetime.now(UTC) + offset
+def _clock(pretend: datetime | None, speed: int = 1) -> MarketClock:
+    return MarketClock(speed, pretend)
 
 
 def _missing_sqlite_file(db: str) -> Path | None:
@@ -800,7 +813,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     store = None
     try:
-        clock = _clock(args.now)
+        clock = _clock(args.now, getattr(args, "speed", 1))
         missing = _missing_sqlite_file(args.db) if args.command != "init" else None
         if missing is not None:
             # Do not leave an empty database behind when run in the wrong directory.

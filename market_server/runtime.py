@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from . import assume_loader, community, migrations, rounds
-from .clock import Clock, utc_clock
+from .clock import Clock, MarketClock, speed_of
 from .config import CommunitySettings
 from .rounds import RoundSummary
 from .settlement import SettlementSummary, settle
@@ -30,7 +30,7 @@ T = TypeVar("T")
 class MarketRuntime:
     def __init__(self, store: Store, clock: Clock | None = None, db_workers: int = 4) -> None:
         self.store = store
-        self.clock: Clock = clock or utc_clock
+        self.clock: Clock = clock or MarketClock()
         self._db = ThreadPoolExecutor(max_workers=db_workers, thread_name_prefix="market-db")
         self._clearing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="market-clearing")
         self._round_lock = asyncio.Lock()
@@ -41,6 +41,11 @@ class MarketRuntime:
         if now.tzinfo is None:
             raise ValueError("the market clock must return aware datetimes")
         return now
+
+    @property
+    def speed(self) -> int:
+        """How many times faster than real time the market's clock runs (1: real time)."""
+        return speed_of(self.clock)
 
     async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking function in the database executor."""

@@ -7,6 +7,11 @@ database wait as standbys and try to take the lead every STANDBY_POLL_S (at most
 the round interval). The interval is kept from the database -- the next round is due one
 interval after the last scheduled round started, whoever ran it -- so a standby that takes over
 continues the leader's rhythm: each interval clears once, also across a change of leader.
+
+Intervals are market time and the waits real time: under a time-lapse clock (`serve --speed N`)
+a wait is the market interval / N, bounded so that the loop cannot spin (at least MIN_POLL_S
+between passes, MIN_ROUND_GAP_S between scheduled rounds) and looks again at least every market
+hour (and every MAX_SLEEP_S), so gate closures and ended days are seen within a market hour.
 """
 
 from __future__ import annotations
@@ -25,6 +30,23 @@ _LOGGER = logging.getLogger(__name__)
 MAX_SLEEP_S = 60.0
 STANDBY_POLL_S = 5.0
 MIN_POLL_S = 0.25
+# A pass at least every market hour: a time-lapse still sees each gate closure and day end.
+MAX_PASS_MARKET_S = 3600.0
+# Scheduled rounds at most once a real second; a full book clears in well under that
+# (benchmarks/README.md), and requests still clear at once (clear_on_submit).
+MIN_ROUND_GAP_S = 1.0
+
+
+def round_interval(round_interval_s: float, speed: int) -> timedelta:
+    """Market time between scheduled rounds: the setting, stretched to MIN_ROUND_GAP_S of
+    real time under a fast clock."""
+    return timedelta(seconds=max(round_interval_s, MIN_ROUND_GAP_S * speed))
+
+
+def real_delay(market_s: float, speed: int) -> float:
+    """Real seconds to wait for `market_s` of market time, within the loop's bounds."""
+    longest = max(min(MAX_SLEEP_S, MAX_PASS_MARKET_S / speed), MIN_POLL_S)
+    return min(max(market_s / speed, MIN_POLL_S), longest)
 
 
 class Scheduler:
@@ -76,17 +98,19 @@ class Scheduler:
         while not self._stop.is_set():
             try:
                 settings = await self.runtime.settings()
-                interval = timedelta(seconds=settings.round_interval_s)
-                poll_s = min(max(settings.round_interval_s / 4, MIN_POLL_S), STANDBY_POLL_S)
+                speed = self.runtime.speed
+                interval = round_interval(settings.round_interval_s, speed)
+                interval_real_s = interval.total_seconds() / speed
+                poll_s = min(max(interval_real_s / 4, MIN_POLL_S), STANDBY_POLL_S)
                 leading = await self.runtime.run(self.lock.hold)
-                self._note_role(leading, settings.round_interval_s, poll_s)
+                self._note_role(leading, interval_real_s, poll_s)
                 last = await self.runtime.read(last_scheduled_start)
                 now = self.runtime.now()
                 next_round = now if last is None else last + interval
                 if not leading:
                     # Wake when the leader's next round is due (to take over if it is gone),
                     # or sooner.
-                    delay = min(max((next_round - now).total_seconds(), MIN_POLL_S), poll_s)
+                    delay = min(real_delay((next_round - now).total_seconds(), speed), poll_s)
                     gate_due = None
                     await self._sleep(delay)
                     continue
@@ -99,7 +123,7 @@ class Scheduler:
                     if summary.entries:
                         _LOGGER.info("settled %d fills", summary.entries)
                     # Days waiting for delivery reports: try again each pass (a last report
-                    # settles its day within MAX_SLEEP_S) and at the first deadline.
+                    # settles its day within a pass) and at the first deadline.
                     settled_through = None if summary.pending_days else today
                     settle_due = summary.next_deadline
                     if summary.pending_days != waiting and summary.next_deadline is not None:
@@ -115,10 +139,10 @@ class Scheduler:
                 wake = min(next_round, gate_due + timedelta(seconds=1))
                 if settle_due is not None:
                     wake = min(wake, settle_due + timedelta(seconds=1))
-                delay = min(max((wake - now).total_seconds(), MIN_POLL_S), MAX_SLEEP_S)
+                delay = real_delay((wake - now).total_seconds(), speed)
             except Exception:
-                _LOGGER.exception("scheduled market work failed; retrying in %.0f s", MAX_SLEEP_S)
-                delay = MAX_SLEEP_S
+                delay = real_delay(MAX_SLEEP_S * self.runtime.speed, self.runtime.speed)
+                _LOGGER.exception("scheduled market work failed; retrying in %.1f s", delay)
             await self._sleep(delay)
 
     async def _sleep(self, delay: float) -> None:

@@ -10,7 +10,21 @@ import os
 import sys
 from pathlib import Path
 
-from .simulation import SimulationConfig, run
+from .simulation import MAX_SPEED, SimulationConfig, run
+
+
+def _speed(text: str) -> int:
+    """--speed: a whole factor from 1 to MAX_SPEED, like the server's."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a speed from 1 (real time) to {MAX_SPEED}; "
+            "use the market server's `serve --speed`"
+        )
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +46,17 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(".develop/neighbourhood.json"),
         help="where the joined households and their tokens are kept between runs",
     )
-    parser.add_argument("--tick", type=float, default=20.0, help="seconds between ticks")
+    parser.add_argument(
+        "--tick", type=float, default=20.0, help="seconds of market time between ticks"
+    )
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=1,
+        help="the market's time-lapse (its `serve --speed`, 1 to 10000; default 1): ticks come "
+        "--tick seconds of market time apart, at least 0.5 s. The households always live on the "
+        "market's clock",
+    )
     parser.add_argument("--ticks", type=int, default=None, help="stop after this many ticks")
     parser.add_argument("--seed", type=int, default=7, help="seed of the households' lives")
     parser.add_argument(
@@ -61,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         ticks=args.ticks,
         unreliable_share=args.unreliable_share,
+        speed=args.speed,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(config))

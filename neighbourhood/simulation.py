@@ -1,10 +1,17 @@
-"""The neighbourhood's clock: join every household once, then let the agents trade on each tick."""
+"""The neighbourhood's clock: join every household once, then let the agents trade on each tick.
+
+The households live on the market's time, read from the server on every tick (`generated_at`
+of GET /api/v1/market), never on this machine's: under a time-lapse (`serve --speed N`) or a
+shifted clock (`--now`) the two cannot drift apart. With the same `speed` here, ticks come
+`tick_s` of market time apart (at least MIN_TICK_S of real time).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +29,14 @@ _LOGGER = logging.getLogger(__name__)
 HOLDING = "open,partially_filled,filled"
 # Chance per tick that a household withdraws an open request (plans change).
 CANCEL_CHANCE = 0.01
+# The fastest market clock there is (the server's `serve --speed` takes 1 to 10000).
+MAX_SPEED = 10_000
+# Real seconds between ticks at least: a tick of 20 households takes about that long anyway.
+MIN_TICK_S = 0.5
+# How far the market's pace may be from `speed` before the log says so (a factor).
+PACE_TOLERANCE = 2.0
+# Real seconds of ticking before the market's pace is judged (latency blurs a shorter view).
+PACE_WINDOW_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +53,44 @@ class SimulationConfig:
     ticks: int | None = None
     # Share of the battery houses that ignore what they sold (metering.py).
     unreliable_share: float = 0.1
+    # How many times faster than real time the market's clock runs (its `serve --speed`).
+    speed: int = 1
+
+    def tick_real_s(self) -> float:
+        """Real seconds between ticks: `tick_s` of market time, but never a spin."""
+        if self.tick_s <= 0:
+            return 0.0  # tests: tick back to back
+        return max(self.tick_s / self.speed, MIN_TICK_S)
+
+
+@dataclass(slots=True)
+class MarketPace:
+    """Watches how fast the market's clock runs against ours, to say once if not at `speed`."""
+
+    speed: int
+    first: tuple[float, datetime] | None = None
+    judged: bool = False
+
+    def observe(self, market_now: datetime, real_now: float | None = None) -> float | None:
+        """Note the market's time now -> its measured pace once judged (else None)."""
+        real = time.monotonic() if real_now is None else real_now
+        if self.first is None:
+            self.first = (real, market_now)
+            return None
+        real_s = real - self.first[0]
+        if self.judged or real_s < PACE_WINDOW_S:
+            return None
+        self.judged = True
+        pace = (market_now - self.first[1]).total_seconds() / real_s
+        if not self.speed / PACE_TOLERANCE <= pace <= self.speed * PACE_TOLERANCE:
+            _LOGGER.warning(
+                "the market's clock runs about %.0f times real time, not %d (--speed): the "
+                "households follow the market's time, but tick %s",
+                pace,
+                self.speed,
+                "too rarely" if pace > self.speed else "more often than needed",
+            )
+        return pace
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +102,7 @@ class TickReport:
     cancelled: int
     errors: int
     deliveries: int = 0  # delivery reports sent (new or changed figures)
+    market_time: datetime | None = None  # the market's clock at the start of the tick
 
 
 @dataclass(slots=True)
@@ -153,19 +207,33 @@ async def _act(
     return TickReport(requests, kwh, cancelled, 0)
 
 
+def market_time(market: dict[str, Any]) -> datetime:
+    """The market's time of a GET /api/v1/market answer (aware, in the community's zone)."""
+    return datetime.fromisoformat(market["generated_at"])
+
+
 async def tick(
-    members: list[Member], rng: random.Random, *, eager: bool = False, today: date | None = None
+    members: list[Member],
+    rng: random.Random,
+    *,
+    eager: bool = False,
+    pace: MarketPace | None = None,
+    today: date | None = None,
 ) -> TickReport:
     """One round of life: every household may top up its orders (all of them when ``eager``).
 
-    ``today`` is the households' date (default: this machine's); a simulated month passes one.
+    ``today`` is the households' date (default: the market's); a simulated month passes one.
     """
     if not members:
         return TickReport(0, 0.0, 0, 0)
     market = await members[0].http.call("GET", "/api/v1/market")
-    today = today or datetime.now(TIMEZONE).date()
-    # Deliveries follow the market's calendar (its clock may not be this machine's).
-    market_today = date.fromisoformat(market["generated_at"][:10])
+    # Everything follows the market's clock, not this machine's: it may be sped up or shifted.
+    now = market_time(market)
+    if pace is not None:
+        pace.observe(now)
+    today = today or now.astimezone(TIMEZONE).date()
+    # Deliveries follow the market's calendar (the community's time zone).
+    market_today = now.date()
     requests, kwh, cancelled, errors, deliveries = 0, 0.0, 0, 0, 0
     for member in rng.sample(members, len(members)):
         try:
@@ -179,7 +247,7 @@ async def tick(
         requests += report.requests
         kwh += report.kwh
         cancelled += report.cancelled
-    return TickReport(requests, round(kwh, 1), cancelled, errors, deliveries)
+    return TickReport(requests, round(kwh, 1), cancelled, errors, deliveries, now)
 
 
 async def _report(member: Member, market_today: date) -> int:
@@ -196,6 +264,7 @@ async def _report(member: Member, market_today: date) -> int:
 async def run(config: SimulationConfig) -> list[TickReport]:
     """Join, then tick until cancelled (or ``config.ticks`` ticks); returns the tick reports."""
     rng = random.Random(config.seed)
+    pace = MarketPace(config.speed)
     reports: list[TickReport] = []
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -206,15 +275,16 @@ async def run(config: SimulationConfig) -> list[TickReport]:
             try:
                 # The first tick fills the book at once, so a fresh market has prices and
                 # counterparties within seconds.
-                report = await tick(members, rng, eager=number == 0)
+                report = await tick(members, rng, eager=number == 0, pace=pace)
             except (aiohttp.ClientError, TimeoutError, MarketCallError) as err:
                 _LOGGER.warning("tick failed, trying again next tick: %s", err)
                 report = TickReport(0, 0.0, 0, 1)
             reports.append(report)
             _LOGGER.info(
-                "tick %d: %d new request(s), %.1f kWh, %d cancelled, %d refused, "
-                "%d delivery report(s)",
+                "tick %d (market time %s): %d new request(s), %.1f kWh, %d cancelled, "
+                "%d refused, %d delivery report(s)",
                 number,
+                "-" if report.market_time is None else f"{report.market_time:%Y-%m-%d %H:%M}",
                 report.requests,
                 report.kwh,
                 report.cancelled,
@@ -223,5 +293,5 @@ async def run(config: SimulationConfig) -> list[TickReport]:
             )
             number += 1
             if config.ticks is None or number < config.ticks:
-                await asyncio.sleep(config.tick_s)
+                await asyncio.sleep(config.tick_real_s())
     return reports
