@@ -15,6 +15,7 @@ from market_server.scheduler import MIN_POLL_S, real_delay, round_interval
 from market_server.store import Store
 from tests.market_harness import MutableClock
 from tests.market_server.serve_process import ServeProcess, http, run_cli_json
+from tests.waiting import wait_until
 
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -76,10 +77,13 @@ def test_a_real_time_lapse_is_monotonic_and_fast() -> None:
     clock = MarketClock(3600, START)
     began = time.monotonic()
     seen = [clock()]
-    # Bounded poll: an hour of market time passes in about a real second.
-    while seen[-1] < START + timedelta(hours=1) and time.monotonic() - began < 10:
-        time.sleep(0.01)  # polling interval, bounded by the loop's deadline
+
+    def an_hour_passed() -> bool:
         seen.append(clock())
+        return seen[-1] >= START + timedelta(hours=1)
+
+    # An hour of market time passes in about a real second.
+    wait_until(an_hour_passed, "an hour of market time has passed", timeout_s=10)
     assert seen == sorted(seen)
     assert seen[-1] >= START + timedelta(hours=1)
     assert time.monotonic() - began < 5  # not an hour: the speed applies
@@ -153,10 +157,10 @@ def test_serve_speed_runs_the_market_clock_fast(tmp_path: Path) -> None:
             <= first
             < datetime.fromisoformat(start) + timedelta(days=1)
         )
-        now = first
-        while now < first + timedelta(hours=3) and time.monotonic() - began < 20:
-            time.sleep(0.05)  # polling interval, bounded by the loop's deadline
-            now = market_now()
-        assert now >= first + timedelta(hours=3)
+        wait_until(
+            lambda: market_now() >= first + timedelta(hours=3),
+            "three market hours have passed",
+            timeout_s=20,
+        )
         assert time.monotonic() - began < 10  # three market hours in about three seconds
         assert "time-lapse: the market's clock runs 3600 times faster" in serve.log.read_text()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import signal
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from market_server import store as db
 from market_server.store import Store
 from tests.market_server.invariants import check_invariants
 from tests.market_server.serve_process import ServeProcess
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
 INTERVAL_S = 2
@@ -35,16 +35,6 @@ def _scheduled_starts(store: Store) -> list[datetime]:
                 .order_by(db.rounds.c.seq)
             )
         ]
-
-
-def _wait_for(what: str, probe: object, deadline_s: float = 60) -> None:
-    assert callable(probe)
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if probe():
-            return
-        time.sleep(0.1)  # polling interval, bounded by the deadline
-    raise AssertionError(f"timed out waiting until {what}")
 
 
 def _role(server: ServeProcess) -> str | None:
@@ -71,22 +61,24 @@ def test_one_leader_clears_each_interval_and_a_standby_takes_over(
         server.workdir.mkdir()
     try:
         first.start()
-        _wait_for("the first process leads", lambda: _role(first) == "leader")
+        wait_until(lambda: _role(first) == "leader", "the first process leads", 60)
         second.start()
-        _wait_for("the second process is a standby", lambda: _role(second) == "standby")
+        wait_until(lambda: _role(second) == "standby", "the second process is a standby", 60)
         both_up = datetime.now(UTC)
-        _wait_for(
-            "three intervals with both processes up",
+        wait_until(
             lambda: len([t for t in _scheduled_starts(store) if t > both_up]) >= 3,
+            "three intervals with both processes up",
+            60,
         )
         assert _role(second) == "standby"
 
         killed_at = datetime.now(UTC)
         first.kill(signal.SIGKILL)
-        _wait_for("the standby leads", lambda: _role(second) == "leader", deadline_s=30)
-        _wait_for(
-            "three intervals after the kill",
+        wait_until(lambda: _role(second) == "leader", "the standby leads", 30)
+        wait_until(
             lambda: len([t for t in _scheduled_starts(store) if t > killed_at]) >= 3,
+            "three intervals after the kill",
+            60,
         )
         second.kill(signal.SIGTERM)
     finally:

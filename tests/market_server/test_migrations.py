@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import subprocess
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from market_server.validation import parse_request
 from tests.market_server.conftest import POSTGRES_URL, T0
 from tests.market_server.invariants import check_invariants
 from tests.market_server.serve_process import REPO, cli_command
+from tests.waiting import wait_until
 
 LEGACY = Path(__file__).with_name("legacy_schema")
 # What the legacy database holds (tests/market_server/legacy_schema/rows.sql).
@@ -316,13 +316,14 @@ def test_two_processes_upgrading_at_once_apply_each_revision_once(
             subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for _ in range(2)
         ]
+
+        def both_queued() -> bool:
+            exited = [p.args for p in procs if p.poll() is not None]
+            assert not exited, "an upgrade finished while the lock was held"
+            return _waiting_for_the_migration_lock(app) >= 2
+
         try:
-            deadline = time.monotonic() + 60
-            while _waiting_for_the_migration_lock(app) < 2:
-                exited = [p.args for p in procs if p.poll() is not None]
-                assert not exited, "an upgrade finished while the lock was held"
-                assert time.monotonic() < deadline, "the two upgrades never queued on the lock"
-                time.sleep(0.1)  # polling interval, bounded by the deadline
+            wait_until(both_queued, "the two upgrades queued on the lock", timeout_s=60)
         finally:
             holder.rollback()  # releases the lock: both go
         outputs = [p.communicate(timeout=120) for p in procs]

@@ -3,7 +3,6 @@ settlement once the delivery day is over; stopping leaves nothing running."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from market_server.scheduler import Scheduler
 from market_server.store import Store
 from market_server.validation import parse_request
 from tests.market_harness import MutableClock
+from tests.waiting import async_wait_until
 
 
 def _count(conn: Any, table: sa.Table, *where: Any) -> int:
@@ -29,13 +29,7 @@ def _count(conn: Any, table: sa.Table, *where: Any) -> int:
 
 
 async def _until(runtime: MarketRuntime, probe: Callable[[Any], bool], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 20
-    while loop.time() < deadline:
-        if await runtime.read(probe):
-            return
-        await asyncio.sleep(0.02)  # polling interval, bounded by the deadline
-    raise AssertionError(f"scheduler did not {what} in time")
+    await async_wait_until(lambda: runtime.read(probe), f"the scheduler did {what}", 20)
 
 
 async def test_scheduler_rounds_expiry_and_settlement(tmp_path: Path, clock: MutableClock) -> None:

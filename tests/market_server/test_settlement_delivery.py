@@ -4,13 +4,11 @@ and the ledger stays balanced to the tick (also over many random books)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from market_server.store import Store
 from market_server.units import MONEY_TICKS_PER_EUR, WH_PER_VOLUME_TICK, money_eur
 from market_server.validation import parse_request
 from tests.market_harness import MutableClock, RunningMarket, running_market
+from tests.waiting import async_wait_until
 
 PATH = "/api/v1/deliveries"
 _SOCKETS = pytest.mark.usefixtures("socket_enabled")
@@ -361,13 +360,6 @@ async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
     runtime = MarketRuntime(store, clock)
     scheduler = Scheduler(runtime)
 
-    async def until(probe: Callable[[], bool], what: str) -> None:
-        for _ in range(500):  # bounded: 10 s
-            if probe():
-                return
-            await asyncio.sleep(0.02)  # polling interval of a bounded condition wait
-        raise AssertionError(f"scheduler did not {what} in time")
-
     def count(table: sa.Table) -> int:
         with store.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
@@ -377,17 +369,20 @@ async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
 
     scheduler.start()
     try:
-        await until(lambda: count(db.fills) == 2, "clear at start")
+        await async_wait_until(lambda: count(db.fills) == 2, "the scheduler cleared at start")
         clock.set(day_end(day, settings) + timedelta(hours=1))
         scheduler.wake()
-        await until(lambda: "wait for sellers' delivery reports" in caplog.text, "see the wait")
+        await async_wait_until(
+            lambda: "wait for sellers' delivery reports" in caplog.text,
+            "the scheduler saw the day wait for reports",
+        )
         assert entries() == 0
         with store.write() as conn:
             store.lock_rounds(conn)
             report = deliveries.Report(day, "sell", 4_000, None, None)
             deliveries.record(conn, settings, members[0].id, report, clock())
         scheduler.wake()  # the next pass, as the scheduler makes one at least every minute
-        await until(lambda: entries() == 2, "settle the reported day")
+        await async_wait_until(lambda: entries() == 2, "the scheduler settled the reported day")
     finally:
         await scheduler.stop()
         await runtime.close()

@@ -3,7 +3,6 @@ and settles a day with refunds, within seconds of real time."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from market_server.gate import day_end, gate_closure
 from market_server.scheduler import Scheduler
 from market_server.settlement import report_deadline
 from tests.market_harness import RunningMarket, running_market
+from tests.waiting import async_wait_until
 
 SPEED = 10_000  # a market day in 8.6 real seconds
 # Wednesday 08:00 in Berlin: Thursday's gate closes in 10 market hours (3.6 real seconds).
@@ -24,12 +24,10 @@ REAL_DEADLINE_S = 30.0
 
 
 async def _until_market(market: RunningMarket, when: datetime) -> None:
-    """Bounded poll until the market's clock has passed `when`."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + REAL_DEADLINE_S
-    while market.now() <= when:
-        assert loop.time() < give_up, f"the market's clock did not reach {when} in time"
-        await asyncio.sleep(0.05)  # polling interval, bounded by give_up
+    """Until the market's clock has passed `when`."""
+    await async_wait_until(
+        lambda: market.now() > when, f"the market's clock passed {when}", REAL_DEADLINE_S
+    )
 
 
 def _ledger(market: RunningMarket) -> list[Any]:
@@ -69,11 +67,10 @@ async def test_a_fast_day_settles_with_refunds_after_the_report_deadline(
             )
             assert status == 201, report
             deadline = report_deadline(day, market.settings)
-            loop = asyncio.get_running_loop()
-            give_up = loop.time() + REAL_DEADLINE_S
-            while not (entries := _ledger(market)):
-                assert loop.time() < give_up, "the scheduler did not settle the day in time"
-                await asyncio.sleep(0.05)  # polling interval, bounded by give_up
+            await async_wait_until(
+                lambda: _ledger(market), "the scheduler settled the day", REAL_DEADLINE_S
+            )
+            entries = _ledger(market)
         finally:
             await scheduler.stop()
 
