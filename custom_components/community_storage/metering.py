@@ -13,14 +13,14 @@ from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 
 from .agent.delivery import VirtualBattery, hour_index, hours_in_day, meter_delta
 from .const import CONF_GRID_EXPORT_ENTITY, CONF_GRID_IMPORT_ENTITY
 from .models import Side
-from .notifier import ChangeNotifier
+from .notifier import ChangeNotifier, Subscription
 
 if TYPE_CHECKING:
     from homeassistant.core import State
@@ -67,7 +67,7 @@ class VirtualBatteryMeter(ChangeNotifier):
         self.entry = entry
         self.coordinator = coordinator
         self.batteries: dict[date, VirtualBattery] = {}
-        self._unsub: CALLBACK_TYPE | None = None
+        self._meters = Subscription()
         config = {**entry.data, **entry.options}
         self.import_entity: str | None = config.get(CONF_GRID_IMPORT_ENTITY)
         self.export_entity: str | None = config.get(CONF_GRID_EXPORT_ENTITY)
@@ -80,15 +80,15 @@ class VirtualBatteryMeter(ChangeNotifier):
     async def async_start(self) -> None:
         """Follow the two meters, if both are mapped."""
         if self.import_entity and self.export_entity:
-            self._unsub = async_track_state_change_event(
-                self.hass, [self.import_entity, self.export_entity], self._handle_change
+            self._meters.hold(
+                async_track_state_change_event(
+                    self.hass, [self.import_entity, self.export_entity], self._handle_change
+                )
             )
 
     async def async_stop(self) -> None:
         """Stop following the meters."""
-        if self._unsub is not None:
-            self._unsub()
-            self._unsub = None
+        self._meters.cancel()
 
     def zone(self) -> tzinfo:
         """The community's time zone (its days are the delivery days)."""

@@ -1,4 +1,4 @@
-"""Listeners of a part that changes outside the coordinator's refreshes (the delivery parts)."""
+"""Listeners of the parts that change outside the coordinator's refreshes, and what they follow."""
 
 from __future__ import annotations
 
@@ -27,3 +27,26 @@ class ChangeNotifier:
         """Tell every listener that something changed."""
         for update in list(self._listeners):
             update()
+
+
+class Subscription:
+    """One listener or timer a part holds: replaced, cancelled, or forgotten once it fired."""
+
+    def __init__(self) -> None:
+        """Nothing held yet."""
+        self._cancel: CALLBACK_TYPE | None = None
+
+    def hold(self, cancel: CALLBACK_TYPE) -> None:
+        """Hold a new one (``cancel`` is what subscribing returned); the old one is cancelled."""
+        self.cancel()
+        self._cancel = cancel
+
+    def cancel(self) -> None:
+        """Stop it, if one is held."""
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+
+    def forget(self) -> None:
+        """A timer that fired is over: nothing to cancel any more."""
+        self._cancel = None

@@ -16,7 +16,7 @@ from collections import deque
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
@@ -30,6 +30,7 @@ from .api import (
     MarketValidationError,
 )
 from .models import Side
+from .notifier import Subscription
 
 if TYPE_CHECKING:
     from .coordinator import CommunityStorageCoordinator
@@ -70,22 +71,18 @@ class DeliveryReporter:
         self._done: set[tuple[date, str]] = set()
         self.last_reports: deque[dict[str, Any]] = deque(maxlen=KEPT_REPORTS)
         self._lock = asyncio.Lock()
-        self._unsub_timer: CALLBACK_TYPE | None = None
-        self._unsub_coordinator: CALLBACK_TYPE | None = None
+        self._timer = Subscription()
+        self._refreshes = Subscription()
 
     async def async_start(self) -> None:
         """Report after every refresh and wake up after each local midnight."""
-        self._unsub_coordinator = self.coordinator.async_add_listener(self._handle_update)
+        self._refreshes.hold(self.coordinator.async_add_listener(self._handle_update))
         self._schedule_midnight()
 
     async def async_stop(self) -> None:
         """Stop the timer and the listener."""
-        if self._unsub_coordinator is not None:
-            self._unsub_coordinator()
-            self._unsub_coordinator = None
-        if self._unsub_timer is not None:
-            self._unsub_timer()
-            self._unsub_timer = None
+        self._refreshes.cancel()
+        self._timer.cancel()
 
     def client_report_id(self, day: date, side: str) -> str:
         """The same id for every attempt of one report: the server sees a retry, not a new one."""
@@ -95,11 +92,11 @@ class DeliveryReporter:
         zone = self.reserve.zone()
         tomorrow = dt_util.now(zone).date() + timedelta(days=1)
         when = datetime.combine(tomorrow, time(0), tzinfo=zone) + REPORT_DELAY
-        self._unsub_timer = async_track_point_in_utc_time(self.hass, self._async_midnight, when)
+        self._timer.hold(async_track_point_in_utc_time(self.hass, self._async_midnight, when))
 
     async def _async_midnight(self, _now: datetime) -> None:
         """A new day: fetch at once (the refresh's listener reports), then wait for the next."""
-        self._unsub_timer = None
+        self._timer.forget()
         self._schedule_midnight()
         await self.coordinator.async_refresh()
 

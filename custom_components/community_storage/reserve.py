@@ -18,7 +18,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
@@ -42,7 +42,7 @@ from .const import (
     EVENT_COMMITMENT_STARTED,
 )
 from .models import Side
-from .notifier import ChangeNotifier
+from .notifier import ChangeNotifier, Subscription
 
 if TYPE_CHECKING:
     from .coordinator import CommunityStorageCoordinator
@@ -88,8 +88,8 @@ class ReserveKeeper(ChangeNotifier):
             "delivered": {},
         }
         self.schedules: tuple[SellerSchedule, ...] = ()
-        self._unsub_timer: CALLBACK_TYPE | None = None
-        self._unsub_coordinator: CALLBACK_TYPE | None = None
+        self._timer = Subscription()
+        self._refreshes = Subscription()
         # The timer and the coordinator may both wake it; each boundary is handled once.
         self._lock = asyncio.Lock()
 
@@ -100,17 +100,13 @@ class ReserveKeeper(ChangeNotifier):
         stored = await self._store.async_load()
         if stored:
             self._state.update(stored)
-        self._unsub_coordinator = self.coordinator.async_add_listener(self._handle_update)
+        self._refreshes.hold(self.coordinator.async_add_listener(self._handle_update))
         self._handle_update()
 
     async def async_stop(self) -> None:
         """Stop every timer and listener; what was done stays in the Store."""
-        if self._unsub_coordinator is not None:
-            self._unsub_coordinator()
-            self._unsub_coordinator = None
-        if self._unsub_timer is not None:
-            self._unsub_timer()
-            self._unsub_timer = None
+        self._refreshes.cancel()
+        self._timer.cancel()
 
     # ----------------------------------------------------------------- reading
 
@@ -174,9 +170,7 @@ class ReserveKeeper(ChangeNotifier):
         self.async_notify()
 
     def _schedule_next(self, now: datetime) -> None:
-        if self._unsub_timer is not None:
-            self._unsub_timer()
-            self._unsub_timer = None
+        self._timer.cancel()
         boundaries = [
             moment
             for schedule in self.schedules
@@ -189,8 +183,8 @@ class ReserveKeeper(ChangeNotifier):
             if moment > now
         ]
         if boundaries:
-            self._unsub_timer = async_track_point_in_utc_time(
-                self.hass, self._async_step, min(boundaries)
+            self._timer.hold(
+                async_track_point_in_utc_time(self.hass, self._async_step, min(boundaries))
             )
 
     def _forget_old(self, now: datetime) -> None:

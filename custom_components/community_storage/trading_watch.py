@@ -21,6 +21,7 @@ from .agent.planner import ceil_price, floor_price
 from .api import MarketClient, MarketError
 from .const import DOMAIN
 from .followup import async_follow_up
+from .notifier import Subscription
 from .trading_records import BookKeeper, RequestRecord, order_state
 
 if TYPE_CHECKING:
@@ -53,15 +54,13 @@ class OrderWatcher:
         self.keeper = keeper
         # In "propose only" autonomy the agent never moves a price by itself.
         self._propose_only = propose_only
-        self._unsub: Callable[[], None] | None = None
+        self._refreshes = Subscription()
 
     def start(self) -> None:
-        self._unsub = self.coordinator.async_add_listener(self._handle_update)
+        self._refreshes.hold(self.coordinator.async_add_listener(self._handle_update))
 
     def stop(self) -> None:
-        if self._unsub is not None:
-            self._unsub()
-            self._unsub = None
+        self._refreshes.cancel()
 
     @callback
     def _handle_update(self) -> None:
