@@ -50,12 +50,12 @@ from urllib.parse import quote
 import aiohttp
 import sqlalchemy as sa
 
-from market_server import community, households, orders, rounds
-from market_server import store as db
-from market_server.auth import Household, household_for_token
-from market_server.gate import open_days
-from market_server.store import Store
-from market_server.validation import parse_request
+from market_server.http.contract import parse_request
+from market_server.market import community, households, orders, rounds
+from market_server.market.gate import open_days
+from market_server.storage import store as db
+from market_server.storage.auth import Household, household_for_token
+from market_server.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

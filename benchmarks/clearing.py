@@ -6,9 +6,11 @@ For each book size (default 1,000 and 10,000 orders for one delivery day; prices
 EUR/kWh, volumes 0.5-13 kWh, seeded) it measures in the same process, on the same book:
 
 * ``assume_ms``: ASSUME's ``PayAsClearRole.clear`` (the bare clearing, ties in time priority);
-* ``ours_ms``: our ``PayAsClearFastRole.clear`` (``market_server.pay_as_clear_fast``), same input;
+* ``ours_ms``: our ``PayAsClearFastRole.clear`` (``market_server.market.pay_as_clear_fast``),
+  same input;
 * ``round_ms``: one complete clearing round of the market server with our mechanism
-  (``market_server.rounds.run_round``): load the open orders from a real SQLite store, clear,
+  (``market_server.market.rounds.run_round``): load the open orders from a real SQLite store,
+  clear,
   write fills, order updates and the round in one transaction;
 
 each the median of ``--repeat`` runs (fresh copies of the book / database every run, copying
@@ -36,8 +38,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from market_server.assume_loader import load
-from market_server.day_clearing import (
+from market_server.market.assume_loader import load
+from market_server.market.day_clearing import (
     PAY_AS_CLEAR,
     PAY_AS_CLEAR_FAST,
     BookOrder,
@@ -130,9 +132,10 @@ def _seed_database(path: Path, orders: list[BookOrder]) -> None:
     """A market database with the community set up and ``orders`` open for ``DAY``."""
     import sqlalchemy as sa
 
-    from market_server import community, migrations
-    from market_server import store as db
-    from market_server.store import Store
+    from market_server.market import community
+    from market_server.storage import migrations
+    from market_server.storage import store as db
+    from market_server.storage.store import Store
 
     store = Store(path)
     try:
@@ -200,9 +203,9 @@ def full_round(orders: list[BookOrder], repeat: int, workdir: Path) -> dict[str,
     """Median ms of ``run_round`` on a fresh copy of a seeded SQLite store, and its fills."""
     import sqlalchemy as sa
 
-    from market_server import store as db
-    from market_server.rounds import run_round
-    from market_server.store import Store
+    from market_server.market.rounds import run_round
+    from market_server.storage import store as db
+    from market_server.storage.store import Store
 
     template = workdir / f"template-{len(orders)}.db"
     _seed_database(template, orders)

@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python benchmarks/delivery.py`` (options: ``--help``; loopback only).
 
-A real market server runs in this process (``market_server.app.create_app`` on 127.0.0.1, a
+A real market server runs in this process (``market_server.http.app.create_app`` on 127.0.0.1, a
 SQLite file in a temporary directory, the periodic scheduler off, rounds on each submission)
 with a clock the benchmark moves. ``--households`` (20) simulated households of the street join
 it; ``--unreliable-share`` (0.2) of the battery houses are unreliable sellers (seeded). Then,
@@ -57,10 +57,10 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from market_server import community
-from market_server.app import create_app
-from market_server.runtime import MarketRuntime
-from market_server.store import Store
+from market_server.http.app import create_app
+from market_server.market import community
+from market_server.process.runtime import MarketRuntime
+from market_server.storage.store import Store
 from neighbourhood.client import MarketHttp
 from neighbourhood.days import Ledger, live_day, read_ledger
 from neighbourhood.dispatch import Commitments, bill_eur, bill_with_virtual_eur, simulate_day

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import aiohttp
 
-from market_server.clock import speed_argument
+from market_server.market.clock import speed_argument
 
 from . import ha_api, processes
 from .layout import REPO, Layout, Ports, StackState, materialise_homeassistant

@@ -1,4 +1,4 @@
-"""Typed errors of the market: raised where the problem is known, turned into HTTP once (app.py)."""
+"""Typed errors of the market: raised where the problem is known, made HTTP in http/responses."""
 
 from __future__ import annotations
 

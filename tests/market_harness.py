@@ -9,11 +9,11 @@ A real market server inside the test's event loop, for tests anywhere in the sui
             await market.place(seller, "sell", market.first_open_day(), 7, 10.0, 0.05)
             ...
 
-It starts the real aiohttp app (market_server.app.create_app) on 127.0.0.1 with an ephemeral port
-(real TCP), a SQLite file under tmp_path unless `db_url` is given, and the periodic scheduler
+It starts the real aiohttp app (market_server.http.app.create_app) on 127.0.0.1 with an ephemeral
+port (real TCP), a SQLite file under tmp_path unless `db_url` is given, and the periodic scheduler
 DISABLED: rounds run only on demand (`market.clear()`, the operator route) or right after a
 request when `clear_on_submit` (default True). Community settings are overridable through
-keyword arguments (see market_server.config.CommunitySettings). Pass `clock=` (e.g. a
+keyword arguments (see market_server.market.settings.CommunitySettings). Pass `clock=` (e.g. a
 `MutableClock`) to move time for gate closure and settlement without sleeping.
 On exit it stops the server, its worker threads and the client session: nothing lingers.
 """
@@ -32,12 +32,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from market_server import community
-from market_server.app import create_app
-from market_server.config import CommunitySettings
-from market_server.gate import open_days
-from market_server.runtime import MarketRuntime
-from market_server.store import Store
+from market_server.http.app import create_app
+from market_server.market import community
+from market_server.market.gate import open_days
+from market_server.market.settings import CommunitySettings
+from market_server.process.runtime import MarketRuntime
+from market_server.storage.store import Store
 
 
 class MutableClock:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from market_server.day_clearing import BookOrder, build_market, build_orderbook
+from market_server.market.day_clearing import BookOrder, build_market, build_orderbook
 
 DAY = date(2026, 6, 15)
 

@@ -6,8 +6,8 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from market_server import store as db
-from market_server.store import Store
+from market_server.storage import store as db
+from market_server.storage.store import Store
 
 
 def check_invariants(url: str) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Our pay-as-clear (market_server.pay_as_clear_fast) == ASSUME's pay_as_clear, on randomised books.
+"""Our pay-as-clear (market/pay_as_clear_fast.py) == ASSUME's pay_as_clear, on randomised books.
 
 ASSUME's PayAsClearRole runs with its tie shuffle neutralised (time_priority_ties), so both
 mechanisms see ties in orderbook (= time priority) order. Compared: every output of ``clear``
@@ -14,15 +14,15 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from market_server.assume_loader import load
-from market_server.day_clearing import (
+from market_server.market.assume_loader import load
+from market_server.market.day_clearing import (
     PAY_AS_CLEAR,
     PAY_AS_CLEAR_FAST,
     BookOrder,
     clear_day,
     time_priority_ties,
 )
-from market_server.pay_as_clear_fast import PayAsClearFastRole
+from market_server.market.pay_as_clear_fast import PayAsClearFastRole
 
 from .books import DAY, assume_book, clone
 

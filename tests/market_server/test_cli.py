@@ -85,10 +85,10 @@ def test_global_options_also_after_the_command(
 def test_tables_right_align_numbers() -> None:
     import io
 
-    from market_server.cli import _table
+    from market_server.cli.output import table
 
     out = io.StringIO()
-    _table(
+    table(
         [{"name": "Miller", "kwh": 8.0, "price": None}, {"name": "Al", "kwh": 12.5, "price": 0.07}],
         [("name", "NAME"), ("kwh", "kWh"), ("price", "PRICE")],
         out,
@@ -216,7 +216,7 @@ def test_clear_settle_export_beside_a_running_server(tmp_path: Path, db_url: str
 def test_progress_bar_only_on_a_terminal() -> None:
     import io
 
-    from market_server.cli import ProgressBar
+    from market_server.cli.output import ProgressBar
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -233,6 +233,6 @@ def test_progress_bar_only_on_a_terminal() -> None:
 
 
 def test_join_codes_forgive_case_spaces_and_dashes() -> None:
-    from market_server.auth import normalise_join_code
+    from market_server.storage.auth import normalise_join_code
 
     assert normalise_join_code(" abcd-efgh jkLM ") == normalise_join_code("ABCDEFGHJKLM")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from market_server.clock import MAX_SPEED, MarketClock, speed_of, speed_value
-from market_server.runtime import MarketRuntime
-from market_server.scheduler import MIN_POLL_S, real_delay, round_interval
-from market_server.store import Store
+from market_server.market.clock import MAX_SPEED, MarketClock, speed_of, speed_value
+from market_server.process.runtime import MarketRuntime
+from market_server.process.scheduler import MIN_POLL_S, real_delay, round_interval
+from market_server.storage.store import Store
 from tests.market_harness import MutableClock
 from tests.market_server.serve_process import ServeProcess, http, run_cli_json
 from tests.waiting import wait_until

@@ -1,6 +1,6 @@
-"""The wire contract has one definition (market_server/contract.py): the document's schemas are
-its models, real responses are exactly its models, and the hand-written request checks
-(validation.py, deliveries.parse_report, app.py) take the bodies its models describe."""
+"""The wire contract has one definition (market_server/http/contract.py): the document's schemas are
+its models, real responses are exactly its models, and the request bodies are parsed by its
+models (with the community's bounds checked after, in validation.py and deliveries.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from typing import Any
 import pydantic
 import pytest
 
-from market_server import contract, deliveries, validation
-from market_server.config import CommunitySettings
 from market_server.errors import ValidationFailed
-from market_server.openapi import openapi_document
+from market_server.http import contract
+from market_server.http.openapi import openapi_document
+from market_server.ledger import deliveries
+from market_server.market import validation
+from market_server.market.settings import CommunitySettings
 from tests.market_harness import MutableClock, RunningMarket, running_market
 from tests.market_server.schema_check import check
 from tests.market_server.test_deliveries import _traded_day
@@ -108,17 +110,15 @@ async def test_delivery_settlement_and_overview_responses_are_their_models(
         assert export["count"] == len(export["entries"]) > 0
 
 
-# -- the hand checks of request bodies agree with the body models ---------------------------
+# -- the body models parse the request bodies --------------------------------------------------
 
 
-def test_the_parsers_take_the_fields_the_models_declare() -> None:
-    pairs = (
-        (validation.REQUEST_FIELDS, contract.RequestBody),
-        (validation.REPRICE_FIELDS, contract.RepriceBody),
-        (deliveries.FIELDS, contract.DeliveryBody),
-    )
-    for fields, body_model in pairs:
-        assert set(fields) == set(body_model.model_fields), body_model.__name__
+def test_the_handlers_parse_with_the_body_models() -> None:
+    """No field list of its own anywhere: each body's fields are its model's."""
+    for module in (validation, deliveries):
+        assert not [name for name in vars(module) if name.endswith("FIELDS")], module.__name__
+    for body_model in contract.BODIES:
+        assert body_model.model_config.get("extra") == "forbid", body_model.__name__
 
 
 def _probes(schema: dict[str, Any]) -> list[tuple[str, Any, bool]]:
@@ -146,6 +146,14 @@ def _probes(schema: dict[str, Any]) -> list[tuple[str, Any, bool]]:
     return out
 
 
+def _parse_reprice(body: Any, settings: CommunitySettings) -> Any:
+    return contract.parse(contract.RepriceBody, body, settings).spec(settings)
+
+
+def _parse_report(body: Any, settings: CommunitySettings) -> Any:
+    return contract.parse(contract.DeliveryBody, body, settings).report(settings)
+
+
 def _accepts(parse: Callable[[Any, CommunitySettings], Any], body: dict[str, Any]) -> bool:
     try:
         parse(body, SETTINGS)
@@ -159,7 +167,7 @@ def _accepts(parse: Callable[[Any, CommunitySettings], Any], body: dict[str, Any
     [
         (
             "RequestBody",
-            validation.parse_request,
+            contract.parse_request,
             {
                 "side": "buy",
                 "start_day": "2026-12-10",
@@ -168,8 +176,8 @@ def _accepts(parse: Callable[[Any, CommunitySettings], Any], body: dict[str, Any
                 "limit_price": 0.1,
             },
         ),
-        ("RepriceBody", validation.parse_reprice, {"limit_price": 0.1}),
-        ("DeliveryBody", deliveries.parse_report, {"day": "2026-12-10", "side": "sell", "kwh": 1}),
+        ("RepriceBody", _parse_reprice, {"limit_price": 0.1}),
+        ("DeliveryBody", _parse_report, {"day": "2026-12-10", "side": "sell", "kwh": 1}),
     ],
 )
 def test_the_parsers_enforce_the_documented_bounds(

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from market_server import community, households, orders
-from market_server.auth import Household, household_for_token
-from market_server.gate import open_days
-from market_server.store import Store
-from market_server.validation import parse_request
+from market_server.http.contract import parse_request
+from market_server.market import community, households, orders
+from market_server.market.gate import open_days
+from market_server.storage.auth import Household, household_for_token
+from market_server.storage.store import Store
 from tests.market_server.invariants import check_invariants
 from tests.market_server.serve_process import ServeProcess
 from tests.market_server.serve_process import http as call

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from market_server import store as db
-from market_server.config import CommunitySettings
-from market_server.deliveries import hours_in_day
-from market_server.gate import local_today
+from market_server.ledger.deliveries import hours_in_day
+from market_server.market.gate import local_today
+from market_server.market.settings import CommunitySettings
+from market_server.storage import store as db
 from tests.market_harness import MutableClock, RunningMarket, running_market
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")

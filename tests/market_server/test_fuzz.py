@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from market_server import contract
-from market_server.openapi import openapi_document
+from market_server.http import contract
+from market_server.http.openapi import openapi_document
 from tests.market_server.openapi_strategies import Call, calls, corpus
 from tests.market_server.schema_check import check
 from tests.market_server.serve_process import ServeProcess, run_cli_json

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from market_server import households
 from market_server.cli import main
 from market_server.errors import JoinCodeExpired
-from market_server.join_throttle import PER_ADDRESS, PER_CODE
-from market_server.store import Store
+from market_server.market import households
+from market_server.process.join_throttle import PER_ADDRESS, PER_CODE
+from market_server.storage.store import Store
 from tests.market_harness import MutableClock, RunningMarket, running_market
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -35,7 +35,7 @@ async def _join(market: RunningMarket, code: str) -> tuple[int, dict[str, str], 
 async def test_guessing_from_one_address_is_throttled(
     tmp_path: Path, db_url: str, clock: MutableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="market_server.join_throttle")
+    caplog.set_level(logging.WARNING, logger="market_server.process.join_throttle")
     async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
         real = await market.add_household("Miller")
         # 400 guesses as fast as the client can send them: the first `limit` get 404, the
@@ -67,7 +67,7 @@ async def test_guessing_from_one_address_is_throttled(
 async def test_failures_with_one_code_are_throttled_per_code(
     tmp_path: Path, clock: MutableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="market_server.join_throttle")
+    caplog.set_level(logging.WARNING, logger="market_server.process.join_throttle")
     assert PER_CODE.limit < PER_ADDRESS.limit  # else the address would be blocked first
     async with running_market(tmp_path, clock=clock) as market:
         used = await market.add_household("Used")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from market_server import community
-from market_server import store as db
-from market_server.store import Store
+from market_server.market import community
+from market_server.storage import store as db
+from market_server.storage.store import Store
 from tests.market_server.invariants import check_invariants
 from tests.market_server.serve_process import ServeProcess
 from tests.waiting import wait_until

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from market_server import assume_loader
-from market_server.day_clearing import (
+from market_server.market import assume_loader
+from market_server.market.day_clearing import (
     DEFAULT_MECHANISM,
     PAY_AS_BID,
     PAY_AS_CLEAR,

@@ -1,4 +1,4 @@
-"""Importing ASSUME through market_server.assume_loader leaves no assume.log and our logging intact.
+"""Importing ASSUME via market_server.market.assume_loader: no assume.log, our logging intact.
 
 ASSUME's ``assume/world.py`` creates ``./assume.log`` and, on a root logger without handlers,
 attaches a file and a stdout handler and sets the level to INFO. Each check runs in a fresh
@@ -48,7 +48,8 @@ CONFIGURED = """
     logging.getLogger("mango").setLevel(logging.DEBUG)  # a logger ASSUME would set to WARNING
     handlers_before = list(root.handlers)
 
-    from market_server import assume_loader, day_clearing as market
+    from market_server.market import assume_loader
+    from market_server.market import day_clearing as market
     lazy = "assume" not in sys.modules
 
     barrier = threading.Barrier(8)
@@ -87,7 +88,7 @@ CONFIGURED = """
 
 def test_import_keeps_our_logging_config_and_writes_no_log(tmp_path: Path) -> None:
     out = _run(CONFIGURED, tmp_path)
-    assert out["lazy"] is True, "importing market_server.day_clearing must not import ASSUME"
+    assert out["lazy"] is True, "importing market_server.market.day_clearing must not import ASSUME"
     assert out["imported"] is True
     assert out["loaded_once"] is True
     assert out["registered"] is True
@@ -104,7 +105,7 @@ def test_import_keeps_our_logging_config_and_writes_no_log(tmp_path: Path) -> No
 UNCONFIGURED = """
     import json, logging, os
     root = logging.getLogger()
-    from market_server.assume_loader import load
+    from market_server.market.assume_loader import load
     load()
     logging.getLogger("assume").warning("to stderr via lastResort, not to stdout or a file")
     logging.getLogger("assume").info("dropped: root stays at WARNING")
@@ -122,13 +123,13 @@ def test_unconfigured_root_stays_unconfigured_and_existing_log_untouched(tmp_pat
 
 
 @pytest.mark.parametrize(
-    "module", ["market_server.day_clearing", "market_server.pay_as_clear_fast"]
+    "module", ["market_server.market.day_clearing", "market_server.market.pay_as_clear_fast"]
 )
 def test_any_entry_point_imports_assume_quietly(tmp_path: Path, module: str) -> None:
     script = f"""
         import json, logging, os, sys
         import {module}
-        import market_server.assume_loader as loader
+        import market_server.market.assume_loader as loader
         loader.load()
         print(json.dumps({{"handlers": len(logging.getLogger().handlers),
                           "log": os.path.exists("assume.log")}}))
@@ -142,7 +143,7 @@ def test_the_loader_imports_no_mechanism_of_ours() -> None:
     mechanism is registered by day_clearing through register_mechanism)."""
     import ast
 
-    import market_server.assume_loader as loader
+    import market_server.market.assume_loader as loader
 
     tree = ast.parse(Path(loader.__file__).read_text())
     ours = [
@@ -155,7 +156,7 @@ def test_the_loader_imports_no_mechanism_of_ours() -> None:
 
 
 def test_a_mechanism_registered_after_loading_is_registered_at_once() -> None:
-    from market_server import assume_loader
+    from market_server.market import assume_loader
 
     loaded = assume_loader.load()
     role = loaded.MarketRole

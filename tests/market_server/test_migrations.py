@@ -19,13 +19,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from market_server import community, households, migrations, orders, rounds
-from market_server import store as db
-from market_server.auth import check_operator, household_for_token
 from market_server.cli import main
-from market_server.gate import open_days
-from market_server.store import Store
-from market_server.validation import parse_request
+from market_server.http.contract import parse_request
+from market_server.market import community, households, orders, rounds
+from market_server.market.gate import open_days
+from market_server.storage import migrations
+from market_server.storage import store as db
+from market_server.storage.auth import check_operator, household_for_token
+from market_server.storage.store import Store
 from tests.market_server.conftest import POSTGRES_URL, T0
 from tests.market_server.invariants import check_invariants
 from tests.market_server.serve_process import REPO, cli_command
@@ -72,8 +73,8 @@ def _schema_diff(store: Store) -> list[Any]:
 def _assert_schema_is_store_py(store: Store) -> None:
     diff = _schema_diff(store)
     assert not diff, (
-        "the tables the revisions build differ from market_server/store.py: add a revision in "
-        f"market_server/schema/versions that makes these changes: {diff}"
+        "the tables the revisions build differ from market_server/storage/store.py: add a "
+        f"revision in market_server/storage/schema/versions that makes these changes: {diff}"
     )
 
 
@@ -83,10 +84,12 @@ def test_fresh_database_gets_every_revision_once(
     store = Store(db_url)
     try:
         assert REVISIONS[:3] == ["0001", "0002", "0003"]
-        with caplog.at_level(logging.INFO, logger="market_server.migrations"):
+        with caplog.at_level(logging.INFO, logger="market_server.storage.migrations"):
             assert migrations.upgrade(store) == REVISIONS
             assert migrations.upgrade(store) == []
-        logged = [r.getMessage() for r in caplog.records if r.name == "market_server.migrations"]
+        logged = [
+            r.getMessage() for r in caplog.records if r.name == "market_server.storage.migrations"
+        ]
         assert len(logged) == len(REVISIONS)  # one line a revision; nothing the second time
         assert logged[:2] == [
             "schema revision 0001 applied: The schema of market-server 0.1.0 (schema_version 1), "

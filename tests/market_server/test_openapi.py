@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from market_server import contract
-from market_server.openapi import openapi_document
-from market_server.web import is_public
+from market_server.http import contract
+from market_server.http.openapi import openapi_document
+from market_server.http.web import is_public
 from tests.market_harness import MutableClock, RunningMarket, running_market
 from tests.market_server.schema_check import check
 
@@ -22,7 +22,7 @@ def _template(path: str) -> str:
 
 
 def test_every_route_is_documented() -> None:
-    from market_server.app import ROUTES
+    from market_server.http.app import ROUTES
 
     doc = openapi_document()
     documented = {
@@ -42,7 +42,7 @@ def test_every_route_is_documented() -> None:
 
 
 async def test_app_routes_match_the_route_table(tmp_path: Path, clock: MutableClock) -> None:
-    from market_server.app import ROUTES
+    from market_server.http.app import ROUTES
 
     async with running_market(tmp_path, clock=clock) as market:
         routes = {
@@ -225,7 +225,7 @@ async def test_the_document_states_what_the_server_enforces(
 ) -> None:
     """Issue 11, item 8: every bound the document states is the server's, probed on both sides;
     and a request built only from the document's bounds is accepted."""
-    from market_server.order_status import STATUSES
+    from market_server.market.order_status import STATUSES
 
     async with running_market(tmp_path, clock=clock) as market:
         status, doc = await market.request("GET", "/api/openapi.json")

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from market_server import rounds
-from market_server import store as db
-from market_server.day_clearing import BookOrder, DayClearing, Fill, clear_day
-from market_server.store import Store
+from market_server.market import rounds
+from market_server.market.day_clearing import BookOrder, DayClearing, Fill, clear_day
+from market_server.storage import store as db
+from market_server.storage.store import Store
 from tests.market_server.conftest import T0
 from tests.market_server.invariants import check_invariants
 from tests.market_server.test_store import _seed

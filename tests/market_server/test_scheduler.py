@@ -10,14 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market_server import community, households, orders
-from market_server import store as db
-from market_server.auth import household_for_token
-from market_server.gate import gate_closure, open_days
-from market_server.runtime import MarketRuntime
-from market_server.scheduler import Scheduler
-from market_server.store import Store
-from market_server.validation import parse_request
+from market_server.http.contract import parse_request
+from market_server.market import community, households, orders
+from market_server.market.gate import gate_closure, open_days
+from market_server.process.runtime import MarketRuntime
+from market_server.process.scheduler import Scheduler
+from market_server.storage import store as db
+from market_server.storage.auth import household_for_token
+from market_server.storage.store import Store
 from tests.market_harness import MutableClock
 from tests.waiting import async_wait_until
 

@@ -19,18 +19,19 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market_server import community, deliveries, households, orders
-from market_server import store as db
-from market_server.auth import household_for_token
-from market_server.config import CommunitySettings
 from market_server.errors import SettingsError
-from market_server.gate import day_end, open_days
-from market_server.payouts import apportion, day_payouts
-from market_server.runtime import MarketRuntime
-from market_server.scheduler import Scheduler
-from market_server.store import Store
-from market_server.units import MONEY_TICKS_PER_EUR, WH_PER_VOLUME_TICK, money_eur
-from market_server.validation import parse_request
+from market_server.http.contract import parse_request
+from market_server.ledger import deliveries
+from market_server.ledger.payouts import apportion, day_payouts
+from market_server.market import community, households, orders
+from market_server.market.gate import day_end, open_days
+from market_server.market.settings import CommunitySettings
+from market_server.market.units import MONEY_TICKS_PER_EUR, WH_PER_VOLUME_TICK, money_eur
+from market_server.process.runtime import MarketRuntime
+from market_server.process.scheduler import Scheduler
+from market_server.storage import store as db
+from market_server.storage.auth import household_for_token
+from market_server.storage.store import Store
 from tests.market_harness import MutableClock, RunningMarket, running_market
 from tests.waiting import async_wait_until
 
@@ -341,7 +342,7 @@ async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
     tmp_path: Path, clock: MutableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Not once a day: a day waiting for reports is tried again on every pass."""
-    caplog.set_level(logging.INFO, logger="market_server.scheduler")
+    caplog.set_level(logging.INFO, logger="market_server.process.scheduler")
     store = Store(tmp_path / "m.db")
     settings, _ = community.initialise(
         store, clock(), {"clear_on_submit": False, "round_interval_s": 3600}, issue_token=False

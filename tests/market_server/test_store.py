@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from market_server import community, households, orders, rounds
-from market_server.auth import household_for_token
-from market_server.config import CommunitySettings
 from market_server.errors import SettingsError
-from market_server.gate import gate_closure, open_days
-from market_server.store import Store, normalise_url
-from market_server.units import money_eur, to_ticks
-from market_server.validation import parse_request
+from market_server.http.contract import parse_request
+from market_server.market import community, households, orders, rounds
+from market_server.market.gate import gate_closure, open_days
+from market_server.market.settings import CommunitySettings
+from market_server.market.units import money_eur, to_ticks
+from market_server.storage.auth import household_for_token
+from market_server.storage.store import Store, normalise_url
 from tests.market_server.conftest import T0
 from tests.market_server.invariants import check_invariants
 
@@ -159,7 +159,7 @@ def test_a_connection_that_died_while_idle_is_replaced(
     longer than PING_AFTER_IDLE_S is pinged and replaced when PostgreSQL dropped it."""
     import psycopg
 
-    from market_server import store as store_module
+    from market_server.storage import store as store_module
     from tests.market_server.conftest import POSTGRES_URL
 
     store = Store(postgres_schema_url)

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from market_server import community, households, orders, rounds
-from market_server import store as db
-from market_server.auth import household_for_token
-from market_server.day_clearing import BookOrder, DayClearing, clear_day
-from market_server.gate import open_days
-from market_server.store import Store
-from market_server.validation import parse_request
+from market_server.http.contract import parse_request
+from market_server.market import community, households, orders, rounds
+from market_server.market.day_clearing import BookOrder, DayClearing, clear_day
+from market_server.market.gate import open_days
+from market_server.storage import store as db
+from market_server.storage.auth import household_for_token
+from market_server.storage.store import Store
 from tests.market_harness import MutableClock, running_market
 from tests.market_server.conftest import T0
 from tests.market_server.invariants import check_invariants

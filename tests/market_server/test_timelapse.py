@@ -9,11 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market_server import store as db
-from market_server.clock import MarketClock
-from market_server.gate import day_end, gate_closure
-from market_server.scheduler import Scheduler
-from market_server.settlement import report_deadline
+from market_server.ledger.settlement import report_deadline
+from market_server.market.clock import MarketClock
+from market_server.market.gate import day_end, gate_closure
+from market_server.process.scheduler import Scheduler
+from market_server.storage import store as db
 from tests.market_harness import RunningMarket, running_market
 from tests.waiting import async_wait_until
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from market_server import store as db
-from market_server.store import Store
+from market_server.storage import store as db
+from market_server.storage.store import Store
 from tests.market_harness import MutableClock, RunningMarket, running_market
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from market_server import store as db
-from market_server.clock import MarketClock
-from market_server.gate import day_end
-from market_server.scheduler import Scheduler
+from market_server.market.clock import MarketClock
+from market_server.market.gate import day_end
+from market_server.process.scheduler import Scheduler
+from market_server.storage import store as db
 from neighbourhood.__main__ import main
 from neighbourhood.simulation import MIN_TICK_S, MarketPace, SimulationConfig, run
 from tests.market_harness import MutableClock, running_market

@@ -8,7 +8,7 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from market_server.gate import day_end
+from market_server.market.gate import day_end
 from neighbourhood.dispatch import Commitments, simulate_day
 from neighbourhood.metering import day_reports, is_unreliable
 from neighbourhood.profiles import household_profiles

@@ -1,1 +1,0 @@
-"""The revisions of the server's schema, applied in order by market_server.migrations."""
