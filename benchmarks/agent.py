@@ -58,7 +58,8 @@ from benchmarks.household_profiles import HISTORY_DAYS, Household, household
 from custom_components.community_storage.agent.battery import BatterySpec
 from custom_components.community_storage.agent.forecast import Forecast, build_forecast
 from custom_components.community_storage.agent.planner import Preferences, plan_buy, plan_sell
-from custom_components.community_storage.agent.request import TradeRequest
+from custom_components.community_storage.agent.plans import TradeRequest
+from custom_components.community_storage.market_client.models import Side
 
 DAYS = 7
 RETAIL = 0.37
@@ -204,7 +205,7 @@ def truth_forecast(load: Vector, pv: Vector, start: object, base: float | None =
 
 def buy_capacities(forecast: Forecast, home: Household, index: int) -> Vector:
     """The planner's per-day buy volumes for the week from day ``index``."""
-    request = TradeRequest("buy", home.day(index), DAYS, time_of_day="evening")
+    request = TradeRequest(Side.BUY, home.day(index), DAYS, time_of_day="evening")
     plan = plan_buy(request, forecast, None, [], _prefs())
     return np.array([d.kwh for d in plan.days])
 
@@ -253,7 +254,7 @@ def empty_house_load(home: Household, index: int, seed: int) -> tuple[Vector, fl
 
 def sell_offers(forecast: Forecast, home: Household, index: int) -> Vector:
     """The planner's per-day offers while away for the week from day ``index``."""
-    request = TradeRequest("sell", home.day(index), DAYS, reason="holiday")
+    request = TradeRequest(Side.SELL, home.day(index), DAYS, reason="holiday")
     plan = plan_sell(request, forecast, SELL_BATTERY, [], _prefs())
     return np.array([d.kwh for d in plan.days])
 

@@ -38,7 +38,6 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.community_storage.api import MarketClient
 from custom_components.community_storage.const import (
     CONF_BATTERY_CAPACITY_KWH,
     CONF_BATTERY_POWER_ENTITY,
@@ -51,6 +50,7 @@ from custom_components.community_storage.const import (
     CONF_URL,
     DOMAIN,
 )
+from custom_components.community_storage.market_client.client import MarketClient
 from tests.components.community_storage.conftest import DEMO_SENSORS
 from tests.components.community_storage.seed_history import async_seed_history
 from tests.market_harness import running_market

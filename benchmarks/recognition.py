@@ -48,13 +48,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.community_storage import intent as cs_intent
-from custom_components.community_storage import utterance_intent
-from custom_components.community_storage.agent.understanding import understand
-from custom_components.community_storage.const import DOMAIN
-from custom_components.community_storage.custom_sentences import (
+from custom_components.community_storage.assist import household_choice
+from custom_components.community_storage.assist.sentence_gate import INTENT_UTTERANCE
+from custom_components.community_storage.assist.sentence_installer import (
     async_install_sentences,
 )
-from custom_components.community_storage.sentence_gate import INTENT_UTTERANCE
+from custom_components.community_storage.const import DOMAIN
+from custom_components.community_storage.language.understand.understanding import understand
 from tests.corpus.scoring import CORPUS_TODAY, RecordingAgent, Score, corpus, observed
 
 LANGUAGES = ("en", "de")
@@ -258,8 +258,8 @@ async def _setup(hass: HomeAssistant) -> tuple[MockConfigEntry, RecordingAgent]:
     entry = MockConfigEntry(domain=DOMAIN, title="Home", options={"install_sentences": False})
     entry.add_to_hass(hass)
     agent = RecordingAgent(fixed_today=CORPUS_TODAY)
-    household = utterance_intent._Household(entry, agent)  # type: ignore[arg-type]
-    utterance_intent._loaded_households = lambda _hass: [household]  # type: ignore[assignment]
+    household = household_choice.Household(entry, agent)  # type: ignore[arg-type]
+    household_choice.loaded_households = lambda _hass: [household]  # type: ignore[assignment]
     return entry, agent
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.community_storage.models import JoinResult
+from custom_components.community_storage.market_client.models import JoinResult
 
 
 class MarketCallError(Exception):

@@ -33,7 +33,8 @@ from custom_components.community_storage.agent.forecast import (
     build_forecast,
 )
 from custom_components.community_storage.agent.planner import Preferences, plan_request
-from custom_components.community_storage.agent.request import MAX_DAYS, TradePlan, TradeRequest
+from custom_components.community_storage.agent.plans import MAX_DAYS, TradePlan, TradeRequest
+from custom_components.community_storage.market_client.models import Side
 
 from .battery import RESERVE_SHARE
 from .profiles import TIMEZONE, HouseProfile, load_kw, on_trip, pv_kw
@@ -193,7 +194,7 @@ class SimulatedHousehold:
     ) -> TradePlan | None:
         """Run the integration's planner on the event; None when there is nothing to trade."""
         request = TradeRequest(
-            side="buy" if event.side == "buy" else "sell",
+            side=Side.BUY if event.side == "buy" else Side.SELL,
             start_day=event.start_day,
             num_days=event.num_days,
             time_of_day=event.time_of_day,  # type: ignore[arg-type]

@@ -51,7 +51,7 @@ class SimulationConfig:
     seed: int = 7
     # Stop after this many ticks (tests); None runs until cancelled.
     ticks: int | None = None
-    # Share of the battery houses that ignore what they sold (metering.py).
+    # Share of the battery houses that ignore what they sold (delivery/virtual_battery.py).
     unreliable_share: float = 0.1
     # How many times faster than real time the market's clock runs (its `serve --speed`).
     speed: int = 1

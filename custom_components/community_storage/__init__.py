@@ -11,18 +11,18 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .api import MarketClient
+from .assist.llm_tools import async_register_llm_api
+from .assist.sentence_installer import async_entry_updated, async_install_sentences
 from .const import CONF_TOKEN, CONF_URL, DOMAIN
 from .coordinator import CommunityStorageCoordinator
-from .custom_sentences import async_entry_updated, async_install_sentences
-from .llm_api import async_register_llm_api
-from .metering import VirtualBatteryMeter
+from .delivery.reporter import DeliveryReporter
+from .delivery.seller_reserve import ReserveKeeper
+from .delivery.virtual_battery import VirtualBatteryMeter
+from .household.agent import TradingAgent
+from .market_client.client import MarketClient
 from .repairs import async_clear_issues
-from .reporting import DeliveryReporter
-from .reserve import ReserveKeeper
 from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
 from .services import async_setup_services
-from .trading import TradingAgent
 
 PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.SENSOR]
 

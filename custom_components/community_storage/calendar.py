@@ -10,11 +10,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .agent.phrases import phrasebook
-from .agent.phrases.formatting import fmt_number
 from .compat import CalendarEntityDescription
 from .entity import CommunityStorageEntity
-from .models import CommunityStorageData, Order
+from .language.speak.phrases import phrasebook
+from .language.speak.phrases.formatting import fmt_number
+from .market_client.models import CommunityStorageData, Order
 from .runtime import CommunityStorageConfigEntry
 
 PARALLEL_UPDATES = 0

@@ -31,18 +31,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import (
-    MarketAuthError,
-    MarketClient,
-    MarketConnectionError,
-    MarketError,
-    MarketJoinCodeExpiredError,
-    MarketJoinCodeInvalidError,
-    MarketJoinCodeUsedError,
-    MarketResponseError,
-    MarketServerError,
-    MarketTooManyAttemptsError,
-)
 from .const import (
     AUTONOMY_ACT,
     AUTONOMY_PROPOSE,
@@ -74,7 +62,19 @@ from .const import (
     DEFAULT_MIN_SELL_PRICE,
     DOMAIN,
 )
-from .models import Household
+from .market_client.client import (
+    MarketAuthError,
+    MarketClient,
+    MarketConnectionError,
+    MarketError,
+    MarketJoinCodeExpiredError,
+    MarketJoinCodeInvalidError,
+    MarketJoinCodeUsedError,
+    MarketResponseError,
+    MarketServerError,
+    MarketTooManyAttemptsError,
+)
+from .market_client.models import Household
 from .repairs import SUPPORTED_API_VERSION
 
 _LOGGER = logging.getLogger(__name__)

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta, tzinfo
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
+from .const import DOMAIN
+from .market_client.client import (
     MarketAuthError,
     MarketClient,
     MarketError,
     MarketHouseholdDisabledError,
     MarketValidationError,
 )
-from .const import DOMAIN
-from .models import CommunityStorageData, Fill
+from .market_client.models import CommunityStorageData, Fill
 from .repairs import async_check_api_version, async_set_household_disabled
-
-if TYPE_CHECKING:
-    from .runtime import CommunityStorageConfigEntry
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -39,11 +37,9 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
     once and the recovery once. A rejected token raises ``ConfigEntryAuthFailed`` (reauth).
     """
 
-    config_entry: CommunityStorageConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(
-        self, hass: HomeAssistant, entry: CommunityStorageConfigEntry, client: MarketClient
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: MarketClient) -> None:
         """Poll every minute; actions call ``async_request_refresh`` for a fresh fetch."""
         super().__init__(
             hass,

@@ -13,24 +13,26 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import intent
-from homeassistant.helpers.translation import async_get_translations
-from homeassistant.util import dt as dt_util
 
 from .agent.errors import TradingError
-from .agent.explain import error_text
-from .agent.request import TIMES_OF_DAY, Side, TradeOutcome, TradePlan, TradeRequest
-from .agent.understanding import understand_days
-from .const import DOMAIN
-from .dates import MAX_DAYS, DateResolutionError, DeliveryWindow, resolve_window
+from .agent.plans import MAX_DAYS, TIMES_OF_DAY, TradeOutcome, TradePlan, TradeRequest
+from .assist import household_choice
+from .assist.household_choice import Leaning
+from .assist.replies import async_conversation_text, async_failure_text, reference_day
+from .assist.utterance import UtteranceIntentHandler
+from .language.understand.amounts import eur_from_bare_figure
+from .language.understand.dates import DateResolutionError, DeliveryWindow, resolve_window
+from .language.understand.understanding import understand_days
+from .market_client.models import Side
 
 if TYPE_CHECKING:
-    from .trading import TradingAgent
+    from .household.agent import TradingAgent
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,9 +51,6 @@ SLOT_PRICE_LIMIT: Final = "price_limit"
 SLOT_REASON: Final = "reason"
 # Filled by the sentences' "since ..." wildcard; used as the reason when none was recognised.
 SLOT_WHY: Final = "why"
-
-# Capacity prices are cents per kWh; a figure of 1 or more is taken as cents ("12" -> 0.12).
-CENTS_THRESHOLD: Final = 1.0
 
 
 def trade_fields(descriptions: Mapping[str, str], *, max_price: float) -> dict[Any, Any]:
@@ -104,34 +103,11 @@ TRADE_SLOT_SCHEMA: Final = trade_fields(
 )
 
 
-def household_today(hass: HomeAssistant) -> date:
-    """Today's date in the household's time zone (Home Assistant's configured zone)."""
-    zone = dt_util.get_time_zone(hass.config.time_zone)
-    return dt_util.now(zone).date() if zone is not None else dt_util.now().date()
-
-
-def reference_day(hass: HomeAssistant, trading: Any) -> date:
-    """The day "tomorrow" and "next week" count from.
-
-    Delivery days are the community's calendar days, so the agent's view of today (the market's
-    date in the community's time zone, as of the last refresh) wins; before the first refresh,
-    or for an agent without one, the household's own time zone decides.
-    """
-    today = getattr(trading, "today", None)
-    if callable(today):
-        try:
-            return cast(date, today())
-        except TradingError:
-            pass
-    return household_today(hass)
-
-
 def price_in_eur(value: float | None) -> float | None:
     """A price limit in EUR/kWh from EUR or cents (a figure of 1 or more is cents)."""
     if value is None:
         return None
-    eur = value / 100 if value >= CENTS_THRESHOLD else value
-    return round(eur, 3)
+    return round(eur_from_bare_figure(value), 3)
 
 
 def build_trade_request(side: Side, values: Mapping[str, Any], today: date) -> TradeRequest:
@@ -200,68 +176,15 @@ async def async_trade(
     return await trading.async_execute(request, language=language)
 
 
-def find_trading_agent(hass: HomeAssistant) -> TradingAgent | None:
-    """The trading agent of the (first) loaded household, if any is loaded."""
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        runtime = getattr(entry, "runtime_data", None)
-        if runtime is not None:
-            return runtime.trading
-    return None
-
-
-async def async_conversation_text(
-    hass: HomeAssistant, language: str, key: str, placeholders: Mapping[str, str] | None = None
-) -> str:
-    """One of our ``exceptions`` translations as a sentence in the conversation's language."""
-    full_key = f"component.{DOMAIN}.exceptions.{key}.message"
-    template: str | None = None
-    for lang in (language, "en"):
-        translations = await async_get_translations(hass, lang, "exceptions", {DOMAIN})
-        if (template := translations.get(full_key)) is not None:
-            break
-    if template is None:
-        return key
-    try:
-        return template.format(**(placeholders or {}))
-    except KeyError:
-        return template
-
-
-async def async_date_error_text(
-    hass: HomeAssistant, language: str, err: DateResolutionError
-) -> str:
-    """A sentence saying why the spoken dates cannot become delivery days."""
-    return await async_conversation_text(
-        hass,
-        language,
-        f"conversation_{err.key}",
-        {"value": err.value, "max_days": str(MAX_DAYS)},
-    )
-
-
-async def async_failure_text(
-    hass: HomeAssistant, language: str, err: DateResolutionError | TradingError
-) -> str:
-    """Why a request failed, as a sentence in the conversation's language."""
-    if isinstance(err, DateResolutionError):
-        return await async_date_error_text(hass, language, err)
-    # Home Assistant's translation cache, not the agent's own file read, inside the event loop.
-    prefix = f"component.{DOMAIN}.exceptions."
-    translations = await async_get_translations(hass, language, "exceptions", {DOMAIN})
-    texts = {
-        key.removeprefix(prefix).removesuffix(".message"): text
-        for key, text in translations.items()
-        if key.startswith(prefix)
-    }
-    return error_text(err, language=language, texts=texts)
-
-
 def _plain_values(slots: Mapping[str, Any]) -> dict[str, Any]:
     return {name: slot.get("value") for name, slot in slots.items() if isinstance(slot, dict)}
 
 
 class _CommunityStorageIntentHandler(intent.IntentHandler, ABC):
     """Shared steps: validate slots, find the household, speak the agent's answer."""
+
+    # What the request is about, for choosing among several households.
+    leaning: Leaning = None
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Find the agent, run this intent's action, speak the answer or the error."""
@@ -270,7 +193,14 @@ class _CommunityStorageIntentHandler(intent.IntentHandler, ABC):
         response = intent_obj.create_response()
         values = _plain_values(self.async_validate_slots(intent_obj.slots))
 
-        if (trading := find_trading_agent(hass)) is None:
+        household = household_choice.choose_household(
+            hass,
+            household_choice.loaded_households(hass),
+            text=intent_obj.text_input,
+            speaker_devices=(getattr(intent_obj, "satellite_id", None), intent_obj.device_id),
+            leaning=self.leaning,
+        )
+        if household is None:
             response.async_set_error(
                 intent.IntentResponseErrorCode.FAILED_TO_HANDLE,
                 await async_conversation_text(hass, language, "conversation_no_household"),
@@ -278,7 +208,7 @@ class _CommunityStorageIntentHandler(intent.IntentHandler, ABC):
             return response
 
         try:
-            result = await self._async_act(hass, trading, values, language)
+            result = await self._async_act(hass, household.trading, values, language)
         except (DateResolutionError, TradingError) as err:
             _LOGGER.debug("%s failed: %s", self.intent_type, err)
             response.async_set_error(
@@ -312,6 +242,7 @@ class TradeIntentHandler(_CommunityStorageIntentHandler):
         """One handler per side."""
         self.intent_type = intent_type
         self.side: Side = side
+        self.leaning = side
         self.description = description
 
     @property
@@ -360,7 +291,7 @@ def community_storage_handlers() -> list[intent.IntentHandler]:
     return [
         TradeIntentHandler(
             INTENT_RESERVE,
-            "buy",
+            Side.BUY,
             "Reserves (buys) community battery storage capacity for one or more days, for "
             "example during renovation or when solar panels produce little. The household's "
             "trading agent computes volume and price and explains what it did; pass only what "
@@ -368,7 +299,7 @@ def community_storage_handlers() -> list[intent.IntentHandler]:
         ),
         TradeIntentHandler(
             INTENT_OFFER,
-            "sell",
+            Side.SELL,
             "Offers (sells) the household's spare home battery capacity to the community for "
             "one or more days, for example while away on holiday. The trading agent computes "
             "volume and price and explains what it did; pass only what the user said.",
@@ -384,7 +315,5 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
     Besides the four typed intents (for LLM tools and explicit slots), the sentence gate's
     intent reads whole sentences said to the built-in agent.
     """
-    from .utterance_intent import UtteranceIntentHandler  # it imports this module
-
     for handler in (*community_storage_handlers(), UtteranceIntentHandler()):
         intent.async_register(hass, handler)

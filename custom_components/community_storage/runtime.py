@@ -1,24 +1,23 @@
 """Typed runtime data of a loaded config entry.
 
-Kept apart from ``__init__`` so that ``trading.py``, the platforms and the services can import
-the entry type without an import cycle.
+Imports run one way: this module imports the parts it holds, and the platforms, services and
+LLM tools import this module for the entry type. The held parts (coordinator, trading agent,
+delivery) never import it: they take a plain ``ConfigEntry``, as they read only its data and
+options, never ``runtime_data``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
-from .api import MarketClient
-
-if TYPE_CHECKING:
-    from .coordinator import CommunityStorageCoordinator
-    from .metering import VirtualBatteryMeter
-    from .reporting import DeliveryReporter
-    from .reserve import ReserveKeeper
-    from .trading import TradingAgent
+from .coordinator import CommunityStorageCoordinator
+from .delivery.reporter import DeliveryReporter
+from .delivery.seller_reserve import ReserveKeeper
+from .delivery.virtual_battery import VirtualBatteryMeter
+from .household.agent import TradingAgent
+from .market_client.client import MarketClient
 
 
 @dataclass

@@ -22,7 +22,7 @@ from .agent.delivery import committed_now_kwh, day_bounds, next_dispatch, reserv
 from .agent.planner import EVENING_RETAIL_EUR_PER_KWH
 from .coordinator import CommunityStorageCoordinator
 from .entity import CommunityStorageEntity
-from .models import CommunityStorageData, Side
+from .market_client.models import CommunityStorageData, Side
 from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
 
 # The platform only reads coordinator data; the coordinator serialises the fetches.

@@ -24,12 +24,13 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .agent.errors import MarketRejectedError, MarketUnavailableError, TradingError
-from .agent.request import TIMES_OF_DAY, TradeRequest
+from .agent.plans import TIMES_OF_DAY, TradeRequest
 from .const import DOMAIN
+from .market_client.models import Side
 
 if TYPE_CHECKING:
+    from .household.agent import TradingAgent
     from .runtime import CommunityStorageConfigEntry
-    from .trading import TradingAgent
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_START_DATE: Final = "start_date"
@@ -119,7 +120,7 @@ def service_error(error: TradingError) -> HomeAssistantError:
 def _trade_request(side: str, call: ServiceCall, today: date) -> TradeRequest:
     data = call.data
     return TradeRequest(
-        side="buy" if side == "buy" else "sell",
+        side=Side.BUY if side == "buy" else Side.SELL,
         start_day=data.get(ATTR_START_DATE) or today + timedelta(days=1),
         num_days=int(data[ATTR_DAYS]),
         time_of_day=data.get(ATTR_TIME_OF_DAY),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import string
 from datetime import date
 
-from custom_components.community_storage.agent import conversation_speech as speech
-from custom_components.community_storage.agent.request import (
+from custom_components.community_storage.agent.plans import (
     MarketDayStatus,
     RequestStatus,
     StatusReport,
 )
-from custom_components.community_storage.agent.understanding import understand
+from custom_components.community_storage.language.speak import conversation_speech as speech
+from custom_components.community_storage.language.understand.understanding import understand
 
 TODAY = date(2026, 11, 25)
 

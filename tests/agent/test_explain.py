@@ -8,25 +8,12 @@ from datetime import date, timedelta
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.community_storage.agent.error_texts import load_error_texts
 from custom_components.community_storage.agent.errors import (
     InvalidRequestError,
     MarketRejectedError,
     NoBatteryError,
 )
-from custom_components.community_storage.agent.explain import (
-    cancel_speech,
-    error_text,
-    expiry_speech,
-    fill_update_speech,
-    outcome_speech,
-    plan_speech,
-    proposal_speech,
-    reprice_speech,
-    status_speech,
-)
-from custom_components.community_storage.agent.outcome import build_outcome, classify
-from custom_components.community_storage.agent.request import (
+from custom_components.community_storage.agent.plans import (
     CancelledRequest,
     CancelOutcome,
     DayPlan,
@@ -40,6 +27,20 @@ from custom_components.community_storage.agent.request import (
     TradeOutcome,
     TradePlan,
     TradeRequest,
+    build_outcome,
+    classify,
+)
+from custom_components.community_storage.language.speak.error_texts import load_error_texts
+from custom_components.community_storage.language.speak.explain import (
+    cancel_speech,
+    error_text,
+    expiry_speech,
+    fill_update_speech,
+    outcome_speech,
+    plan_speech,
+    proposal_speech,
+    reprice_speech,
+    status_speech,
 )
 
 TODAY = date(2026, 11, 25)

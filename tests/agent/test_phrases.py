@@ -18,21 +18,21 @@ from pathlib import Path
 import pytest
 
 from custom_components.community_storage.agent import errors
-from custom_components.community_storage.agent.error_texts import (
+from custom_components.community_storage.agent.planner import AWAY_REASONS
+from custom_components.community_storage.agent.plans import TIMES_OF_DAY
+from custom_components.community_storage.language.speak.error_texts import (
     FALLBACK_KEY,
     load_error_texts,
 )
-from custom_components.community_storage.agent.phrases import PHRASEBOOKS, lang, phrasebook
-from custom_components.community_storage.agent.phrases.formatting import (
+from custom_components.community_storage.language.speak.phrases import PHRASEBOOKS, lang, phrasebook
+from custom_components.community_storage.language.speak.phrases.formatting import (
     fmt_day,
     fmt_eur,
     fmt_kwh,
     fmt_number,
     fmt_price,
 )
-from custom_components.community_storage.agent.planner import AWAY_REASONS
-from custom_components.community_storage.agent.request import TIMES_OF_DAY
-from custom_components.community_storage.models import OrderStatus, Side
+from custom_components.community_storage.market_client.models import OrderStatus, Side
 
 INTEGRATION = Path(errors.__file__).parents[1]
 

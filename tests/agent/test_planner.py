@@ -17,7 +17,6 @@ from custom_components.community_storage.agent.errors import (
     NoBatteryError,
     NothingToTradeError,
 )
-from custom_components.community_storage.agent.explain import error_text, plan_speech
 from custom_components.community_storage.agent.forecast import DailyHistory, build_forecast
 from custom_components.community_storage.agent.planner import (
     AWAY_SAFETY_KWH,
@@ -34,7 +33,8 @@ from custom_components.community_storage.agent.planner import (
     validate_request,
     window_hours,
 )
-from custom_components.community_storage.agent.request import TradeRequest
+from custom_components.community_storage.agent.plans import TradeRequest
+from custom_components.community_storage.language.speak.explain import error_text, plan_speech
 
 from .helpers import load_history, pv_day
 

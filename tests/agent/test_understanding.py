@@ -11,8 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.community_storage.agent.spoken_text import MAX_CHARS, MAX_TOKENS, tokens
-from custom_components.community_storage.agent.understanding import (
+from custom_components.community_storage.language.understand.spoken_text import (
+    MAX_CHARS,
+    MAX_TOKENS,
+    tokens,
+)
+from custom_components.community_storage.language.understand.understanding import (
     Understanding,
     understand,
     understand_days,

@@ -17,9 +17,8 @@ from typing import Any
 import yaml
 
 from custom_components.community_storage.agent.errors import TradingError
-from custom_components.community_storage.agent.request import StatusReport, TradeRequest
-from custom_components.community_storage.dates import MAX_DAYS
-from custom_components.community_storage.sentence_gate import INTENT_UTTERANCE
+from custom_components.community_storage.agent.plans import MAX_DAYS, StatusReport, TradeRequest
+from custom_components.community_storage.assist.sentence_gate import INTENT_UTTERANCE
 
 CORPUS_DIR = Path(__file__).parent
 TRADE_SLOTS = ("start_day", "num_days", "kwh_per_day", "price_limit", "time_of_day", "reason")

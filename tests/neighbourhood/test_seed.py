@@ -17,9 +17,13 @@ import pytest
 
 from custom_components.community_storage.agent.battery import BatterySpec, commitments_from_wire
 from custom_components.community_storage.agent.forecast import build_forecast
-from custom_components.community_storage.agent.outcome import classify
 from custom_components.community_storage.agent.planner import Preferences, plan_request
-from custom_components.community_storage.agent.request import OrderState, TradePlan, TradeRequest
+from custom_components.community_storage.agent.plans import (
+    OrderState,
+    TradePlan,
+    TradeRequest,
+    classify,
+)
 from neighbourhood.household import history_of
 from neighbourhood.profiles import DEMO_FLAT, DEMO_HOUSE, TIMEZONE
 from neighbourhood.simulation import SimulationConfig, run

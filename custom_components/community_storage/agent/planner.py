@@ -36,7 +36,7 @@ import numpy.typing as npt
 from .battery import BatterySpec, Commitment, committed_kwh, min_sell_price, offerable_kwh
 from .errors import InvalidRequestError, NoBatteryError, NothingToTradeError
 from .forecast import Forecast
-from .request import (
+from .plans import (
     MAX_DAYS,
     SIDES,
     TIMES_OF_DAY,

@@ -59,7 +59,6 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.community_storage.api import MarketClient
 from custom_components.community_storage.const import (
     CONF_BATTERY_CAPACITY_KWH,
     CONF_BATTERY_POWER_ENTITY,
@@ -72,6 +71,7 @@ from custom_components.community_storage.const import (
     CONF_URL,
     DOMAIN,
 )
+from custom_components.community_storage.market_client.client import MarketClient
 from market_server import assume_loader
 from tests.market_harness import MutableClock, RunningMarket, running_market
 

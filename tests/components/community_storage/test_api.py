@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from yarl import URL
 
-from custom_components.community_storage.api import (
+from custom_components.community_storage.market_client.client import (
     MarketAuthError,
     MarketClient,
     MarketConflictError,
@@ -40,7 +40,7 @@ from custom_components.community_storage.api import (
     quantize_price,
     quantize_volume,
 )
-from custom_components.community_storage.models import OrderStatus, Side
+from custom_components.community_storage.market_client.models import OrderStatus, Side
 
 URL_BASE = "http://market.test:8080"
 TOKEN = "secret-token"
@@ -338,7 +338,7 @@ def test_quantize_rounds_half_up() -> None:
 
 def test_model_parsing_rejects_what_the_contract_does_not_allow() -> None:
     """Numbers must be numbers and times must carry their offset."""
-    from custom_components.community_storage.models import Order, to_decimal
+    from custom_components.community_storage.market_client.models import Order, to_decimal
 
     assert to_decimal(Decimal("0.07")) == Decimal("0.07")
     assert to_decimal(0.07) == Decimal("0.07")

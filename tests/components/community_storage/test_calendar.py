@@ -10,7 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.community_storage.models import Side
+from custom_components.community_storage.market_client.models import Side
 from tests.market_harness import RunningMarket
 
 BERLIN = ZoneInfo("Europe/Berlin")

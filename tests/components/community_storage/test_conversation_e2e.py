@@ -19,7 +19,6 @@ from homeassistant.helpers import intent
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.community_storage.api import MarketClient
 from custom_components.community_storage.const import (
     CONF_BATTERY_CAPACITY_KWH,
     CONF_BATTERY_SOC_ENTITY,
@@ -32,8 +31,9 @@ from custom_components.community_storage.const import (
     CONF_URL,
     DOMAIN,
 )
-from custom_components.community_storage.followup import notification_id
+from custom_components.community_storage.household.notifications import notification_id
 from custom_components.community_storage.intent import INTENTS
+from custom_components.community_storage.market_client.client import MarketClient
 from tests.market_harness import RunningMarket
 
 from .conftest import COMMUNITY_NAME, COMMUNITY_TIME_ZONE

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.community_storage.const import CONF_TOKEN
-from custom_components.community_storage.models import Side
+from custom_components.community_storage.market_client.models import Side
 from tests.market_harness import RunningMarket
 
 # Server ids are random; numbering them in order of appearance keeps the snapshot stable.

@@ -144,7 +144,7 @@ async def test_new_fills_are_fetched_incrementally(
     from datetime import date
 
     from custom_components.community_storage import coordinator as coordinator_module
-    from custom_components.community_storage.models import Side
+    from custom_components.community_storage.market_client.models import Side
 
     monkeypatch.setattr(coordinator_module, "MAX_KEPT_FILLS", 1)
     coordinator = setup_integration.runtime_data.coordinator
@@ -180,7 +180,7 @@ async def test_unknown_fill_cursor_reloads_fills_quietly(
     ``since``: the coordinator reloads all fills without announcing them as new."""
     from datetime import date
 
-    from custom_components.community_storage.models import Side
+    from custom_components.community_storage.market_client.models import Side
 
     coordinator = setup_integration.runtime_data.coordinator
     await market.place(neighbour[1], "sell", date(2026, 11, 26), 1, 10.0, 0.07)

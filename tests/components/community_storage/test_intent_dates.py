@@ -1,4 +1,4 @@
-"""Slot values to delivery days (dates.py), as plain date arithmetic."""
+"""Slot values to delivery days (language/understand/dates.py), as plain date arithmetic."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from custom_components.community_storage.dates import (
+from custom_components.community_storage.language.understand.dates import (
     DateResolutionError,
     DeliveryWindow,
     resolve_window,

@@ -21,6 +21,7 @@ from homeassistant.helpers import config_validation as cv
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage import llm as llm_platform
+from custom_components.community_storage.assist.llm_tools import API_PROMPT, api_id
 from custom_components.community_storage.compat import (
     llm_tools_class,
     schema_to_openapi,
@@ -34,7 +35,6 @@ from custom_components.community_storage.const import (
     DOMAIN,
 )
 from custom_components.community_storage.intent import INTENTS
-from custom_components.community_storage.llm_api import API_PROMPT, api_id
 from tests.market_harness import RunningMarket
 
 type Script = list[Callable[[conversation.ChatLog], conversation.AssistantContent]]

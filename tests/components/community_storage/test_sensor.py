@@ -12,7 +12,7 @@ from homeassistant.util.json import json_loads_object
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.community_storage.models import Side
+from custom_components.community_storage.market_client.models import Side
 from tests.market_harness import MutableClock, RunningMarket
 
 SENSORS = (

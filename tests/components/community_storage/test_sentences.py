@@ -26,10 +26,10 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.community_storage import intent as cs_intent
-from custom_components.community_storage import utterance_intent
-from custom_components.community_storage.agent.request import TradeRequest
+from custom_components.community_storage.agent.plans import TradeRequest
+from custom_components.community_storage.assist import household_choice
+from custom_components.community_storage.assist.sentence_installer import async_install_sentences
 from custom_components.community_storage.const import DOMAIN
-from custom_components.community_storage.custom_sentences import async_install_sentences
 from tests.corpus.scoring import RecordingAgent, Score, corpus, observed
 
 
@@ -48,9 +48,8 @@ async def recording_agent(
     result = await async_install_sentences(hass, entry)
     assert set(result.written) == {"en/community_storage.yaml", "de/community_storage.yaml"}
     agent = RecordingAgent()
-    household = utterance_intent._Household(entry, agent)  # type: ignore[arg-type]
-    monkeypatch.setattr(utterance_intent, "_loaded_households", lambda _hass: [household])
-    monkeypatch.setattr(cs_intent, "find_trading_agent", lambda _hass: agent)
+    household = household_choice.Household(entry, agent)  # type: ignore[arg-type]
+    monkeypatch.setattr(household_choice, "loaded_households", lambda _hass: [household])
     return agent
 
 
@@ -188,7 +187,7 @@ async def test_no_household_is_spoken(
     hass: HomeAssistant, recording_agent: RecordingAgent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without a loaded household the reply says so, in the user's language."""
-    monkeypatch.setattr(utterance_intent, "_loaded_households", lambda _hass: [])
+    monkeypatch.setattr(household_choice, "loaded_households", lambda _hass: [])
     result = await conversation.async_converse(
         hass, "Ich brauche nächste Woche Speicher", None, Context(), language="de"
     )
@@ -227,7 +226,7 @@ async def test_bad_dates_from_typed_slots_are_spoken(
 
 def test_sentence_files_are_generated_from_the_gate() -> None:
     """The installed YAML files are exactly what ``script/sentences`` writes."""
-    from custom_components.community_storage.sentence_gate_files import main
+    from script.sentence_gate_files import main
 
     assert main(["--check"]) == 0
 
@@ -265,10 +264,10 @@ async def test_two_households_each_get_their_sentences(
     house = MockConfigEntry(domain=DOMAIN, title="House (Sonnenweg)")
     flat = MockConfigEntry(domain=DOMAIN, title="Flat (Sonnenweg)")
     households = [
-        utterance_intent._Household(flat, flat_agent),  # type: ignore[arg-type]
-        utterance_intent._Household(house, house_agent),  # type: ignore[arg-type]
+        household_choice.Household(flat, flat_agent),  # type: ignore[arg-type]
+        household_choice.Household(house, house_agent),  # type: ignore[arg-type]
     ]
-    monkeypatch.setattr(utterance_intent, "_loaded_households", lambda _hass: households)
+    monkeypatch.setattr(household_choice, "loaded_households", lambda _hass: households)
 
     async def say(text: str) -> str:
         result = await conversation.async_converse(hass, text, None, Context(), language="en")

@@ -1,4 +1,4 @@
-"""Installing the Assist sentences into <config>/custom_sentences/ (custom_sentences.py)."""
+"""Installing the Assist sentences into <config>/custom_sentences/ (assist/sentence_installer)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage import intent as cs_intent
-from custom_components.community_storage.const import CONF_INSTALL_SENTENCES, DOMAIN
-from custom_components.community_storage.custom_sentences import (
+from custom_components.community_storage.assist.sentence_gate import INTENT_UTTERANCE
+from custom_components.community_storage.assist.sentence_installer import (
     FILE_NAME,
     ISSUE_INSTALL_FAILED,
     SOURCE_DIR,
     STORAGE_KEY,
     async_install_sentences,
 )
-from custom_components.community_storage.sentence_gate import INTENT_UTTERANCE
+from custom_components.community_storage.const import CONF_INSTALL_SENTENCES, DOMAIN
 
 EN = f"en/{FILE_NAME}"
 DE = f"de/{FILE_NAME}"

@@ -31,10 +31,8 @@ from custom_components.community_storage.agent.errors import (
     ProposalNotFoundError,
     RequestNotFoundError,
 )
-from custom_components.community_storage.agent.explain import error_text, fmt_day, period_phrase
 from custom_components.community_storage.agent.forecast import Period
-from custom_components.community_storage.agent.request import TradeOutcome, TradeRequest
-from custom_components.community_storage.api import MarketClient
+from custom_components.community_storage.agent.plans import TradeOutcome, TradeRequest
 from custom_components.community_storage.compat import statistic_metadata
 from custom_components.community_storage.const import (
     AUTONOMY_PROPOSE,
@@ -53,8 +51,14 @@ from custom_components.community_storage.const import (
     DOMAIN,
     EVENT_ORDER_UPDATE,
 )
-from custom_components.community_storage.followup import notification_id
-from custom_components.community_storage.trading import TradingAgent
+from custom_components.community_storage.household.agent import TradingAgent
+from custom_components.community_storage.household.notifications import notification_id
+from custom_components.community_storage.language.speak.explain import (
+    error_text,
+    fmt_day,
+    period_phrase,
+)
+from custom_components.community_storage.market_client.client import MarketClient
 from tests.market_harness import MutableClock, running_market
 
 from .seed_history import DAILY_LOAD_KWH, async_seed_history

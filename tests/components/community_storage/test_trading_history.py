@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from custom_components.community_storage.agent.battery import BatteryReadings
-from custom_components.community_storage.history import readings_from_stats, rows_to_matrix
+from custom_components.community_storage.household.history import (
+    readings_from_stats,
+    rows_to_matrix,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

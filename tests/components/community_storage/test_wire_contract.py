@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.community_storage import api, models
 from custom_components.community_storage.agent.battery import commitments_from_wire
+from custom_components.community_storage.market_client import client as api
+from custom_components.community_storage.market_client import models
 from market_server import contract
 from market_server.openapi import openapi_document
 from neighbourhood import client as neighbourhood

@@ -1,0 +1,1 @@
+"""The Home Assistant side of language: utterance intent, household choice, LLM tools, sentences."""

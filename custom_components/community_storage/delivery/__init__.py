@@ -1,0 +1,1 @@
+"""Delivery on the Home Assistant side: seller reserve, buyer virtual battery, reporter."""

@@ -1,0 +1,1 @@
+"""Language, pure Python (no Home Assistant): ``understand`` reads requests, ``speak`` replies."""

@@ -1,0 +1,1 @@
+"""Phrasing replies: conversation speech, explanations, error texts and per-language phrases."""

@@ -1,0 +1,143 @@
+"""What the conversation says besides the agent's trade explanations, as per-language phrases.
+
+Answers to a focused status question ("Did my battery sell?", "What's reserved tomorrow?"), the
+follow-up question when a request lacks its duration (it repeats what was understood, so the
+household can correct it), and the reply to a sentence that names storage but asks for nothing we
+can do. The words are the phrasebooks' ``conversation`` tables (``phrases/en.py``,
+``phrases/de.py``); this module picks the sentence and fills in the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Final
+
+from ...agent.plans import RequestStatus, StatusReport
+from ..understand.understanding import Understanding
+from .phrases import PHRASEBOOKS, phrasebook
+from .phrases.formatting import fmt_day, fmt_eur, fmt_kwh, fmt_price
+
+# The conversation's tables of every language, by language code (what the tests compare).
+PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
+    code: book.conversation for code, book in PHRASEBOOKS.items()
+}
+TIMES_OF_DAY: Final[Mapping[str, Mapping[str, str]]] = {
+    code: book.times_of_day for code, book in PHRASEBOOKS.items()
+}
+
+
+def _phrase(language: str, key: str, **values: str) -> str:
+    return phrasebook(language).conversation[key].format(**values)
+
+
+def _avg(request_like: float | None, language: str) -> str:
+    if request_like is None:
+        return ""
+    return _phrase(language, "avg_price", price=fmt_price(request_like, language))
+
+
+def _weighted_avg(requests: list[RequestStatus]) -> float | None:
+    filled = sum(r.filled_kwh for r in requests)
+    if not filled:
+        return None
+    return sum(r.filled_kwh * (r.avg_price or 0.0) for r in requests) / filled
+
+
+def sold_answer(report: StatusReport, language: str) -> str:
+    """ "Did my battery sell?": what was offered and what of it filled."""
+    sells = [r for r in report.requests if r.side == "sell"]
+    if not sells:
+        return _phrase(language, "sold_none_offered")
+    offered = fmt_kwh(sum(r.requested_kwh for r in sells), language)
+    sold = sum(r.filled_kwh for r in sells)
+    if not sold:
+        return _phrase(language, "sold_nothing_yet", offered=offered)
+    return _phrase(
+        language,
+        "sold_some",
+        sold=fmt_kwh(sold, language),
+        offered=offered,
+        avg=_avg(_weighted_avg(sells), language),
+    )
+
+
+def earnings_answer(report: StatusReport, language: str, *, period: str | None) -> str:
+    """ "How much have I earned?": this month's settlements."""
+    text = _phrase(
+        language,
+        "earnings",
+        earned=fmt_eur(report.earned_eur_month, language),
+        paid=fmt_eur(report.paid_eur_month, language),
+    )
+    return text + (_phrase(language, "earnings_week_note") if period == "week" else "")
+
+
+def price_answer(report: StatusReport, language: str) -> str:
+    """ "What's the price?": the last clearing price and the open depth of that day."""
+    priced = next((d for d in report.market if d.last_price is not None), None)
+    if priced is None:
+        text = _phrase(language, "price_none")
+        day = report.market[0] if report.market else None
+    else:
+        text = _phrase(
+            language,
+            "price",
+            day=fmt_day(priced.day, language),
+            price=fmt_price(priced.last_price or 0.0, language),
+        )
+        day = priced
+    if day is not None:
+        text += _phrase(
+            language,
+            "depth",
+            buy=fmt_kwh(day.open_buy_kwh, language),
+            sell=fmt_kwh(day.open_sell_kwh, language),
+        )
+    return text
+
+
+def _covers(request: RequestStatus, day: date) -> bool:
+    return request.first_day <= day < request.first_day + timedelta(days=request.num_days)
+
+
+def reserved_answer(report: StatusReport, day: date, language: str) -> str:
+    """ "What's reserved tomorrow?": the household's buys covering that day (per-day average)."""
+    buys = [r for r in report.requests if r.side == "buy" and _covers(r, day)]
+    per_day = sum(r.filled_kwh / r.num_days for r in buys)
+    if not per_day:
+        return _phrase(language, "reserved_none", day=fmt_day(day, language))
+    return _phrase(
+        language,
+        "reserved_some",
+        day=fmt_day(day, language),
+        kwh=fmt_kwh(per_day, language),
+        avg=_avg(_weighted_avg(buys), language),
+    )
+
+
+def ask_duration(understood: Understanding, language: str) -> str:
+    """The follow-up question, repeating what was understood so it can be corrected."""
+    what = _phrase(language, "what_buy" if understood.intent == "reserve" else "what_sell")
+    if understood.start_day is not None:
+        what += _phrase(language, "from_day", day=fmt_day(understood.start_day, language))
+    if understood.kwh_per_day is not None:
+        what += _phrase(language, "kwh_per_day", kwh=fmt_kwh(understood.kwh_per_day, language))
+    if understood.time_of_day is not None:
+        what += _phrase(
+            language, "time_of_day", time=phrasebook(language).times_of_day[understood.time_of_day]
+        )
+    if understood.price_limit is not None:
+        key = "price_cap" if understood.intent == "reserve" else "price_floor"
+        what += _phrase(language, key, price=fmt_price(understood.price_limit, language))
+    return _phrase(language, "ask_duration", what=what)
+
+
+def not_a_trade(language: str) -> str:
+    """The reply to a sentence about storage that asks for nothing we can do."""
+    return _phrase(language, "not_a_trade")
+
+
+def for_household(speech: str, household: str) -> str:
+    """Name the household an answer is for, when Home Assistant has more than one."""
+    return f"{household}: {speech}"

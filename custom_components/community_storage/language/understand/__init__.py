@@ -1,0 +1,1 @@
+"""Reading a spoken request: tokens, one lexicon, numbers, amounts, dates, cues, understanding."""

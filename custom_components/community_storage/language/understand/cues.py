@@ -1,0 +1,151 @@
+"""Which of our intents a sentence asks for: reserve, offer, status or cancel (or none).
+
+Decided by cue words, in this order: a cancel word decides at once ("cancel Friday's
+reservation"); a question about sales, earnings, prices, reservations or the market is a status
+question ("Did my battery sell?"); otherwise offer and reserve cues are weighed, where a negated
+need ("won't need our battery", "brauchen den Akku nicht") and being away count for offering and
+an extra load (renovation, guests) counts for reserving.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from ...market_client.models import Side
+from .lexicon import (
+    BUY_NOUNS,
+    CANCEL,
+    EARNINGS,
+    NEGATIONS,
+    NOT_OURS,
+    OFFER,
+    OVERVIEW,
+    PRICE,
+    QUESTION_FILLERS,
+    QUESTION_START,
+    REQUEST_START,
+    RESERVE,
+    RESERVED,
+    SELL_NOUNS,
+    SOLD,
+    TOPIC,
+)
+from .matcher import WordMatcher
+
+type IntentName = Literal["reserve", "offer", "status", "cancel"]
+type StatusTopic = Literal["overview", "price", "earnings", "sold", "reserved"]
+
+_CANCEL: Final = WordMatcher.of(CANCEL)
+_TOPIC: Final = WordMatcher.of(TOPIC)
+_EARNINGS: Final = WordMatcher.of(EARNINGS)
+_SOLD: Final = WordMatcher.of(SOLD)
+_RESERVED: Final = WordMatcher.of(RESERVED)
+_PRICE: Final = WordMatcher.of(PRICE)
+_OVERVIEW: Final = WordMatcher.of(OVERVIEW)
+_OFFER: Final = WordMatcher.of(OFFER)
+_RESERVE: Final = WordMatcher.of(RESERVE)
+_BUY_NOUNS: Final = WordMatcher.of(BUY_NOUNS)
+_SELL_NOUNS: Final = WordMatcher.of(SELL_NOUNS)
+_NOT_OURS: Final = WordMatcher.of(NOT_OURS)
+_NEED: Final = WordMatcher.of(
+    ("need*", "brauch*", "braeucht*", "benoetig*", "use", "using", "nutz*", "require*")
+)
+_STRONG_STATUS: Final = frozenset({"earnings", "sold", "reserved", "price"})
+# How far before a need word a negation still counts ("won't be needing", "do not need").
+_NEGATION_REACH: Final = 3
+
+
+def _negated_need(tokens: tuple[str, ...]) -> bool:
+    """ "won't need", "don't need", "brauchen ... nicht", "no need for"."""
+    for i in range(len(tokens)):
+        if not _NEED.span_at(tokens, i):
+            continue
+        window = tokens[max(0, i - _NEGATION_REACH) : i]
+        if any(t in NEGATIONS for t in window) and "longer" not in window:
+            return True
+        # German puts the negation after the verb: "brauchen unseren Akku nicht".
+        after = tokens[i + 1 : i + 7]
+        if any(t in ("nicht", "kein", "keinen", "keine") for t in after) and "mehr" not in after:
+            return True
+        if i >= 1 and tokens[i - 1] == "no" and tokens[i][:4] == "need":
+            return True
+    return False
+
+
+def _is_question(tokens: tuple[str, ...]) -> bool:
+    """Starts like a question ("Did ...", "Wie ...") rather than a request ("Can you ...")."""
+    first = next((t for t in tokens if t not in QUESTION_FILLERS), "")
+    return first in QUESTION_START and first not in REQUEST_START
+
+
+def status_topic(tokens: tuple[str, ...]) -> StatusTopic | None:
+    """What a status question asks about, if it asks about one of ours."""
+    if _EARNINGS.any_in(tokens):
+        return "earnings"
+    if _SOLD.any_in(tokens):
+        return "sold"
+    if _RESERVED.any_in(tokens):
+        return "reserved"
+    if _PRICE.any_in(tokens):
+        return "price"
+    if _OVERVIEW.any_in(tokens) or _TOPIC.any_in(tokens):
+        return "overview"
+    return None
+
+
+def _score(vocabulary: WordMatcher, tokens: tuple[str, ...]) -> int:
+    return len(vocabulary.hits(tokens))
+
+
+def classify(
+    tokens: tuple[str, ...], *, away: bool, extra_load: bool, specific: bool, has_kwh: bool
+) -> tuple[IntentName, StatusTopic | None] | None:
+    """The intent (and for status, the topic), or None when the sentence is not ours.
+
+    ``specific``: the sentence names days, a duration or a volume (a request, not a question).
+    """
+    if _NOT_OURS.any_in(tokens):
+        return None
+    if _CANCEL.any_in(tokens) or (
+        "zurueck" in tokens and any(t in ("zieh", "ziehe", "nimm", "nehme") for t in tokens)
+    ):
+        return "cancel", None
+    negated = _negated_need(tokens)
+    offer = 2 * _score(_OFFER, tokens) + (3 if negated else 0) + (2 if away else 0)
+    reserve = 2 * _score(_RESERVE, tokens) + (1 if extra_load else 0)
+    if negated:
+        reserve -= 2
+    topic = status_topic(tokens)
+    if _is_question(tokens) and (topic in _STRONG_STATUS or (topic == "overview" and not specific)):
+        return "status", topic
+    if offer <= 0 and reserve <= 0:
+        if topic in _STRONG_STATUS:
+            return "status", topic
+        if away:
+            return "offer", None
+        if (specific and (topic or has_kwh)) or extra_load:
+            return "reserve", None
+        if topic is not None and not specific:
+            return "status", topic
+        return None
+    if offer > reserve:
+        return "offer", None
+    return "reserve", None
+
+
+# German compounds carry the side inside: "Speicherangebot", "Speicherreservierung".
+_SELL_PARTS: Final = ("verkauf", "angebot", "anbiet")
+_BUY_PARTS: Final = ("reservier", "buchung", "gebucht", "kauf")
+
+
+def side_named(tokens: tuple[str, ...]) -> Side | None:
+    """The side a cancel means: "my reservation" is a buy, "my offer" a sale."""
+    sell = any(part in t for t in tokens for part in _SELL_PARTS)
+    buy = not sell and any(part in t for t in tokens for part in _BUY_PARTS)
+    buy = buy or _BUY_NOUNS.any_in(tokens)
+    sell = sell or _SELL_NOUNS.any_in(tokens) or _OFFER.any_in(tokens)
+    if buy and not sell:
+        return Side.BUY
+    if sell and not buy:
+        return Side.SELL
+    return None

@@ -1,0 +1,1 @@
+"""Typed HTTP client of the market server and models of its wire contract (no Home Assistant)."""

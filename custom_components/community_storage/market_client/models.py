@@ -1,0 +1,509 @@
+"""Plain data of the market server's wire contract (docs/wire-contract.md).
+
+Every class is a frozen dataclass parsed from the server's JSON with ``from_json``. Volumes,
+prices and money are ``Decimal`` (parsed from the JSON number's text, so 0.07 stays 0.07);
+days are ``date``; times are timezone-aware ``datetime``. A response that does not match the
+contract raises ``ValueError``/``KeyError``/``TypeError``, which the client turns into
+``MarketResponseError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+type JsonObject = Mapping[str, Any]
+
+# The market's steps as an older server (without them in ``/api/v1/me``) has them; a newer one
+# sends its own, which the client then uses (CommunityInfo.volume_step_kwh/price_step_eur).
+DEFAULT_VOLUME_STEP = Decimal("0.1")
+DEFAULT_PRICE_STEP = Decimal("0.001")
+
+
+class Side(StrEnum):
+    """Order side: a buyer reserves capacity, a seller offers it (the integration's one Side)."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderStatus(StrEnum):
+    """Life of one order (one delivery day)."""
+
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+ACTIVE_ORDER_STATUSES: frozenset[OrderStatus] = frozenset(
+    {OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED}
+)
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Parse a JSON number (int, float or numeric string) without float artefacts."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"expected a number, got {value!r}")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float | str):
+        return Decimal(str(value))
+    raise TypeError(f"expected a number, got {value!r}")
+
+
+def _opt_decimal(value: Any) -> Decimal | None:
+    return None if value is None else to_decimal(value)
+
+
+def _datetime(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError(f"time without offset: {value!r}")
+    return parsed
+
+
+def _opt_datetime(value: Any) -> datetime | None:
+    return None if value is None else _datetime(value)
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class ServerHealth:
+    """``GET /healthz``."""
+
+    status: str
+    version: str
+    api_version: int
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> ServerHealth:
+        """Parse the health document."""
+        return cls(
+            status=str(data["status"]),
+            version=str(data.get("version", "")),
+            api_version=int(data["api_version"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    """``POST /api/v1/join``: the household's id and its bearer token."""
+
+    household_id: str
+    token: str
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> JoinResult:
+        """Parse the join response."""
+        return cls(household_id=str(data["household_id"]), token=str(data["token"]))
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdLimits:
+    """Per-household limits set by the operator."""
+
+    max_sell_kwh_per_day: Decimal
+    max_open_kwh: Decimal
+    min_price: Decimal
+    max_price: Decimal
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> HouseholdLimits:
+        """Parse the limits object."""
+        return cls(
+            max_sell_kwh_per_day=to_decimal(data["max_sell_kwh_per_day"]),
+            max_open_kwh=to_decimal(data["max_open_kwh"]),
+            min_price=to_decimal(data["min_price"]),
+            max_price=to_decimal(data["max_price"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityInfo:
+    """The community's market rules, as the server reports them."""
+
+    name: str
+    timezone: str
+    gate_closure: time
+    gate_closure_days_before: int
+    horizon_days: int
+    round_interval_s: int
+    mechanism: str
+    efficiency: Decimal
+    volume_step_kwh: Decimal
+    price_step_eur: Decimal
+
+    def gate_closure_of(self, day: date, zone: tzinfo) -> datetime:
+        """When trading for ``day`` closes (``zone`` is this community's time zone)."""
+        closing_day = day - timedelta(days=self.gate_closure_days_before)
+        return datetime.combine(closing_day, self.gate_closure, tzinfo=zone)
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> CommunityInfo:
+        """Parse the community object."""
+        return cls(
+            name=str(data["name"]),
+            timezone=str(data["timezone"]),
+            gate_closure=time.fromisoformat(str(data["gate_closure"])),
+            gate_closure_days_before=int(data["gate_closure_days_before"]),
+            horizon_days=int(data["horizon_days"]),
+            round_interval_s=int(data["round_interval_s"]),
+            mechanism=str(data["mechanism"]),
+            efficiency=to_decimal(data["efficiency"]),
+            volume_step_kwh=to_decimal(data.get("volume_step_kwh", DEFAULT_VOLUME_STEP)),
+            price_step_eur=to_decimal(data.get("price_step_eur", DEFAULT_PRICE_STEP)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    """``GET /api/v1/me``: who this token belongs to and the community it is in."""
+
+    household_id: str
+    name: str
+    disabled: bool
+    limits: HouseholdLimits
+    community: CommunityInfo
+    api_version: int
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Household:
+        """Parse the ``me`` document."""
+        return cls(
+            household_id=str(data["household_id"]),
+            name=str(data["name"]),
+            disabled=bool(data.get("disabled", False)),
+            limits=HouseholdLimits.from_json(data["limits"]),
+            community=CommunityInfo.from_json(data["community"]),
+            api_version=int(data["api_version"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One delivery day of a request."""
+
+    order_id: str
+    request_id: str
+    day: date
+    side: Side
+    volume_kwh: Decimal
+    limit_price: Decimal
+    status: OrderStatus
+    filled_kwh: Decimal
+    remaining_kwh: Decimal
+    avg_price: Decimal | None
+    gate_closure: datetime
+
+    @property
+    def active(self) -> bool:
+        """Whether the unfilled remainder can still fill."""
+        return self.status in ACTIVE_ORDER_STATUSES
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Order:
+        """Parse one order."""
+        return cls(
+            order_id=str(data["order_id"]),
+            request_id=str(data["request_id"]),
+            day=_date(data["day"]),
+            side=Side(data["side"]),
+            volume_kwh=to_decimal(data["volume_kwh"]),
+            limit_price=to_decimal(data["limit_price"]),
+            status=OrderStatus(data["status"]),
+            filled_kwh=to_decimal(data["filled_kwh"]),
+            remaining_kwh=to_decimal(data["remaining_kwh"]),
+            avg_price=_opt_decimal(data.get("avg_price")),
+            gate_closure=_datetime(data["gate_closure"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A household's request: one order per delivery day."""
+
+    request_id: str
+    client_request_id: str
+    side: Side
+    created_at: datetime
+    status: str
+    note: str | None
+    orders: tuple[Order, ...]
+
+    @property
+    def open(self) -> bool:
+        """Whether any of the request's orders can still fill."""
+        return self.status == "open"
+
+    @property
+    def volume_kwh(self) -> Decimal:
+        """Total volume asked for over all days."""
+        return sum((order.volume_kwh for order in self.orders), Decimal("0.0"))
+
+    @property
+    def filled_kwh(self) -> Decimal:
+        """Total volume filled so far over all days."""
+        return sum((order.filled_kwh for order in self.orders), Decimal("0.0"))
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Request:
+        """Parse one request with its orders."""
+        note = data.get("note")
+        return cls(
+            request_id=str(data["request_id"]),
+            client_request_id=str(data["client_request_id"]),
+            side=Side(data["side"]),
+            created_at=_datetime(data["created_at"]),
+            status=str(data["status"]),
+            note=None if note is None else str(note),
+            orders=tuple(Order.from_json(order) for order in data["orders"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A (partial) fill of one order in one clearing round."""
+
+    fill_id: str
+    order_id: str
+    request_id: str
+    day: date
+    side: Side
+    volume_kwh: Decimal
+    price: Decimal
+    amount_eur: Decimal  # positive = earned, negative = paid
+    round_id: str
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Fill:
+        """Parse one fill."""
+        return cls(
+            fill_id=str(data["fill_id"]),
+            order_id=str(data["order_id"]),
+            request_id=str(data["request_id"]),
+            day=_date(data["day"]),
+            side=Side(data["side"]),
+            volume_kwh=to_decimal(data["volume_kwh"]),
+            price=to_decimal(data["price"]),
+            amount_eur=to_decimal(data["amount_eur"]),
+            round_id=str(data["round_id"]),
+            created_at=_datetime(data["created_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A ledger entry written after the delivery day."""
+
+    entry_id: str
+    day: date
+    side: Side
+    volume_kwh: Decimal
+    price: Decimal
+    amount_eur: Decimal  # positive = earned, negative = paid
+    fill_id: str
+    settled_at: datetime
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Settlement:
+        """Parse one ledger entry."""
+        return cls(
+            entry_id=str(data["entry_id"]),
+            day=_date(data["day"]),
+            side=Side(data["side"]),
+            volume_kwh=to_decimal(data["volume_kwh"]),
+            price=to_decimal(data["price"]),
+            amount_eur=to_decimal(data["amount_eur"]),
+            fill_id=str(data["fill_id"]),
+            settled_at=_datetime(data["settled_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementTotals:
+    """Totals of a month's ledger (``paid_eur`` is reported as a positive amount)."""
+
+    earned_eur: Decimal
+    paid_eur: Decimal
+    net_eur: Decimal
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> SettlementTotals:
+        """Parse the totals object."""
+        return cls(
+            earned_eur=to_decimal(data["earned_eur"]),
+            paid_eur=to_decimal(data["paid_eur"]),
+            net_eur=to_decimal(data["net_eur"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySettlements:
+    """``GET /api/v1/settlements?month=YYYY-MM``."""
+
+    month: str
+    settlements: tuple[Settlement, ...]
+    totals: SettlementTotals
+
+    @classmethod
+    def from_json(cls, month: str, data: JsonObject) -> MonthlySettlements:
+        """Parse the settlements document of ``month``."""
+        return cls(
+            month=month,
+            settlements=tuple(Settlement.from_json(entry) for entry in data["settlements"]),
+            totals=SettlementTotals.from_json(data["totals"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MarketDay:
+    """Anonymous aggregate of one delivery day."""
+
+    day: date
+    gate_closure: datetime
+    open: bool
+    last_price: Decimal | None
+    cleared_kwh: Decimal
+    open_buy_kwh: Decimal
+    open_sell_kwh: Decimal
+    last_round_at: datetime | None
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> MarketDay:
+        """Parse one day of the market document."""
+        return cls(
+            day=_date(data["day"]),
+            gate_closure=_datetime(data["gate_closure"]),
+            open=bool(data["open"]),
+            last_price=_opt_decimal(data.get("last_price")),
+            cleared_kwh=to_decimal(data.get("cleared_kwh", 0)),
+            open_buy_kwh=to_decimal(data.get("open_buy_kwh", 0)),
+            open_sell_kwh=to_decimal(data.get("open_sell_kwh", 0)),
+            last_round_at=_opt_datetime(data.get("last_round_at")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
+    """``GET /api/v1/market``: open days and the last 7 days."""
+
+    mechanism: str
+    timezone: str
+    generated_at: datetime
+    days: tuple[MarketDay, ...]
+
+    def day(self, day: date) -> MarketDay | None:
+        """Return the aggregate of ``day`` if the server reported it."""
+        return next((entry for entry in self.days if entry.day == day), None)
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> MarketSnapshot:
+        """Parse the market document."""
+        return cls(
+            mechanism=str(data["mechanism"]),
+            timezone=str(data["timezone"]),
+            generated_at=_datetime(data["generated_at"]),
+            days=tuple(
+                sorted(
+                    (MarketDay.from_json(day) for day in data["days"]),
+                    key=lambda entry: entry.day,
+                )
+            ),
+        )
+
+
+class DeliveryStatus(StrEnum):
+    """What the server did with a delivery report."""
+
+    RECORDED = "recorded"
+    UNCHANGED = "unchanged"
+    CORRECTED = "corrected"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One household's delivery report of one day and side (``/api/v1/deliveries``)."""
+
+    day: date
+    side: Side
+    kwh: Decimal
+    traded_kwh: Decimal
+    ratio: Decimal | None  # None when nothing was traded (the contract allows null)
+    status: DeliveryStatus
+    reported_at: datetime
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Delivery:
+        """Parse a delivery object."""
+        return cls(
+            day=_date(data["day"]),
+            side=Side(data["side"]),
+            kwh=to_decimal(data["kwh"]),
+            traded_kwh=to_decimal(data["traded_kwh"]),
+            ratio=_opt_decimal(data["ratio"]),
+            status=DeliveryStatus(data["status"]),
+            reported_at=_datetime(data["reported_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityStorageData:
+    """What the coordinator publishes after every refresh.
+
+    ``requests`` holds every own request (newest first) with all its orders; ``fills`` every
+    fill seen since Home Assistant started, ``new_fills`` those that arrived with this refresh
+    (empty on the first refresh, so a restart does not re-announce old fills).
+    """
+
+    me: Household
+    market: MarketSnapshot
+    requests: tuple[Request, ...]
+    fills: tuple[Fill, ...]
+    new_fills: tuple[Fill, ...]
+    settlements: MonthlySettlements
+    today: date
+    fetched_at: datetime
+    orders: tuple[Order, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Flatten the requests' orders once; entities read them on every update."""
+        object.__setattr__(
+            self,
+            "orders",
+            tuple(order for request in self.requests for order in request.orders),
+        )
+
+    @property
+    def open_orders(self) -> tuple[Order, ...]:
+        """Orders whose remainder can still fill."""
+        return tuple(order for order in self.orders if order.active)
+
+    def orders_on(self, day: date, side: Side | None = None) -> tuple[Order, ...]:
+        """Own orders for delivery ``day`` (optionally of one side)."""
+        return tuple(
+            order
+            for order in self.orders
+            if order.day == day and (side is None or order.side is side)
+        )
+
+    def filled_kwh(self, day: date, side: Side) -> Decimal:
+        """Capacity filled for ``day`` on ``side``: reserved (buy) or sold (sell)."""
+        return sum((order.filled_kwh for order in self.orders_on(day, side)), Decimal("0.0"))
+
+    def filled_by_day(self, side: Side) -> dict[date, Decimal]:
+        """Capacity filled on ``side`` per delivery day, for days with any fill."""
+        result: dict[date, Decimal] = {}
+        for order in self.orders:
+            if order.side is side and order.filled_kwh > 0:
+                result[order.day] = result.get(order.day, Decimal("0.0")) + order.filled_kwh
+        return result
