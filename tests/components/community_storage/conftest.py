@@ -72,7 +72,7 @@ from custom_components.community_storage.const import (
     DOMAIN,
 )
 from custom_components.community_storage.market_client.client import MarketClient
-from market_server import assume_loader
+from market_server.market import assume_loader
 from tests.market_harness import MutableClock, RunningMarket, running_market
 
 # The market server imports ASSUME (and pandas) lazily, in a worker thread, at its first

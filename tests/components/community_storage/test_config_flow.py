@@ -154,12 +154,12 @@ async def test_user_flow_errors_then_recovers(
     )
     assert result["errors"] == {"base": "unknown"}
 
-    monkeypatch.setattr("market_server.app.API_VERSION", 2)
+    monkeypatch.setattr("market_server.http.member_api.API_VERSION", 2)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_URL: market.url, CONF_JOIN_CODE: code}
     )
     assert result["errors"] == {"base": "unsupported_version"}
-    monkeypatch.setattr("market_server.app.API_VERSION", 1)
+    monkeypatch.setattr("market_server.http.member_api.API_VERSION", 1)
 
     # None of the failures spent the code.
     result = await hass.config_entries.flow.async_configure(

@@ -65,13 +65,13 @@ async def test_unsupported_api_version_issue(
     key = (DOMAIN, issue_id(ISSUE_UNSUPPORTED_API_VERSION, setup_integration))
     assert issues.async_get_issue(*key) is None
 
-    monkeypatch.setattr("market_server.app.API_VERSION", 2)
+    monkeypatch.setattr("market_server.http.member_api.API_VERSION", 2)
     await coordinator.async_refresh()
     issue = issues.async_get_issue(*key)
     assert issue is not None
     assert issue.translation_placeholders["api_version"] == "2"
 
-    monkeypatch.setattr("market_server.app.API_VERSION", 1)
+    monkeypatch.setattr("market_server.http.member_api.API_VERSION", 1)
     await coordinator.async_refresh()
     assert issues.async_get_issue(*key) is None
 
@@ -82,7 +82,7 @@ async def test_removing_the_entry_removes_its_issues(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Deleting the household's entry leaves no repair issue behind."""
-    monkeypatch.setattr("market_server.app.API_VERSION", 7)
+    monkeypatch.setattr("market_server.http.member_api.API_VERSION", 7)
     await setup_integration.runtime_data.coordinator.async_refresh()
     issues = ir.async_get(hass)
     key = (DOMAIN, issue_id(ISSUE_UNSUPPORTED_API_VERSION, setup_integration))
@@ -100,7 +100,7 @@ async def test_server_refusing_a_disabled_household(
 ) -> None:
     """A server that answers 403 household_disabled even to reads: entities unavailable and
     the issue raised; re-enabled: both recover."""
-    from market_server import auth
+    from market_server.storage import auth
 
     strict = auth.household_for_token
 

@@ -2,7 +2,7 @@
 household, reads no field the document does not declare, knows every error code it lists,
 and rounds to the steps ``/api/v1/me`` sends.
 
-The instances are drawn from the server's own OpenAPI document (market_server/contract.py's
+The instances are drawn from the server's own OpenAPI document (market_server/http/contract.py's
 models) with hypothesis, so a field the server renames or retypes fails here.
 """
 
@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from custom_components.community_storage.agent.battery import commitments_from_wire
 from custom_components.community_storage.market_client import client as api
 from custom_components.community_storage.market_client import models
-from market_server import contract
-from market_server.openapi import openapi_document
+from market_server.http import contract
+from market_server.http.openapi import openapi_document
 from neighbourhood import client as neighbourhood
 from tests.market_harness import RunningMarket
 from tests.market_server.openapi_strategies import values
@@ -167,7 +167,7 @@ async def test_the_client_rounds_to_the_steps_me_sends(
             Decimal("1.3"),
             Decimal("0.123"),
         )
-        monkeypatch.setattr("market_server.app.VOLUME_STEP_KWH", 0.5)
+        monkeypatch.setattr("market_server.http.member_api.VOLUME_STEP_KWH", 0.5)
         me = await client.me()
         assert me.community.volume_step_kwh == Decimal("0.5")
         second = await client.create_request(
