@@ -8,7 +8,30 @@ from pathlib import Path
 import pytest
 
 from devconfig.develop import build_parser
+from devconfig.http_settings import stores_http_settings, write_http_settings
 from devconfig.layout import REPO, Layout, Ports, StackState, materialise_homeassistant
+
+
+def _http_port(config: Path) -> int:
+    """Where the rendered configuration makes Home Assistant listen (127.0.0.1 only).
+
+    Releases with stored HTTP settings (2026.10+) get them as the confirmed configuration with
+    nothing on trial and no ``http:`` YAML (which they would put on a reverting trial); older
+    releases get the YAML block.
+    """
+    yaml = (config / "configuration.yaml").read_text(encoding="utf-8")
+    if not stores_http_settings():
+        assert "server_host: 127.0.0.1" in yaml
+        return int(yaml.split("server_port: ")[1].split()[0])
+    assert "\nhttp:" not in yaml
+    stored = config / ".storage" / "http"
+    assert stored.stat().st_mode & 0o077 == 0
+    data = json.loads(stored.read_text(encoding="utf-8"))["data"]
+    assert data["pending"] is None
+    assert data["yaml_migration_done"] is True
+    assert data["stable"]["server_host"] == ["127.0.0.1"]
+    assert data["stable"]["error"] is None
+    return int(data["stable"]["server_port"])
 
 
 def test_ports_parse_and_refuse_nonsense() -> None:
@@ -25,7 +48,7 @@ def test_materialise_renders_links_and_keeps_state(tmp_path: Path) -> None:
     layout = Layout(tmp_path / "state")
     materialise_homeassistant(layout, Ports(18787, 18123))
     config = layout.ha_config
-    assert "server_port: 18123" in (config / "configuration.yaml").read_text(encoding="utf-8")
+    assert _http_port(config) == 18123
     links = config / "custom_components"
     assert (links / "community_storage").resolve() == (
         REPO / "custom_components" / "community_storage"
@@ -38,7 +61,7 @@ def test_materialise_renders_links_and_keeps_state(tmp_path: Path) -> None:
     onboarding_path = config / ".storage" / "onboarding"
     onboarding_path.write_text('{"data": {"done": ["user"]}}', encoding="utf-8")
     materialise_homeassistant(layout, Ports(18787, 18200))
-    assert "server_port: 18200" in (config / "configuration.yaml").read_text(encoding="utf-8")
+    assert _http_port(config) == 18200
     assert onboarding_path.read_text(encoding="utf-8") == '{"data": {"done": ["user"]}}'
 
 
@@ -48,3 +71,29 @@ def test_state_round_trip_is_private(tmp_path: Path) -> None:
     StackState("secret", 8787, 8123).save(layout)
     assert StackState.load(layout) == StackState("secret", 8787, 8123)
     assert layout.state_file.stat().st_mode & 0o077 == 0
+
+
+def test_stored_http_settings_keep_the_users_and_drop_a_trial(tmp_path: Path) -> None:
+    """What else is stored (set in Home Assistant's UI) stays; a pending trial does not.
+
+    Nobody confirms a trial in the stack, so Home Assistant would revert and restart after five
+    minutes. Releases that take ``http:`` from YAML get no store at all.
+    """
+    layout = Layout(tmp_path / "state")
+    materialise_homeassistant(layout, Ports(18787, 18123))
+    stored = layout.ha_config / ".storage" / "http"
+    if not stores_http_settings():
+        assert not stored.exists()
+        assert write_http_settings(layout, Ports(18787, 18124)) is False
+        return
+    document = json.loads(stored.read_text(encoding="utf-8"))
+    stable = document["data"]["stable"]
+    document["data"]["stable"] = {**stable, "cors_allowed_origins": ["https://example.org"]}
+    document["data"]["pending"] = {**stable, "server_port": 18999, "error": None}
+    stored.write_text(json.dumps(document), encoding="utf-8")
+
+    assert write_http_settings(layout, Ports(18787, 18124)) is True
+    data = json.loads(stored.read_text(encoding="utf-8"))["data"]
+    assert data["pending"] is None
+    assert data["stable"]["server_port"] == 18124
+    assert data["stable"]["cors_allowed_origins"] == ["https://example.org"]
