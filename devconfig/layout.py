@@ -131,11 +131,11 @@ def materialise_homeassistant(layout: Layout, ports: Ports) -> None:
     (config / "configuration.yaml").write_text(rendered, encoding="utf-8")
     write_http_settings(layout, ports)
     links = {
-        "community_storage": REPO / "custom_components" / "community_storage",
-        "demo_house": TEMPLATE_DIR / "custom_components" / "demo_house",
+        custom / "community_storage": REPO / "custom_components" / "community_storage",
+        custom / "demo_house": TEMPLATE_DIR / "custom_components" / "demo_house",
+        config / "dashboards": TEMPLATE_DIR / "dashboards",
     }
-    for name, target in links.items():
-        link = custom / name
+    for link, target in links.items():
         if link.is_symlink() and link.resolve() == target.resolve():
             continue
         if link.is_symlink() or link.is_file():

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from devconfig.develop import build_parser
 from devconfig.http_settings import stores_http_settings, write_http_settings
@@ -97,3 +100,39 @@ def test_stored_http_settings_keep_the_users_and_drop_a_trial(tmp_path: Path) ->
     assert data["pending"] is None
     assert data["stable"]["server_port"] == 18124
     assert data["stable"]["cors_allowed_origins"] == ["https://example.org"]
+
+
+DASHBOARD = REPO / "devconfig" / "homeassistant" / "dashboards" / "community_storage.yaml"
+
+
+def dashboard_entities(config: Any) -> set[str]:
+    """Every entity id a dashboard's cards name."""
+    found: set[str] = set()
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key == "entity" and isinstance(value, str):
+                found.add(value)
+            elif key == "entities" and isinstance(value, list):
+                found |= {item for item in value if isinstance(item, str)}
+                found |= dashboard_entities(value)
+            else:
+                found |= dashboard_entities(value)
+    elif isinstance(config, list):
+        for item in config:
+            found |= dashboard_entities(item)
+    return found
+
+
+def test_the_documented_dashboard_is_the_demos() -> None:
+    """docs/home-assistant.md shows exactly the dashboard the stack serves, and the stack's
+    configuration registers it (the smoke test checks its entities exist in Home Assistant)."""
+    served = yaml.safe_load(DASHBOARD.read_text(encoding="utf-8"))
+    docs = (REPO / "docs" / "home-assistant.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", docs, flags=re.DOTALL)
+    documented = [yaml.safe_load(block) for block in blocks]
+    assert served in documented
+    cards = {card["type"] for view in served["views"] for card in view["cards"]}
+    assert {"statistics-graph", "calendar", "history-graph"} <= cards
+    assert {"calendar.house_trades", "sensor.flat_virtual_battery"} <= dashboard_entities(served)
+    template = (REPO / "devconfig" / "homeassistant" / "configuration.yaml").read_text("utf-8")
+    assert "filename: dashboards/community_storage.yaml" in template

@@ -38,9 +38,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import psutil
 import pytest
+import yaml
 
 from devconfig import ha_api
 from devconfig.layout import free_port
+
+from .test_develop_layout import DASHBOARD, dashboard_entities
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -215,6 +218,12 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
 
             login = await ha_api.login_with_password(session, stack.ha_url, "demo", "demo1234")
             await _assert_no_http_trial(session, login, ha_port)
+            # The ready dashboard (docs/home-assistant.md) shows entities that exist.
+            for entity_id in sorted(dashboard_entities(yaml.safe_load(DASHBOARD.read_text()))):
+                async with session.get(
+                    f"{stack.ha_url}/api/states/{entity_id}", headers=login.headers
+                ) as response:
+                    assert response.status == 200, entity_id
             # The demo households are live: their sensors have values from the simulation.
             for sensor in ("house_load", "house_battery_state_of_charge", "house_battery_capacity",
                            "flat_load"):  # fmt: skip
