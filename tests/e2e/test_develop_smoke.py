@@ -224,6 +224,19 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
                     f"{stack.ha_url}/api/states/{entity_id}", headers=login.headers
                 ) as response:
                     assert response.status == 200, entity_id
+            # Each household is an area with its own icon (the overview's area tiles), holding
+            # its market device and its sensors.
+            areas, devices = await ha_api.websocket_commands(
+                session,
+                login,
+                [{"type": "config/area_registry/list"}, {"type": "config/device_registry/list"}],
+            )
+            icons = {a["name"]: a.get("icon") for a in areas}
+            assert icons["House"] == "mdi:home-battery" and icons["Flat"] == "mdi:home-city"
+            market_devices = [
+                d for d in devices if d.get("manufacturer") == "Community Storage Market"
+            ]
+            assert sorted(d["area_id"] for d in market_devices) == ["flat", "house"]
             # The demo households are live: their sensors have values from the simulation.
             for sensor in ("house_load", "house_battery_state_of_charge", "house_battery_capacity",
                            "flat_load"):  # fmt: skip
