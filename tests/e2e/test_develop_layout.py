@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from devconfig.develop import build_parser
+from devconfig.develop import StackError, build_parser, check_not_older
 from devconfig.http_settings import stores_http_settings, write_http_settings
 from devconfig.layout import REPO, Layout, Ports, StackState, materialise_homeassistant
 
@@ -136,3 +137,16 @@ def test_the_documented_dashboard_is_the_demos() -> None:
     assert {"calendar.house_trades", "sensor.flat_virtual_battery"} <= dashboard_entities(served)
     template = (REPO / "devconfig" / "homeassistant" / "configuration.yaml").read_text("utf-8")
     assert "filename: dashboards/community_storage.yaml" in template
+
+
+def test_a_state_dir_a_newer_release_ran_is_refused(tmp_path: Path) -> None:
+    """Home Assistant migrates its database forward: an older release must not open it."""
+    layout = Layout(tmp_path / "state")
+    check_not_older(layout)  # a fresh state directory
+    layout.ha_config.mkdir(parents=True)
+    marker = layout.ha_config / ".HA_VERSION"
+    marker.write_text(importlib.metadata.version("homeassistant"), encoding="utf-8")
+    check_not_older(layout)  # the same release again
+    marker.write_text("2999.1.0", encoding="utf-8")
+    with pytest.raises(StackError, match=r"last run by Home Assistant 2999\.1\.0"):
+        check_not_older(layout)
