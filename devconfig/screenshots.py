@@ -38,11 +38,14 @@ SEED_SENTENCES = (
 )
 # Any release's default dashboard has rendered: 2026.11's area tiles or older entity cards.
 _OVERVIEW_READY = "deepQueryAll('hui-area-card, hui-entities-card, hui-tile-card').length > 1"
-# The household's dashboard (devconfig/homeassistant/dashboards) has drawn its cards' data.
+# The household's dashboard (devconfig/homeassistant/dashboards) has drawn its cards: the
+# calendar, the entities and both history charts (the statistics charts may still be empty on a
+# fresh stack: Home Assistant compiles hourly statistics at the top of each hour).
 _DASHBOARD_READY = (
     "deepQueryAll('hui-calendar-card').length > 0 && "
+    "deepQueryAll('hui-entities-card').length > 1 && "
     "deepQueryAll('hui-statistics-graph-card').length > 1 && "
-    "deepQueryAll('ha-chart-base').length > 2"
+    "deepQueryAll('ha-chart-base').length >= 2"
 )
 # Finds an element through every open shadow root (the HA frontend is made of web components).
 _DEEP_QUERY = """
