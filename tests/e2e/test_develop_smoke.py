@@ -20,6 +20,7 @@ third row: the newest Home Assistant on PyPI, which no pytest plugin pins yet).
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 import os
 import re
@@ -53,6 +54,16 @@ RENOVATION = "I'll be renovating next week during the evenings and need storage 
 HA_RELEASE = os.environ.get("DEVELOP_HA") or (
     "newest" if Path(sys.prefix).resolve() == (REPO / ".venv-newest").resolve() else "oldest"
 )
+
+
+def _expected_release() -> str:
+    """The Home Assistant version the stack must run: the latest lock's pin, else this venv's."""
+    if HA_RELEASE == "latest":
+        lock = (REPO / "requirements-latest.lock").read_text(encoding="utf-8")
+        return re.findall(r"(?m)^homeassistant==(\S+)$", lock)[0]
+    return importlib.metadata.version("homeassistant")
+
+
 FIRST_START_TIMEOUT_S = 420.0
 SECOND_START_LIMIT_S = 60.0
 
@@ -217,6 +228,8 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
             assert all(h["joined"] for h in households)
 
             login = await ha_api.login_with_password(session, stack.ha_url, "demo", "demo1234")
+            async with session.get(f"{stack.ha_url}/api/config", headers=login.headers) as resp:
+                assert (await resp.json())["version"] == _expected_release()
             await _assert_no_http_trial(session, login, ha_port)
             # The ready dashboard (docs/home-assistant.md) shows entities that exist.
             for entity_id in sorted(dashboard_entities(yaml.safe_load(DASHBOARD.read_text()))):
