@@ -15,6 +15,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -53,6 +54,8 @@ THINGS_TO_TRY = (
 # the market as its own member through its own config entry, with its own sensors and area.
 # (market name and area, entity id prefix, kWh/day it may sell: 90 % of its battery)
 HOUSEHOLDS: tuple[tuple[str, str, float], ...] = (("House", "house", 9.0), ("Flat", "flat", 0.0))
+# Their areas' icons: the overview's area tiles (2026.11) tell the two apart by them.
+AREA_ICONS = {"House": "mdi:home-battery", "Flat": "mdi:home-city"}
 
 
 def sensor_answers(key: str, has_battery: bool) -> dict[str, str]:
@@ -238,7 +241,7 @@ async def place_households(
             "entries": ids,
             "entities": household_entities(key, has_battery=max_sell > 0),
         }
-    await ha_api.place_in_areas(session, login, placements)
+    await ha_api.place_in_areas(session, login, placements, AREA_ICONS)
 
 
 async def _entry_loaded(session: aiohttp.ClientSession, login: ha_api.Login) -> bool:
@@ -434,10 +437,10 @@ def _skip_unpinnable_frontend() -> list[str]:
     """``--skip-pip-packages home-assistant-frontend`` where the venv's frontend is not the one
     this Home Assistant asks for.
 
-    Home Assistant 2026.10 asks for home-assistant-frontend 20260930.5, which is not on PyPI;
-    requirements-newest.lock pins the newest that is (20260128.6). Without the flag Home
-    Assistant would try to pip-install the missing release at start and fail to load its web
-    frontend. With it, it serves the installed one.
+    Each release's manifest pins its own home-assistant-frontend, which appears on PyPI some time
+    after the release; until a lock file pins it (script/lock), the venv holds an older one.
+    Without the flag Home Assistant would pip-install the one it wants at start (the stack must
+    not change its venv behind the lock file's back). With it, it serves the installed one.
     """
     spec = importlib.util.find_spec("homeassistant.components.frontend")
     if spec is None or spec.origin is None:
@@ -449,8 +452,35 @@ def _skip_unpinnable_frontend() -> list[str]:
     installed = f"home-assistant-frontend=={importlib.metadata.version('home-assistant-frontend')}"
     if not wanted or wanted == [installed]:
         return []
-    _say(f"Home Assistant asks for {wanted[0]}, not on PyPI; serving {installed} instead")
+    _say(
+        f"Home Assistant asks for {wanted[0]}; the lock file pins {installed}, which it serves "
+        "instead (to follow the release: pin it in the requirements .in file, then script/lock)"
+    )
     return ["--skip-pip-packages", "home-assistant-frontend"]
+
+
+def _release(text: str) -> tuple[int, ...]:
+    """``"2026.11.0"`` -> (2026, 11, 0); a beta's suffix is ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def check_not_older(layout: Layout) -> None:
+    """Refuse a state directory a newer Home Assistant has run: it cannot go back.
+
+    Home Assistant migrates its database and storage forward on start (``.HA_VERSION`` says which
+    release did it last); an older release cannot read them.
+    """
+    marker = layout.ha_config / ".HA_VERSION"
+    if not marker.exists():
+        return
+    last = marker.read_text(encoding="utf-8").strip()
+    running = importlib.metadata.version("homeassistant")
+    if _release(last) > _release(running):
+        raise StackError(
+            f"{layout.root} was last run by Home Assistant {last}, which migrated its database "
+            f"forward; {running} cannot open it. Run it with the release that made it "
+            "(script/develop --ha latest|newest|oldest) or pick another --state-dir"
+        )
 
 
 def check_environment() -> None:
@@ -533,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         check_environment()
+        check_not_older(args.layout)
         check_ports_free(args.ports)
         return asyncio.run(_main())
     except StackError as err:

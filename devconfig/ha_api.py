@@ -224,12 +224,16 @@ async def websocket_commands(
 
 
 async def place_in_areas(
-    session: aiohttp.ClientSession, login: Login, placements: dict[str, dict[str, list[str]]]
+    session: aiohttp.ClientSession,
+    login: Login,
+    placements: dict[str, dict[str, list[str]]],
+    icons: dict[str, str] | None = None,
 ) -> None:
     """Put devices (by config entry id) and entities into areas, creating the areas as needed.
 
     ``placements`` maps an area name to ``{"entries": [...], "entities": [...]}``: every device
-    of those config entries and every one of those entities ends up in the area.
+    of those config entries and every one of those entities ends up in the area. ``icons`` gives
+    the areas it creates their icon (the tile Home Assistant 2026.11's overview shows).
     """
     areas, devices = await websocket_commands(
         session,
@@ -240,9 +244,10 @@ async def place_in_areas(
     commands: list[dict[str, Any]] = []
     for name in placements:
         if name not in by_name:
-            (created,) = await websocket_commands(
-                session, login, [{"type": "config/area_registry/create", "name": name}]
-            )
+            create = {"type": "config/area_registry/create", "name": name}
+            if icons and name in icons:
+                create["icon"] = icons[name]
+            (created,) = await websocket_commands(session, login, [create])
             by_name[name] = created["area_id"]
     for name, what in placements.items():
         area_id = by_name[name]

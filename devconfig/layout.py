@@ -113,9 +113,12 @@ _ONBOARDING_PRESEED = {
 def materialise_homeassistant(layout: Layout, ports: Ports) -> None:
     """Write Home Assistant's configuration from the template; keep its ``.storage`` and database.
 
-    ``configuration.yaml`` is rendered on every start (the template is the source of truth);
-    both custom integrations are symlinked so edits in the repository apply on the next start.
+    ``configuration.yaml`` is rendered on every start (the template is the source of truth), and
+    so are the HTTP settings of releases that keep them in storage (see http_settings); both
+    custom integrations are symlinked so edits in the repository apply on the next start.
     """
+    from .http_settings import http_yaml, write_http_settings  # it imports this module
+
     config = layout.ha_config
     custom = config / "custom_components"
     custom.mkdir(parents=True, exist_ok=True)
@@ -124,14 +127,15 @@ def materialise_homeassistant(layout: Layout, ports: Ports) -> None:
         onboarding.parent.mkdir(parents=True, exist_ok=True)
         onboarding.write_text(json.dumps(_ONBOARDING_PRESEED, indent=2), encoding="utf-8")
     template = string.Template((TEMPLATE_DIR / "configuration.yaml").read_text(encoding="utf-8"))
-    rendered = template.substitute(ha_port=ports.homeassistant)
+    rendered = template.substitute(http=http_yaml(ports))
     (config / "configuration.yaml").write_text(rendered, encoding="utf-8")
+    write_http_settings(layout, ports)
     links = {
-        "community_storage": REPO / "custom_components" / "community_storage",
-        "demo_house": TEMPLATE_DIR / "custom_components" / "demo_house",
+        custom / "community_storage": REPO / "custom_components" / "community_storage",
+        custom / "demo_house": TEMPLATE_DIR / "custom_components" / "demo_house",
+        config / "dashboards": TEMPLATE_DIR / "dashboards",
     }
-    for name, target in links.items():
-        link = custom / name
+    for link, target in links.items():
         if link.is_symlink() and link.resolve() == target.resolve():
             continue
         if link.is_symlink() or link.is_file():

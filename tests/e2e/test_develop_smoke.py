@@ -5,12 +5,22 @@ directory on free ports starts the market server, the simulated neighbourhood an
 Assistant; the test logs in through Home Assistant's normal auth flow, speaks both seed
 sentences to ``POST /api/conversation/process``, checks the replies against the orders the market
 server holds for the demo house, stops everything with SIGINT and makes sure no process of the
-stack is left. A second start must reuse the first one's state and come up well within a minute.
+stack is left. A second start, with Home Assistant moved to another port (``--ports``), must reuse
+the first one's state, come up well within a minute and serve on the new port.
+
+Home Assistant 2026.10 and later put an ``http:`` YAML block on a five-minute trial that reverts
+and restarts unless someone confirms it. Instead of waiting the window out, both starts ask Home
+Assistant itself (``http/config``) that no configuration is pending and no revert is scheduled,
+and that no ``http`` repair is raised: then nothing happens when the window would have ended.
+
+``DEVELOP_HA=latest`` runs the stack on another release than the test's own venv (script/test's
+third row: the newest Home Assistant on PyPI, which no pytest plugin pins yet).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 import os
 import re
@@ -29,18 +39,31 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import psutil
 import pytest
+import yaml
 
 from devconfig import ha_api
 from devconfig.layout import free_port
+
+from .test_develop_layout import DASHBOARD, dashboard_entities
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 REPO = Path(__file__).resolve().parents[2]
 HOLIDAY = "We're going on holiday for a week and won't need our battery storage."
 RENOVATION = "I'll be renovating next week during the evenings and need storage capacity."
-HA_RELEASE = (
+HA_RELEASE = os.environ.get("DEVELOP_HA") or (
     "newest" if Path(sys.prefix).resolve() == (REPO / ".venv-newest").resolve() else "oldest"
 )
+
+
+def _expected_release() -> str:
+    """The Home Assistant version the stack must run: the latest lock's pin, else this venv's."""
+    if HA_RELEASE == "latest":
+        lock = (REPO / "requirements-latest.lock").read_text(encoding="utf-8")
+        return re.findall(r"(?m)^homeassistant==(\S+)$", lock)[0]
+    return importlib.metadata.version("homeassistant")
+
+
 FIRST_START_TIMEOUT_S = 420.0
 SECOND_START_LIMIT_S = 60.0
 
@@ -146,6 +169,30 @@ async def _demo_orders(session: aiohttp.ClientSession, stack: Stack) -> list[dic
     return [o for o in orders if o["household_name"] in ("House", "Flat")]
 
 
+async def _assert_no_http_trial(
+    session: aiohttp.ClientSession, login: ha_api.Login, ha_port: int
+) -> None:
+    """Nothing for anyone to confirm: Home Assistant will not revert and restart in five minutes.
+
+    Releases with stored HTTP settings report them (``http/config``): the stack's host and port
+    must be the stable, confirmed ones, with nothing pending and no revert scheduled
+    (``revert_at`` is when Home Assistant's own timer would fire). Older releases do not know the
+    command; they take ``http:`` from YAML and have no trial.
+    """
+    (repairs,) = await ha_api.websocket_commands(session, login, [{"type": "repairs/list_issues"}])
+    assert [i for i in repairs["issues"] if i["domain"] == "http"] == []
+    try:
+        (config,) = await ha_api.websocket_commands(session, login, [{"type": "http/config"}])
+    except ha_api.HomeAssistantError as err:
+        assert "unknown_command" in str(err), err
+        return
+    assert config["pending"] is None, config
+    assert config["revert_at"] is None, config
+    assert config["active_config_type"] == "stable", config
+    assert config["stable"]["server_host"] == ["127.0.0.1"]
+    assert config["stable"]["server_port"] == ha_port
+
+
 def _numbers(text: str) -> set[str]:
     """The numbers a reply says, written the one way ``_figures`` writes them ("8" = "8.0")."""
     return {f"{float(n.replace(',', '.')):.1f}" for n in re.findall(r"\d+(?:[.,]\d+)?", text)}
@@ -181,6 +228,28 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
             assert all(h["joined"] for h in households)
 
             login = await ha_api.login_with_password(session, stack.ha_url, "demo", "demo1234")
+            async with session.get(f"{stack.ha_url}/api/config", headers=login.headers) as resp:
+                assert (await resp.json())["version"] == _expected_release()
+            await _assert_no_http_trial(session, login, ha_port)
+            # The ready dashboard (docs/home-assistant.md) shows entities that exist.
+            for entity_id in sorted(dashboard_entities(yaml.safe_load(DASHBOARD.read_text()))):
+                async with session.get(
+                    f"{stack.ha_url}/api/states/{entity_id}", headers=login.headers
+                ) as response:
+                    assert response.status == 200, entity_id
+            # Each household is an area with its own icon (the overview's area tiles), holding
+            # its market device and its sensors.
+            areas, devices = await ha_api.websocket_commands(
+                session,
+                login,
+                [{"type": "config/area_registry/list"}, {"type": "config/device_registry/list"}],
+            )
+            icons = {a["name"]: a.get("icon") for a in areas}
+            assert icons["House"] == "mdi:home-battery" and icons["Flat"] == "mdi:home-city"
+            market_devices = [
+                d for d in devices if d.get("manufacturer") == "Community Storage Market"
+            ]
+            assert sorted(d["area_id"] for d in market_devices) == ["flat", "house"]
             # The demo households are live: their sensors have values from the simulation.
             for sensor in ("house_load", "house_battery_state_of_charge", "house_battery_capacity",
                            "flat_load"):  # fmt: skip
@@ -230,8 +299,10 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(("127.0.0.1", port))
 
-    # A second run reuses the first one's market, households and Home Assistant.
-    again = _start(stack_dir, market_port, ha_port, tmp_path / "second.log")
+    # A second run reuses the first one's market, households and Home Assistant, with Home
+    # Assistant on another port (the integration keeps the market's URL, so the market stays).
+    new_ha_port = free_port()
+    again = _start(stack_dir, market_port, new_ha_port, tmp_path / "second.log")
     try:
         seconds = await _wait_up(again, SECOND_START_LIMIT_S)
         assert "initialising the market" not in again.text()
@@ -246,6 +317,7 @@ async def test_develop_smoke(stack_dir: Path, tmp_path: Path, socket_enabled: No
             login = await ha_api.login_with_password(session, again.ha_url, "demo", "demo1234")
             entries = await ha_api.config_entries(session, login, "community_storage")
             assert [e["state"] for e in entries] == ["loaded", "loaded"]
+            await _assert_no_http_trial(session, login, new_ha_port)
     finally:
         spawned = _stop(again) if again.process.poll() is None else []
     _assert_all_gone(spawned)
