@@ -103,7 +103,10 @@ async def test_shortfall_is_refunded_to_buyers_pro_rata(
         await _report(market, book.sellers["A"], book.day, "sell", 5.0)
         await _report(market, book.sellers["B"], book.day, "sell", 10.0)
         await _report(market, book.buyers["X"], book.day, "buy", 3.0)  # unused capacity
-        # Every seller reported: the day settles before its deadline.
+        # Y has not reported: the day waits for it (its shared energy would count).
+        assert (await market.settle())["pending_days"] == 1
+        await _report(market, book.buyers["Y"], book.day, "buy", 0.0)
+        # Every seller and buyer reported: the day settles before its deadline.
         summary = await market.settle()
         assert (summary["entries"], summary["pending_days"]) == (4, 0)
         shortfall = 50 * price_ticks  # 5 kWh = 50 volume ticks not delivered by A
@@ -138,6 +141,12 @@ async def test_shortfall_is_refunded_to_buyers_pro_rata(
             "unreported_sellers": 0,
             "settled": True,
             "refunds_eur": _eur(shortfall),
+            "bought_kwh": 20.0,
+            "unreported_buyers": 0,
+            "shared_claimed_kwh": 0.0,
+            "energy_kwh": 0.0,
+            "energy_eur": 0.0,
+            "late_reports": 0,
         }
         ratios = {h["name"]: h["ratio"] for h in overview["deliveries"]["households"]}
         assert ratios == {"A": 0.5, "B": 1.0}
@@ -183,14 +192,20 @@ async def test_unreported_seller_counts_as_delivered_after_the_deadline(
         b = await market.get("/api/v1/settlements", book.sellers["B"])
         assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]  # unreported: in full
         assert (await market.settle())["entries"] == 0
+        # B's first report after settlement is kept for the record; the money stands.
+        late = {"day": book.day.isoformat(), "side": "sell", "kwh": 1.0}
+        status, kept = await market.request("POST", PATH, token=book.sellers["B"], json=late)
+        assert (status, kept["late"], kept["settled"], kept["kwh"]) == (201, True, True, 1.0)
         status, err = await market.request(
-            "POST",
-            PATH,
-            token=book.sellers["B"],
-            json={"day": book.day.isoformat(), "side": "sell", "kwh": 1.0},
+            "POST", PATH, token=book.sellers["B"], json={**late, "kwh": 2.0}
         )
         assert (status, err["error"]) == (409, "already_settled")
         assert _ledger_ticks(market)[:2] == (0, 25 * price_ticks)
+        b = await market.get("/api/v1/settlements", book.sellers["B"])
+        assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]
+        overview = await market.get("/api/v1/operator/overview", market.operator_token)
+        day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
+        assert (day["delivery"]["late_reports"], day["delivery"]["unreported_sellers"]) == (1, 1)
 
 
 @_SOCKETS
@@ -338,7 +353,7 @@ def test_apportion_is_exact(total: int, weights: list[int]) -> None:
 # -- the scheduler ------------------------------------------------------------------------------
 
 
-async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
+async def test_scheduler_settles_a_waiting_day_when_its_last_household_reports(
     tmp_path: Path, clock: MutableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Not once a day: a day waiting for reports is tried again on every pass."""
@@ -374,14 +389,15 @@ async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
         clock.set(day_end(day, settings) + timedelta(hours=1))
         scheduler.wake()
         await async_wait_until(
-            lambda: "wait for sellers' delivery reports" in caplog.text,
+            lambda: "wait for delivery reports of sellers and buyers" in caplog.text,
             "the scheduler saw the day wait for reports",
         )
         assert entries() == 0
-        with store.write() as conn:
-            store.lock_rounds(conn)
-            report = deliveries.Report(day, "sell", 4_000, None, None)
-            deliveries.record(conn, settings, members[0].id, report, clock())
+        for member, side in ((members[0], "sell"), (members[1], "buy")):
+            with store.write() as conn:
+                store.lock_rounds(conn)
+                report = deliveries.Report(day, side, 4_000, None, None)  # type: ignore[arg-type]
+                deliveries.record(conn, settings, member.id, report, clock())
         scheduler.wake()  # the next pass, as the scheduler makes one at least every minute
         await async_wait_until(lambda: entries() == 2, "the scheduler settled the reported day")
     finally:
@@ -403,8 +419,10 @@ async def test_cli_settle_says_what_waits_and_what_was_refunded(
         assert await market.runtime.run(main, args) == 0
         out = capsys.readouterr().out
         assert "settled 0 fills" in out
-        assert "1 delivery day(s) wait for sellers' delivery reports" in out
+        assert "1 delivery day(s) wait for delivery reports of sellers and buyers" in out
         await _report(market, book.sellers["B"], book.day, "sell", 10.0)
+        for buyer in book.buyers.values():
+            await _report(market, buyer, book.day, "buy", 4.0)
         assert await market.runtime.run(main, args) == 0
         out = capsys.readouterr().out
         assert "settled 4 fills" in out
