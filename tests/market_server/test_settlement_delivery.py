@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from market_server.errors import SettingsError
 from market_server.http.contract import parse_request
 from market_server.ledger import deliveries
-from market_server.ledger.payouts import apportion, day_payouts
+from market_server.ledger.payouts import EnergyClaims, apportion, day_payouts, energy_money
 from market_server.market import community, households, orders
 from market_server.market.gate import day_end, open_days
 from market_server.market.settings import CommunitySettings
@@ -246,9 +246,13 @@ class F:
     price_ticks: int
 
 
+Book_ = tuple[list[F], dict[str, int], EnergyClaims]
+
+
 @st.composite
-def books(draw: st.DrawFn, one_price: bool) -> tuple[list[F], dict[str, int]]:
-    """A day's fills (sellers s0.., buyers b0..) and some sellers' reports in Wh.
+def books(draw: st.DrawFn, one_price: bool) -> Book_:
+    """A day's fills (sellers s0.., buyers b0..), some sellers' reports in Wh, and some buyers'
+    reports with their shared energy claims at a random energy price.
 
     With `one_price` the book is a pay-as-clear day: every fill at one price, bought = sold.
     """
@@ -277,11 +281,54 @@ def books(draw: st.DrawFn, one_price: bool) -> tuple[list[F], dict[str, int]]:
         for s in sellers
         if draw(st.booleans())  # some sellers do not report
     }
-    return fills, reports
+    used: dict[str, int] = {}
+    shared: dict[str, int] = {}
+    for buyer in sorted({f.household_id for f in fills if f.side == "buy"}):
+        if draw(st.booleans()):  # some buyers do not report
+            bought_wh = sum(f.volume_ticks for f in fills if f.household_id == buyer) * 100
+            used[buyer] = draw(st.integers(0, bought_wh))
+            shared[buyer] = draw(st.integers(0, used[buyer]))
+    price = draw(st.sampled_from([0, 1, 120, 1000]) | st.integers(0, 1000))
+    return fills, reports, EnergyClaims(used, shared, price)
 
 
-def _check_book(fills: list[F], reports: dict[str, int], one_price: bool) -> None:
-    pays = day_payouts(fills, reports)
+def _check_energy(
+    fills: list[F], pays: list[Any], reports: dict[str, int], e: EnergyClaims
+) -> None:
+    """Shared energy: exactly the spec's B, no buyer billed beyond its claim or charged beyond
+    claim x price, no seller paid beyond delivered x price, paid == earned to the tick."""
+    by_household: dict[str, list[Any]] = defaultdict(list)
+    for f, p in zip(fills, pays, strict=True):
+        by_household[f.household_id].append((f, p))
+    sellers = {h for h, items in by_household.items() if items[0][0].side == "sell"}
+    buyers = set(by_household) - sellers
+    delivered = {h: sum(p.delivered_wh or 0 for _, p in by_household[h]) for h in sellers}
+    own = sum(e.used_wh[h] - e.shared_wh[h] for h in buyers if h in e.used_wh)
+    claims = {h: e.shared_wh.get(h, 0) if h in e.used_wh else 0 for h in buyers}
+    expected_billed = min(max(0, sum(delivered.values()) - own), sum(claims.values()))
+    billed = {h: sum(p.energy_wh for _, p in by_household[h]) for h in buyers}
+    paid = {h: -sum(p.energy_ticks for _, p in by_household[h]) for h in buyers}
+    sold = {h: sum(p.energy_wh for _, p in by_household[h]) for h in sellers}
+    earned = {h: sum(p.energy_ticks for _, p in by_household[h]) for h in sellers}
+    assert sum(billed.values()) == expected_billed == sum(sold.values())
+    assert sum(paid.values()) == sum(earned.values())  # energy balances to the tick
+    for h in buyers:
+        assert 0 <= billed[h] <= claims[h]
+        assert 0 <= paid[h] == energy_money(billed[h], e.price_ticks)
+        assert paid[h] * 100 <= claims[h] * e.price_ticks  # never above claim x price
+    for h in sellers:
+        assert 0 <= sold[h] <= delivered[h]
+        # Never beyond delivered x price (to the tick the split may round up).
+        assert 0 <= earned[h] <= -(-delivered[h] * e.price_ticks // 100)
+    for f, p in zip(fills, pays, strict=True):
+        assert (p.energy_ticks <= 0) if f.side == "buy" else (p.energy_ticks >= 0)
+
+
+def _check_book(
+    fills: list[F], reports: dict[str, int], energy: EnergyClaims, one_price: bool
+) -> None:
+    pays = day_payouts(fills, reports, energy)
+    _check_energy(fills, pays, reports, energy)
     assert [p.fill_id for p in pays] == [f.id for f in fills]
     value = {f.id: f.volume_ticks * f.price_ticks for f in fills}
     sell_value = sum(v for f in fills if f.side == "sell" for v in [value[f.id]])
@@ -293,6 +340,8 @@ def _check_book(fills: list[F], reports: dict[str, int], one_price: bool) -> Non
     assert sum(p.amount_ticks for p in pays) == sell_value - buy_value
     if one_price:
         assert sum(p.amount_ticks for p in pays) == 0  # paid == earned
+        # Paid = earned + refunds, to the tick, energy included.
+        assert sum(p.amount_ticks + p.energy_ticks for p in pays) == 0
     per_seller: dict[str, list[tuple[F, Any]]] = defaultdict(list)
     for f, p in zip(fills, pays, strict=True):
         if f.side == "sell":
@@ -326,15 +375,13 @@ def _check_book(fills: list[F], reports: dict[str, int], one_price: bool) -> Non
 
 @settings(max_examples=400, deadline=None, database=None)
 @given(book=books(one_price=True))
-def test_random_pay_as_clear_books_balance_to_the_tick(
-    book: tuple[list[F], dict[str, int]],
-) -> None:
+def test_random_pay_as_clear_books_balance_to_the_tick(book: Book_) -> None:
     _check_book(*book, one_price=True)
 
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(book=books(one_price=False))
-def test_random_books_at_any_prices_lose_no_tick(book: tuple[list[F], dict[str, int]]) -> None:
+def test_random_books_at_any_prices_lose_no_tick(book: Book_) -> None:
     _check_book(*book, one_price=False)
 
 
