@@ -61,14 +61,17 @@ async def join(request: web.Request) -> web.Response:
     throttle = request.app[JOIN_THROTTLE]
     address = request.remote or "unknown"
     code_key = auth.digest(auth.normalise_join_code(code))
-    throttle.check(address, code_key)
+    attempt = throttle.attempt(address, code_key)  # charged now: see join_throttle.py
     try:
         household_id, token = await rt.write(
             lambda conn: households.redeem(conn, rt.now(), code, name)
         )
     except (JoinCodeInvalid, JoinCodeUsed, JoinCodeExpired):
-        throttle.failed(address, code_key)
+        raise  # a wrong code: the charge stands
+    except BaseException:
+        throttle.give_back(attempt)  # the server failed, not the guess
         raise
+    throttle.give_back(attempt)
     return json_reply({"household_id": household_id, "token": token}, 201)
 
 
