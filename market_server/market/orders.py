@@ -112,10 +112,15 @@ def submit(
     household: Household,
     spec: RequestSpec,
     now: datetime,
+    *,
+    fingerprint: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Store a request, one order per day -> (Request, created). A retry returns the original."""
+    """Store a request, one order per day -> (Request, created). A retry returns the original.
+
+    `fingerprint` is what a retry must match (default: the spec's own; a re-price passes its
+    own, so that only the same re-price replays it)."""
     _lock_household(conn, household.id)
-    fingerprint = spec.fingerprint()
+    fingerprint = fingerprint or spec.fingerprint()
     replay = _replay(
         conn,
         settings,
@@ -446,18 +451,22 @@ def reprice_request(
     and placed again at the new price as a new request, so a refusal (a limit, a gate that
     just closed) leaves the old orders on the market untouched. The new orders queue behind
     those already at their price: a price change loses time priority, as on any exchange. A
-    retry with the same client_request_id returns the request the first call made.
+    retry with the same client_request_id returns the request the first call made; the id
+    used for anything else (another request, price or days) is a conflict.
     """
     _lock_household(conn, household.id)
-
-    def same_price(existing: Any) -> bool:
-        prices = conn.execute(sa.select(_o.c.price_ticks).where(_o.c.request_id == existing.id))
-        return set(prices.scalars()) == {spec.price_ticks}
-
-    replay = _replay(conn, settings, household.id, spec.client_request_id, same_price)
+    # Ownership first: another household's request id is 404 whatever the body says.
+    old = _own_row(conn, db.requests, "request", household.id, request_id)
+    fingerprint = spec.fingerprint(request_id)
+    replay = _replay(
+        conn,
+        settings,
+        household.id,
+        spec.client_request_id,
+        lambda existing: existing.body_hash == fingerprint,
+    )
     if replay is not None:
         return replay, False
-    old = _own_row(conn, db.requests, "request", household.id, request_id)
     remainder = tuple(
         (row.day, row.volume_ticks - row.filled_ticks)
         for row in conn.execute(
@@ -488,7 +497,7 @@ def reprice_request(
         note=old.note,
         per_day=True,
     )
-    return submit(conn, settings, household, replacement, now)
+    return submit(conn, settings, household, replacement, now, fingerprint=fingerprint)
 
 
 def get_order(

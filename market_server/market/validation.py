@@ -149,6 +149,19 @@ class RepriceSpec:
     days: frozenset[date] | None
     client_request_id: str | None
 
+    def fingerprint(self, request_id: str) -> str:
+        """Hash of this re-price of `request_id`: its replay must name the same request, price
+        and days (a request's own fingerprint never equals it)."""
+        canonical = json.dumps(
+            {
+                "reprice": request_id,
+                "price": self.price_ticks,
+                "days": None if self.days is None else sorted(d.isoformat() for d in self.days),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
 
 def reprice_spec(
     settings: CommunitySettings,
