@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from market_server.http import contract
 from market_server.http.openapi import openapi_document
-from tests.market_server.openapi_strategies import Call, calls, corpus
+from tests.market_server.openapi_strategies import Call, calls, corpus, edge_day_calls
 from tests.market_server.schema_check import check
 from tests.market_server.serve_process import ServeProcess, run_cli_json
 from tests.market_server.serve_process import http as call_json
@@ -178,7 +178,7 @@ def _fuzz_operation(
         seen.append(answer[0])
         _check_answer(doc, op, call, answer)
 
-    for call in corpus(doc, method, path):
+    for call in [*corpus(doc, method, path), *edge_day_calls(doc, method, path, known)]:
         answer = client.send(call, token)
         seen.append(answer[0])
         _check_answer(doc, op, call, answer)
