@@ -410,13 +410,21 @@ def list_orders_for_operator(
 
 def _cancel_own(
     conn: Connection, settings: CommunitySettings, household_id: str, condition: Any, now: datetime
-) -> None:
-    """Cancel the household's live remainders matching `condition`; past gate closure: expire."""
+) -> int:
+    """Cancel the household's live remainders matching `condition`; past gate closure: expire.
+    -> how many orders it took off the book.
+
+    Call with the round lock held (`lock_rounds`, taken first in the transaction). The rows
+    are locked as a round locks its book, in seq order: a round, a cancel and a re-price on the
+    same orders never wait for each other in a circle (PostgreSQL: a deadlock)."""
     rows = list(
         conn.execute(
-            sa.select(db.orders.c.id, db.orders.c.day).where(
+            sa.select(db.orders.c.id, db.orders.c.day)
+            .where(
                 condition, db.orders.c.household_id == household_id, db.orders.c.status.in_(LIVE)
             )
+            .order_by(db.orders.c.seq)
+            .with_for_update()
         )
     )
     for row in rows:
@@ -426,12 +434,14 @@ def _cancel_own(
             .where(db.orders.c.id == row.id, db.orders.c.status.in_(LIVE))
             .values(status=status, updated_at=now)
         )
+    return len(rows)
 
 
 def cancel_request(
     conn: Connection, settings: CommunitySettings, household_id: str, request_id: str, now: datetime
 ) -> dict[str, Any]:
     get_request(conn, settings, household_id, request_id)  # 404 unless it is this household's
+    db.lock_rounds(conn)
     _cancel_own(conn, settings, household_id, db.orders.c.request_id == request_id, now)
     return get_request(conn, settings, household_id, request_id)
 
@@ -454,6 +464,7 @@ def reprice_request(
     retry with the same client_request_id returns the request the first call made; the id
     used for anything else (another request, price or days) is a conflict.
     """
+    db.lock_rounds(conn)  # before the household: the lock order of every order change
     _lock_household(conn, household.id)
     # Ownership first: another household's request id is 404 whatever the body says.
     old = _own_row(conn, db.requests, "request", household.id, request_id)
@@ -510,6 +521,7 @@ def cancel_order(
     conn: Connection, settings: CommunitySettings, household_id: str, order_id: str, now: datetime
 ) -> dict[str, Any]:
     get_order(conn, settings, household_id, order_id)
+    db.lock_rounds(conn)
     _cancel_own(conn, settings, household_id, db.orders.c.id == order_id, now)
     return get_order(conn, settings, household_id, order_id)
 
