@@ -338,7 +338,10 @@ def _paths() -> dict[str, Any]:
         "/api/v1/operator/households/{household_id}/disable": {
             "parameters": [_path_param("household_id")],
             "post": _op(
-                "Disable a household", {"200": ("household", _ref("Household"))}, tag=op, auth=op
+                "Disable a household and cancel its open orders",
+                {"200": ("household", _ref("Household"))},
+                tag=op,
+                auth=op,
             ),
         },
         "/api/v1/operator/households/{household_id}/enable": {

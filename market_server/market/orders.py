@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from market_server.errors import (
+    HouseholdDisabled,
     IdempotencyConflict,
     LimitExceeded,
     NotFound,
@@ -33,7 +34,7 @@ from market_server.storage.auth import Household
 # building a SQLAlchemy expression and its cache key each time cost more than executing it.
 _o = db.orders
 _LOCK_HOUSEHOLD = (
-    sa.select(db.households.c.id)
+    sa.select(db.households.c.disabled)
     .where(db.households.c.id == sa.bindparam("household_id"))
     .with_for_update()
 )
@@ -69,9 +70,14 @@ _ORDERS_OF_REQUESTS = (
 
 
 def _lock_household(conn: Connection, household_id: str) -> None:
-    """Serialise one household's writes (PostgreSQL row lock; SQLite holds the write lock)."""
+    """Serialise one household's writes (PostgreSQL row lock; SQLite holds the write lock).
+
+    The locked row is read again: a household the operator disabled while this request waited
+    for the lock places nothing (disabling cancels its orders, and must not miss one)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(_LOCK_HOUSEHOLD, {"household_id": household_id})
+        disabled = conn.execute(_LOCK_HOUSEHOLD, {"household_id": household_id}).scalar()
+        if disabled:
+            raise HouseholdDisabled("This household has been disabled by the market operator.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +441,14 @@ def _cancel_own(
             .values(status=status, updated_at=now)
         )
     return len(rows)
+
+
+def take_off_the_book(
+    conn: Connection, settings: CommunitySettings, household_id: str, now: datetime
+) -> int:
+    """Cancel every live remainder of a household (the operator disabled it) -> how many.
+    Call with the round lock held, as `_cancel_own`."""
+    return _cancel_own(conn, settings, household_id, sa.true(), now)
 
 
 def cancel_request(
