@@ -129,7 +129,7 @@ async def create_request(request: web.Request) -> web.Response:
         return settings, spec, view, created
 
     settings, spec, view, created = await rt.write(place)
-    if created and settings.clear_on_submit:
+    if settings.clear_on_submit and (created or orders.in_the_book(view)):
         days = (day for day, _ in spec.volumes)
         rows = await request.app[SUBMIT_ROUNDS].clear(days, view["request_id"])
         view = orders.with_orders(settings, view, rows)
@@ -155,7 +155,7 @@ async def reprice_request(request: web.Request) -> web.Response:
         return settings, view, created
 
     settings, view, created = await rt.write(replace)
-    if created and settings.clear_on_submit:
+    if settings.clear_on_submit and (created or orders.in_the_book(view)):
         days = (date.fromisoformat(o["day"]) for o in view["orders"])
         rows = await request.app[SUBMIT_ROUNDS].clear(days, view["request_id"])
         view = orders.with_orders(settings, view, rows)

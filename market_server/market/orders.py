@@ -193,6 +193,16 @@ def submit(
     return serialisers.request(stored, new, settings), True
 
 
+def in_the_book(request: dict[str, Any]) -> bool:
+    """Whether a Request view still has volume in the book (an order open or partly filled).
+
+    A replay of such a request clears its days again, as the original did: the server may
+    have committed the request and died before its round ran (a client retries exactly then),
+    and the retry must not leave the orders waiting for another submission or the scheduled
+    round. A round over days that do not cross costs one depth query."""
+    return any(o["status"] in LIVE for o in request["orders"])
+
+
 def with_orders(
     settings: CommunitySettings, request: dict[str, Any], rows: list[Any]
 ) -> dict[str, Any]:
