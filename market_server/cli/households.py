@@ -55,7 +55,9 @@ def cmd_households(args: argparse.Namespace, store: Store, clock: Clock) -> int:
             code = households.rejoin(conn, clock(), args.household_id, args.code_valid_hours)
             result = code.to_json()
         elif action in ("disable", "enable"):
-            result = households.set_disabled(conn, args.household_id, action == "disable")
+            result = households.set_disabled(
+                conn, settings, args.household_id, action == "disable", clock()
+            )
         else:  # limits
             result = households.set_limits(
                 conn, args.household_id, args.max_sell_kwh, args.max_open_kwh

@@ -11,6 +11,7 @@ from aiohttp import web
 from market_server.http import member_api, operator_api
 from market_server.http.bodies import MAX_BODY
 from market_server.http.context import JOIN_THROTTLE, RUNTIME, SCHEDULER, SUBMIT_ROUNDS
+from market_server.http.query_params import known_params, query_middleware
 from market_server.http.responses import Handler, error_middleware
 from market_server.http.web import setup_web
 from market_server.process.join_throttle import JoinThrottle
@@ -23,12 +24,19 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = member_api.ROUTES + operator_api.
 
 def create_app(runtime: MarketRuntime, *, run_scheduler: bool = False) -> web.Application:
     """The aiohttp application. It owns `runtime` and closes it on cleanup."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[error_middleware, query_middleware(known_params())],
+        client_max_size=MAX_BODY,
+    )
     app[RUNTIME] = runtime
     app[JOIN_THROTTLE] = JoinThrottle(runtime.now)
     app[SUBMIT_ROUNDS] = SubmitRounds(runtime)
     for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
+        if method == "GET":
+            # HEAD as GET without the body (RFC 9110, 9.3.2); aiohttp leaves the body out.
+            app.router.add_get(path, handler, allow_head=True)
+        else:
+            app.router.add_route(method, path, handler)
     setup_web(app)
     if run_scheduler:
         app[SCHEDULER] = Scheduler(runtime)

@@ -57,6 +57,9 @@ REF_PREFIX = "#/components/schemas/"
 MAX_CLIENT_REQUEST_ID = 200
 MAX_NOTE = 500
 MAX_POWER_KW = 1000
+# A household's inverter or wallbox limit; below 0.1 kW (a fridge) is a typo or a probe, not
+# a power the agent can plan with.
+MIN_POWER_KW = 0.1
 
 
 # What validation.storable_text lets through, as ECMA regexes: no control characters (a note
@@ -572,9 +575,11 @@ def _side(message: str) -> Callable[[Any, str], str]:
 
 def _power(value: Any, name: str) -> float:
     power = _number(value, name)
-    if not 0 < power <= MAX_POWER_KW:
+    if not MIN_POWER_KW <= power <= MAX_POWER_KW:
         raise ValidationFailed(
-            f"max_power_kw must be more than 0 and at most {MAX_POWER_KW:g} kW.", field=name
+            f"max_power_kw must be at least {MIN_POWER_KW:g} kW and at most {MAX_POWER_KW:g} kW, "
+            f"got {power:g}.",
+            field=name,
         )
     return power
 
@@ -657,7 +662,9 @@ class RequestBody(_Body):
     volumes: dict[StrictDay, _Volume] | None = None
     limit_price: _Price
     client_request_id: Annotated[ClientRequestId, _read(_line(MAX_CLIENT_REQUEST_ID))] | None = None
-    max_power_kw: Annotated[float, Field(gt=0, le=MAX_POWER_KW), _read(_power)] | None = None
+    max_power_kw: (
+        Annotated[float, Field(ge=MIN_POWER_KW, le=MAX_POWER_KW), _read(_power)] | None
+    ) = None
     note: (
         Annotated[
             str,

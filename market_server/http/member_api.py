@@ -61,14 +61,17 @@ async def join(request: web.Request) -> web.Response:
     throttle = request.app[JOIN_THROTTLE]
     address = request.remote or "unknown"
     code_key = auth.digest(auth.normalise_join_code(code))
-    throttle.check(address, code_key)
+    attempt = throttle.attempt(address, code_key)  # charged now: see join_throttle.py
     try:
         household_id, token = await rt.write(
             lambda conn: households.redeem(conn, rt.now(), code, name)
         )
     except (JoinCodeInvalid, JoinCodeUsed, JoinCodeExpired):
-        throttle.failed(address, code_key)
+        raise  # a wrong code: the charge stands
+    except BaseException:
+        throttle.give_back(attempt)  # the server failed, not the guess
         raise
+    throttle.give_back(attempt)
     return json_reply({"household_id": household_id, "token": token}, 201)
 
 
@@ -128,7 +131,7 @@ async def create_request(request: web.Request) -> web.Response:
         return settings, spec, view, created
 
     settings, spec, view, created = await rt.write(place)
-    if created and settings.clear_on_submit:
+    if settings.clear_on_submit and (created or orders.in_the_book(view)):
         days = (day for day, _ in spec.volumes)
         rows = await request.app[SUBMIT_ROUNDS].clear(days, view["request_id"])
         view = orders.with_orders(settings, view, rows)
@@ -154,7 +157,7 @@ async def reprice_request(request: web.Request) -> web.Response:
         return settings, view, created
 
     settings, view, created = await rt.write(replace)
-    if created and settings.clear_on_submit:
+    if settings.clear_on_submit and (created or orders.in_the_book(view)):
         days = (date.fromisoformat(o["day"]) for o in view["orders"])
         rows = await request.app[SUBMIT_ROUNDS].clear(days, view["request_id"])
         view = orders.with_orders(settings, view, rows)

@@ -96,7 +96,8 @@ def _delivery_body(
 
 # What each error status means beyond its codes (contract.ERROR_CODES lists those).
 _ERROR_HINTS = {
-    "400": "the body, a field or a parameter is wrong; `field` names it",
+    "400": "the body, a field or a parameter is wrong, or a query parameter is unknown; "
+    "`field` names it",
     "401": "missing, unknown or revoked token",
     "403": "wrong kind of token, or the household is disabled",
     "404": "also another household's id",
@@ -130,7 +131,8 @@ def _op(
         if schema is not None:
             entry["content"] = _json_content(schema)
         op["responses"][status] = entry
-    for status in errors:
+    # Every route refuses a query parameter it does not take (query_params.py).
+    for status in ("400", *errors) if "400" not in errors else errors:
         codes = contract.ERROR_CODES[int(status)]
         op["responses"][status] = {
             "description": f"{', '.join(codes)}: {_ERROR_HINTS[status]}",
@@ -339,7 +341,10 @@ def _paths() -> dict[str, Any]:
         "/api/v1/operator/households/{household_id}/disable": {
             "parameters": [_path_param("household_id")],
             "post": _op(
-                "Disable a household", {"200": ("household", _ref("Household"))}, tag=op, auth=op
+                "Disable a household and cancel its open orders",
+                {"200": ("household", _ref("Household"))},
+                tag=op,
+                auth=op,
             ),
         },
         "/api/v1/operator/households/{household_id}/enable": {

@@ -40,20 +40,25 @@ async def op_add_household(request: web.Request) -> web.Response:
     return json_reply(code.to_json(), 201)
 
 
-async def op_disable(request: web.Request) -> web.Response:
+async def _set_disabled(request: web.Request, disabled: bool) -> web.Response:
     await operator(request)
     hid = path_id(request, "household_id")
+    rt = runtime_of(request)
     return json_reply(
-        await runtime_of(request).write(lambda conn: households.set_disabled(conn, hid, True))
+        await rt.write(
+            lambda conn: households.set_disabled(
+                conn, community.load(conn), hid, disabled, rt.now()
+            )
+        )
     )
+
+
+async def op_disable(request: web.Request) -> web.Response:
+    return await _set_disabled(request, True)
 
 
 async def op_enable(request: web.Request) -> web.Response:
-    await operator(request)
-    hid = path_id(request, "household_id")
-    return json_reply(
-        await runtime_of(request).write(lambda conn: households.set_disabled(conn, hid, False))
-    )
+    return await _set_disabled(request, False)
 
 
 async def op_rejoin(request: web.Request) -> web.Response:

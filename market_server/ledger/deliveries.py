@@ -41,8 +41,21 @@ class Report:
 
 
 def hours_in_day(day: date, settings: CommunitySettings) -> int:
-    """23, 24 or 25: the local hours of `day` (daylight saving time changes)."""
-    return round((day_end(day, settings) - day_end(day - timedelta(days=1), settings)) / _HOUR)
+    """23, 24 or 25: the local hours of `day` (daylight saving time changes).
+
+    The body model counts them before the day itself is checked against the report window, so
+    a day whose neighbour (or whose start in UTC) lies outside the calendar is refused here,
+    for its day, instead of overflowing."""
+    try:
+        start = day_end(day - timedelta(days=1), settings)
+        return round((day_end(day, settings) - start) / _HOUR)
+    except OverflowError:
+        raise ValidationFailed(
+            f"{day.isoformat()} is at the edge of the calendar: its local hours in "
+            f"{settings.timezone} cannot be counted. Deliveries are taken for the last "
+            f"{MAX_AGE_DAYS} days only.",
+            field="day",
+        ) from None
 
 
 _HOUR = timedelta(hours=1)

@@ -16,6 +16,7 @@ from market_server.errors import (
     NotFound,
     ValidationFailed,
 )
+from market_server.market import orders
 from market_server.market.field_checks import storable_text
 from market_server.market.order_status import LIVE
 from market_server.market.settings import CommunitySettings
@@ -143,11 +144,24 @@ def rejoin(
     return JoinCode(household_id, code, now + lifetime)
 
 
-def set_disabled(conn: Connection, household_id: str, disabled: bool) -> dict[str, Any]:
+def set_disabled(
+    conn: Connection,
+    settings: CommunitySettings,
+    household_id: str,
+    disabled: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """Disable (or enable) a household. Disabling takes its open orders off the book: their
+    unfilled remainders are cancelled (expired past gate closure), so they cannot fill while
+    the household may not trade; what already filled stays filled and is settled. Enabling
+    brings nothing back: the household places new requests. -> the household's view."""
     _require(conn, household_id)
+    db.lock_rounds(conn)  # first: the lock order of every change to orders (store.py)
     conn.execute(
         sa.update(db.households).where(db.households.c.id == household_id).values(disabled=disabled)
     )
+    if disabled:
+        orders.take_off_the_book(conn, settings, household_id, now)
     return view(conn, household_id)
 
 

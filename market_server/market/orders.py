@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from market_server.errors import (
+    HouseholdDisabled,
     IdempotencyConflict,
     LimitExceeded,
     NotFound,
@@ -33,7 +34,7 @@ from market_server.storage.auth import Household
 # building a SQLAlchemy expression and its cache key each time cost more than executing it.
 _o = db.orders
 _LOCK_HOUSEHOLD = (
-    sa.select(db.households.c.id)
+    sa.select(db.households.c.disabled)
     .where(db.households.c.id == sa.bindparam("household_id"))
     .with_for_update()
 )
@@ -69,9 +70,14 @@ _ORDERS_OF_REQUESTS = (
 
 
 def _lock_household(conn: Connection, household_id: str) -> None:
-    """Serialise one household's writes (PostgreSQL row lock; SQLite holds the write lock)."""
+    """Serialise one household's writes (PostgreSQL row lock; SQLite holds the write lock).
+
+    The locked row is read again: a household the operator disabled while this request waited
+    for the lock places nothing (disabling cancels its orders, and must not miss one)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(_LOCK_HOUSEHOLD, {"household_id": household_id})
+        disabled = conn.execute(_LOCK_HOUSEHOLD, {"household_id": household_id}).scalar()
+        if disabled:
+            raise HouseholdDisabled("This household has been disabled by the market operator.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +118,15 @@ def submit(
     household: Household,
     spec: RequestSpec,
     now: datetime,
+    *,
+    fingerprint: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Store a request, one order per day -> (Request, created). A retry returns the original."""
+    """Store a request, one order per day -> (Request, created). A retry returns the original.
+
+    `fingerprint` is what a retry must match (default: the spec's own; a re-price passes its
+    own, so that only the same re-price replays it)."""
     _lock_household(conn, household.id)
-    fingerprint = spec.fingerprint()
+    fingerprint = fingerprint or spec.fingerprint()
     replay = _replay(
         conn,
         settings,
@@ -180,6 +191,16 @@ def submit(
         ],
     )
     return serialisers.request(stored, new, settings), True
+
+
+def in_the_book(request: dict[str, Any]) -> bool:
+    """Whether a Request view still has volume in the book (an order open or partly filled).
+
+    A replay of such a request clears its days again, as the original did: the server may
+    have committed the request and died before its round ran (a client retries exactly then),
+    and the retry must not leave the orders waiting for another submission or the scheduled
+    round. A round over days that do not cross costs one depth query."""
+    return any(o["status"] in LIVE for o in request["orders"])
 
 
 def with_orders(
@@ -405,13 +426,21 @@ def list_orders_for_operator(
 
 def _cancel_own(
     conn: Connection, settings: CommunitySettings, household_id: str, condition: Any, now: datetime
-) -> None:
-    """Cancel the household's live remainders matching `condition`; past gate closure: expire."""
+) -> int:
+    """Cancel the household's live remainders matching `condition`; past gate closure: expire.
+    -> how many orders it took off the book.
+
+    Call with the round lock held (`lock_rounds`, taken first in the transaction). The rows
+    are locked as a round locks its book, in seq order: a round, a cancel and a re-price on the
+    same orders never wait for each other in a circle (PostgreSQL: a deadlock)."""
     rows = list(
         conn.execute(
-            sa.select(db.orders.c.id, db.orders.c.day).where(
+            sa.select(db.orders.c.id, db.orders.c.day)
+            .where(
                 condition, db.orders.c.household_id == household_id, db.orders.c.status.in_(LIVE)
             )
+            .order_by(db.orders.c.seq)
+            .with_for_update()
         )
     )
     for row in rows:
@@ -421,12 +450,22 @@ def _cancel_own(
             .where(db.orders.c.id == row.id, db.orders.c.status.in_(LIVE))
             .values(status=status, updated_at=now)
         )
+    return len(rows)
+
+
+def take_off_the_book(
+    conn: Connection, settings: CommunitySettings, household_id: str, now: datetime
+) -> int:
+    """Cancel every live remainder of a household (the operator disabled it) -> how many.
+    Call with the round lock held, as `_cancel_own`."""
+    return _cancel_own(conn, settings, household_id, sa.true(), now)
 
 
 def cancel_request(
     conn: Connection, settings: CommunitySettings, household_id: str, request_id: str, now: datetime
 ) -> dict[str, Any]:
     get_request(conn, settings, household_id, request_id)  # 404 unless it is this household's
+    db.lock_rounds(conn)
     _cancel_own(conn, settings, household_id, db.orders.c.request_id == request_id, now)
     return get_request(conn, settings, household_id, request_id)
 
@@ -446,18 +485,23 @@ def reprice_request(
     and placed again at the new price as a new request, so a refusal (a limit, a gate that
     just closed) leaves the old orders on the market untouched. The new orders queue behind
     those already at their price: a price change loses time priority, as on any exchange. A
-    retry with the same client_request_id returns the request the first call made.
+    retry with the same client_request_id returns the request the first call made; the id
+    used for anything else (another request, price or days) is a conflict.
     """
+    db.lock_rounds(conn)  # before the household: the lock order of every order change
     _lock_household(conn, household.id)
-
-    def same_price(existing: Any) -> bool:
-        prices = conn.execute(sa.select(_o.c.price_ticks).where(_o.c.request_id == existing.id))
-        return set(prices.scalars()) == {spec.price_ticks}
-
-    replay = _replay(conn, settings, household.id, spec.client_request_id, same_price)
+    # Ownership first: another household's request id is 404 whatever the body says.
+    old = _own_row(conn, db.requests, "request", household.id, request_id)
+    fingerprint = spec.fingerprint(request_id)
+    replay = _replay(
+        conn,
+        settings,
+        household.id,
+        spec.client_request_id,
+        lambda existing: existing.body_hash == fingerprint,
+    )
     if replay is not None:
         return replay, False
-    old = _own_row(conn, db.requests, "request", household.id, request_id)
     remainder = tuple(
         (row.day, row.volume_ticks - row.filled_ticks)
         for row in conn.execute(
@@ -488,7 +532,7 @@ def reprice_request(
         note=old.note,
         per_day=True,
     )
-    return submit(conn, settings, household, replacement, now)
+    return submit(conn, settings, household, replacement, now, fingerprint=fingerprint)
 
 
 def get_order(
@@ -501,6 +545,7 @@ def cancel_order(
     conn: Connection, settings: CommunitySettings, household_id: str, order_id: str, now: datetime
 ) -> dict[str, Any]:
     get_order(conn, settings, household_id, order_id)
+    db.lock_rounds(conn)
     _cancel_own(conn, settings, household_id, db.orders.c.id == order_id, now)
     return get_order(conn, settings, household_id, order_id)
 

@@ -227,62 +227,67 @@ def run_round(
     """
     started = clock()
     round_id = auth.new_id("rd")
-    try:
-        with store.write() as conn:
-            store.lock_rounds(conn)
-            now = clock()
-            settings = community.load(conn)
-            summary = RoundSummary(round_id, trigger, settings.mechanism, "completed", started, now)
-            summary.expired = expire_due(conn, settings, now)
-            targets = [d for d in open_days(now, settings) if days is None or d in days]
-            depth = _depth(conn, targets) if targets else {}
-            crossing = [d for d, x in depth.items() if x.crosses]
-            book = _book(conn, crossing, lock=not store.is_sqlite) if crossing else {}
-            writes = _Writes()
-            for day in sorted(depth):
-                x = depth[day]
-                result = DayResult(day, None, 0, 0, x.buy_ticks, x.sell_ticks, x.orders)
-                rows = book.get(day)
-                if rows:
-                    # The book as locked (PostgreSQL: orders placed since the depth query too).
-                    result.buy_ticks = sum(r.remaining_ticks for r in rows if r.side == "buy")
-                    result.sell_ticks = sum(r.remaining_ticks for r in rows if r.side == "sell")
-                    result.orders = len(rows)
-                    clearing = clear(
-                        day,
-                        [
-                            BookOrder(r.id, r.side, r.remaining_ticks, r.price_ticks, r.seq)
-                            for r in rows
-                        ],
-                        mechanism=settings.mechanism,
-                        timezone=settings.timezone,
-                    )
-                    result.price_ticks = clearing.price_ticks
-                    result.cleared_ticks = clearing.cleared_ticks
-                    result.fills = len(clearing.fills)
-                    _collect_fills(writes, round_id, day, rows, clearing, now=now)
-                summary.days.append(result)
-            summary.finished_at = clock()
-            conn.execute(_INSERT_ROUND, _round_row(summary))
-            _write_fills(conn, writes)
-            if summary.days:
-                conn.execute(
-                    _INSERT_DAY,
+
+    def attempt(conn: Connection) -> RoundSummary:
+        store.lock_rounds(conn)
+        now = clock()
+        settings = community.load(conn)
+        summary = RoundSummary(round_id, trigger, settings.mechanism, "completed", started, now)
+        summary.expired = expire_due(conn, settings, now)
+        targets = [d for d in open_days(now, settings) if days is None or d in days]
+        depth = _depth(conn, targets) if targets else {}
+        crossing = [d for d, x in depth.items() if x.crosses]
+        book = _book(conn, crossing, lock=not store.is_sqlite) if crossing else {}
+        writes = _Writes()
+        for day in sorted(depth):
+            x = depth[day]
+            result = DayResult(day, None, 0, 0, x.buy_ticks, x.sell_ticks, x.orders)
+            rows = book.get(day)
+            if rows:
+                # The book as locked (PostgreSQL: orders placed since the depth query too).
+                result.buy_ticks = sum(r.remaining_ticks for r in rows if r.side == "buy")
+                result.sell_ticks = sum(r.remaining_ticks for r in rows if r.side == "sell")
+                result.orders = len(rows)
+                clearing = clear(
+                    day,
                     [
-                        {
-                            "round_id": round_id,
-                            "day": d.day,
-                            "mechanism": settings.mechanism,
-                            "price_ticks": d.price_ticks,
-                            "cleared_ticks": d.cleared_ticks,
-                            "buy_ticks": d.buy_ticks,
-                            "sell_ticks": d.sell_ticks,
-                            "orders_count": d.orders,
-                            "created_at": now,
-                        }
-                        for d in summary.days
+                        BookOrder(r.id, r.side, r.remaining_ticks, r.price_ticks, r.seq)
+                        for r in rows
                     ],
+                    mechanism=settings.mechanism,
+                    timezone=settings.timezone,
                 )
+                result.price_ticks = clearing.price_ticks
+                result.cleared_ticks = clearing.cleared_ticks
+                result.fills = len(clearing.fills)
+                _collect_fills(writes, round_id, day, rows, clearing, now=now)
+            summary.days.append(result)
+        summary.finished_at = clock()
+        conn.execute(_INSERT_ROUND, _round_row(summary))
+        _write_fills(conn, writes)
+        if summary.days:
+            conn.execute(
+                _INSERT_DAY,
+                [
+                    {
+                        "round_id": round_id,
+                        "day": d.day,
+                        "mechanism": settings.mechanism,
+                        "price_ticks": d.price_ticks,
+                        "cleared_ticks": d.cleared_ticks,
+                        "buy_ticks": d.buy_ticks,
+                        "sell_ticks": d.sell_ticks,
+                        "orders_count": d.orders,
+                        "created_at": now,
+                    }
+                    for d in summary.days
+                ],
+            )
+        return summary
+
+    try:
+        # A deadlock victim is run again as the same round (nothing of it was written).
+        summary = store.transact(attempt)
     except Exception as err:
         _LOGGER.exception("clearing round %s failed", round_id)
         summary = RoundSummary(round_id, trigger, "", "failed", started, clock(), error=repr(err))

@@ -17,7 +17,10 @@ WH_PER_KWH = 1000
 WH_PER_VOLUME_TICK = WH_PER_KWH // VOLUME_TICKS_PER_KWH
 VOLUME_STEP_KWH = 0.1
 PRICE_STEP_EUR = 0.001
-_STEP_TOLERANCE = 1e-6
+# Float noise of a client's arithmetic (0.1 * 3 = 0.30000000000000004) is a few parts in 1e16
+# of the value; anything further off is a different number (0.1000000001, 1e-320) and is
+# refused rather than rounded, so that what a household sent is what it trades.
+_STEP_REL_TOLERANCE = 1e-12
 
 
 def to_ticks(value: float, per_unit: int) -> int | None:
@@ -28,7 +31,7 @@ def to_ticks(value: float, per_unit: int) -> int | None:
     if abs(scaled) > 1e15:
         return None
     ticks = round(scaled)
-    if abs(scaled - ticks) > _STEP_TOLERANCE:
+    if not math.isclose(scaled, ticks, rel_tol=_STEP_REL_TOLERANCE, abs_tol=0.0):
         return None
     return int(ticks)
 

@@ -62,14 +62,14 @@ def volume_ticks(
             "allowed per order and day.",
             field=field,
         )
-    ticks = to_ticks(value, VOLUME_TICKS_PER_KWH)
-    if ticks is None:
-        raise ValidationFailed(f"{name} must be in steps of 0.1 kWh, got {value}.", field=field)
-    # Checked after rounding to ticks: 1e-8 is "on the step" within float noise but is 0 ticks.
-    if ticks <= 0:
+    # Below one step first: 1e-8 is more usefully "too small" than "off the step".
+    if value < kwh(1):
         raise ValidationFailed(
             f"{name} must be at least {kwh(1):g} kWh, got {value:g}.", field=field
         )
+    ticks = to_ticks(value, VOLUME_TICKS_PER_KWH)
+    if ticks is None:
+        raise ValidationFailed(f"{name} must be in steps of 0.1 kWh, got {value}.", field=field)
     return ticks
 
 
@@ -148,6 +148,19 @@ class RepriceSpec:
     price_ticks: int
     days: frozenset[date] | None
     client_request_id: str | None
+
+    def fingerprint(self, request_id: str) -> str:
+        """Hash of this re-price of `request_id`: its replay must name the same request, price
+        and days (a request's own fingerprint never equals it)."""
+        canonical = json.dumps(
+            {
+                "reprice": request_id,
+                "price": self.price_ticks,
+                "days": None if self.days is None else sorted(d.isoformat() for d in self.days),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def reprice_spec(

@@ -3,7 +3,12 @@
 A join code is 12 characters from a 32-letter alphabet, so guessing is hopeless only while
 guesses are slow. Each failed join (unknown, used or expired code) is counted against the
 client's address and against the code; after `limit` failures within `window` that key is
-refused with 429 and a Retry-After until its oldest failure leaves the window. The first
+refused with 429 and a Retry-After until its oldest failure leaves the window.
+
+A join is charged when it is let in, before its code is looked up, and given back only if it
+succeeds: check and charge happen in one step on the event loop, with no await between them,
+so guesses in flight together count like guesses sent one by one (a burst of 200 concurrent
+guesses gets `limit` lookups, not 200). The first
 refusal of a block is logged once as a WARNING starting with "join throttled" for an
 operator's alerting; later refusals of the same block are not logged, so an attack cannot
 flood the log.
@@ -80,6 +85,12 @@ class _Failures:
         self._blocked.add(key)
         return True
 
+    def give_back(self, key: str, at: datetime) -> None:
+        """Forget one charge made at `at` (a join that succeeded)."""
+        times = self._times.get(key)
+        if times is not None and at in times:
+            times.remove(at)  # equal times are interchangeable: the order stays sorted
+
     def add(self, key: str, now: datetime) -> None:
         times = self._recent(key, now) or deque()
         times.append(now)
@@ -90,8 +101,18 @@ class _Failures:
             self._blocked.discard(old)
 
 
+@dataclass(frozen=True, slots=True)
+class JoinAttempt:
+    """A join let in and charged; `JoinThrottle.give_back` returns the charge."""
+
+    address: str
+    code_key: str
+    at: datetime
+
+
 class JoinThrottle:
-    """Check before a join, count after a failed one. Single event loop: no locking needed."""
+    """Charge a join before its lookup, give the charge back when it succeeds. Used from one
+    event loop: `attempt` checks and charges without awaiting, so it needs no lock."""
 
     def __init__(
         self,
@@ -103,8 +124,9 @@ class JoinThrottle:
         self._address = _Failures(per_address)
         self._code = _Failures(per_code)
 
-    def check(self, address: str, code_key: str) -> None:
-        """Raise JoinThrottled (429) while the address or the code is blocked."""
+    def attempt(self, address: str, code_key: str) -> JoinAttempt:
+        """Raise JoinThrottled (429) while the address or the code is blocked; else charge a
+        failure to both now (before the lookup) and return the attempt."""
         now = self._clock()
         for failures, key, shown in (
             (self._address, address, address),
@@ -131,8 +153,11 @@ class JoinThrottle:
                 f"try again in {seconds} s.",
                 retry_after=seconds,
             )
-
-    def failed(self, address: str, code_key: str) -> None:
-        now = self._clock()
         self._address.add(address, now)
         self._code.add(code_key, now)
+        return JoinAttempt(address, code_key, now)
+
+    def give_back(self, attempt: JoinAttempt) -> None:
+        """The join worked (or failed for a reason other than its code): not a guess."""
+        self._address.give_back(attempt.address, attempt.at)
+        self._code.give_back(attempt.code_key, attempt.at)

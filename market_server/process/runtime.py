@@ -63,13 +63,9 @@ class MarketRuntime:
         return await self.run(job)
 
     async def write(self, func: Callable[..., T], *args: Any) -> T:
-        """func(conn, *args) in a write transaction, off the event loop."""
-
-        def job() -> T:
-            with self.store.write() as conn:
-                return func(conn, *args)
-
-        return await self.run(job)
+        """func(conn, *args) in a write transaction, off the event loop; run again when the
+        database aborted it to resolve a deadlock (Store.transact)."""
+        return await self.run(self.store.transact, lambda conn: func(conn, *args))
 
     async def settings(self) -> CommunitySettings:
         return await self.read(community.load)

@@ -2,17 +2,23 @@
 
 Write transactions serialise across processes: on SQLite every write transaction starts with
 BEGIN IMMEDIATE (WAL, busy timeout), on PostgreSQL a clearing round takes a row lock on `locks`.
+
+PostgreSQL's lock order: a transaction that takes the round lock takes it before any other
+(households, then orders in seq order); see `lock_rounds`. A transaction PostgreSQL still
+aborts as a deadlock victim or for a serialisation failure is run again by `Store.transact`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,6 +26,11 @@ from sqlalchemy.engine import Connection, Engine
 
 DEFAULT_DB_PATH = Path("market-data") / "market.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# deadlock_detected, serialization_failure: the transaction did nothing and may run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 5
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -285,13 +296,50 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def transact(self, func: Callable[[Connection], T]) -> T:
+        """func(conn) in a write transaction, run again in a new one (up to
+        TRANSACTION_ATTEMPTS times) when PostgreSQL aborted it as a deadlock victim or for a
+        serialisation failure: nothing of it was written, and the caller should not see a
+        conflict between two correct transactions as an error."""
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                with self.write() as conn:
+                    return func(conn)
+            except sa.exc.DBAPIError as err:
+                if attempt == TRANSACTION_ATTEMPTS or not is_retryable(err):
+                    raise
+                _LOGGER.warning(
+                    "transaction aborted by the database (%s), running it again (attempt %d)",
+                    type(err.orig).__name__,
+                    attempt + 1,
+                )
+                # A short random pause, so that the two sides of a deadlock do not meet again.
+                time.sleep(random.uniform(0.0, 0.02 * attempt))
+        raise AssertionError("unreachable")
+
     def lock_rounds(self, conn: Connection) -> None:
         """Serialise clearing rounds across processes (SQLite: BEGIN IMMEDIATE already does)."""
-        if not self.is_sqlite:
-            conn.execute(sa.select(locks.c.name).where(locks.c.name == "rounds").with_for_update())
+        lock_rounds(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def lock_rounds(conn: Connection) -> None:
+    """Take the round lock: clearing rounds, settlement, delivery reports and every change to
+    orders a round might hold (cancels, re-prices, disabling a household) serialise on it.
+    Taken first in its transaction, it keeps those from deadlocking with a round on the
+    orders' row locks (SQLite: BEGIN IMMEDIATE already serialises every write)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(_LOCK_ROUNDS)
+
+
+def is_retryable(err: sa.exc.DBAPIError) -> bool:
+    """Whether the database aborted the transaction only to resolve a conflict."""
+    return getattr(err.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+_LOCK_ROUNDS = sa.select(locks.c.name).where(locks.c.name == "rounds").with_for_update()
 
 
 def _create_engine(url: str) -> Engine:

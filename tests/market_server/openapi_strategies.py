@@ -303,3 +303,63 @@ def corpus(doc: Schema, method: str, path: str) -> list[Call]:
             if name == "volumes" and isinstance(value, str):
                 bodies.append(_json_text({**base, name: {value: 1.0}}))
     return [Call(method.upper(), path, {}, body, valid=False) for body in bodies]
+
+
+#: Days at the ends of the calendar: the day after (or the UTC start of) them overflows.
+EDGE_DAYS = ("9999-12-31", "0001-01-01", "9999-12-30", "0001-01-02")
+
+
+def _is_day(doc: Schema, schema: Schema) -> bool:
+    return resolve(doc, schema).get("format") == "date"
+
+
+def _full_body(doc: Schema, schema: Schema) -> list[dict[str, Any]]:
+    """Plausible bodies with every optional list of numbers filled too, once per length the
+    document allows (hourly_kwh: 23, 24 and 25 figures): edge days reach the code that counts
+    on them."""
+    base = _base_body(doc, schema)
+    bodies = [base]
+    for name, raw in schema.get("properties", {}).items():
+        prop = resolve(doc, raw)
+        items = resolve(doc, prop.get("items", {}))
+        if name in base or items.get("type") not in ("number", "integer"):
+            continue
+        lengths = range(prop.get("minItems", 1), prop.get("maxItems", 1) + 1)
+        bodies = [{**body, name: [0] * n} for body in bodies for n in lengths]
+    return bodies
+
+
+def edge_day_calls(doc: Schema, method: str, path: str, ids: dict[str, list[str]]) -> list[Call]:
+    """Every day the operation takes (a body property, list or key, a query parameter) set to
+    each of EDGE_DAYS, in bodies otherwise complete: a 4xx, never a 500. The document lists
+    only open days, so the generated calls never go there (issue 19, item 4)."""
+    op = doc["paths"][path][method]
+    target = path
+    for name, values in ids.items():
+        target = target.replace("{" + name + "}", values[0])
+    out = [
+        Call(method.upper(), target, {p["name"]: day}, None, valid=False)
+        for p in op.get("parameters", [])
+        if p["in"] == "query" and _is_day(doc, p["schema"])
+        for day in EDGE_DAYS
+    ]
+    request_body = op.get("requestBody")
+    if request_body is None:
+        return out
+    schema = resolve(doc, request_body["content"]["application/json"]["schema"])
+    for body in _full_body(doc, schema):
+        for name, raw in schema.get("properties", {}).items():
+            prop = resolve(doc, raw)
+            for day in EDGE_DAYS:
+                if _is_day(doc, prop):
+                    value: Any = day
+                elif _is_day(doc, prop.get("items", {})):
+                    value = [day]
+                elif _is_day(doc, prop.get("propertyNames", {})):
+                    value = {day: 1.0}
+                else:
+                    continue
+                out.append(
+                    Call(method.upper(), target, {}, _json_text({**body, name: value}), valid=False)
+                )
+    return out

@@ -177,7 +177,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
         {"kwh_per_day": 0.05},
         "validation_error",
         "kwh_per_day",
-        "kwh_per_day must be in steps of 0.1 kWh, got 0.05.",
+        "kwh_per_day must be at least 0.1 kWh, got 0.05.",
     ),
     (
         "request",
@@ -233,7 +233,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
         {"max_power_kw": 0},
         "validation_error",
         "max_power_kw",
-        "max_power_kw must be more than 0 and at most 1000 kW.",
+        "max_power_kw must be at least 0.1 kW and at most 1000 kW, got 0.",
     ),
     (
         "request",
@@ -319,7 +319,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
         {"volumes": {"{day}": 0.05}},
         "validation_error",
         "volumes",
-        "The volume for {day} must be in steps of 0.1 kWh, got 0.05.",
+        "The volume for {day} must be at least 0.1 kWh, got 0.05.",
     ),
     # -- a re-price
     (

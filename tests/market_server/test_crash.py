@@ -4,11 +4,14 @@ day, every fill belongs to a completed round)."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import random
 import signal
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,11 +22,14 @@ import sqlalchemy as sa
 from market_server.http.contract import parse_request
 from market_server.market import community, households, orders
 from market_server.market.gate import open_days
+from market_server.market.settings import CommunitySettings
+from market_server.storage import store as db
 from market_server.storage.auth import Household, household_for_token
 from market_server.storage.store import Store
 from tests.market_server.invariants import check_invariants
-from tests.market_server.serve_process import ServeProcess
+from tests.market_server.serve_process import ServeProcess, run_cli_json
 from tests.market_server.serve_process import http as call
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
 ROUNDS = 6
@@ -173,3 +179,107 @@ def test_sigkill_during_and_after_rounds_loses_and_duplicates_nothing(
     assert counts["orders"] == ORDERS * (ROUNDS + (ROUNDS + 2) // 3)
     log = (tmp_path / "serve.log").read_text()
     assert "Traceback" not in log, log[-2000:]
+
+
+@pytest.mark.postgres
+def test_a_replay_after_a_kill_between_commit_and_round_clears(
+    tmp_path: Path, postgres_schema_url: str
+) -> None:
+    """Issue 19, item 7: the server commits a request, is killed before its round, and the
+    client's retry (same client_request_id) clears the request like the original would have,
+    without another submission or the scheduled round (no scheduler runs here)."""
+    url = postgres_schema_url
+    run_cli_json(url, "init", "--name", "Crash", cwd=tmp_path)
+    token = run_cli_json(url, "operator-token", cwd=tmp_path)["operator_token"]
+    server = ServeProcess(url, tmp_path, "--no-scheduler")
+    probe = Store(url)
+    try:
+        server.start()
+        tokens = []
+        for name in ("Seller", "Buyer"):
+            status, added = call(
+                "POST",
+                server.url + "/api/v1/operator/households",
+                token,
+                {"name": name, "max_sell_kwh": 10.0},
+            )
+            assert status == 201, added
+            status, joined = call(
+                "POST", server.url + "/api/v1/join", None, {"code": added["join_code"]}
+            )
+            assert status == 201, joined
+            tokens.append(joined["token"])
+        seller, buyer = tokens
+        day = open_days(datetime.now(UTC), _settings(probe))[0].isoformat()
+        offer = {
+            "side": "sell",
+            "start_day": day,
+            "num_days": 1,
+            "kwh_per_day": 3.0,
+            "limit_price": 0.05,
+        }
+        status, placed = call("POST", server.url + "/api/v1/requests", seller, offer)
+        assert status == 201 and placed["orders"][0]["filled_kwh"] == 0.0, placed
+        bid = {
+            "side": "buy",
+            "start_day": day,
+            "num_days": 1,
+            "kwh_per_day": 2.0,
+            "limit_price": 0.08,
+            "client_request_id": "bid-after-crash",
+        }
+        # Hold the round lock: the server commits the bid, then its round waits here.
+        with probe.engine.connect() as holder:
+            holder.begin()
+            probe.lock_rounds(holder)
+            sent = threading.Thread(
+                target=lambda: _ignore_errors(
+                    call, "POST", server.url + "/api/v1/requests", buyer, bid, 30
+                ),
+                daemon=True,
+            )
+            sent.start()
+            wait_until(lambda: _request_stored(probe, "bid-after-crash"), "the bid is committed")
+            server.kill(signal.SIGKILL)
+            holder.rollback()
+        sent.join(timeout=30)
+        with probe.read() as conn:
+            fills = conn.execute(sa.select(sa.func.count()).select_from(db.fills)).scalar_one()
+        assert fills == 0, "a round ran before the kill"
+
+        server.start()
+        status, replay = call("POST", server.url + "/api/v1/requests", buyer, bid)
+        assert status == 200, replay
+        assert [(o["status"], o["filled_kwh"]) for o in replay["orders"]] == [("filled", 2.0)]
+        status, again = call("POST", server.url + "/api/v1/requests", buyer, bid)
+        assert (status, again["request_id"]) == (200, replay["request_id"])
+        server.kill(signal.SIGTERM)
+    finally:
+        probe.dispose()
+        if server.proc is not None:
+            server.kill(signal.SIGKILL)
+    counts = check_invariants(url)
+    assert counts["fills"] == 2
+
+
+def _ignore_errors(func: Callable[..., object], *args: object) -> None:
+    """A call whose server is killed under it: its answer (or error) does not matter."""
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        func(*args)
+
+
+def _request_stored(store: Store, client_request_id: str) -> bool:
+    with store.read() as conn:
+        return (
+            conn.execute(
+                sa.select(db.requests.c.id).where(
+                    db.requests.c.client_request_id == client_request_id
+                )
+            ).first()
+            is not None
+        )
+
+
+def _settings(store: Store) -> CommunitySettings:
+    with store.read() as conn:
+        return community.load(conn)

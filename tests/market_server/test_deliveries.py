@@ -323,3 +323,24 @@ async def test_the_document_states_the_report_bounds(tmp_path: Path, clock: Muta
             "POST", PATH, token=seller, json={"day": older, "side": "sell", "kwh": 1.0}
         )
         assert (got, answer["field"]) == (400, "day")
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Berlin", "America/Los_Angeles", "Pacific/Kiritimati"])
+async def test_days_at_the_edge_of_the_calendar_are_a_clear_400(
+    tmp_path: Path, db_url: str, clock: MutableClock, timezone: str
+) -> None:
+    """Issue 19, item 4: one figure per local hour of 9999-12-31 or 0001-01-01 cannot be
+    counted (the next or previous day is outside the calendar); the report is refused for its
+    day, never a 500."""
+    async with running_market(tmp_path, db_url=db_url, clock=clock, timezone=timezone) as market:
+        seller, _, _ = await _traded_day(market, clock)
+        for day in ("9999-12-31", "0001-01-01", "0001-01-02", "9999-12-30"):
+            for hours in (23, 24, 25):
+                body = {"day": day, "side": "sell", "kwh": 0, "hourly_kwh": [0] * hours}
+                status, answer = await market.request("POST", PATH, token=seller, json=body)
+                assert status == 400, (day, hours, answer)
+                assert answer["field"] in ("day", "hourly_kwh"), answer
+                assert day in answer["message"] or "calendar" in answer["message"], answer
+            status, answer = await market.request("GET", f"{PATH}?day={day}", token=seller)
+            assert (status, answer) == (200, {"deliveries": []})
+        assert _rows(market) == 0

@@ -6,11 +6,16 @@ Checked for every call: no 5xx; the status is one the document lists for the ope
 answer matches the documented schema (errors: the Error shape); nothing the server logs is a
 traceback. And calls drawn within the document do get through: some requests are created.
 
+Then concurrency, which one call at a time never shows: a burst of wrong join codes at once,
+and households re-pricing and cancelling on the same days while rounds run. The corpus also
+sends days at the edge of the calendar in every day field (the document lists open days only).
+
 `FUZZ_EXAMPLES` sets the calls per operation (default 20; `script/fuzz` runs more).
 """
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -19,13 +24,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market_server.http import contract
 from market_server.http.openapi import openapi_document
-from tests.market_server.openapi_strategies import Call, calls, corpus
+from market_server.process.join_throttle import PER_ADDRESS
+from tests.market_server.openapi_strategies import Call, calls, corpus, edge_day_calls
 from tests.market_server.schema_check import check
 from tests.market_server.serve_process import ServeProcess, run_cli_json
 from tests.market_server.serve_process import http as call_json
@@ -178,12 +185,70 @@ def _fuzz_operation(
         seen.append(answer[0])
         _check_answer(doc, op, call, answer)
 
-    for call in corpus(doc, method, path):
+    for call in [*corpus(doc, method, path), *edge_day_calls(doc, method, path, known)]:
         answer = client.send(call, token)
         seen.append(answer[0])
         _check_answer(doc, op, call, answer)
     fuzz()
     return seen
+
+
+async def _concurrent_probes(url: str, tokens: dict[str, str], doc: dict[str, Any]) -> None:
+    """What one call at a time never shows (issue 19): a burst of wrong join codes sent at once
+    is refused after the limit, and households placing, re-pricing and cancelling on the same
+    days while rounds run get no 5xx."""
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def send(method: str, path: str, token: str | None, body: Any = None) -> Any:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            async with session.request(method, url + path, json=body, headers=headers) as resp:
+                answer = await resp.json()
+                assert resp.status < 500, (method, path, body, resp.status, answer)
+                return resp.status, answer
+
+        burst = await asyncio.gather(
+            *(
+                send("POST", "/api/v1/join", None, {"code": f"QQQQ-RRRR-{i:04d}"})
+                for i in range(200)
+            )
+        )
+        statuses = [status for status, _ in burst]
+        assert statuses.count(404) <= PER_ADDRESS.limit, sorted(set(statuses))
+        assert statuses.count(429) >= 200 - PER_ADDRESS.limit
+
+        day = doc["components"]["schemas"]["RequestBody"]["properties"]["start_day"]["enum"][0]
+
+        async def household(token: str, side: str, price: float) -> None:
+            for step in range(6):
+                status, placed = await send(
+                    "POST",
+                    "/api/v1/requests",
+                    token,
+                    {
+                        "side": side,
+                        "start_day": day,
+                        "num_days": 2,
+                        "kwh_per_day": 0.5,
+                        "limit_price": price,
+                        "client_request_id": f"probe-{side}-{step}",
+                    },
+                )
+                if status != 201:
+                    continue
+                rid = placed["request_id"]
+                await send("POST", f"/api/v1/requests/{rid}/reprice", token, {"limit_price": price})
+                await send("DELETE", f"/api/v1/requests/{rid}", token)
+
+        async def rounds() -> None:
+            for _ in range(6):
+                await send("POST", "/api/v1/operator/rounds", tokens["operator"])
+
+        await asyncio.gather(
+            household(tokens["seller"], "sell", 0.06),
+            household(tokens["household"], "buy", 0.07),
+            rounds(),
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -208,6 +273,7 @@ def test_fuzz_every_operation_from_the_served_document(tmp_path: Path, fuzz_db: 
             statuses[(method, path)] = _fuzz_operation(client, doc, method, path, tokens, known)
         created = statuses[("post", "/api/v1/requests")]
         assert 201 in created, f"no request was ever created: {sorted(set(created))}"
+        asyncio.run(_concurrent_probes(server.url, tokens, doc))
         server.kill(signal.SIGTERM)
     finally:
         if server.proc is not None:

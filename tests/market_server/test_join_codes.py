@@ -3,10 +3,12 @@ per client address and per code (429 with Retry-After), with one WARNING line pe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from market_server.cli import main
@@ -158,3 +160,44 @@ def test_cli_sets_code_lifetime_and_accepts_buy_only(
             households.redeem(conn, expires, added["join_code"], None)
     finally:
         store.dispose()
+
+
+async def _burst(market: RunningMarket, codes: list[str]) -> list[int]:
+    """Every code sent at once from one address (one connection each) -> the statuses."""
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(code: str) -> int:
+            async with session.post(market.url + "/api/v1/join", json={"code": code}) as resp:
+                await resp.read()
+                return resp.status
+
+        return list(await asyncio.gather(*(one(code) for code in codes)))
+
+
+async def test_a_concurrent_burst_of_guesses_is_throttled(
+    tmp_path: Path, db_url: str, clock: MutableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 19, item 1: guesses in flight together are charged before the database answers,
+    so a burst gets no more tries than guesses sent one by one."""
+    caplog.set_level(logging.WARNING, logger="market_server.process.join_throttle")
+    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
+        statuses = await _burst(market, [f"ZZZZ-YYYY-{i:04d}" for i in range(200)])
+        assert statuses.count(429) >= 190, statuses
+        assert statuses.count(404) == PER_ADDRESS.limit
+        warnings = _throttle_warnings(caplog)
+        assert len(warnings) == 1, warnings  # one line for the burst
+        assert "client address 127.0.0.1" in warnings[0]
+
+
+async def test_concurrent_tries_of_one_code_are_limited_per_code(
+    tmp_path: Path, clock: MutableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="market_server.process.join_throttle")
+    async with running_market(tmp_path, clock=clock) as market:
+        used = await market.add_household("Used")
+        assert (await _join(market, used))[0] == 201
+        statuses = await _burst(market, [used] * 30)
+        assert sorted(statuses) == [409] * PER_CODE.limit + [429] * (30 - PER_CODE.limit)
+        warnings = _throttle_warnings(caplog)
+        assert len(warnings) == 1 and "join code sha256:" in warnings[0], warnings

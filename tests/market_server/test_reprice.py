@@ -167,3 +167,53 @@ async def test_a_refused_reprice_leaves_the_old_orders_on_the_market(
         )
         assert status == 201, reply
         assert [o["limit_price"] for o in reply["orders"]] == [0.08, 0.08]
+
+
+async def test_a_replay_answers_only_for_the_same_request_and_reprice(
+    tmp_path: Path, db_url: str, socket_enabled: None
+) -> None:
+    """Issue 19, item 3: ownership is checked before the replay lookup, and a client_request_id
+    replays only the re-price it made (same request, same price, same days)."""
+    async with running_market(tmp_path, db_url=db_url) as market:
+        seller = (await market.join_household("Seller"))[1]
+        stranger = (await market.join_household("Stranger"))[1]
+        first = market.open_days()[1]
+        older = await market.place(seller, "sell", first, 2, 2.0, 0.10)
+        other = await market.place(seller, "sell", first, 2, 2.0, 0.11)
+        theirs = await market.place(stranger, "buy", first + timedelta(days=3), 1, 1.0, 0.01)
+
+        def reprice(request_id: str, **body: Any) -> Any:
+            return market.request(
+                "POST", f"/api/v1/requests/{request_id}/reprice", token=seller, json=body
+            )
+
+        # An older request's client id (any request's) is no replay of a re-price.
+        status, body = await reprice(
+            other["request_id"], limit_price=0.10, client_request_id=older["client_request_id"]
+        )
+        assert status == 409 and body["error"] == "idempotency_conflict", body
+        # Another household's request is not found, whatever the client id says.
+        status, body = await reprice(
+            theirs["request_id"], limit_price=0.08, client_request_id=older["client_request_id"]
+        )
+        assert status == 404, body
+        status, made = await reprice(other["request_id"], limit_price=0.08, client_request_id="rp")
+        assert status == 201, made
+        status, body = await reprice(theirs["request_id"], limit_price=0.08, client_request_id="rp")
+        assert status == 404, body
+        # The same id with the same price for another of its requests is not that re-price.
+        status, body = await reprice(older["request_id"], limit_price=0.08, client_request_id="rp")
+        assert status == 409 and body["error"] == "idempotency_conflict", body
+        status, body = await reprice(
+            other["request_id"], limit_price=0.08, client_request_id="rp", days=[first.isoformat()]
+        )
+        assert status == 409 and body["error"] == "idempotency_conflict", body
+        # The same call again is the replay.
+        status, again = await reprice(other["request_id"], limit_price=0.08, client_request_id="rp")
+        assert (status, again["request_id"]) == (200, made["request_id"])
+        # Nothing else moved.
+        prices = {
+            o["request_id"]: o["limit_price"]
+            for o in (await market.get("/api/v1/orders?status=open", seller))["orders"]
+        }
+        assert prices == {older["request_id"]: 0.10, made["request_id"]: 0.08}

@@ -94,6 +94,7 @@ async def test_operator_page_shows_the_market(
             ".map(r => [r.dataset.day, r.querySelector('.depth span').textContent]))"
         )
         rounds = await page.evaluate("document.querySelectorAll('#rounds tbody tr').length")
+        disabled_hint = await page.evaluate("document.getElementById('disabled-hint').textContent")
         assert page.errors == [], page.errors
 
     assert [b[0] for b in bars] == sorted(d["day"] for d in overview["days"])
@@ -109,6 +110,8 @@ async def test_operator_page_shows_the_market(
         f"{priced[first]['open_buy_kwh']:.1f} / {priced[first]['open_sell_kwh']:.1f}"
     )
     assert rounds == len(overview["rounds"]) >= 1
+    # What disabling does to a household's orders (issue 19, item 6), in the page's language.
+    assert "cancels its open orders" in disabled_hint or "storniert seine offenen" in disabled_hint
     assert date.fromisoformat(first) >= date.fromisoformat(overview["generated_at"][:10])
 
 
