@@ -12,6 +12,7 @@ and its owner's price preferences, exactly as a real household's agent would com
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,7 +38,7 @@ from custom_components.community_storage.agent.plans import MAX_DAYS, TradePlan,
 from custom_components.community_storage.market_client.models import Side
 
 from .battery import RESERVE_SHARE
-from .profiles import TIMEZONE, HouseProfile, load_kw, on_trip, pv_kw
+from .profiles import TIMEZONE, HouseProfile, load_kw, on_trip, pv_kw, tariff_of
 
 HISTORY_DAYS = 28
 
@@ -146,14 +147,38 @@ class SimulatedHousehold:
             self._forecast = build_forecast(history_of(self.profile, today), today)
         return self._forecast
 
-    def preferences(self, efficiency: float, max_sell_kwh: float | None) -> Preferences:
-        """The owner's options as the agent's planner takes them."""
-        return Preferences(
-            max_buy_price=self.temperament.max_buy_price,
-            min_sell_price=self.temperament.min_sell_price,
-            community_efficiency=efficiency,
-            max_sell_kwh_per_day=max_sell_kwh,
+    def preferences(
+        self,
+        efficiency: float,
+        max_sell_kwh: float | None,
+        *,
+        today: date | None = None,
+        community: Mapping[str, Any] | None = None,
+        delivery: Mapping[str, Any] | None = None,
+    ) -> Preferences:
+        """The owner's options as the agent's planner takes them: its prices, its tariff, and
+        what the community says (``GET /me``'s energy price and grid charging, ``GET /market``'s
+        measured delivery) where the planner knows these options (issue 22)."""
+        options: dict[str, Any] = {
+            "max_buy_price": self.temperament.max_buy_price,
+            "min_sell_price": self.temperament.min_sell_price,
+            "community_efficiency": efficiency,
+            "max_sell_kwh_per_day": max_sell_kwh,
+        }
+        known = {f.name for f in dataclasses.fields(Preferences)}
+        community = community or {}
+        delivery = delivery or {}
+        extra = {
+            "tariff": tariff_of(self.profile, today or date.today()),
+            "energy_price": community.get("energy_price"),
+            "grid_charging": community.get("grid_charging"),
+            "filled_per_kwh_sold": delivery.get("filled_per_kwh_sold"),
+            "shared_kwh_per_kwh_bought": delivery.get("shared_kwh_per_kwh_bought"),
+        }
+        options.update(
+            {name: value for name, value in extra.items() if name in known and value is not None}
         )
+        return Preferences(**options)
 
     def wishes(self, today: date, open_days: Sequence[date]) -> list[LifeEvent]:
         """What the family wants its agent to hold on the market right now.
