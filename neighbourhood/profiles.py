@@ -128,8 +128,8 @@ def household_profiles(count: int, seed: int = 7) -> list[HouseProfile]:
         power = round(rng.uniform(2.5, 5.0), 1)
         shift = rng.choice([-1, 0, 0, 0, 1])
         house_seed = rng.randrange(1 << 30)
-        # Drawn after the older figures, so adding it changed none of them.
-        ev_kwh = round(rng.uniform(*EV_KWH_PER_WORKDAY), 1)
+        # From the house's own seed, so that the street's other figures stay as they were.
+        ev_kwh = round(random.Random(stable_seed(house_seed, "ev")).uniform(*EV_KWH_PER_WORKDAY), 1)
         if kind == "flat":
             # A flat: less consumption, a balcony module at most, no battery, and the family
             # home in the evenings.
