@@ -33,9 +33,11 @@ from custom_components.community_storage.agent.delivery import (
     hours_in_day,
     reserve_kwh,
 )
-from custom_components.community_storage.agent.planner import (
-    DAYTIME_VALUE_EUR_PER_KWH,
-    EVENING_RETAIL_EUR_PER_KWH,
+from custom_components.community_storage.agent.tariff import (
+    DEFAULT_FEED_IN_EUR_PER_KWH as DAYTIME_VALUE_EUR_PER_KWH,
+)
+from custom_components.community_storage.agent.tariff import (
+    DEFAULT_IMPORT_EUR_PER_KWH as EVENING_RETAIL_EUR_PER_KWH,
 )
 
 from .battery import EFFICIENCY, RESERVE_SHARE, battery_step, bounded_step
@@ -245,7 +247,7 @@ def simulate_day(profile: HouseProfile, day: date, commitments: Commitments) -> 
 
 def bill_eur(import_kwh: Sequence[float], export_kwh: Sequence[float]) -> float:
     """The grid bill of the hours: import at the retail price the agent uses, export earns the
-    feed-in value it uses (``agent/planner.py``)."""
+    feed-in value of the default tariff (``agent/tariff.py``)."""
     return sum(import_kwh) * EVENING_RETAIL_EUR_PER_KWH - sum(export_kwh) * (
         DAYTIME_VALUE_EUR_PER_KWH
     )
