@@ -30,11 +30,13 @@ def cmd_settle(args: argparse.Namespace, store: Store, clock: Clock) -> int:
             f"settled {summary.entries} fills through {through}: "
             f"sellers earned EUR {figures['earned_eur']:.2f}, "
             f"buyers paid EUR {figures['paid_eur']:.2f} "
-            f"(after EUR {figures['refunds_eur']:.2f} refunded for undelivered capacity)"
+            f"(after EUR {figures['refunds_eur']:.2f} refunded for undelivered capacity); "
+            f"shared energy EUR {figures['energy_eur']:.2f}"
         )
         if summary.pending_days:
             print(
-                f"{summary.pending_days} delivery day(s) wait for sellers' delivery reports; "
+                f"{summary.pending_days} delivery day(s) wait for delivery reports of sellers "
+                f"and buyers; "
                 f"the first settles at {figures['next_deadline']} at the latest"
             )
     return 0

@@ -45,6 +45,7 @@ _EXAMPLES = {
 examples:
   market-server init --name Sonnenweg --timezone Europe/Berlin
   market-server init --gate-closure 17:00 --horizon-days 10   # change two settings, keep the rest
+  market-server init --energy-price 0.15 --grid-charging     # energy sharing, also later
   market-server init --json                                   # settings (and first token) as JSON
 """,
     "serve": """\
@@ -226,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="run a clearing round right after each new request (default on)",
+    )
+    init.add_argument(
+        "--grid-charging",
+        dest="grid_charging",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let sellers charge their reserves from the grid, accounted as grid energy "
+        "(default off: renewable surplus only)",
     )
     init.add_argument("--json", action="store_true", help="print JSON")
 

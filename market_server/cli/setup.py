@@ -62,8 +62,15 @@ SETTING_FLAGS: tuple[tuple[str, str, type, str], ...] = (
         "--delivery-report-hours",
         "delivery_report_hours",
         int,
-        "hours after a delivery day in which sellers report deliveries; the day settles "
-        "then at the latest (default 12)",
+        "hours after a delivery day in which sellers and buyers report deliveries; the day "
+        "settles then at the latest (default 12)",
+    ),
+    (
+        "--energy-price",
+        "energy_price",
+        float,
+        "EUR per kWh of shared energy buyers pay sellers, 0 to 1 in steps of 0.001 (default "
+        "0.12); the community's agreed price, not cleared",
     ),
 )
 
@@ -84,8 +91,9 @@ def cmd_init(args: argparse.Namespace, store: Store, clock: Clock) -> int:
         for _, attr, _, _ in SETTING_FLAGS
         if getattr(args, attr) is not None
     }
-    if args.clear_on_submit is not None:
-        changes["clear_on_submit"] = args.clear_on_submit
+    for flag in ("clear_on_submit", "grid_charging"):
+        if getattr(args, flag) is not None:
+            changes[flag] = getattr(args, flag)
     settings, token = community.initialise(store, clock(), changes, issue_token=False)
     if args.json:
         print_json({"settings": settings.to_json(), "operator_token": token})

@@ -43,7 +43,12 @@ from market_server.market import households, validation
 from market_server.market.field_checks import day_value, integer, number, require_object, string
 from market_server.market.households import MAX_CODE_VALID_HOURS, MAX_LIMIT_TICKS
 from market_server.market.order_status import OrderStatusName
-from market_server.market.settings import GATE_CLOSURE_PATTERN, CommunitySettings
+from market_server.market.settings import (
+    GATE_CLOSURE_PATTERN,
+    MAX_ENERGY_PRICE,
+    CommunitySettings,
+    energy_price_error,
+)
 from market_server.market.side import Side, is_side
 from market_server.market.units import PRICE_STEP_EUR, VOLUME_STEP_KWH, VOLUME_TICKS_PER_KWH
 from market_server.market.validation import RepriceSpec, RequestSpec
@@ -149,6 +154,14 @@ class MeCommunity(_Response):
     efficiency: float
     clear_on_submit: bool
     delivery_report_hours: int
+    energy_price: float = Field(
+        description="EUR per kWh of shared energy a buyer draws from the sellers' reserves "
+        "(the community's agreed price, not cleared); settled beside the capacity"
+    )
+    grid_charging: bool = Field(
+        description="sellers may charge their reserves from the grid (reported as grid_kwh); "
+        "off: only renewable surplus fills them"
+    )
     volume_step_kwh: float = Field(description="volumes are multiples of this")
     price_step_eur: float = Field(description="prices are multiples of this")
 
@@ -234,13 +247,25 @@ class LedgerEntry(_Response):
         description="buy entries: this fill's share of the day's sellers' shortfall, already "
         "taken off amount_eur; 0 on sell entries"
     )
+    energy_kwh: float = Field(
+        description="shared energy: buy entries the kWh billed, sell entries the kWh sold "
+        "(this fill's share of its household's day); 0 when none"
+    )
+    energy_eur: float = Field(
+        description="what that shared energy cost (buy, negative) or earned (sell, positive) "
+        "at the community's energy price; not part of amount_eur"
+    )
 
 
 class SettlementTotals(_Response):
-    earned_eur: float
-    paid_eur: float
-    net_eur: float
+    earned_eur: float = Field(description="capacity earned")
+    paid_eur: float = Field(description="capacity paid, net of refunds")
+    net_eur: float = Field(
+        description="everything earned less everything paid: capacity and shared energy"
+    )
     refunds_eur: float
+    energy_earned_eur: float = Field(description="shared energy sold to buyers")
+    energy_paid_eur: float = Field(description="shared energy bought from sellers")
 
 
 class Settlements(_Response):
@@ -260,6 +285,18 @@ class Delivery(_Response):
     hourly_kwh: list[float] | None
     client_report_id: str | None
     settled: bool = Field(description="the day is in the ledger")
+    shared_kwh: float | None = Field(
+        description="buy reports: the part of kwh that was shared energy drawn from the "
+        "sellers' reserves (null: none claimed); null on sell reports"
+    )
+    grid_kwh: float | None = Field(
+        description="sell reports: the part of kwh charged from the grid (null: none); null "
+        "on buy reports"
+    )
+    late: bool = Field(
+        description="first reported after the day was settled: kept for the record, the "
+        "settled money does not change"
+    )
 
 
 class DeliveryList(_Response):
@@ -274,6 +311,14 @@ class DayDelivery(_Response):
     unreported_sellers: int
     settled: bool
     refunds_eur: float
+    bought_kwh: float
+    unreported_buyers: int
+    shared_claimed_kwh: float = Field(
+        description="shared energy the buyers that reported say they drew"
+    )
+    energy_kwh: float = Field(description="shared energy billed (settled days; else 0)")
+    energy_eur: float = Field(description="what the buyers paid the sellers for it")
+    late_reports: int = Field(description="reports that came after the day was settled")
 
 
 class HouseholdDelivery(_Response):
@@ -298,11 +343,26 @@ class MarketDay(_Response):
     last_round_at: datetime | None
 
 
+class MarketDelivery(_Response):
+    """What trades delivered lately: the expected fill a household's agent plans with."""
+
+    days: int = Field(description="settled delivery days measured (the last 14 at most)")
+    filled_per_kwh_sold: float | None = Field(
+        description="kWh the sellers delivered per kWh of capacity sold (null: no settled day)"
+    )
+    shared_kwh_per_kwh_bought: float | None = Field(
+        description="kWh of shared energy billed per kWh of capacity bought (null: no settled day)"
+    )
+
+
 class Market(_Response):
     mechanism: str
     timezone: str
     generated_at: datetime
     days: list[MarketDay]
+    delivery: MarketDelivery = Field(
+        description="measured over the last 14 settled delivery days, all households together"
+    )
 
 
 class Household(_Response):
@@ -399,6 +459,7 @@ class Overview(_Response):
     ledger: LedgerCount
     deliveries: HouseholdDeliveries
     rounds: list[Round]
+    delivery: MarketDelivery = Field(description="as GET /api/v1/market's")
 
 
 class SettleSummary(_Response):
@@ -407,7 +468,10 @@ class SettleSummary(_Response):
     paid_eur: float = Field(description="net of refunds")
     refunds_eur: float
     through_day: date | None
-    pending_days: int = Field(description="ended days waiting for sellers' delivery reports")
+    energy_eur: float = Field(description="shared energy settled: paid by buyers = earned")
+    pending_days: int = Field(
+        description="ended days waiting for delivery reports (of sellers and buyers)"
+    )
     next_deadline: datetime | None = Field(
         description="when the first pending day settles without the missing reports"
     )
@@ -426,6 +490,10 @@ class ExportEntry(_Response):
     settled_at: datetime
     delivered_kwh: float | None
     refund_eur: str = Field(description="exact to 0.0001 EUR, as text")
+    energy_kwh: float = Field(description="shared energy billed (buy) or sold (sell)")
+    energy_eur: str = Field(
+        description="exact to 0.0001 EUR, as text: paid (buy, negative) or earned (sell)"
+    )
 
 
 class LedgerExport(_Response):
@@ -737,9 +805,37 @@ class DeliveryBody(_Body):
         | None
     ) = None
     client_report_id: Annotated[ClientReportId, _read(_line(MAX_CLIENT_REPORT_ID))] | None = None
+    shared_kwh: (
+        Annotated[
+            float,
+            Field(
+                ge=0,
+                le=MAX_KWH,
+                description="buy reports only: the part of kwh that was shared energy drawn "
+                "from the sellers' reserves (at most kwh); billed at the community's "
+                "energy_price",
+            ),
+            _read(_energy),
+        ]
+        | None
+    ) = None
+    grid_kwh: (
+        Annotated[
+            float,
+            Field(
+                ge=0,
+                le=MAX_KWH,
+                description="sell reports only: the part of kwh charged from the grid (at most "
+                "kwh); more than 0 only where the community's grid_charging is on",
+            ),
+            _read(_energy),
+        ]
+        | None
+    ) = None
 
     def report(self, settings: CommunitySettings) -> deliveries.Report:
-        """The report with its hourly figures added up (deliveries.report)."""
+        """The report with its hourly figures added up and its energy split checked against
+        its side and the community's settings (deliveries.report)."""
         return deliveries.report(
             settings,
             day=date.fromisoformat(self.day),
@@ -747,6 +843,8 @@ class DeliveryBody(_Body):
             kwh=self.kwh,
             hourly_kwh=self.hourly_kwh,
             client_report_id=self.client_report_id,
+            shared_kwh=self.shared_kwh,
+            grid_kwh=self.grid_kwh,
         )
 
 
@@ -764,6 +862,53 @@ class LimitsBody(_Body):
 
 class RejoinBody(_Body):
     code_valid_hours: _ValidHours | None = None
+
+
+def _energy_price(value: Any, name: str) -> float:
+    price = _number(value, name)
+    problem = energy_price_error(price, name)
+    if problem is not None:
+        raise ValidationFailed(f"{problem}.", field=name)
+    return price
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationFailed(
+            f"{name} must be true or false, got {type(value).__name__}.", field=name
+        )
+    return value
+
+
+class SettingsBody(_Body):
+    """The community settings an operator may change while the market runs (the others only
+    with `market-server init`: they change how days and prices are read)."""
+
+    energy_price: (
+        Annotated[
+            float,
+            Field(
+                ge=0,
+                le=MAX_ENERGY_PRICE,
+                json_schema_extra={"multipleOf": PRICE_STEP_EUR},
+                description="EUR per kWh of shared energy; applies to days settled from now on",
+            ),
+            _read(_energy_price),
+        ]
+        | None
+    ) = None
+    grid_charging: (
+        Annotated[
+            bool,
+            Field(description="sellers may charge their reserves from the grid"),
+            _read(_flag),
+        ]
+        | None
+    ) = None
+
+    def changes(self) -> dict[str, Any]:
+        """The settings this body names (left out or null: unchanged)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 def _shape(model: type[BaseModel], data: Any) -> dict[str, Any]:
@@ -829,6 +974,7 @@ BODIES: tuple[type[_Body], ...] = (
     NewHouseholdBody,
     LimitsBody,
     RejoinBody,
+    SettingsBody,
 )
 #: The community settings are sent as they are kept (GET /api/v1/operator/settings and in the
 #: overview); their schema is generated from the dataclass under this name.

@@ -98,6 +98,8 @@ async def me(request: web.Request) -> web.Response:
                 "efficiency": settings.efficiency,
                 "clear_on_submit": settings.clear_on_submit,
                 "delivery_report_hours": settings.delivery_report_hours,
+                "energy_price": settings.energy_price,
+                "grid_charging": settings.grid_charging,
                 "volume_step_kwh": VOLUME_STEP_KWH,
                 "price_step_eur": PRICE_STEP_EUR,
             },

@@ -296,7 +296,8 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/deliveries": {
             "post": _op(
-                "Report what was delivered (sell) or used (buy) on an ended delivery day",
+                "Report what was delivered (sell) or used (buy) on an ended delivery day; after "
+                "the day is settled a first report is kept for the record only (late)",
                 {
                     "201": ("recorded", _ref("Delivery")),
                     "200": ("the same figures again (unchanged) or a correction", _ref("Delivery")),
@@ -314,7 +315,9 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/market": {
             "get": _op(
-                "Aggregate market figures per day", {"200": ("market", _ref("Market"))}, tag=hh
+                "Aggregate market figures per day, and what trades delivered lately",
+                {"200": ("market", _ref("Market"))},
+                tag=hh,
             )
         },
         "/api/v1/operator/households": {
@@ -411,7 +414,8 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/operator/settle": {
             "post": _op(
-                "Settle every fill whose delivery day has ended",
+                "Settle every ended delivery day whose households have all reported, or whose "
+                "report deadline has passed",
                 {"200": ("summary", _ref("SettleSummary"))},
                 tag=op,
                 auth=op,
@@ -440,7 +444,16 @@ def _paths() -> dict[str, Any]:
                 {"200": ("settings", _ref(contract.SETTINGS))},
                 tag=op,
                 auth=op,
-            )
+            ),
+            "post": _op(
+                "Change the energy-sharing settings (energy_price, grid_charging); the others "
+                "only with `market-server init`",
+                {"200": ("the settings now", _ref(contract.SETTINGS))},
+                tag=op,
+                auth=op,
+                body="SettingsBody",
+                errors=("400", "401", "403", "413", "415"),
+            ),
         },
     }
 

@@ -141,6 +141,15 @@ async def op_settings(request: web.Request) -> web.Response:
     return json_reply((await runtime_of(request).settings()).to_json())
 
 
+async def op_change_settings(request: web.Request) -> web.Response:
+    """The settings a running market may change (contract.SettingsBody); the rest: `init`."""
+    await operator(request)
+    body = contract.parse(contract.SettingsBody, await read_json(request))
+    rt = runtime_of(request)
+    settings = await rt.write(lambda conn: community.change(conn, body.changes()))
+    return json_reply(settings.to_json())
+
+
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/v1/operator/households", op_list_households),
     ("POST", "/api/v1/operator/households", op_add_household),
@@ -155,4 +164,5 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/api/v1/operator/settle", op_settle),
     ("GET", "/api/v1/operator/export", op_export),
     ("GET", "/api/v1/operator/settings", op_settings),
+    ("POST", "/api/v1/operator/settings", op_change_settings),
 )

@@ -1,6 +1,6 @@
 """Metered deliveries (POST/GET /api/v1/deliveries): checks, one report per household, day and
-side, idempotent re-posts, corrections until the day is settled, and the figures settlement and
-the operator overview read."""
+side, idempotent re-posts, corrections until the day is settled, late reports kept for the
+record, and the figures settlement and the operator overview read."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ class Report:
     wh: int
     hourly_wh: tuple[int, ...] | None
     client_report_id: str | None
+    shared_wh: int | None = None  # buy: the part of wh that was shared energy
+    grid_wh: int | None = None  # sell: the part of wh charged from the grid
 
 
 def hours_in_day(day: date, settings: CommunitySettings) -> int:
@@ -74,9 +76,22 @@ def report(
     kwh: float,
     hourly_kwh: list[float] | None,
     client_report_id: str | None,
+    shared_kwh: float | None = None,
+    grid_kwh: float | None = None,
 ) -> Report:
     """A parsed report body (http/contract.py's DeliveryBody, which checked one figure per
-    local hour of `day`): the hourly figures must add up to the day's."""
+    local hour of `day` and each figure's range): the hourly figures must add up to the day's,
+    shared energy stands only on buy reports and grid energy only on sell reports, each at most
+    the day's kWh, and grid energy only where the community allows grid charging."""
+    wh = round(kwh * WH_PER_KWH)
+    shared_wh = _part_wh(shared_kwh, "shared_kwh", side, wh, kwh)
+    grid_wh = _part_wh(grid_kwh, "grid_kwh", side, wh, kwh)
+    if grid_wh and not settings.grid_charging:
+        raise ValidationFailed(
+            "grid_kwh must be 0: this community does not allow charging reserves from the "
+            "grid (grid_charging is off).",
+            field="grid_kwh",
+        )
     hourly = None
     if hourly_kwh is not None:
         total = math.fsum(hourly_kwh)
@@ -87,7 +102,37 @@ def report(
                 field="hourly_kwh",
             )
         hourly = tuple(round(v * WH_PER_KWH) for v in hourly_kwh)
-    return Report(day, side, round(kwh * WH_PER_KWH), hourly, client_report_id)
+    return Report(day, side, wh, hourly, client_report_id, shared_wh, grid_wh)
+
+
+# Which side a part of a report belongs on, and what the other side reports instead.
+_PART_SIDE: dict[str, tuple[Side, str]] = {
+    "shared_kwh": ("buy", "(the shared energy a buyer drew); a sell report may give grid_kwh"),
+    "grid_kwh": (
+        "sell",
+        "(the part of a seller's reserve charged from the grid); a buy report may give shared_kwh",
+    ),
+}
+_PART_MEANING = {
+    "shared_kwh": "kwh counts the shared energy drawn too",
+    "grid_kwh": "it is the part of kwh charged from the grid",
+}
+
+
+def _part_wh(value: float | None, name: str, side: Side, wh: int, kwh: float) -> int | None:
+    """A part of the day's kWh (shared or grid energy) in Wh, on its side and at most `kwh`."""
+    if value is None:
+        return None
+    own_side, instead = _PART_SIDE[name]
+    if side != own_side:
+        raise ValidationFailed(f"{name} is for {own_side} reports only {instead}.", field=name)
+    part = round(value * WH_PER_KWH)
+    if part > wh:
+        raise ValidationFailed(
+            f"{name} {value:g} kWh is more than the {kwh:g} kWh reported: {_PART_MEANING[name]}.",
+            field=name,
+        )
+    return part
 
 
 def check_day(day: date, settings: CommunitySettings, now: datetime) -> None:
@@ -140,6 +185,9 @@ def _view(row: Any, traded: int, status: str, settled: bool) -> dict[str, Any]:
         "hourly_kwh": hourly,
         "client_report_id": row.client_report_id,
         "settled": settled,
+        "shared_kwh": None if row.shared_wh is None else kwh_from_wh(int(row.shared_wh)),
+        "grid_kwh": None if row.grid_wh is None else kwh_from_wh(int(row.grid_wh)),
+        "late": bool(row.late),
     }
 
 
@@ -152,7 +200,12 @@ def record(
     conn: Connection, settings: CommunitySettings, household_id: str, report: Report, now: datetime
 ) -> tuple[dict[str, Any], int]:
     """Store `report` -> (view, HTTP status). Call with the settlement lock held (store.lock_rounds)
-    so that a report and the settlement of its day cannot interleave."""
+    so that a report and the settlement of its day cannot interleave.
+
+    Until its day is settled a report may be corrected. After, the settled money stands: a
+    first report of that day and side is kept for the record (201, `late`), other figures
+    for a report on file are refused (409 already_settled), the same figures again are 200.
+    """
     check_day(report.day, settings, now)
     day, side = report.day, report.side
     traded = traded_ticks(conn, household_id, day, side)
@@ -174,9 +227,12 @@ def record(
     existing = conn.execute(_select(household_id).where(key)).first()
     hourly = None if report.hourly_wh is None else json.dumps(list(report.hourly_wh))
     settled = day_settled(conn, day)
-    if existing is not None and (existing.delivered_wh, existing.hourly_wh) == (report.wh, hourly):
+    figures = (report.wh, hourly, report.shared_wh, report.grid_wh)
+    if existing is not None and (
+        (existing.delivered_wh, existing.hourly_wh, existing.shared_wh, existing.grid_wh) == figures
+    ):
         return _view(existing, traded, "unchanged", settled), 200
-    if settled:
+    if settled and existing is not None:
         raise AlreadySettled(
             f"{day.isoformat()} is already settled; its delivery figures can no longer change.",
             field="day",
@@ -184,6 +240,8 @@ def record(
     values = {
         "delivered_wh": report.wh,
         "hourly_wh": hourly,
+        "shared_wh": report.shared_wh,
+        "grid_wh": report.grid_wh,
         "client_report_id": report.client_report_id,
         "updated_at": now,
     }
@@ -195,6 +253,7 @@ def record(
                 side=side,
                 reported_at=now,
                 corrections=0,
+                late=settled,  # after settlement: for the record, the money stands
                 **values,
             )
         )
@@ -207,7 +266,7 @@ def record(
         )
         status, code = "corrected", 200
     row = conn.execute(_select(household_id).where(key)).one()
-    return _view(row, traded, status, False), code
+    return _view(row, traded, status, settled), code
 
 
 def list_reports(conn: Connection, household_id: str, day: date | None) -> list[dict[str, Any]]:
@@ -242,13 +301,35 @@ def list_reports(conn: Connection, household_id: str, day: date | None) -> list[
     ]
 
 
-def sell_reports(conn: Connection, day: date) -> dict[str, int]:
-    """Selling household -> Wh it reported delivering on `day`."""
+@dataclass(frozen=True, slots=True)
+class DayReports:
+    """What the households reported for one day before it settled (late reports excluded)."""
+
+    sold_wh: dict[str, int]  # selling household -> Wh it delivered
+    used_wh: dict[str, int]  # buying household -> Wh of capacity it used (own + shared)
+    shared_wh: dict[str, int]  # buying household -> Wh of that drawn as shared energy
+
+    def reported(self, side: str) -> set[str]:
+        return set(self.sold_wh if side == "sell" else self.used_wh)
+
+
+def day_reports(conn: Connection, day: date) -> DayReports:
     d = db.deliveries
-    rows = conn.execute(
-        sa.select(d.c.household_id, d.c.delivered_wh).where(d.c.day == day, d.c.side == "sell")
-    )
-    return {str(r[0]): int(r[1]) for r in rows}
+    sold: dict[str, int] = {}
+    used: dict[str, int] = {}
+    shared: dict[str, int] = {}
+    for r in conn.execute(
+        sa.select(d.c.household_id, d.c.side, d.c.delivered_wh, d.c.shared_wh).where(
+            d.c.day == day, d.c.late.is_(False)
+        )
+    ):
+        household_id = str(r.household_id)
+        if r.side == "sell":
+            sold[household_id] = int(r.delivered_wh)
+        else:
+            used[household_id] = int(r.delivered_wh)
+            shared[household_id] = int(r.shared_wh or 0)
+    return DayReports(sold, used, shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,27 +346,53 @@ class SellerDay:
         return filled_wh if self.reported_wh is None else min(self.reported_wh, filled_wh)
 
 
-def seller_days(conn: Connection, first: date, last: date) -> list[SellerDay]:
-    """Every (day, seller) with sell fills in [first, last], with its report if any."""
+def _traded_days(conn: Connection, first: date, last: date, side: str) -> list[Any]:
+    """(day, household_id, filled ticks, reported Wh, reported shared Wh) of every household
+    with fills on `side` in [first, last]; the report columns None without one in time."""
     f, d = db.fills, db.deliveries
     filled = (
         sa.select(f.c.day, f.c.household_id, sa.func.sum(f.c.volume_ticks).label("ticks"))
-        .where(f.c.day >= first, f.c.day <= last, f.c.side == "sell")
+        .where(f.c.day >= first, f.c.day <= last, f.c.side == side)
         .group_by(f.c.day, f.c.household_id)
         .subquery()
     )
-    query = sa.select(filled.c.day, filled.c.household_id, filled.c.ticks, d.c.delivered_wh).join(
+    query = sa.select(
+        filled.c.day, filled.c.household_id, filled.c.ticks, d.c.delivered_wh, d.c.shared_wh
+    ).join(
         d,
         sa.and_(
             d.c.day == filled.c.day,
             d.c.household_id == filled.c.household_id,
-            d.c.side == "sell",
+            d.c.side == side,
+            d.c.late.is_(False),
         ),
         isouter=True,
     )
+    return list(conn.execute(query.order_by(filled.c.day, filled.c.household_id)))
+
+
+def seller_days(conn: Connection, first: date, last: date) -> list[SellerDay]:
+    """Every (day, seller) with sell fills in [first, last], with its report if any."""
     return [
         SellerDay(r[0], str(r[1]), int(r[2]), None if r[3] is None else int(r[3]))
-        for r in conn.execute(query.order_by(filled.c.day, filled.c.household_id))
+        for r in _traded_days(conn, first, last, "sell")
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerDay:
+    day: date
+    household_id: str
+    filled_ticks: int
+    used_wh: int | None  # None: not reported
+    shared_wh: int  # shared energy it says it drew (0 without a report)
+
+
+def buyer_days(conn: Connection, first: date, last: date) -> list[BuyerDay]:
+    """Every (day, buyer) with buy fills in [first, last], with its report if any."""
+    return [
+        BuyerDay(r[0], str(r[1]), int(r[2]), None if r[3] is None else int(r[3]), int(r[4] or 0))
+        for r in _traded_days(conn, first, last, "buy")
     ]
 
 

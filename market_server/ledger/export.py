@@ -1,5 +1,5 @@
 """Ledger export for the operator: CSV or JSON, exact to 0.0001 EUR, with household names,
-delivered kWh (sell entries) and refunds (buy entries)."""
+delivered kWh (sell entries), refunds (buy entries) and shared energy (both)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from market_server.market import serialisers
-from market_server.market.units import eur_per_kwh, kwh, money_decimal
+from market_server.market.units import eur_per_kwh, kwh, kwh_from_wh, money_decimal
 from market_server.storage import store as db
 from market_server.storage.store import Store
 
@@ -30,6 +30,8 @@ COLUMNS = (
     "settled_at",
     "delivered_kwh",
     "refund_eur",
+    "energy_kwh",
+    "energy_eur",
 )
 
 
@@ -61,6 +63,9 @@ def ledger_rows(store: Store, progress: Progress | None = None) -> Iterator[dict
                 # buy entries: none. amount_eur is net of refund_eur.
                 "delivered_kwh": serialisers.delivered_kwh(row),
                 "refund_eur": str(money_decimal(int(row.refund_ticks or 0))),
+                # Shared energy beside the capacity: billed (buy, paid < 0) or sold (sell).
+                "energy_kwh": kwh_from_wh(int(row.energy_wh or 0)),
+                "energy_eur": str(money_decimal(int(row.energy_ticks or 0))),
             }
         if progress and total == 0:
             progress(0, 0)

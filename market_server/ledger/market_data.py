@@ -17,6 +17,8 @@ from market_server.market.units import WH_PER_VOLUME_TICK, eur_per_kwh, kwh, kwh
 from market_server.storage import store as db
 
 RECENT_DAYS = 7
+# GET /api/v1/market `delivery`: measured over this many of the latest settled days.
+DELIVERY_DAYS = 14
 
 
 def _day_figures(conn: Connection, first: date, last: date) -> dict[date, dict[str, Any]]:
@@ -104,6 +106,42 @@ def market_view(conn: Connection, settings: CommunitySettings, now: datetime) ->
         "timezone": settings.timezone,
         "generated_at": now.astimezone(settings.zone).isoformat(),
         "days": days,
+        "delivery": recent_delivery(conn),
+    }
+
+
+def recent_delivery(conn: Connection) -> dict[str, Any]:
+    """What trades delivered over the last DELIVERY_DAYS settled days, all households together:
+    kWh delivered per kWh sold and shared energy billed per kWh bought (from the ledger, so
+    exactly what was paid for; entries settled before metering count as delivered in full)."""
+    led = db.ledger
+    days = list(
+        conn.execute(
+            sa.select(led.c.day).distinct().order_by(led.c.day.desc()).limit(DELIVERY_DAYS)
+        ).scalars()
+    )
+    if not days:
+        return {"days": 0, "filled_per_kwh_sold": None, "shared_kwh_per_kwh_bought": None}
+    traded_wh = led.c.volume_ticks * WH_PER_VOLUME_TICK
+    sums = {
+        row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+        for row in conn.execute(
+            sa.select(
+                led.c.side,
+                sa.func.sum(traded_wh),
+                sa.func.sum(sa.func.coalesce(led.c.delivered_wh, traded_wh)),
+                sa.func.sum(sa.func.coalesce(led.c.energy_wh, 0)),
+            )
+            .where(led.c.day.in_(days))
+            .group_by(led.c.side)
+        )
+    }
+    sold_wh, delivered_wh, _ = sums.get("sell", (0, 0, 0))
+    bought_wh, _, shared_wh = sums.get("buy", (0, 0, 0))
+    return {
+        "days": len(days),
+        "filled_per_kwh_sold": round(delivered_wh / sold_wh, 3) if sold_wh else None,
+        "shared_kwh_per_kwh_bought": round(shared_wh / bought_wh, 3) if bought_wh else None,
     }
 
 
@@ -170,15 +208,38 @@ def delivery_figures(conn: Connection, first: date, today: date) -> dict[str, An
     beside it (settlement takes them as delivered in full).
     """
     sellers = deliveries.seller_days(conn, first, today - timedelta(days=1))
-    led = db.ledger
+    buyers = deliveries.buyer_days(conn, first, today - timedelta(days=1))
+    led, d = db.ledger, db.deliveries
+    # day -> (refund ticks, energy ticks earned = paid, energy Wh billed)
     settled = {
-        r[0]: int(r[1] or 0)
+        r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
         for r in conn.execute(
-            sa.select(led.c.day, sa.func.sum(led.c.refund_ticks))
+            sa.select(
+                led.c.day,
+                sa.func.sum(led.c.refund_ticks),
+                sa.func.sum(sa.case((led.c.energy_ticks > 0, led.c.energy_ticks), else_=0)),
+                sa.func.sum(
+                    sa.case((led.c.side == "buy", sa.func.coalesce(led.c.energy_wh, 0)), else_=0)
+                ),
+            )
             .where(led.c.day >= first, led.c.day < today)
             .group_by(led.c.day)
         )
     }
+    late = {
+        r[0]: int(r[1])
+        for r in conn.execute(
+            sa.select(d.c.day, sa.func.count())
+            .where(d.c.day >= first, d.c.day < today, d.c.late.is_(True))
+            .group_by(d.c.day)
+        )
+    }
+    bought: dict[date, dict[str, int]] = {}
+    for b in buyers:
+        parts = bought.setdefault(b.day, {"wh": 0, "unreported": 0, "shared": 0})
+        parts["wh"] += b.filled_ticks * WH_PER_VOLUME_TICK
+        parts["unreported"] += b.used_wh is None
+        parts["shared"] += b.shared_wh
     days: dict[date, dict[str, Any]] = {}
     per_day: dict[date, dict[str, int]] = {}
     per_household: dict[str, dict[str, int]] = {}
@@ -196,6 +257,8 @@ def delivery_figures(conn: Connection, first: date, today: date) -> dict[str, An
                 parts["sold"] += sold
                 parts["delivered"] += s.delivered_wh
     for day, parts in per_day.items():
+        refunds, energy_ticks, energy_wh = settled.get(day, (0, 0, 0))
+        buys = bought.get(day, {"wh": 0, "unreported": 0, "shared": 0})
         days[day] = {
             "sold_kwh": kwh_from_wh(parts["all"]),
             "reported_sold_kwh": kwh_from_wh(parts["sold"]),
@@ -203,7 +266,13 @@ def delivery_figures(conn: Connection, first: date, today: date) -> dict[str, An
             "ratio": deliveries.ratio(parts),
             "unreported_sellers": parts["unreported"],
             "settled": day in settled,
-            "refunds_eur": money_eur(settled.get(day, 0)),
+            "refunds_eur": money_eur(refunds),
+            "bought_kwh": kwh_from_wh(buys["wh"]),
+            "unreported_buyers": buys["unreported"],
+            "shared_claimed_kwh": kwh_from_wh(buys["shared"]),
+            "energy_kwh": kwh_from_wh(energy_wh),
+            "energy_eur": money_eur(energy_ticks),
+            "late_reports": late.get(day, 0),
         }
     h = db.households
     names: dict[str, str] = {}

@@ -1,5 +1,7 @@
 """After its delivery day each fill becomes one ledger entry: the seller earns what it delivered,
-the buyer pays what it bought less its share of the sellers' shortfall (docs/delivery.md)."""
+the buyer pays what it bought less its share of the sellers' shortfall, and the shared energy
+the buyers drew is paid to the sellers at the community's energy price (payouts.py,
+docs/market-server.md)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class SettlementSummary:
     refund_ticks: int = 0
     pending_days: int = 0  # ended days waiting for delivery reports
     next_deadline: datetime | None = None  # when the first of them settles regardless
+    energy_ticks: int = 0  # shared energy settled: paid by buyers == earned by sellers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,7 @@ class SettlementSummary:
             "earned_eur": money_eur(self.earned_ticks),
             "paid_eur": money_eur(self.paid_ticks),
             "refunds_eur": money_eur(self.refund_ticks),
+            "energy_eur": money_eur(self.energy_ticks),
             "through_day": None if self.through_day is None else self.through_day.isoformat(),
             "pending_days": self.pending_days,
             "next_deadline": None if self.next_deadline is None else self.next_deadline.isoformat(),
@@ -62,9 +66,12 @@ def _unsettled(last_day: date) -> sa.Select[Any]:
 def settle(store: Store, now: datetime, progress: Progress | None = None) -> SettlementSummary:
     """Ledger entries for every ended delivery day that is due (idempotent).
 
-    A day is due once every seller with fills that day has reported its delivery, or its report
-    deadline has passed. A due day settles in one transaction (payouts.py: sellers earn what they
-    delivered, buyers get the shortfall back); the others wait and are counted as pending.
+    A day is due once every household with fills that day -- sellers and buyers -- has
+    reported its delivery, or its report deadline has passed: a buyer's report (its shared
+    energy) counts as much as a seller's. A due day settles in one transaction (payouts.py:
+    sellers earn what they delivered, buyers get the shortfall back, shared energy is paid);
+    the others wait and are counted as pending. Reports that come after stay for the record
+    only (deliveries.record).
     """
     with store.read() as conn:
         settings = community.load(conn)
@@ -80,7 +87,7 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
             )
         }
     total = sum(per_day.values())
-    done = earned = paid = refunded = pending = 0
+    done = earned = paid = refunded = pending = energy_total = 0
     next_deadline: datetime | None = None
     if progress:
         progress(0, total)
@@ -95,19 +102,24 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
             )
             if not rows:
                 continue
-            reports = deliveries.sell_reports(conn, day)
-            sellers = {r.household_id for r in rows if r.side == "sell"}
-            if now < deadline and not sellers <= reports.keys():
+            reports = deliveries.day_reports(conn, day)
+            if now < deadline and any(r.household_id not in reports.reported(r.side) for r in rows):
                 pending += 1
                 next_deadline = deadline if next_deadline is None else min(next_deadline, deadline)
                 continue
+            claims = payouts.EnergyClaims(
+                reports.used_wh, reports.shared_wh, settings.energy_price_ticks
+            )
             entries = []
-            for row, pay in zip(rows, payouts.day_payouts(rows, reports), strict=True):
+            for row, pay in zip(
+                rows, payouts.day_payouts(rows, reports.sold_wh, claims), strict=True
+            ):
                 if pay.amount_ticks > 0:
                     earned += pay.amount_ticks
                 else:
                     paid -= pay.amount_ticks
                 refunded += pay.refund_ticks
+                energy_total += max(0, pay.energy_ticks)
                 entries.append(
                     {
                         "id": auth.new_id("le"),
@@ -120,6 +132,8 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
                         "amount_ticks": pay.amount_ticks,
                         "delivered_wh": pay.delivered_wh,
                         "refund_ticks": pay.refund_ticks if row.side == "buy" else None,
+                        "energy_wh": pay.energy_wh,
+                        "energy_ticks": pay.energy_ticks,
                         "settled_at": now,
                     }
                 )
@@ -128,7 +142,9 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
         done += len(rows)
         if progress:
             progress(done, max(total, done))
-    return SettlementSummary(done, earned, paid, last_day, refunded, pending, next_deadline)
+    return SettlementSummary(
+        done, earned, paid, last_day, refunded, pending, next_deadline, energy_total
+    )
 
 
 _MONTH_RE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
@@ -155,12 +171,17 @@ def household_ledger(conn: Connection, household_id: str, month: str | None) -> 
     earned = sum(int(r.amount_ticks) for r in rows if r.amount_ticks > 0)
     paid = -sum(int(r.amount_ticks) for r in rows if r.amount_ticks < 0)
     refunds = sum(int(r.refund_ticks or 0) for r in rows)
+    energy = [int(r.energy_ticks or 0) for r in rows]
+    energy_earned = sum(e for e in energy if e > 0)
+    energy_paid = -sum(e for e in energy if e < 0)
     return {
         "settlements": [serialisers.ledger_entry(r) for r in rows],
         "totals": {
             "earned_eur": money_eur(earned),
             "paid_eur": money_eur(paid),
-            "net_eur": money_eur(earned - paid),
+            "net_eur": money_eur(earned + energy_earned - paid - energy_paid),
             "refunds_eur": money_eur(refunds),
+            "energy_earned_eur": money_eur(energy_earned),
+            "energy_paid_eur": money_eur(energy_paid),
         },
     }

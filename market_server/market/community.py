@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from market_server.errors import SettingsError, ValidationFailed
 from market_server.market.settings import CommunitySettings
 from market_server.storage import auth
 from market_server.storage import store as db
@@ -46,6 +47,16 @@ def save(conn: Connection, settings: CommunitySettings) -> None:
     )
     if updated.rowcount == 0:
         conn.execute(sa.insert(db.settings_table).values(key=_KEY, value=value))
+
+
+def change(conn: Connection, changes: dict[str, Any]) -> CommunitySettings:
+    """Apply checked setting `changes` to the stored settings (nothing on a bad value)."""
+    try:
+        settings = load(conn).updated(**changes)
+    except SettingsError as err:
+        raise ValidationFailed(f"{err}.", field=next(iter(changes), None)) from None
+    save(conn, settings)
+    return settings
 
 
 def initialise(

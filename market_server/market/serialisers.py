@@ -79,7 +79,8 @@ def delivered_kwh(row: Any) -> float | None:
 
 
 def ledger_entry(row: Any) -> dict[str, Any]:
-    """`amount_eur` is net: a buy entry's `refund_eur` is already taken off what it paid."""
+    """`amount_eur` is the capacity, net: a buy entry's `refund_eur` is already taken off what it
+    paid. The shared energy is beside it: `energy_kwh` and `energy_eur` (signed as amount_eur)."""
     return {
         "entry_id": row.id,
         "day": row.day.isoformat(),
@@ -91,4 +92,6 @@ def ledger_entry(row: Any) -> dict[str, Any]:
         "settled_at": row.settled_at.isoformat(),
         "delivered_kwh": delivered_kwh(row),
         "refund_eur": money_eur(int(row.refund_ticks or 0)),
+        "energy_kwh": kwh_from_wh(int(row.energy_wh or 0)),
+        "energy_eur": money_eur(int(row.energy_ticks or 0)),
     }

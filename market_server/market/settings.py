@@ -15,6 +15,10 @@ from market_server.market.units import PRICE_TICKS_PER_EUR, VOLUME_TICKS_PER_KWH
 
 GATE_CLOSURE_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 _GATE_RE = re.compile(GATE_CLOSURE_PATTERN)
+# EUR/kWh of shared energy: about the cost of storing a kWh of surplus (the feed-in it gives up
+# after losses, plus battery wear); the capacity price carries the seller's margin.
+DEFAULT_ENERGY_PRICE = 0.12
+MAX_ENERGY_PRICE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,11 @@ class CommunitySettings:
     # Hours after the end of a delivery day in which sellers report what they delivered; a day
     # settles when every seller has reported or this has passed (unreported = delivered in full).
     delivery_report_hours: int = 12
+    # Energy sharing (docs/market-server.md): the price a buyer pays for shared energy drawn
+    # from the sellers' reserves, agreed by the community (not cleared), and whether sellers
+    # may charge their reserves from the grid (off: renewable surplus only).
+    energy_price: float = DEFAULT_ENERGY_PRICE
+    grid_charging: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -55,6 +64,10 @@ class CommunitySettings:
     @property
     def max_price_ticks(self) -> int:
         return round(self.max_price * PRICE_TICKS_PER_EUR)
+
+    @property
+    def energy_price_ticks(self) -> int:
+        return round(self.energy_price * PRICE_TICKS_PER_EUR)
 
     @property
     def max_order_day_ticks(self) -> int:
@@ -118,3 +131,21 @@ class CommunitySettings:
         if isinstance(hours, bool) or not isinstance(hours, int) or not 0 <= hours <= 168:
             # A report is taken for at most 7 days after the day ended (deliveries.py).
             raise SettingsError("delivery report hours must be a whole number from 0 to 168")
+        energy_price_problem = energy_price_error(self.energy_price)
+        if energy_price_problem is not None:
+            raise SettingsError(energy_price_problem)
+        if not isinstance(self.grid_charging, bool):
+            raise SettingsError(f"grid charging must be true or false, got {self.grid_charging!r}")
+
+
+def energy_price_error(value: object, label: str = "energy price") -> str | None:
+    """Why `value` cannot be the community's energy price (None: it can)."""
+    ticks = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        ticks = to_ticks(float(value), PRICE_TICKS_PER_EUR)
+    if ticks is None or not 0 <= ticks <= MAX_ENERGY_PRICE * PRICE_TICKS_PER_EUR:
+        return (
+            f"{label} must be a number of EUR/kWh from 0 to {MAX_ENERGY_PRICE:g} with at "
+            f"most 3 decimals, got {value!r}"
+        )
+    return None

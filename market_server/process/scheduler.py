@@ -1,6 +1,6 @@
 """Periodic work of `serve`: clearing rounds every interval, expiry at gate closure, settlement
-after each delivery day (once its sellers reported or its report deadline passed). One asyncio
-task; stopping it cancels the wait, never a running round.
+after each delivery day (once its sellers and buyers reported or its report deadline passed).
+One asyncio task; stopping it cancels the wait, never a running round.
 
 Only the clearing leader (leader.py) does this work; other `serve` processes on the same
 database wait as standbys and try to take the lead every STANDBY_POLL_S (at most a quarter of
@@ -128,7 +128,7 @@ class Scheduler:
                     settle_due = summary.next_deadline
                     if summary.pending_days != waiting and summary.next_deadline is not None:
                         _LOGGER.info(
-                            "%d delivery day(s) wait for sellers' delivery reports; "
+                            "%d delivery day(s) wait for delivery reports of sellers and buyers; "
                             "the first settles at %s at the latest",
                             summary.pending_days,
                             summary.next_deadline.isoformat(timespec="minutes"),

@@ -203,6 +203,11 @@ ledger = sa.Table(
     # (amount_ticks is already net of it; NULL = none).
     sa.Column("delivered_wh", sa.BigInteger, nullable=True),
     sa.Column("refund_ticks", sa.BigInteger, nullable=True),
+    # revision 0005: shared energy (ledger/payouts.py): a buy entry's billed Wh and what it paid
+    # for them (< 0), a sell entry's share of the energy sold and what it earned (> 0). NULL in
+    # entries settled before energy was shared: none. Not part of amount_ticks.
+    sa.Column("energy_wh", sa.BigInteger, nullable=True),
+    sa.Column("energy_ticks", sa.BigInteger, nullable=True),
     sa.Index("ix_ledger_household", "household_id", "day"),
     sa.Index("ix_ledger_day", "day"),
 )
@@ -220,6 +225,12 @@ deliveries = sa.Table(
     sa.Column("delivered_wh", sa.BigInteger, nullable=False),
     sa.Column("hourly_wh", sa.Text, nullable=True),  # JSON list, one Wh figure per local hour
     sa.Column("client_report_id", sa.String(64), nullable=True),
+    # revision 0005: buy reports: the part of delivered_wh that was shared energy drawn from the
+    # sellers' reserves; sell reports: the part charged from the grid (NULL: not given).
+    sa.Column("shared_wh", sa.BigInteger, nullable=True),
+    sa.Column("grid_wh", sa.BigInteger, nullable=True),
+    # revision 0005: first reported after its day was settled: kept for the record only.
+    sa.Column("late", sa.Boolean, nullable=False, default=False),
     sa.Column("corrections", sa.Integer, nullable=False, default=0),
     sa.Column("reported_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),

@@ -79,6 +79,8 @@ async def test_seller_seed_earns_7_56_in_settlement(
             "paid_eur": 0.0,
             "net_eur": 7.56,
             "refunds_eur": 0.0,
+            "energy_earned_eur": 0.0,
+            "energy_paid_eur": 0.0,
         }
         buyer_ledger = await market.get("/api/v1/settlements", buyer)
         assert buyer_ledger["totals"]["paid_eur"] == 7.56

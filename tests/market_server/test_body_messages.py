@@ -25,7 +25,9 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 # (route, body changes (None = leave the field out), error code, field, message). Routes:
 # request (POST /api/v1/requests, base: a run of days), volumes (the same, base: volumes per
 # day), reprice, delivery (the buyer's report of an ended day), household (operator: new
-# household), limits, rejoin, join. {day} is the request's open day, {ended} the delivery day.
+# household), limits, rejoin, join, delivery_sell (the seller's report of the ended day),
+# settings (operator: the energy-sharing settings). {day} is the request's open day, {ended}
+# the delivery day.
 _OUT = object()
 CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
     # -- the shape of every body
@@ -58,7 +60,15 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
         {"zz": 1},
         "validation_error",
         "zz",
-        "Unknown field 'zz'; allowed fields are: client_report_id, day, hourly_kwh, kwh, side.",
+        "Unknown field 'zz'; allowed fields are: client_report_id, day, grid_kwh, hourly_kwh, "
+        "kwh, shared_kwh, side.",
+    ),
+    (
+        "settings",
+        {"zz": 1},
+        "validation_error",
+        "zz",
+        "Unknown field 'zz'; allowed fields are: energy_price, grid_charging.",
     ),
     (
         "household",
@@ -418,7 +428,96 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
         "kwh",
         "You bought 8 kWh for {ended}; a report of 9 kWh is more than that.",
     ),
+    # -- the energy in a delivery report (delivery: a buy report, delivery_sell: a sell report)
+    (
+        "delivery",
+        {"shared_kwh": 2},
+        "validation_error",
+        "shared_kwh",
+        "shared_kwh 2 kWh is more than the 1 kWh reported: kwh counts the shared energy drawn too.",
+    ),
+    (
+        "delivery",
+        {"shared_kwh": -1},
+        "validation_error",
+        "shared_kwh",
+        "shared_kwh must be 0 kWh or more, got -1.",
+    ),
+    (
+        "delivery",
+        {"shared_kwh": "1"},
+        "validation_error",
+        "shared_kwh",
+        "shared_kwh must be a number, got str.",
+    ),
+    (
+        "delivery",
+        {"grid_kwh": 0.5},
+        "validation_error",
+        "grid_kwh",
+        "grid_kwh is for sell reports only (the part of a seller's reserve charged from the "
+        "grid); a buy report may give shared_kwh.",
+    ),
+    (
+        "delivery_sell",
+        {"shared_kwh": 0.5},
+        "validation_error",
+        "shared_kwh",
+        "shared_kwh is for buy reports only (the shared energy a buyer drew); a sell report may "
+        "give grid_kwh.",
+    ),
+    (
+        "delivery_sell",
+        {"grid_kwh": 0.5},
+        "validation_error",
+        "grid_kwh",
+        "grid_kwh must be 0: this community does not allow charging reserves from the grid "
+        "(grid_charging is off).",
+    ),
+    (
+        "delivery_sell",
+        {"grid_kwh": 2},
+        "validation_error",
+        "grid_kwh",
+        "grid_kwh 2 kWh is more than the 1 kWh reported: it is the part of kwh charged from the "
+        "grid.",
+    ),
     # -- the operator's bodies
+    (
+        "settings",
+        {"energy_price": -0.01},
+        "validation_error",
+        "energy_price",
+        "energy_price must be a number of EUR/kWh from 0 to 1 with at most 3 decimals, got -0.01.",
+    ),
+    (
+        "settings",
+        {"energy_price": 1.5},
+        "validation_error",
+        "energy_price",
+        "energy_price must be a number of EUR/kWh from 0 to 1 with at most 3 decimals, got 1.5.",
+    ),
+    (
+        "settings",
+        {"energy_price": 0.1234},
+        "validation_error",
+        "energy_price",
+        "energy_price must be a number of EUR/kWh from 0 to 1 with at most 3 decimals, got 0.1234.",
+    ),
+    (
+        "settings",
+        {"energy_price": "0.1"},
+        "validation_error",
+        "energy_price",
+        "energy_price must be a number, got str.",
+    ),
+    (
+        "settings",
+        {"grid_charging": "yes"},
+        "validation_error",
+        "grid_charging",
+        "grid_charging must be true or false, got str.",
+    ),
     ("household", {"name": True}, "validation_error", "name", "name must be a string, got bool."),
     ("household", {"name": ""}, "validation_error", "name", "name must not be empty."),
     (
@@ -559,6 +658,12 @@ async def test_every_documented_400_is_produced_with_its_message(
                 buyer,
                 {"day": ended.isoformat(), "side": "buy", "kwh": 1.0},
             ),
+            "delivery_sell": (
+                "/api/v1/deliveries",
+                seller,
+                {"day": ended.isoformat(), "side": "sell", "kwh": 1.0},
+            ),
+            "settings": ("/api/v1/operator/settings", op, {"energy_price": 0.12}),
             "household": ("/api/v1/operator/households", op, {"name": "New"}),
             "limits": (f"/api/v1/operator/households/{hid}/limits", op, {}),
             "rejoin": (f"/api/v1/operator/households/{hid}/rejoin", op, {}),
@@ -585,6 +690,10 @@ async def test_every_documented_400_is_produced_with_its_message(
         )
         assert (status, answer["error"]) == (400, "invalid_json")
         produced.add(answer["error"])
+        # Nothing was stored by the refused bodies: the settings are as they were.
+        settings_now = await market.get("/api/v1/operator/settings", op)
+        assert (settings_now["energy_price"], settings_now["grid_charging"]) == (0.12, False)
+        assert (await market.get("/api/v1/deliveries", seller))["deliveries"] == []
     assert not wrong, "\n".join(map(repr, wrong))
     assert produced >= documented, documented - produced
     assert date.fromisoformat(words["ended"]) < day

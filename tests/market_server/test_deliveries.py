@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from market_server.ledger.deliveries import hours_in_day
-from market_server.market.gate import local_today
+from market_server.market.gate import day_end, local_today
 from market_server.market.settings import CommunitySettings
 from market_server.storage import store as db
 from tests.market_harness import MutableClock, RunningMarket, running_market
@@ -83,25 +83,52 @@ async def test_report_correct_repost_and_list(
         assert len((await market.get(f"{PATH}?day={day.isoformat()}", seller))["deliveries"]) == 1
 
 
-async def test_already_settled(tmp_path: Path, db_url: str, clock: MutableClock) -> None:
+async def test_already_settled_and_late_reports(
+    tmp_path: Path, db_url: str, clock: MutableClock
+) -> None:
+    """After settlement the money stands: a report on file cannot change (409), a first report
+    is kept for the record only (201, late), and neither moves the ledger."""
     async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
         seller, buyer, day = await _traded_day(market, clock)
         body = {"day": day.isoformat(), "side": "sell", "kwh": 6.0}
         assert (await market.request("POST", PATH, token=seller, json=body))[0] == 201
-        # Every seller reported: the day settles before its deadline.
+        # The buyer has not reported: the day waits for it until the report deadline.
+        assert (await market.settle())["pending_days"] == 1
+        clock.set(day_end(day, market.settings) + timedelta(hours=12))
         assert (await market.settle())["entries"] == 2
+        ledger_before = await market.get("/api/v1/settlements", buyer)
         status, same = await market.request("POST", PATH, token=seller, json=body)
-        assert (status, same["status"], same["settled"]) == (200, "unchanged", True)
+        assert (status, same["status"], same["settled"], same["late"]) == (
+            200,
+            "unchanged",
+            True,
+            False,
+        )
         status, err = await market.request("POST", PATH, token=seller, json={**body, "kwh": 8.0})
         assert (status, err["error"], err.get("field")) == (409, "already_settled", "day")
         assert "already settled" in err["message"]
+        late = {"day": day.isoformat(), "side": "buy", "kwh": 2.0, "shared_kwh": 1.5}
+        status, kept = await market.request("POST", PATH, token=buyer, json=late)
+        assert status == 201, kept
+        assert (kept["status"], kept["settled"], kept["late"], kept["shared_kwh"]) == (
+            "recorded",
+            True,
+            True,
+            1.5,
+        )
+        status, again = await market.request("POST", PATH, token=buyer, json=late)
+        assert (status, again["status"]) == (200, "unchanged")
         status, err = await market.request(
-            "POST", PATH, token=buyer, json={**body, "side": "buy", "kwh": 1.0}
+            "POST", PATH, token=buyer, json={**late, "shared_kwh": 2.0}
         )
         assert (status, err["error"]) == (409, "already_settled")
         got = (await market.get(PATH, seller))["deliveries"]
-        assert [(d["kwh"], d["settled"]) for d in got] == [(6.0, True)]
-        assert (await market.get(PATH, buyer))["deliveries"] == []
+        assert [(d["kwh"], d["settled"], d["late"]) for d in got] == [(6.0, True, False)]
+        got = (await market.get(PATH, buyer))["deliveries"]
+        assert [(d["kwh"], d["shared_kwh"], d["late"]) for d in got] == [(2.0, 1.5, True)]
+        # The late report changed no money: no shared energy billed after the fact.
+        assert await market.get("/api/v1/settlements", buyer) == ledger_before
+        assert ledger_before["totals"]["energy_paid_eur"] == 0
 
 
 async def test_bad_reports_are_refused_and_nothing_is_stored(

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from market_server.errors import SettingsError
 from market_server.http.contract import parse_request
 from market_server.ledger import deliveries
-from market_server.ledger.payouts import apportion, day_payouts
+from market_server.ledger.payouts import EnergyClaims, apportion, day_payouts, energy_money
 from market_server.market import community, households, orders
 from market_server.market.gate import day_end, open_days
 from market_server.market.settings import CommunitySettings
@@ -103,7 +103,10 @@ async def test_shortfall_is_refunded_to_buyers_pro_rata(
         await _report(market, book.sellers["A"], book.day, "sell", 5.0)
         await _report(market, book.sellers["B"], book.day, "sell", 10.0)
         await _report(market, book.buyers["X"], book.day, "buy", 3.0)  # unused capacity
-        # Every seller reported: the day settles before its deadline.
+        # Y has not reported: the day waits for it (its shared energy would count).
+        assert (await market.settle())["pending_days"] == 1
+        await _report(market, book.buyers["Y"], book.day, "buy", 0.0)
+        # Every seller and buyer reported: the day settles before its deadline.
         summary = await market.settle()
         assert (summary["entries"], summary["pending_days"]) == (4, 0)
         shortfall = 50 * price_ticks  # 5 kWh = 50 volume ticks not delivered by A
@@ -138,6 +141,12 @@ async def test_shortfall_is_refunded_to_buyers_pro_rata(
             "unreported_sellers": 0,
             "settled": True,
             "refunds_eur": _eur(shortfall),
+            "bought_kwh": 20.0,
+            "unreported_buyers": 0,
+            "shared_claimed_kwh": 0.0,
+            "energy_kwh": 0.0,
+            "energy_eur": 0.0,
+            "late_reports": 0,
         }
         ratios = {h["name"]: h["ratio"] for h in overview["deliveries"]["households"]}
         assert ratios == {"A": 0.5, "B": 1.0}
@@ -183,14 +192,20 @@ async def test_unreported_seller_counts_as_delivered_after_the_deadline(
         b = await market.get("/api/v1/settlements", book.sellers["B"])
         assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]  # unreported: in full
         assert (await market.settle())["entries"] == 0
+        # B's first report after settlement is kept for the record; the money stands.
+        late = {"day": book.day.isoformat(), "side": "sell", "kwh": 1.0}
+        status, kept = await market.request("POST", PATH, token=book.sellers["B"], json=late)
+        assert (status, kept["late"], kept["settled"], kept["kwh"]) == (201, True, True, 1.0)
         status, err = await market.request(
-            "POST",
-            PATH,
-            token=book.sellers["B"],
-            json={"day": book.day.isoformat(), "side": "sell", "kwh": 1.0},
+            "POST", PATH, token=book.sellers["B"], json={**late, "kwh": 2.0}
         )
         assert (status, err["error"]) == (409, "already_settled")
         assert _ledger_ticks(market)[:2] == (0, 25 * price_ticks)
+        b = await market.get("/api/v1/settlements", book.sellers["B"])
+        assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]
+        overview = await market.get("/api/v1/operator/overview", market.operator_token)
+        day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
+        assert (day["delivery"]["late_reports"], day["delivery"]["unreported_sellers"]) == (1, 1)
 
 
 @_SOCKETS
@@ -231,9 +246,13 @@ class F:
     price_ticks: int
 
 
+Book_ = tuple[list[F], dict[str, int], EnergyClaims]
+
+
 @st.composite
-def books(draw: st.DrawFn, one_price: bool) -> tuple[list[F], dict[str, int]]:
-    """A day's fills (sellers s0.., buyers b0..) and some sellers' reports in Wh.
+def books(draw: st.DrawFn, one_price: bool) -> Book_:
+    """A day's fills (sellers s0.., buyers b0..), some sellers' reports in Wh, and some buyers'
+    reports with their shared energy claims at a random energy price.
 
     With `one_price` the book is a pay-as-clear day: every fill at one price, bought = sold.
     """
@@ -262,11 +281,54 @@ def books(draw: st.DrawFn, one_price: bool) -> tuple[list[F], dict[str, int]]:
         for s in sellers
         if draw(st.booleans())  # some sellers do not report
     }
-    return fills, reports
+    used: dict[str, int] = {}
+    shared: dict[str, int] = {}
+    for buyer in sorted({f.household_id for f in fills if f.side == "buy"}):
+        if draw(st.booleans()):  # some buyers do not report
+            bought_wh = sum(f.volume_ticks for f in fills if f.household_id == buyer) * 100
+            used[buyer] = draw(st.integers(0, bought_wh))
+            shared[buyer] = draw(st.integers(0, used[buyer]))
+    price = draw(st.sampled_from([0, 1, 120, 1000]) | st.integers(0, 1000))
+    return fills, reports, EnergyClaims(used, shared, price)
 
 
-def _check_book(fills: list[F], reports: dict[str, int], one_price: bool) -> None:
-    pays = day_payouts(fills, reports)
+def _check_energy(
+    fills: list[F], pays: list[Any], reports: dict[str, int], e: EnergyClaims
+) -> None:
+    """Shared energy: exactly the spec's B, no buyer billed beyond its claim or charged beyond
+    claim x price, no seller paid beyond delivered x price, paid == earned to the tick."""
+    by_household: dict[str, list[Any]] = defaultdict(list)
+    for f, p in zip(fills, pays, strict=True):
+        by_household[f.household_id].append((f, p))
+    sellers = {h for h, items in by_household.items() if items[0][0].side == "sell"}
+    buyers = set(by_household) - sellers
+    delivered = {h: sum(p.delivered_wh or 0 for _, p in by_household[h]) for h in sellers}
+    own = sum(e.used_wh[h] - e.shared_wh[h] for h in buyers if h in e.used_wh)
+    claims = {h: e.shared_wh.get(h, 0) if h in e.used_wh else 0 for h in buyers}
+    expected_billed = min(max(0, sum(delivered.values()) - own), sum(claims.values()))
+    billed = {h: sum(p.energy_wh for _, p in by_household[h]) for h in buyers}
+    paid = {h: -sum(p.energy_ticks for _, p in by_household[h]) for h in buyers}
+    sold = {h: sum(p.energy_wh for _, p in by_household[h]) for h in sellers}
+    earned = {h: sum(p.energy_ticks for _, p in by_household[h]) for h in sellers}
+    assert sum(billed.values()) == expected_billed == sum(sold.values())
+    assert sum(paid.values()) == sum(earned.values())  # energy balances to the tick
+    for h in buyers:
+        assert 0 <= billed[h] <= claims[h]
+        assert 0 <= paid[h] == energy_money(billed[h], e.price_ticks)
+        assert paid[h] * 100 <= claims[h] * e.price_ticks  # never above claim x price
+    for h in sellers:
+        assert 0 <= sold[h] <= delivered[h]
+        # Never beyond delivered x price (to the tick the split may round up).
+        assert 0 <= earned[h] <= -(-delivered[h] * e.price_ticks // 100)
+    for f, p in zip(fills, pays, strict=True):
+        assert (p.energy_ticks <= 0) if f.side == "buy" else (p.energy_ticks >= 0)
+
+
+def _check_book(
+    fills: list[F], reports: dict[str, int], energy: EnergyClaims, one_price: bool
+) -> None:
+    pays = day_payouts(fills, reports, energy)
+    _check_energy(fills, pays, reports, energy)
     assert [p.fill_id for p in pays] == [f.id for f in fills]
     value = {f.id: f.volume_ticks * f.price_ticks for f in fills}
     sell_value = sum(v for f in fills if f.side == "sell" for v in [value[f.id]])
@@ -278,6 +340,8 @@ def _check_book(fills: list[F], reports: dict[str, int], one_price: bool) -> Non
     assert sum(p.amount_ticks for p in pays) == sell_value - buy_value
     if one_price:
         assert sum(p.amount_ticks for p in pays) == 0  # paid == earned
+        # Paid = earned + refunds, to the tick, energy included.
+        assert sum(p.amount_ticks + p.energy_ticks for p in pays) == 0
     per_seller: dict[str, list[tuple[F, Any]]] = defaultdict(list)
     for f, p in zip(fills, pays, strict=True):
         if f.side == "sell":
@@ -311,15 +375,13 @@ def _check_book(fills: list[F], reports: dict[str, int], one_price: bool) -> Non
 
 @settings(max_examples=400, deadline=None, database=None)
 @given(book=books(one_price=True))
-def test_random_pay_as_clear_books_balance_to_the_tick(
-    book: tuple[list[F], dict[str, int]],
-) -> None:
+def test_random_pay_as_clear_books_balance_to_the_tick(book: Book_) -> None:
     _check_book(*book, one_price=True)
 
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(book=books(one_price=False))
-def test_random_books_at_any_prices_lose_no_tick(book: tuple[list[F], dict[str, int]]) -> None:
+def test_random_books_at_any_prices_lose_no_tick(book: Book_) -> None:
     _check_book(*book, one_price=False)
 
 
@@ -338,7 +400,7 @@ def test_apportion_is_exact(total: int, weights: list[int]) -> None:
 # -- the scheduler ------------------------------------------------------------------------------
 
 
-async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
+async def test_scheduler_settles_a_waiting_day_when_its_last_household_reports(
     tmp_path: Path, clock: MutableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Not once a day: a day waiting for reports is tried again on every pass."""
@@ -374,14 +436,15 @@ async def test_scheduler_settles_a_waiting_day_when_its_last_seller_reports(
         clock.set(day_end(day, settings) + timedelta(hours=1))
         scheduler.wake()
         await async_wait_until(
-            lambda: "wait for sellers' delivery reports" in caplog.text,
+            lambda: "wait for delivery reports of sellers and buyers" in caplog.text,
             "the scheduler saw the day wait for reports",
         )
         assert entries() == 0
-        with store.write() as conn:
-            store.lock_rounds(conn)
-            report = deliveries.Report(day, "sell", 4_000, None, None)
-            deliveries.record(conn, settings, members[0].id, report, clock())
+        for member, side in ((members[0], "sell"), (members[1], "buy")):
+            with store.write() as conn:
+                store.lock_rounds(conn)
+                report = deliveries.Report(day, side, 4_000, None, None)  # type: ignore[arg-type]
+                deliveries.record(conn, settings, member.id, report, clock())
         scheduler.wake()  # the next pass, as the scheduler makes one at least every minute
         await async_wait_until(lambda: entries() == 2, "the scheduler settled the reported day")
     finally:
@@ -403,8 +466,10 @@ async def test_cli_settle_says_what_waits_and_what_was_refunded(
         assert await market.runtime.run(main, args) == 0
         out = capsys.readouterr().out
         assert "settled 0 fills" in out
-        assert "1 delivery day(s) wait for sellers' delivery reports" in out
+        assert "1 delivery day(s) wait for delivery reports of sellers and buyers" in out
         await _report(market, book.sellers["B"], book.day, "sell", 10.0)
+        for buyer in book.buyers.values():
+            await _report(market, buyer, book.day, "buy", 4.0)
         assert await market.runtime.run(main, args) == 0
         out = capsys.readouterr().out
         assert "settled 4 fills" in out

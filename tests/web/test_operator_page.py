@@ -12,7 +12,9 @@ import aiohttp
 import pytest
 
 from devconfig.browser import Page, find_chromium, headless_chromium
-from tests.market_harness import RunningMarket, running_market
+from tests.market_harness import MutableClock, RunningMarket, running_market
+from tests.market_server.conftest import T0
+from tests.market_server.test_settlement_delivery import _book
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -137,3 +139,60 @@ async def test_operator_page_asks_for_the_token(
         )
         await page.wait_for("document.body.dataset.loaded === 'true'")
         assert await page.evaluate("document.querySelectorAll('#chart rect.bar').length") > 0
+
+
+async def test_operator_page_shows_energy_sharing(tmp_path: Path, socket_enabled: None) -> None:
+    """The community's energy price and grid charging, and a settled day's shared energy beside
+    its capacity, as the overview has them."""
+    binary = _chromium()
+    clock = MutableClock(T0)
+    async with running_market(tmp_path, clock=clock, clear_on_submit=False) as market:
+        book = await _book(market, clock)
+        day = book.day.isoformat()
+        for token, side, kwh, shared in (
+            (book.sellers["A"], "sell", 10.0, None),
+            (book.sellers["B"], "sell", 6.0, None),
+            (book.buyers["X"], "buy", 9.0, 6.0),
+            (book.buyers["Y"], "buy", 8.0, 7.0),
+        ):
+            body = {"day": day, "side": side, "kwh": kwh}
+            if shared is not None:
+                body["shared_kwh"] = shared
+            status, answer = await market.request(
+                "POST", "/api/v1/deliveries", token=token, json=body
+            )
+            assert status == 201, answer
+        assert (await market.settle())["entries"] == 4
+        status, _ = await market.request(
+            "POST",
+            "/api/v1/operator/settings",
+            token=market.operator_token,
+            json={"energy_price": 0.15},
+        )
+        assert status == 200
+        overview = await market.get("/api/v1/operator/overview", market.operator_token)
+        settled = next(d for d in overview["days"] if d["day"] == day)["delivery"]
+        assert settled["energy_kwh"] == 12.0
+        async with aiohttp.ClientSession() as session, headless_chromium(session, binary) as page:
+            await _open(page, f"{market.url}/#token={market.operator_token}")
+            community = await page.evaluate("document.getElementById('community').textContent")
+            price_card = await page.evaluate(
+                "document.querySelector('[data-card=energy-price] .value').textContent"
+            )
+            filled_card = await page.evaluate(
+                "document.querySelector('[data-card=filled] .value').textContent"
+            )
+            energy = await page.evaluate(
+                f'(() => {{ const c = document.querySelector(\'#days tr[data-day="{day}"] '
+                ".energy'); return [c.dataset.kwh, c.dataset.eur, c.textContent]; })()"
+            )
+            assert page.errors == [], page.errors
+    language = "de" if "Gate-Schluss" in community else "en"
+    if language == "en":
+        assert "shared energy EUR 0.150/kWh · grid charging off" in community
+    else:
+        assert "geteilte Energie EUR 0,150/kWh · Laden aus dem Netz aus" in community
+    assert price_card in ("0.150", "0,150")
+    assert filled_card == "80 %"  # 16 of 20 kWh sold were delivered
+    assert [float(energy[0]), float(energy[1])] == [12.0, settled["energy_eur"]]
+    assert energy[2].replace(",", ".").startswith("12.0 / ")

@@ -21,7 +21,12 @@ const TEXT = {
     col_expired: "Expired", col_name: "Name", col_id: "ID", col_open: "Open kWh",
     col_orders_total: "Orders", col_max_sell: "Max sell kWh/day",
     col_delivery: "Delivered / sold", col_delivery_ratio: "Delivered, last 7 days",
+    col_energy: "Shared energy kWh / EUR",
     unreported: (n) => `${n} not reported`,
+    late: (n) => `${n} late`,
+    claimed: (kwh) => `${kwh} kWh claimed`,
+    card_energy_price: "shared energy EUR/kWh",
+    card_filled: "delivered per kWh sold, last 14 settled days",
     updated: "Updated", forget: "forget token",
     open: "open", closed: "closed", active: "active", disabled: "disabled", not_joined: "not joined",
     card_households: "households", card_cleared: "kWh cleared (shown days)",
@@ -30,7 +35,7 @@ const TEXT = {
     bad_token: "The operator token was not accepted. Check it and try again.",
     unreachable: "The market server did not answer. Is it running?",
     no_days: "No delivery days yet: nothing has been ordered.",
-    community: (c) => `${c.name} · ${c.timezone} · gate closure ${c.gate_closure}, ${c.gate_closure_days_before} day(s) before · rounds every ${Math.round(c.round_interval_s / 60)} min`,
+    community: (c) => `${c.name} · ${c.timezone} · gate closure ${c.gate_closure}, ${c.gate_closure_days_before} day(s) before · rounds every ${Math.round(c.round_interval_s / 60)} min · shared energy EUR ${fmt(c.energy_price, 3)}/kWh · ${c.grid_charging ? "grid charging on" : "grid charging off"}`,
   },
   de: {
     title: "Gemeinschaftsspeicher-Markt",
@@ -49,7 +54,12 @@ const TEXT = {
     col_expired: "Abgelaufen", col_name: "Name", col_id: "ID", col_open: "Offen kWh",
     col_orders_total: "Aufträge", col_max_sell: "Max. Verkauf kWh/Tag",
     col_delivery: "Geliefert / verkauft", col_delivery_ratio: "Geliefert, letzte 7 Tage",
+    col_energy: "Geteilte Energie kWh / EUR",
     unreported: (n) => `${n} ohne Meldung`,
+    late: (n) => `${n} verspätet`,
+    claimed: (kwh) => `${kwh} kWh gemeldet`,
+    card_energy_price: "geteilte Energie EUR/kWh",
+    card_filled: "geliefert je verkaufter kWh, letzte 14 abgerechnete Tage",
     updated: "Aktualisiert", forget: "Token vergessen",
     open: "offen", closed: "geschlossen", active: "aktiv", disabled: "gesperrt", not_joined: "nicht beigetreten",
     card_households: "Haushalte", card_cleared: "kWh geräumt (gezeigte Tage)",
@@ -58,7 +68,7 @@ const TEXT = {
     bad_token: "Das Betreiber-Token wurde nicht akzeptiert. Bitte prüfen und erneut versuchen.",
     unreachable: "Der Marktserver antwortet nicht. Läuft er?",
     no_days: "Noch keine Liefertage: es wurde nichts bestellt.",
-    community: (c) => `${c.name} · ${c.timezone} · Gate-Schluss ${c.gate_closure}, ${c.gate_closure_days_before} Tag(e) vorher · Runden alle ${Math.round(c.round_interval_s / 60)} min`,
+    community: (c) => `${c.name} · ${c.timezone} · Gate-Schluss ${c.gate_closure}, ${c.gate_closure_days_before} Tag(e) vorher · Runden alle ${Math.round(c.round_interval_s / 60)} min · geteilte Energie EUR ${fmt(c.energy_price, 3)}/kWh · ${c.grid_charging ? "Laden aus dem Netz erlaubt" : "Laden aus dem Netz aus"}`,
   },
 };
 const LANG = (navigator.language || "en").toLowerCase().startsWith("de") ? "de" : "en";
@@ -229,12 +239,25 @@ function drawDays(days) {
     depth.appendChild(wrap);
     cell(row, fmt(day.households ?? 0, 0), "num");
     cell(row, `${day.buy_orders ?? 0} / ${day.sell_orders ?? 0}`, "num");
-    // Ended days with sales: delivered / sold over the sellers that reported, and who has not.
+    // Ended days with sales: delivered / sold over the sellers that reported, who (sellers and
+    // buyers) has not reported, and reports that came after the day was settled.
     const delivery = day.delivery;
     const parts = delivery ? [percent(delivery.ratio)] : ["–"];
-    if (delivery && delivery.unreported_sellers) parts.push(T.unreported(delivery.unreported_sellers));
+    const missing = delivery ? delivery.unreported_sellers + delivery.unreported_buyers : 0;
+    if (missing) parts.push(T.unreported(missing));
+    if (delivery && delivery.late_reports) parts.push(T.late(delivery.late_reports));
     const td = cell(row, parts.join(" · "), "num delivery");
     if (delivery) td.dataset.ratio = delivery.ratio === null ? "" : String(delivery.ratio);
+    // Shared energy beside the capacity: billed kWh and what buyers paid the sellers once the
+    // day is settled; before, what the buyers that reported say they drew.
+    let energy = "–";
+    if (delivery && delivery.settled) energy = `${fmt(delivery.energy_kwh, 1)} / ${fmt(delivery.energy_eur, 2)}`;
+    else if (delivery && delivery.shared_claimed_kwh) energy = T.claimed(fmt(delivery.shared_claimed_kwh, 1));
+    const energyCell = cell(row, energy, "num energy");
+    if (delivery && delivery.settled) {
+      energyCell.dataset.kwh = String(delivery.energy_kwh);
+      energyCell.dataset.eur = String(delivery.energy_eur);
+    }
     body.appendChild(row);
   }
 }
@@ -287,10 +310,13 @@ function drawCards(overview, days) {
     [fmt(last, 3), T.card_price],
     [`${fmt(open.reduce((s, d) => s + d.open_buy_kwh, 0), 1)} / ${fmt(open.reduce((s, d) => s + d.open_sell_kwh, 0), 1)}`, T.card_depth],
     [overview.mechanism, T.card_mechanism],
+    [fmt(overview.community.energy_price, 3), T.card_energy_price, "energy-price"],
+    [percent((overview.delivery || {}).filled_per_kwh_sold), T.card_filled, "filled"],
   ];
-  for (const [value, label] of items) {
+  for (const [value, label, id] of items) {
     const card = document.createElement("div");
     card.className = "card";
+    if (id) card.dataset.card = id;
     const v = document.createElement("div");
     v.className = "value";
     v.textContent = value;
