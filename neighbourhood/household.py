@@ -12,7 +12,6 @@ and its owner's price preferences, exactly as a real household's agent would com
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,7 +32,11 @@ from custom_components.community_storage.agent.forecast import (
     Forecast,
     build_forecast,
 )
-from custom_components.community_storage.agent.planner import Preferences, plan_request
+from custom_components.community_storage.agent.planner import (
+    DEFAULT_ENERGY_PRICE_EUR_PER_KWH,
+    Preferences,
+    plan_request,
+)
 from custom_components.community_storage.agent.plans import MAX_DAYS, TradePlan, TradeRequest
 from custom_components.community_storage.market_client.models import Side
 
@@ -158,27 +161,20 @@ class SimulatedHousehold:
     ) -> Preferences:
         """The owner's options as the agent's planner takes them: its prices, its tariff, and
         what the community says (``GET /me``'s energy price and grid charging, ``GET /market``'s
-        measured delivery) where the planner knows these options (issue 22)."""
-        options: dict[str, Any] = {
-            "max_buy_price": self.temperament.max_buy_price,
-            "min_sell_price": self.temperament.min_sell_price,
-            "community_efficiency": efficiency,
-            "max_sell_kwh_per_day": max_sell_kwh,
-        }
-        known = {f.name for f in dataclasses.fields(Preferences)}
+        measured delivery)."""
         community = community or {}
         delivery = delivery or {}
-        extra = {
-            "tariff": tariff_of(self.profile, today or date.today()),
-            "energy_price": community.get("energy_price"),
-            "grid_charging": community.get("grid_charging"),
-            "filled_per_kwh_sold": delivery.get("filled_per_kwh_sold"),
-            "shared_kwh_per_kwh_bought": delivery.get("shared_kwh_per_kwh_bought"),
-        }
-        options.update(
-            {name: value for name, value in extra.items() if name in known and value is not None}
+        return Preferences(
+            max_buy_price=self.temperament.max_buy_price,
+            min_sell_price=self.temperament.min_sell_price,
+            tariff=tariff_of(self.profile, today or date.today()),
+            energy_price=float(community.get("energy_price", DEFAULT_ENERGY_PRICE_EUR_PER_KWH)),
+            grid_charging=bool(community.get("grid_charging", False)),
+            community_efficiency=efficiency,
+            max_sell_kwh_per_day=max_sell_kwh,
+            filled_per_kwh_sold=delivery.get("filled_per_kwh_sold"),
+            shared_kwh_per_kwh_bought=delivery.get("shared_kwh_per_kwh_bought"),
         )
-        return Preferences(**options)
 
     def wishes(self, today: date, open_days: Sequence[date]) -> list[LifeEvent]:
         """What the family wants its agent to hold on the market right now.
