@@ -2,10 +2,11 @@
 
 What a family wants is its routine: a flat without a battery buys capacity for its coming
 evenings, an electric-car owner for charging the car in the evenings, a battery house offers
-part of its battery for the coming days and the whole of it for the week it is away (planned
-as soon as the days can be traded). Whether the family looks at the market on a tick is drawn
-from a seeded random generator. How much capacity that means and at what price is never
-random: it comes from the integration's own planner
+what it can spare on the coming days and its battery for the week it is away (planned as soon
+as the days can be traded); the agent sizes every one of these from the house's forecast and
+tariff, so nobody sells a reserve the day's surplus cannot fill. Whether the family looks at
+the market on a tick is drawn from a seeded random generator. How much capacity that means and
+at what price is never random: it comes from the integration's own planner
 (``custom_components.community_storage.agent``) fed with the house's hourly history, its battery
 and its owner's price preferences, exactly as a real household's agent would compute it.
 """
@@ -48,8 +49,6 @@ HISTORY_DAYS = 28
 
 # Days a household plans its own needs for: the coming week (open days from the first).
 NEAR_DAYS = 7
-# What a battery house offers at home on the coming days, as a share of its usable capacity.
-HOME_OFFER_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +198,10 @@ class SimulatedHousehold:
                 _event("sell", "holiday", trip, None, price=self.temperament.holiday_price)
             )
         if home and self.battery is not None:
-            spare = round(self.battery.usable_kwh * HOME_OFFER_SHARE, 1)
-            events.append(
-                _event("sell", None, home, None, kwh=spare, price=self.temperament.min_sell_price)
-            )
+            # "Sell what we can spare": the agent sizes it, what the day's surplus fills beyond
+            # the house's own needs (a stated amount would be honoured even where it cannot be
+            # filled, and a December reserve would then be delivered short).
+            events.append(_event("sell", None, home, None, price=self.temperament.min_sell_price))
         return [e for e in events if e.num_days > 0]
 
     def plan(

@@ -50,8 +50,10 @@ class HouseProfile:
     kind: str = "battery"
     # Factor on the 17:00-22:00 load (the rest of the day is lowered to keep the annual total).
     evening_boost: float = 1.0
-    # Where in the four-week holiday cycle the household is (battery houses travel).
-    trip_offset_days: int = 0
+    # Where in the four-week holiday cycle the household is (the street's battery houses
+    # travel); None: it does not travel on a cycle (the demo households, whose trips the user
+    # plays through Home Assistant).
+    trip_offset_days: int | None = None
     # The household's electricity tariff: "fixed", "time_of_use" or "dynamic" (``tariff_of``).
     tariff_kind: str = "fixed"
     # An electric car's charge on a working day (kWh taken from the wallbox); 0 without a car.
@@ -151,7 +153,7 @@ def household_profiles(count: int, seed: int = 7) -> list[HouseProfile]:
                 kind=kind,
                 evening_boost=boost,
                 # Battery houses spread their trips over the cycle: about two are away any day.
-                trip_offset_days=(batteries * 3) % TRIP_CYCLE_DAYS if kind == "battery" else 0,
+                trip_offset_days=(batteries * 3) % TRIP_CYCLE_DAYS if kind == "battery" else None,
                 tariff_kind=TARIFF_CYCLE[index % len(TARIFF_CYCLE)],
                 ev_kwh_per_workday=ev_kwh if kind == "ev" else 0.0,
             )
@@ -290,7 +292,7 @@ def pv_kw(house: HouseProfile, hour_start: datetime) -> float:
 
 def on_trip(house: HouseProfile, day: date) -> bool:
     """Whether a battery house is away on ``day`` (a week in every four)."""
-    if house.kind != "battery":
+    if house.kind != "battery" or house.trip_offset_days is None:
         return False
     return (day.toordinal() + house.trip_offset_days) % TRIP_CYCLE_DAYS < TRIP_DAYS
 
