@@ -49,6 +49,8 @@ HISTORY_DAYS = 28
 
 # Days a household plans its own needs for: the coming week (open days from the first).
 NEAR_DAYS = 7
+# Saturday's weekday(): a commuter's car stays at home from then on.
+WEEKEND = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,15 @@ class SimulatedHousehold:
         if kind == "flat":
             return [_event("buy", None, near, "evening")]
         if kind == "ev":
-            return [_event("buy", "ev", near, "evening")]
+            # The car is charged after work: the working days for the car, the weekend's
+            # evenings as the family's own.
+            workdays = [d for d in near if d.weekday() < WEEKEND]
+            weekend = [d for d in near if d.weekday() >= WEEKEND]
+            events = [
+                _event("buy", "ev", workdays, "evening"),
+                _event("buy", None, weekend, "evening"),
+            ]
+            return [e for e in events if e.num_days > 0]
         trip = [d for d in open_days if on_trip(self.profile, d)]
         home = [d for d in near if d not in trip]
         events = []
