@@ -19,7 +19,8 @@ saves in the night after it):
 * **market**: the day as traded, the ledger's money (capacity, shared energy, refunds) added;
 * **no market**: nobody trades, each battery serves its own house;
 * **pooled optimum**: one perfect-foresight LP per day running all batteries as one pool for
-  everyone's load and PV, under the same rules (``neighbourhood/pooled.py``).
+  everyone's load and PV, under the same rules (``neighbourhood/pooled.py``); beside it the same
+  LP for each battery alone in its own house (what pooling adds beyond each house's own best).
 
 Printed: the community's welfare gain (no market minus market, everyone's bills and wear; the
 ledger's internal payments cancel) and its ratio to the pooled optimum's gain, the pooled gain in
@@ -195,6 +196,7 @@ class TraderDay:
     """One household's traded day: kWh, its costs with and without the trade, the ledger."""
 
     household_id: str
+    kind: str  # the house: battery, flat, ev
     day: date
     side: str
     kwh: float
@@ -218,6 +220,7 @@ class Tally:
     market_eur: float = 0.0
     no_market_eur: float = 0.0
     pooled_eur: float = 0.0
+    own_optimum_eur: float = 0.0
     traders: list[TraderDay] = field(default_factory=list)
     unbacked_kwh: float = 0.0
     shared_kwh: float = 0.0
@@ -255,6 +258,12 @@ def cost_day(
     tally.pooled_eur += pooled_cost_eur(
         alone, local_hours=hours, wear_eur_per_kwh=wear, grid_charging=grid_charging
     )
+    # Each battery optimised with perfect foresight for its own house alone (the issue's
+    # yardstick for what pooling adds beyond each house's own best).
+    tally.own_optimum_eur += sum(
+        pooled_cost_eur([house], local_hours=hours, wear_eur_per_kwh=[w])
+        for house, w in zip(alone, wear, strict=True)
+    )
     tally.days += 1
     released = sum(sum(r.released_kwh) for r in traded_results)
     drawn = sum(sum(r.buyer.drawn_by_hour) for r in traded_results)
@@ -274,6 +283,7 @@ def cost_day(
             tally.traders.append(
                 TraderDay(
                     household_id=member.house.household_id,
+                    kind=member.house.profile.kind,
                     day=day,
                     side=side,
                     kwh=kwh,
@@ -310,7 +320,19 @@ def figures(
     months = tally.days / 30.0 if tally.days else 1.0
     pooled_per_household_month = pooled / households / months if households else 0.0
     buyer_net = sum(t.net_gain_eur for t in buys)
+    by_kind = {
+        kind: {
+            "bought_kwh": round(sum(t.kwh for t in days), 1),
+            "used_kwh": round(sum(t.used_kwh for t in days), 1),
+            "net_saving_eur_per_kwh_bought": _round(
+                sum(t.net_gain_eur for t in days) / sum(t.kwh for t in days)
+            ),
+        }
+        for kind in sorted({t.kind for t in buys})
+        if (days := [t for t in buys if t.kind == kind])
+    }
     return {
+        "buyers_by_kind": by_kind,
         "settled_days": tally.days,
         "bought_kwh": round(bought, 1),
         "used_kwh": round(sum(t.used_kwh for t in buys), 1),
@@ -338,6 +360,10 @@ def figures(
         "welfare_gain_eur": round(welfare, 2),
         "pooled_optimum_gain_eur": round(pooled, 2),
         "pooled_optimum_gain_eur_per_household_month": round(pooled_per_household_month, 2),
+        "own_optimum_gain_eur": round(tally.no_market_eur - tally.own_optimum_eur, 2),
+        "pooling_gain_eur_per_household_month": round(
+            (tally.own_optimum_eur - tally.pooled_eur) / households / months, 2
+        ),
         "welfare_vs_pooled_optimum": _round(welfare / pooled if abs(pooled) > 1e-9 else None),
         "judged_on_buyers_and_sellers": pooled_per_household_month < SMALL_PRIZE_EUR,
         "paid_by_buyers_eur": str(ledger.paid_eur),
@@ -446,7 +472,9 @@ def describe(result: Mapping[str, Any]) -> list[str]:
         f"  welfare gain EUR {result['welfare_gain_eur']} against no market "
         f"(EUR {result['no_market_cost_eur']}); pooled optimum EUR "
         f"{result['pooled_optimum_gain_eur']} = EUR "
-        f"{result['pooled_optimum_gain_eur_per_household_month']} per household and month; "
+        f"{result['pooled_optimum_gain_eur_per_household_month']} per household and month "
+        f"(each battery at its own optimum: EUR {result['own_optimum_gain_eur']}; pooling adds "
+        f"EUR {result['pooling_gain_eur_per_household_month']} per household and month); "
         f"ratio {result['welfare_vs_pooled_optimum']}"
         + (
             " (the pooled gain is below EUR 1 per household and month: judged on the buyer "
@@ -457,7 +485,12 @@ def describe(result: Mapping[str, Any]) -> list[str]:
         f"  buyers: bought {result['bought_kwh']} kWh, used {result['used_kwh']} kWh "
         f"({result['used_share']}), shared energy drawn {result['shared_kwh']} kWh; net saving "
         f"EUR {result['net_saving_eur_per_kwh_bought']}/kWh bought, median buyer-day "
-        f"{result['median_buyer_day_net_saving_eur_per_kwh']}",
+        f"{result['median_buyer_day_net_saving_eur_per_kwh']}; by kind "
+        + ", ".join(
+            f"{kind} {v['used_kwh']} of {v['bought_kwh']} kWh "
+            f"({v['net_saving_eur_per_kwh_bought']})"
+            for kind, v in result["buyers_by_kind"].items()
+        ),
         f"  sellers: sold {result['sold_kwh']} kWh on {result['seller_days']} seller-days, "
         f"reserves took {result['reserve_from_neighbours_kwh']} kWh of the neighbours' export "
         f"and {result['grid_kwh']} kWh from the grid; net gain EUR "
