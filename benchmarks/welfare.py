@@ -414,9 +414,11 @@ async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str
             operator = MarketHttp(session, url, token)
             rng = random.Random(args.seed)
             started = time.perf_counter()
+            refused = 0
             for offset in range(args.days + 2):
                 day = args.start + timedelta(days=offset)
                 outcome = await live_day(members, rng, day, set_clock=clock.set, operator=operator)
+                refused += outcome.tick.errors
                 if not args.quiet:
                     print(
                         f"{'on ' if grid_charging else 'off'} {day}  requests "
@@ -458,6 +460,8 @@ async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str
         energy_price=energy_price,
         energy_settled_by="server" if by_server else "benchmark (server has no energy settlement)",
         imbalance_eur=str(imbalance.quantize(Decimal("0.01"))),
+        # Orders or reports the server refused (a gate that closed, a limit): market life.
+        refused_calls=refused,
         wall_s=round(time.perf_counter() - started, 1),
     )
     return result
