@@ -300,6 +300,7 @@ def _skipped_note(plan: TradePlan, language: str) -> str:
     if not skipped:
         return ""
     unfilled = [d.day for d in skipped if d.note == "fill_limited"]
+    groups: tuple[tuple[str, list[date]], ...]
     if plan.side == "sell":
         needed = [d.day for d in skipped if d.note != "fill_limited"]
         groups = (("skipped_sell", needed), ("skipped_sell_unfilled", unfilled))
