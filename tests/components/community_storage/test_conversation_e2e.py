@@ -74,7 +74,11 @@ async def add_household(
     entries: list[MockConfigEntry] = []
 
     async def _add(
-        name: str, *, battery_kwh: float | None, options: dict[str, Any] | None = None
+        name: str,
+        *,
+        battery_kwh: float | None,
+        options: dict[str, Any] | None = None,
+        pv: bool = True,
     ) -> MockConfigEntry:
         code = await market.add_household(name, 15.0)
         joined = await MarketClient.join(async_get_clientsession(hass), market.url, code)
@@ -89,6 +93,8 @@ async def add_household(
             data[CONF_BATTERY_CAPACITY_KWH] = battery_kwh
         else:
             data.pop(CONF_BATTERY_SOC_ENTITY)
+        if not pv:
+            data.pop(CONF_PV_ENTITY)
         entry = MockConfigEntry(
             domain=DOMAIN,
             title=f"{name} ({COMMUNITY_NAME})",
@@ -257,6 +263,37 @@ async def test_seed_holiday(
     assert all(11.5 <= day["wanted_kwh"] <= 12.5 for day in days), days
     for figure in figures:
         assert figure in speech, speech
+
+
+async def test_a_flat_tariff_without_export_is_not_sold_capacity_it_cannot_use(
+    hass: HomeAssistant,
+    add_household: HouseholdFactory,
+    market: RunningMarket,
+    neighbour: Any,
+) -> None:
+    """No solar to export, a flat tariff of EUR 0.37 and shared energy at the community's EUR
+    0.30: a kWh of capacity would save EUR 0.07, less than the EUR 0.08 it costs. Nothing is
+    bought, and the reply says why with the figures."""
+    status, _ = await market.request(
+        "POST",
+        "/api/v1/operator/settings",
+        token=market.operator_token,
+        json={"energy_price": 0.30},
+    )
+    assert status == 200
+    flat = await add_household("Krause", battery_kwh=None, pv=False)
+    await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.08)
+    response = await _say(hass, RENOVATION)
+    speech = response.speech["plain"]["speech"]
+    assert (await market.get("/api/v1/requests", flat.data[CONF_TOKEN]))["requests"] == []
+    assert speech.startswith("I haven't reserved anything"), speech
+    assert "export 0.0 kWh of your own solar" in speech
+    assert "Shared energy costs EUR 0.300/kWh against your EUR 0.370/kWh" in speech
+    assert "each kWh saves EUR 0.070, not more than the capacity price of EUR 0.080/kWh" in speech
+    german = await _say(hass, "Ich renoviere nächste Woche abends und brauche Speicher", "de")
+    text = german.speech["plain"]["speech"]
+    assert text.startswith("Ich habe nichts reserviert"), text
+    assert "0.300 EUR/kWh gegenüber deinen 0.370 EUR/kWh" in text
 
 
 async def test_partial_days(
