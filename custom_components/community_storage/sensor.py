@@ -104,6 +104,26 @@ SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
         value_fn=lambda data: data.settlements.totals.earned_eur,
         last_reset_fn=_month_start,
     ),
+    CommunityStorageSensorDescription(
+        key="energy_cost_this_month",
+        translation_key="energy_cost_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.settlements.totals.energy_paid_eur,
+        last_reset_fn=_month_start,
+    ),
+    CommunityStorageSensorDescription(
+        key="energy_earnings_this_month",
+        translation_key="energy_earnings_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.settlements.totals.energy_earned_eur,
+        last_reset_fn=_month_start,
+    ),
 )
 
 

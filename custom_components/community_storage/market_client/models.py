@@ -321,6 +321,10 @@ class Settlement:
     amount_eur: Decimal  # positive = earned, negative = paid
     fill_id: str
     settled_at: datetime
+    # Shared energy beside the capacity: kWh billed (buy) or sold (sell) and its money
+    # (negative paid, positive earned); zero from a server before energy sharing.
+    energy_kwh: Decimal = Decimal(0)
+    energy_eur: Decimal = Decimal(0)
 
     @classmethod
     def from_json(cls, data: JsonObject) -> Settlement:
@@ -334,6 +338,8 @@ class Settlement:
             amount_eur=to_decimal(data["amount_eur"]),
             fill_id=str(data["fill_id"]),
             settled_at=_datetime(data["settled_at"]),
+            energy_kwh=to_decimal(data.get("energy_kwh") or 0),
+            energy_eur=to_decimal(data.get("energy_eur") or 0),
         )
 
 
@@ -344,6 +350,10 @@ class SettlementTotals:
     earned_eur: Decimal
     paid_eur: Decimal
     net_eur: Decimal
+    # Shared energy (both positive); the capacity totals above leave it out, ``net_eur``
+    # includes it.
+    energy_earned_eur: Decimal = Decimal(0)
+    energy_paid_eur: Decimal = Decimal(0)
 
     @classmethod
     def from_json(cls, data: JsonObject) -> SettlementTotals:
@@ -352,6 +362,8 @@ class SettlementTotals:
             earned_eur=to_decimal(data["earned_eur"]),
             paid_eur=to_decimal(data["paid_eur"]),
             net_eur=to_decimal(data["net_eur"]),
+            energy_earned_eur=to_decimal(data.get("energy_earned_eur") or 0),
+            energy_paid_eur=to_decimal(data.get("energy_paid_eur") or 0),
         )
 
 
