@@ -23,11 +23,11 @@ Measured, over the settled days:
 * money conservation from the ledger (the operator's export, exact to 0.0001 EUR): paid by the
   buyers (volume x price of their fills) = earned by the sellers + refunds; the difference is
   printed and must be 0.00;
-* the buyers' bill saving per kWh bought: each buyer's day run again with and without its
-  virtual battery (the baseline, computed in the same run from the same hourly import and
-  export): import at the retail price the agent uses (0.37 EUR/kWh), export at its feed-in
-  value (0.078); saving per kWh bought gross and net of what the buyers paid for the capacity
-  after refunds, and the median buyer-day;
+* the buyers' bill saving per kWh bought: each buyer's day costed with and without its
+  purchase (``benchmarks/welfare.py``'s street physics and bills at each household's own
+  tariff; the baseline is the same day with nobody trading, in the same run); saving per kWh
+  bought gross (shared energy's price not included) and net of what the buyers paid for the
+  capacity after refunds, and the median buyer-day (``welfare.py`` has the full accounts);
 * the wall time per simulated day (median), so the run's cost is visible.
 
 The last line of output is one JSON object with every figure. Exit status 1 if a cent is lost.
@@ -57,13 +57,13 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.welfare import DEFAULT_ENERGY_PRICE, Tally, cost_day
 from market_server.http.app import create_app
 from market_server.market import community
 from market_server.process.runtime import MarketRuntime
 from market_server.storage.store import Store
 from neighbourhood.client import MarketHttp
 from neighbourhood.days import Ledger, live_day, read_ledger
-from neighbourhood.dispatch import Commitments, bill_eur, bill_with_virtual_eur, simulate_day
 from neighbourhood.metering import traded_by_day
 from neighbourhood.simulation import Member, SimulationConfig, join_all
 
@@ -111,30 +111,35 @@ class BuyerDay:
 
 
 async def buyer_days(members: list[Member], settled: set[date]) -> list[BuyerDay]:
-    """Every buyer's settled days, run again for the bill with and without storage."""
-    days: list[BuyerDay] = []
-    for member in members:
-        fills = (await member.http.call("GET", "/api/v1/fills"))["fills"]
-        traded = traded_by_day(fills, min(settled), max(settled))
-        for (day, side), kwh in sorted(traded.items()):
-            if side != "buy" or day not in settled:
-                continue
-            commitments = Commitments(
-                sold_kwh=traded.get((day, "sell"), 0.0),
-                bought_kwh=kwh,
-                reliable=not member.unreliable,
-                efficiency=member.efficiency,
-            )
-            result = simulate_day(member.house.profile, day, commitments)
-            days.append(
-                BuyerDay(
-                    bought_kwh=kwh,
-                    used_kwh=result.used_kwh,
-                    bill_without_eur=bill_eur(result.import_kwh, result.export_kwh),
-                    bill_with_eur=bill_with_virtual_eur(result),
-                )
-            )
-    return days
+    """Every buyer's settled days, costed with and without its purchase (``welfare.py``'s
+    street physics and bills at each household's tariff, ledger not included)."""
+    fills = [(await m.http.call("GET", "/api/v1/fills"))["fills"] for m in members]
+    traded = [traded_by_day(f, min(settled), max(settled)) for f in fills]
+    tally = Tally()
+    for day in sorted(settled):
+        day_traded = [
+            {side: t[(day, side)] for side in ("buy", "sell") if (day, side) in t} for t in traded
+        ]
+        cost_day(
+            members,
+            day,
+            day_traded,
+            {},
+            grid_charging=members[0].grid_charging if members else False,
+            energy_price=DEFAULT_ENERGY_PRICE,
+            energy_by_server=True,  # the energy money is left out here, as the capacity's
+            tally=tally,
+        )
+    return [
+        BuyerDay(
+            bought_kwh=t.kwh,
+            used_kwh=t.used_kwh,
+            bill_without_eur=t.cost_without_eur,
+            bill_with_eur=t.cost_with_eur,
+        )
+        for t in tally.traders
+        if t.side == "buy"
+    ]
 
 
 def _ratio(value: float | None) -> float | None:

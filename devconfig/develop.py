@@ -78,6 +78,19 @@ def sensor_answers(key: str, has_battery: bool) -> dict[str, str]:
     return answers
 
 
+# The demo households' tariffs (options flow): the House on the street's dynamic price
+# (demo_house's sensor.electricity_price, the German day-ahead shape), the Flat on a typical
+# time-of-use tariff with cheap nights and an expensive evening peak.
+TARIFFS: dict[str, dict[str, object]] = {
+    "house": {"tariff_source": "price_entity", "price_entity": "sensor.electricity_price"},
+    "flat": {
+        "tariff_source": "time_of_use",
+        "tariff_schedule": "22-6: 0.29, 17-21: 0.45",
+        "tariff_price": 0.36,
+    },
+}
+
+
 def battery_control(key: str) -> str:
     """The demo battery's minimum state of charge, which the integration holds the reserve with."""
     return f"number.{key}_battery_minimum_state_of_charge"
@@ -211,16 +224,16 @@ async def connect_homeassistant(
         )
         if result.get("type") != "create_entry":
             raise StackError(f"the integration's config flow did not finish: {result}")
+        # The household's tariff; what a house sells is held by its battery: the options map
+        # the battery's control, which the integration sets to the day's reserve target.
+        answers: dict[str, object] = dict(TARIFFS[key])
         if max_sell > 0:
-            # What the house sells is held by its battery: the options map the battery's
-            # control, which the integration sets to the day's reserve target.
-            entry = result.get("result")
-            entry_id = entry.get("entry_id") if isinstance(entry, dict) else entry
-            options = await ha_api.run_options_flow(
-                session, login, str(entry_id), {"battery_control_entity": battery_control(key)}
-            )
-            if options.get("type") != "create_entry":
-                raise StackError(f"the integration's options flow did not finish: {options}")
+            answers["battery_control_entity"] = battery_control(key)
+        entry = result.get("result")
+        entry_id = entry.get("entry_id") if isinstance(entry, dict) else entry
+        options = await ha_api.run_options_flow(session, login, str(entry_id), answers)
+        if options.get("type") != "create_entry":
+            raise StackError(f"the integration's options flow did not finish: {options}")
         joined.append(name)
     return login, joined
 

@@ -2,10 +2,11 @@
 
 What a family wants is its routine: a flat without a battery buys capacity for its coming
 evenings, an electric-car owner for charging the car in the evenings, a battery house offers
-part of its battery for the coming days and the whole of it for the week it is away (planned
-as soon as the days can be traded). Whether the family looks at the market on a tick is drawn
-from a seeded random generator. How much capacity that means and at what price is never
-random: it comes from the integration's own planner
+what it can spare on the coming days and its battery for the week it is away (planned as soon
+as the days can be traded); the agent sizes every one of these from the house's forecast and
+tariff, so nobody sells a reserve the day's surplus cannot fill. Whether the family looks at
+the market on a tick is drawn from a seeded random generator. How much capacity that means and
+at what price is never random: it comes from the integration's own planner
 (``custom_components.community_storage.agent``) fed with the house's hourly history, its battery
 and its owner's price preferences, exactly as a real household's agent would compute it.
 """
@@ -32,20 +33,24 @@ from custom_components.community_storage.agent.forecast import (
     Forecast,
     build_forecast,
 )
-from custom_components.community_storage.agent.planner import Preferences, plan_request
+from custom_components.community_storage.agent.planner import (
+    DEFAULT_ENERGY_PRICE_EUR_PER_KWH,
+    Preferences,
+    plan_request,
+)
 from custom_components.community_storage.agent.plans import MAX_DAYS, TradePlan, TradeRequest
 from custom_components.community_storage.market_client.models import Side
 
 from .battery import RESERVE_SHARE
-from .profiles import TIMEZONE, HouseProfile, load_kw, on_trip, pv_kw
+from .profiles import TIMEZONE, HouseProfile, load_kw, on_trip, pv_kw, tariff_of
 
 HISTORY_DAYS = 28
 
 
 # Days a household plans its own needs for: the coming week (open days from the first).
 NEAR_DAYS = 7
-# What a battery house offers at home on the coming days, as a share of its usable capacity.
-HOME_OFFER_SHARE = 0.5
+# Saturday's weekday(): a commuter's car stays at home from then on.
+WEEKEND = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +151,30 @@ class SimulatedHousehold:
             self._forecast = build_forecast(history_of(self.profile, today), today)
         return self._forecast
 
-    def preferences(self, efficiency: float, max_sell_kwh: float | None) -> Preferences:
-        """The owner's options as the agent's planner takes them."""
+    def preferences(
+        self,
+        efficiency: float,
+        max_sell_kwh: float | None,
+        *,
+        today: date | None = None,
+        community: Mapping[str, Any] | None = None,
+        delivery: Mapping[str, Any] | None = None,
+    ) -> Preferences:
+        """The owner's options as the agent's planner takes them: its prices, its tariff, and
+        what the community says (``GET /me``'s energy price and grid charging, ``GET /market``'s
+        measured delivery)."""
+        community = community or {}
+        delivery = delivery or {}
         return Preferences(
             max_buy_price=self.temperament.max_buy_price,
             min_sell_price=self.temperament.min_sell_price,
+            tariff=tariff_of(self.profile, today or date.today()),
+            energy_price=float(community.get("energy_price", DEFAULT_ENERGY_PRICE_EUR_PER_KWH)),
+            grid_charging=bool(community.get("grid_charging", False)),
             community_efficiency=efficiency,
             max_sell_kwh_per_day=max_sell_kwh,
+            filled_per_kwh_sold=delivery.get("filled_per_kwh_sold"),
+            shared_kwh_per_kwh_bought=delivery.get("shared_kwh_per_kwh_bought"),
         )
 
     def wishes(self, today: date, open_days: Sequence[date]) -> list[LifeEvent]:
@@ -169,7 +191,15 @@ class SimulatedHousehold:
         if kind == "flat":
             return [_event("buy", None, near, "evening")]
         if kind == "ev":
-            return [_event("buy", "ev", near, "evening")]
+            # The car is charged after work: the working days for the car, the weekend's
+            # evenings as the family's own.
+            workdays = [d for d in near if d.weekday() < WEEKEND]
+            weekend = [d for d in near if d.weekday() >= WEEKEND]
+            events = [
+                _event("buy", "ev", workdays, "evening"),
+                _event("buy", None, weekend, "evening"),
+            ]
+            return [e for e in events if e.num_days > 0]
         trip = [d for d in open_days if on_trip(self.profile, d)]
         home = [d for d in near if d not in trip]
         events = []
@@ -178,10 +208,10 @@ class SimulatedHousehold:
                 _event("sell", "holiday", trip, None, price=self.temperament.holiday_price)
             )
         if home and self.battery is not None:
-            spare = round(self.battery.usable_kwh * HOME_OFFER_SHARE, 1)
-            events.append(
-                _event("sell", None, home, None, kwh=spare, price=self.temperament.min_sell_price)
-            )
+            # "Sell what we can spare": the agent sizes it, what the day's surplus fills beyond
+            # the house's own needs (a stated amount would be honoured even where it cannot be
+            # filled, and a December reserve would then be delivered short).
+            events.append(_event("sell", None, home, None, price=self.temperament.min_sell_price))
         return [e for e in events if e.num_days > 0]
 
     def plan(

@@ -21,6 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from custom_components.community_storage.agent import tariff as tariffs
+from custom_components.community_storage.agent.tariff import Tariff
+
 from .battery import battery_step
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
@@ -47,8 +50,14 @@ class HouseProfile:
     kind: str = "battery"
     # Factor on the 17:00-22:00 load (the rest of the day is lowered to keep the annual total).
     evening_boost: float = 1.0
-    # Where in the four-week holiday cycle the household is (battery houses travel).
-    trip_offset_days: int = 0
+    # Where in the four-week holiday cycle the household is (the street's battery houses
+    # travel); None: it does not travel on a cycle (the demo households, whose trips the user
+    # plays through Home Assistant).
+    trip_offset_days: int | None = None
+    # The household's electricity tariff: "fixed", "time_of_use" or "dynamic" (``tariff_of``).
+    tariff_kind: str = "fixed"
+    # An electric car's charge on a working day (kWh taken from the wallbox); 0 without a car.
+    ev_kwh_per_workday: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,16 @@ EVENING_HOURS = range(17, 22)
 # Battery houses go away for a week every four weeks, each at its own time.
 TRIP_CYCLE_DAYS = 28
 TRIP_DAYS = 7
+# What an empty house draws (fridge, freezer, router, standby) as a share of its average load.
+EMPTY_HOUSE_SHARE = 0.35
+# A commuter's car on a working day: 35-50 km each way at about 0.18 kWh/km from the wallbox.
+EV_KWH_PER_WORKDAY = (7.0, 10.0)
+EV_CHARGER_KW = 3.7
+# When the car is plugged in: back from work, or (on a time-of-use tariff) the cheap night.
+EV_PLUG_IN_HOUR = 18
+EV_PLUG_IN_HOUR_NIGHT_TARIFF = 22
+# The street's tariffs, repeated every three houses: about a third each (issue 22).
+TARIFF_CYCLE = ("fixed", "time_of_use", "dynamic")
 
 
 # The two demo households of the development stack's Home Assistant, one for each thing to try:
@@ -111,6 +130,8 @@ def household_profiles(count: int, seed: int = 7) -> list[HouseProfile]:
         power = round(rng.uniform(2.5, 5.0), 1)
         shift = rng.choice([-1, 0, 0, 0, 1])
         house_seed = rng.randrange(1 << 30)
+        # From the house's own seed, so that the street's other figures stay as they were.
+        ev_kwh = round(random.Random(stable_seed(house_seed, "ev")).uniform(*EV_KWH_PER_WORKDAY), 1)
         if kind == "flat":
             # A flat: less consumption, a balcony module at most, no battery, and the family
             # home in the evenings.
@@ -132,7 +153,9 @@ def household_profiles(count: int, seed: int = 7) -> list[HouseProfile]:
                 kind=kind,
                 evening_boost=boost,
                 # Battery houses spread their trips over the cycle: about two are away any day.
-                trip_offset_days=(batteries * 3) % TRIP_CYCLE_DAYS if kind == "battery" else 0,
+                trip_offset_days=(batteries * 3) % TRIP_CYCLE_DAYS if kind == "battery" else None,
+                tariff_kind=TARIFF_CYCLE[index % len(TARIFF_CYCLE)],
+                ev_kwh_per_workday=ev_kwh if kind == "ev" else 0.0,
             )
         )
         batteries += kind == "battery"
@@ -194,8 +217,52 @@ def daily_clearness(day: datetime) -> float:
     return min(1.0, max(0.05, seasonal * weather))
 
 
+def tariff_of(house: HouseProfile, day: date) -> Tariff:
+    """The household's tariff on ``day`` (a dynamic tariff follows the month's day-ahead shape)."""
+    if house.tariff_kind == "time_of_use":
+        return tariffs.evening_peak_time_of_use()
+    if house.tariff_kind == "dynamic":
+        return tariffs.dynamic_day_ahead(day.month)
+    return tariffs.fixed()
+
+
 def load_kw(house: HouseProfile, hour_start: datetime) -> float:
-    """Average house load in kW during the hour starting at ``hour_start``."""
+    """Average house load in kW during the hour starting at ``hour_start``: the family's use
+    (the empty house's base load on a trip day) plus the electric car's charge."""
+    local_day = hour_start.astimezone(TIMEZONE).date()
+    if on_trip(house, local_day):
+        return empty_house_kw(house, hour_start)
+    return family_kw(house, hour_start) + ev_charge_kw(house, hour_start)
+
+
+def empty_house_kw(house: HouseProfile, hour_start: datetime) -> float:
+    """What the house draws with nobody at home: fridge, freezer and standby, a little jitter."""
+    local = hour_start.astimezone(TIMEZONE)
+    jitter = random.Random(stable_seed(house.seed, "empty", local.isoformat())).uniform(0.9, 1.1)
+    return house.annual_kwh / 8760.0 * EMPTY_HOUSE_SHARE * jitter
+
+
+def ev_charge_kw(house: HouseProfile, hour_start: datetime) -> float:
+    """The car's charge in this hour: on working days, from when it is plugged in until the
+    day's kWh are in (a time-of-use household waits for its cheap night)."""
+    if house.ev_kwh_per_workday <= 0:
+        return 0.0
+    local = hour_start.astimezone(TIMEZONE)
+    plug_in = (
+        EV_PLUG_IN_HOUR_NIGHT_TARIFF if house.tariff_kind == "time_of_use" else EV_PLUG_IN_HOUR
+    )
+    # The charge belongs to the working day the car was driven on: hours after midnight
+    # finish the previous evening's charge.
+    driven = local.date() if local.hour >= plug_in else local.date() - timedelta(days=1)
+    if driven.weekday() >= 5:
+        return 0.0
+    started = (local.hour - plug_in) % 24
+    done = started * EV_CHARGER_KW
+    return max(0.0, min(EV_CHARGER_KW, house.ev_kwh_per_workday - done))
+
+
+def family_kw(house: HouseProfile, hour_start: datetime) -> float:
+    """The family's own load (H25, shifted and jittered), without the car."""
     local = hour_start.astimezone(TIMEZONE) - timedelta(hours=house.routine_shift_h)
     local_naive = local.replace(tzinfo=None)
     shape = _h25_year_kw_per_mwh(local_naive.year)
@@ -225,7 +292,7 @@ def pv_kw(house: HouseProfile, hour_start: datetime) -> float:
 
 def on_trip(house: HouseProfile, day: date) -> bool:
     """Whether a battery house is away on ``day`` (a week in every four)."""
-    if house.kind != "battery":
+    if house.kind != "battery" or house.trip_offset_days is None:
         return False
     return (day.toordinal() + house.trip_offset_days) % TRIP_CYCLE_DAYS < TRIP_DAYS
 

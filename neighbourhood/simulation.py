@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,17 @@ class Member:
     unreliable: bool = False
     # The market day up to which (exclusive) the house has reported its deliveries.
     reported_before: date | None = None
+    # The community's settings (GET /api/v1/me): may reserves charge from the grid, and does
+    # the server take the energy figures (shared_kwh, grid_kwh) of issue 22's contract?
+    grid_charging: bool = False
+    energy_fields: bool = False
+    # GET /api/v1/me's community settings, for the agent's preferences.
+    community: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def street_house(self) -> metering.StreetHouse:
+        """What the street's physics needs of this member."""
+        return metering.StreetHouse(self.house.profile, self.unreliable, self.efficiency)
 
 
 async def _membership_valid(session: aiohttp.ClientSession, url: str, member: Membership) -> bool:
@@ -153,6 +164,9 @@ async def join_all(session: aiohttp.ClientSession, config: SimulationConfig) -> 
                 efficiency=float(me["community"]["efficiency"]),
                 max_sell_kwh=me["limits"].get("max_sell_kwh_per_day"),
                 unreliable=metering.is_unreliable(profile, config.unreliable_share),
+                grid_charging=bool(me["community"].get("grid_charging", False)),
+                energy_fields="energy_price" in me["community"],
+                community=dict(me["community"]),
             )
         )
     return members
@@ -185,7 +199,13 @@ async def _act(
     for event in house.wishes(today, open_days):
         # Read the orders again for each wish: the previous one may have added some.
         listing = await member.http.call("GET", "/api/v1/orders", params={"status": HOLDING})
-        prefs = house.preferences(member.efficiency, member.max_sell_kwh)
+        prefs = house.preferences(
+            member.efficiency,
+            member.max_sell_kwh,
+            today=today,
+            community=member.community,
+            delivery=market.get("delivery"),
+        )
         plan = house.plan(event, today, listing["orders"], closed, prefs)
         if plan is None or not plan.trade_days:
             continue
@@ -235,9 +255,13 @@ async def tick(
     # Deliveries follow the market's calendar (the community's time zone).
     market_today = now.date()
     requests, kwh, cancelled, errors, deliveries = 0, 0.0, 0, 0, 0
+    try:
+        deliveries = await _report(members, market_today)
+    except MarketCallError as err:
+        _LOGGER.info("the market refused a delivery report: %s", err)
+        errors += 1
     for member in rng.sample(members, len(members)):
         try:
-            deliveries += await _report(member, market_today)
             report = await _act(member, rng, today, market, eager=eager)
         except MarketCallError as err:
             # A refused order (a limit, a gate that just closed) is part of market life.
@@ -250,15 +274,19 @@ async def tick(
     return TickReport(requests, round(kwh, 1), cancelled, errors, deliveries, now)
 
 
-async def _report(member: Member, market_today: date) -> int:
-    """Once per market day: report what the house delivered and used on its ended days."""
-    if member.reported_before == market_today:
+async def _report(members: list[Member], market_today: date) -> int:
+    """Once per market day: the street reports what it delivered and used on its ended days."""
+    if all(member.reported_before == market_today for member in members):
         return 0
-    sent = await metering.report_ended_days(
-        member.http, member.house.profile, market_today, member.unreliable, member.efficiency
+    sent = await metering.report_street(
+        [(member.http, member.street_house) for member in members],
+        market_today,
+        grid_charging=members[0].grid_charging,
+        energy_fields=members[0].energy_fields,
     )
-    member.reported_before = market_today
-    return sent
+    for member in members:
+        member.reported_before = market_today
+    return sum(sent)
 
 
 async def run(config: SimulationConfig) -> list[TickReport]:

@@ -30,7 +30,10 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 
+from .agent.price_forecast import tariff_from_entity
+from .agent.tariff_schedule import ScheduleError, parse_schedule
 from .const import (
     AUTONOMY_ACT,
     AUTONOMY_PROPOSE,
@@ -41,6 +44,7 @@ from .const import (
     CONF_BATTERY_CONTROL_OPTION,
     CONF_BATTERY_POWER_ENTITY,
     CONF_BATTERY_SOC_ENTITY,
+    CONF_FEED_IN_PRICE,
     CONF_GRID_EXPORT_ENTITY,
     CONF_GRID_IMPORT_ENTITY,
     CONF_HIGH_PRICE_THRESHOLD,
@@ -52,15 +56,25 @@ from .const import (
     CONF_MAX_BUY_PRICE,
     CONF_MIN_SELL_PRICE,
     CONF_NOTIFY_ACTION,
+    CONF_PRICE_ENTITY,
     CONF_PV_ENTITY,
+    CONF_TARIFF_PRICE,
+    CONF_TARIFF_SCHEDULE,
+    CONF_TARIFF_SOURCE,
     CONF_TOKEN,
     CONF_URL,
     DEFAULT_AUTONOMY,
+    DEFAULT_FEED_IN_PRICE,
     DEFAULT_HIGH_PRICE_THRESHOLD,
     DEFAULT_INSTALL_SENTENCES,
     DEFAULT_MAX_BUY_PRICE,
     DEFAULT_MIN_SELL_PRICE,
+    DEFAULT_TARIFF_PRICE,
+    DEFAULT_TARIFF_SOURCE,
     DOMAIN,
+    TARIFF_PRICE_ENTITY,
+    TARIFF_SCHEDULE,
+    TARIFF_SOURCES,
 )
 from .market_client.client import (
     MarketAuthError,
@@ -132,6 +146,14 @@ SENSORS_SCHEMA = vol.Schema(
         vol.Optional(CONF_GRID_EXPORT_ENTITY): _sensor_selector(SensorDeviceClass.ENERGY),
     }
 )
+# What a household pays per kWh (up to the tariff module's bound) and gets for feeding in.
+_TARIFF_PRICE_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0, max=2, step=0.001, unit_of_measurement="EUR/kWh", mode=NumberSelectorMode.BOX
+    )
+)
+_SCHEDULE_SELECTOR = TextSelector(TextSelectorConfig(multiline=False))
+_PRICE_ENTITY_SELECTOR = EntitySelector(EntitySelectorConfig(domain="sensor"))
 _CONTROL_SELECTOR = EntitySelector(
     EntitySelectorConfig(domain=["number", "select", "input_number", "input_select"])
 )
@@ -338,6 +360,7 @@ class CommunityStorageOptionsFlow(OptionsFlow):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form with every preference."""
         errors: dict[str, str] = {}
+        schedule_part = ""
         notify_actions = sorted(
             f"{NOTIFY_DOMAIN}.{service}"
             for service in self.hass.services.async_services_for_domain(NOTIFY_DOMAIN)
@@ -347,14 +370,23 @@ class CommunityStorageOptionsFlow(OptionsFlow):
             if action and action not in notify_actions:
                 errors[CONF_NOTIFY_ACTION] = "unknown_notify_action"
             errors.update(self._control_errors(user_input))
+            tariff_errors, schedule_part = self._tariff_errors(user_input)
+            errors.update(tariff_errors)
             if not errors:
                 options = {**user_input}
                 for key in (
                     CONF_NOTIFY_ACTION,
                     CONF_BATTERY_CONTROL_ENTITY,
                     CONF_BATTERY_CONTROL_OPTION,
+                    CONF_TARIFF_SCHEDULE,
+                    CONF_PRICE_ENTITY,
                 ):
                     options.pop(key, None)
+                # Only the tariff source's own setting is kept: a schedule or a price entity.
+                if user_input[CONF_TARIFF_SOURCE] == TARIFF_SCHEDULE:
+                    options[CONF_TARIFF_SCHEDULE] = str(user_input[CONF_TARIFF_SCHEDULE]).strip()
+                elif user_input[CONF_TARIFF_SOURCE] == TARIFF_PRICE_ENTITY:
+                    options[CONF_PRICE_ENTITY] = user_input[CONF_PRICE_ENTITY]
                 if action:
                     options[CONF_NOTIFY_ACTION] = action
                 if control := user_input.get(CONF_BATTERY_CONTROL_ENTITY):
@@ -370,6 +402,9 @@ class CommunityStorageOptionsFlow(OptionsFlow):
             CONF_HIGH_PRICE_THRESHOLD: DEFAULT_HIGH_PRICE_THRESHOLD,
             CONF_AUTONOMY: DEFAULT_AUTONOMY,
             CONF_INSTALL_SENTENCES: DEFAULT_INSTALL_SENTENCES,
+            CONF_TARIFF_SOURCE: DEFAULT_TARIFF_SOURCE,
+            CONF_TARIFF_PRICE: DEFAULT_TARIFF_PRICE,
+            CONF_FEED_IN_PRICE: DEFAULT_FEED_IN_PRICE,
             **self.config_entry.options,
             **(user_input or {}),
         }
@@ -395,13 +430,62 @@ class CommunityStorageOptionsFlow(OptionsFlow):
                 vol.Required(CONF_INSTALL_SENTENCES): BooleanSelector(),
                 vol.Optional(CONF_BATTERY_CONTROL_ENTITY): _CONTROL_SELECTOR,
                 vol.Optional(CONF_BATTERY_CONTROL_OPTION): str,
+                # Defaults: a household that never opens the tariff settings has the 2026
+                # average fixed tariff.
+                vol.Required(CONF_TARIFF_SOURCE, default=DEFAULT_TARIFF_SOURCE): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(TARIFF_SOURCES),
+                        translation_key=CONF_TARIFF_SOURCE,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                ),
+                vol.Required(CONF_TARIFF_PRICE, default=DEFAULT_TARIFF_PRICE): (
+                    _TARIFF_PRICE_SELECTOR
+                ),
+                vol.Optional(CONF_TARIFF_SCHEDULE): _SCHEDULE_SELECTOR,
+                vol.Optional(CONF_PRICE_ENTITY): _PRICE_ENTITY_SELECTOR,
+                vol.Required(CONF_FEED_IN_PRICE, default=DEFAULT_FEED_IN_PRICE): _PRICE_SELECTOR,
             }
         )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, current),
             errors=errors,
+            description_placeholders={"schedule_part": schedule_part},
         )
+
+    def _tariff_errors(self, user_input: Mapping[str, Any]) -> tuple[dict[str, str], str]:
+        """A schedule must read as periods and prices; a price entity must give prices.
+
+        Returns the errors and the part of the schedule that is wrong (for the message).
+        """
+        source = user_input.get(CONF_TARIFF_SOURCE)
+        if source == TARIFF_SCHEDULE:
+            text = str(user_input.get(CONF_TARIFF_SCHEDULE) or "").strip()
+            if not text:
+                return {CONF_TARIFF_SCHEDULE: "schedule_required"}, ""
+            try:
+                parse_schedule(text, default=float(user_input[CONF_TARIFF_PRICE]))
+            except ScheduleError as err:
+                return {CONF_TARIFF_SCHEDULE: err.reason}, err.detail
+        elif source == TARIFF_PRICE_ENTITY:
+            entity_id = user_input.get(CONF_PRICE_ENTITY)
+            if not entity_id:
+                return {CONF_PRICE_ENTITY: "price_entity_required"}, ""
+            state = self.hass.states.get(entity_id)
+            readable = state is not None and (
+                tariff_from_entity(
+                    state=state.state,
+                    attributes=state.attributes,
+                    day=dt_util.now().date(),
+                    zone=dt_util.get_default_time_zone(),
+                    feed_in=float(user_input[CONF_FEED_IN_PRICE]),
+                )
+                is not None
+            )
+            if not readable:
+                return {CONF_PRICE_ENTITY: "price_entity_unreadable"}, ""
+        return {}, ""
 
     def _control_errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
         """A select control needs one of its own options to hold the charge."""

@@ -31,6 +31,17 @@ CONF_BATTERY_CONTROL_ENTITY: Final = "battery_control_entity"
 # For a select: the option that holds the battery's charge.
 CONF_BATTERY_CONTROL_OPTION: Final = "battery_control_option"
 
+# The household's tariff: where its import prices come from, the prices, and its feed-in.
+CONF_TARIFF_SOURCE: Final = "tariff_source"
+CONF_TARIFF_PRICE: Final = "tariff_price"  # fixed price; the schedule's price outside its periods
+CONF_TARIFF_SCHEDULE: Final = "tariff_schedule"  # "22-6: 0.29, 17-21: 0.45"
+CONF_PRICE_ENTITY: Final = "price_entity"  # Nord Pool, Tibber or EPEX Spot price sensor
+CONF_FEED_IN_PRICE: Final = "feed_in_price"
+TARIFF_FIXED: Final = "fixed"
+TARIFF_SCHEDULE: Final = "time_of_use"
+TARIFF_PRICE_ENTITY: Final = "price_entity"
+TARIFF_SOURCES: Final = (TARIFF_FIXED, TARIFF_SCHEDULE, TARIFF_PRICE_ENTITY)
+
 AUTONOMY_ACT: Final = "act"
 AUTONOMY_PROPOSE: Final = "propose"
 
@@ -38,6 +49,10 @@ DEFAULT_MAX_BUY_PRICE: Final = 0.15
 DEFAULT_MIN_SELL_PRICE: Final = 0.06
 DEFAULT_HIGH_PRICE_THRESHOLD: Final = 0.11
 DEFAULT_AUTONOMY: Final = AUTONOMY_ACT
+DEFAULT_TARIFF_SOURCE: Final = TARIFF_FIXED
+# The 2026 reference figures (``agent/tariff.py``).
+DEFAULT_TARIFF_PRICE: Final = 0.37
+DEFAULT_FEED_IN_PRICE: Final = 0.078
 DEFAULT_INSTALL_SENTENCES: Final = True
 
 EVENT_ORDER_UPDATE: Final = "community_storage_order_update"

@@ -19,9 +19,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .agent.delivery import committed_now_kwh, day_bounds, next_dispatch, reserve_target_now
-from .agent.planner import EVENING_RETAIL_EUR_PER_KWH
 from .coordinator import CommunityStorageCoordinator
 from .entity import CommunityStorageEntity
+from .household.tariff_settings import household_tariff
 from .market_client.models import CommunityStorageData, Side
 from .runtime import CommunityStorageConfigEntry, CommunityStorageRuntime
 
@@ -104,6 +104,26 @@ SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
         value_fn=lambda data: data.settlements.totals.earned_eur,
         last_reset_fn=_month_start,
     ),
+    CommunityStorageSensorDescription(
+        key="energy_cost_this_month",
+        translation_key="energy_cost_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.settlements.totals.energy_paid_eur,
+        last_reset_fn=_month_start,
+    ),
+    CommunityStorageSensorDescription(
+        key="energy_earnings_this_month",
+        translation_key="energy_earnings_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.settlements.totals.energy_earned_eur,
+        last_reset_fn=_month_start,
+    ),
 )
 
 
@@ -150,8 +170,33 @@ def _saved_today(runtime: CommunityStorageRuntime) -> float:
 
 
 def _cost_avoided_today(runtime: CommunityStorageRuntime) -> float:
+    """What the drawn kWh would have cost at the household's tariff, hour by hour."""
     battery = runtime.meter.today()
-    return 0.0 if battery is None else round(battery.saved_eur(EVENING_RETAIL_EUR_PER_KWH), 2)
+    if battery is None:
+        return 0.0
+    zone = runtime.meter.zone()
+    entry = runtime.meter.entry
+    tariff = household_tariff(
+        runtime.meter.hass,
+        {**entry.data, **entry.options},
+        day=dt_util.now(zone).date(),
+        zone=zone,
+    )
+    return round(battery.saved_eur(tariff), 2)
+
+
+def _shared_today(runtime: CommunityStorageRuntime) -> float:
+    battery = runtime.meter.today()
+    return 0.0 if battery is None else round(battery.shared_drawn_kwh, 3)
+
+
+def _shared_cost_today(runtime: CommunityStorageRuntime) -> float:
+    """The shared energy drawn today at the community's energy price."""
+    battery = runtime.meter.today()
+    data = runtime.coordinator.data
+    if battery is None or data is None:
+        return 0.0
+    return round(battery.shared_cost_eur(float(data.me.community.energy_price)), 2)
 
 
 def _today_start(runtime: CommunityStorageRuntime) -> datetime:
@@ -216,6 +261,26 @@ DELIVERY_SENSORS: tuple[DeliverySensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
         value_fn=_cost_avoided_today,
+        needs_meters=True,
+    ),
+    DeliverySensorDescription(
+        key="shared_energy_today",
+        translation_key="shared_energy_today",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=_shared_today,
+        needs_meters=True,
+    ),
+    DeliverySensorDescription(
+        key="shared_energy_cost_today",
+        translation_key="shared_energy_cost_today",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=_shared_cost_today,
         needs_meters=True,
     ),
 )

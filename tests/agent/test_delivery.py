@@ -26,6 +26,7 @@ from custom_components.community_storage.agent.delivery import (
     seller_schedules,
     virtual_battery_from_readings,
 )
+from custom_components.community_storage.agent.tariff import evening_peak_time_of_use, fixed
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 26)
@@ -112,7 +113,45 @@ def test_export_is_credited_up_to_the_capacity_and_import_draws_after_losses() -
     assert battery.state_kwh == pytest.approx(1.6)
     assert battery.drawn_kwh == pytest.approx(6.0)
     assert battery.used_kwh == pytest.approx(6.0 / 0.95)
-    assert battery.saved_eur() == pytest.approx(2.22)
+    # What the 6 kWh would have cost at the household's tariff: a fixed 0.37, or the
+    # time-of-use evening peak (0.45 at 19:00).
+    assert battery.saved_eur(fixed(0.37)) == pytest.approx(2.22)
+    assert battery.saved_eur(evening_peak_time_of_use()) == pytest.approx(6.0 * 0.45)
+
+
+def test_shared_energy_fills_what_own_export_did_not_at_the_window_start() -> None:
+    battery = VirtualBattery(capacity_kwh=8.0, efficiency=0.95).exported(3.0)
+    # Before 17:00 only the own credit can be drawn.
+    battery = battery.imported(1.0, hour=16)
+    assert battery.shared_kwh == 0.0 and battery.drawn_kwh == pytest.approx(1.0)
+    # At 17:00 the 5 kWh the own export did not fill come from the sellers' reserves; import
+    # draws the own credit (2.85 - 1.0 left) first, then shared energy.
+    battery = battery.imported(4.0, hour=17)
+    assert battery.shared_filled and battery.shared_kwh == pytest.approx(5.0)
+    assert battery.shared_drawn_kwh == pytest.approx(4.0 - 1.85)
+    assert battery.state_kwh == pytest.approx(5.0 - 2.15)
+    # Export after the fill finds the capacity full: plain feed-in.
+    assert battery.exported(2.0).credited_kwh == pytest.approx(3.0)
+    battery = battery.imported(10.0, hour=21)
+    assert battery.shared_drawn_kwh == pytest.approx(5.0)
+    # Capacity used: the whole own credit (3 kWh) and the 5 kWh of shared energy.
+    assert battery.used_kwh == pytest.approx(8.0)
+    figures = buyer_figures(DAY, battery)
+    assert figures.kwh == pytest.approx(8.0) and figures.shared_kwh == pytest.approx(5.0)
+    hourly = figures.hourly_kwh or ()
+    assert hourly[16] == pytest.approx(1.0 / 0.95, abs=1e-3)
+    assert hourly[17] == pytest.approx(1.85 / 0.95 + 2.15, abs=1e-3)
+    assert hourly[21] == pytest.approx(2.85, abs=1e-3)
+    assert battery.shared_cost_eur(0.12) == pytest.approx(0.6)
+
+
+def test_a_buyer_without_export_uses_shared_energy_only_from_the_evening() -> None:
+    battery = VirtualBattery(capacity_kwh=2.0, efficiency=0.95).imported(1.0, hour=12)
+    assert battery.drawn_kwh == 0.0
+    battery = battery.imported(3.0, hour=19)
+    assert battery.shared_drawn_kwh == pytest.approx(2.0) and battery.state_kwh == 0.0
+    figures = buyer_figures(DAY, battery)
+    assert figures.kwh == pytest.approx(2.0) and figures.shared_kwh == pytest.approx(2.0)
 
 
 def test_credit_is_capacity_not_a_refilling_balance() -> None:

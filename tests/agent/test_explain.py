@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from custom_components.community_storage.agent.plans import (
     CancelledRequest,
     CancelOutcome,
     DayPlan,
+    EnergyBasis,
     ForecastBasis,
     MarketDayStatus,
     OrderState,
@@ -45,6 +47,17 @@ from custom_components.community_storage.language.speak.explain import (
 
 TODAY = date(2026, 11, 25)
 MONDAY = date(2026, 11, 30)
+# A fixed 0.37 tariff, the default energy price; sellers delivered 95 % of what they sold.
+ENERGY = EnergyBasis(
+    energy_price=0.12,
+    import_price=0.37,
+    feed_in=0.078,
+    fill_share=0.95,
+    fill_measured=True,
+    own_value=0.283,
+    shared_value=0.25,
+    capacity_price=0.08,
+)
 
 
 def _plan(
@@ -52,9 +65,12 @@ def _plan(
 ) -> TradePlan:
     request = TradeRequest(side, MONDAY, 7, time_of_day=None, reason=reason)  # type: ignore[arg-type]
     days = tuple(
-        DayPlan(MONDAY + timedelta(days=i), kwh, 4.5, 0.0, 3.0 if side == "buy" else 0.0, 0.0)
+        DayPlan(
+            MONDAY + timedelta(days=i), kwh, 4.5, 0.0, 3.0 if side == "buy" else 0.0, 0.0,
+            own_fill_kwh=2.0, shared_kwh=kwh - 2.0, saving_eur=1.19,
+        )
         for i in range(7)
-    )
+    )  # fmt: skip
     return TradePlan(
         request=request,
         days=days,
@@ -62,6 +78,7 @@ def _plan(
         price=PriceBasis(0.283, limit, "user"),
         forecast=ForecastBasis(history_days, history_days < 7, 0, 9.8, 1.2),
         usable_capacity_kwh=13.5,
+        energy=ENERGY,
     )
 
 
@@ -294,6 +311,8 @@ def _shaped_plan(
         DayPlan(
             start + timedelta(days=i), kwh, 4.5 + i / 10, 1.0 + i, extra, own,
             (notes or [])[i] if notes else "estimate",
+            own_fill_kwh=min(kwh, 1.0 + i), shared_kwh=max(0.0, kwh - 1.0 - i),
+            wanted_kwh=kwh, saving_eur=round(0.2 * kwh, 2),
         )
         for i, kwh in enumerate(kwhs)
     )  # fmt: skip
@@ -304,6 +323,7 @@ def _shaped_plan(
         price=PriceBasis(0.283, None, "computed"),
         forecast=ForecastBasis(history_days, history_days < 7, 0, 9.8, 1.2),
         usable_capacity_kwh=13.5,
+        energy=replace(ENERGY, fill_measured=False, fill_share=0.19),
     )
 
 

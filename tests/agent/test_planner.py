@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -24,23 +25,31 @@ from custom_components.community_storage.agent.planner import (
     Preferences,
     away_reserve_kwh,
     base_load_kwh_per_hour,
+    community_fill,
+    energy_values,
     plan_request,
     price_floor,
-    round_estimate,
-    shift_capacity_kwh,
-    shift_values,
-    shifting_value,
+    round_down_estimate,
+    sell_cost,
     validate_request,
     window_hours,
 )
 from custom_components.community_storage.agent.plans import TradeRequest
+from custom_components.community_storage.agent.tariff import (
+    dynamic_day_ahead,
+    evening_peak_time_of_use,
+    fixed,
+)
 from custom_components.community_storage.language.speak.explain import error_text, plan_speech
 
 from .helpers import load_history, pv_day
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 NEXT_MONDAY = date(2026, 11, 30)
-PREFS = Preferences(max_buy_price=0.15, min_sell_price=0.06)
+# Most tests are about volumes and the battery: sellers delivered all they sold, so every kWh
+# of need is expected to fill. The energy tests below use the unmeasured defaults.
+PREFS = Preferences(max_buy_price=0.15, min_sell_price=0.06, filled_per_kwh_sold=1.0)
+UNMEASURED = Preferences(max_buy_price=0.15, min_sell_price=0.06)
 
 
 @pytest.fixture
@@ -180,51 +189,18 @@ def test_buy_for_renovation_evenings(forecast) -> None:
     hours = window_hours("evening")
     for day in plan.days:
         demand = float(forecast.load_for(day.day)[hours].sum())
-        # The evening's demand plus the renovation is always covered, to the half kWh.
-        assert day.kwh >= round_estimate(demand + EXTRA_LOAD_KWH["renovation"])
+        # Every kWh fills (measured): the evening's demand plus the renovation, own export
+        # first, down to the half kWh.
+        need = demand + EXTRA_LOAD_KWH["renovation"]
+        # Own export loses a little on the way: its capacity is a bit more than the energy.
+        assert round_down_estimate(need) <= day.kwh <= need / 0.95
         assert day.kwh % 0.5 == pytest.approx(0.0, abs=1e-9) or day.kwh % 0.5 == pytest.approx(0.5)
         assert day.extra_kwh == EXTRA_LOAD_KWH["renovation"]
         assert day.note == "estimate"
-    # Value of shifting (0.37 - 0.078 / 0.95²) is above the user's cap: the cap applies.
-    assert shifting_value(PREFS) == pytest.approx(0.37 - 0.078 / 0.9025)
+        assert day.own_fill_kwh + day.shared_kwh == pytest.approx(day.kwh, abs=0.11)
+    # Shared energy saves 0.37 - 0.12, above the user's cap: the cap applies.
+    assert plan.energy.shared_value == pytest.approx(0.25)
     assert plan.limit_price == 0.15 and plan.price.source == "user"
-
-
-def test_buy_stores_solar_surplus_beyond_the_evening_when_it_pays() -> None:
-    history = load_history(TODAY - timedelta(days=28), 28, 8.0)
-    sunny = DailyHistory(history.start, history.load, np.tile(pv_day(30.0), (28, 1)))
-    forecast = build_forecast(sunny, TODAY, num_days=15)
-    plan = plan_request(_buy(3), forecast, None, [], PREFS)
-    evening = float(forecast.load_for(NEXT_MONDAY)[window_hours("evening")].sum())
-    # A big surplus and a deficit all night: the capacity covers evening, night and morning.
-    assert all(d.kwh > evening + 1.0 for d in plan.days)
-    # At a capacity price above what a stored kWh saves, only the evening itself is bought.
-    dear = plan_request(_buy(3), forecast, None, [], PREFS, market_prices={NEXT_MONDAY: 0.3})
-    assert all(d.kwh == round_estimate(evening) for d in dear.days[:1])
-
-
-def test_shift_value_of_a_simple_day() -> None:
-    load = np.zeros(24)
-    pv = np.zeros(24)
-    pv[12] = 4.0  # four kWh of surplus at noon
-    load[20] = 2.0  # two kWh needed at eight in the evening
-    values = shift_values(
-        load,
-        pv,
-        np.array([0.0, 1.0, 3.0]),
-        evening_price=0.37,
-        daytime_value=0.078,
-        efficiency=0.9,
-        power_kw=None,
-    )[0]
-    assert values[0] == 0.0
-    # 1 kWh of capacity: charge 1/0.9 kWh of surplus, deliver 0.9 kWh.
-    assert values[1] == pytest.approx(0.9 * 0.37 - 0.078 / 0.9)
-    # 3 kWh: the evening's 2 kWh are delivered, charging 2/0.81 kWh of surplus.
-    assert values[2] == pytest.approx(2 * 0.37 - 0.078 * (3 / 0.9))
-    # The newsvendor stops where the next kWh no longer pays for itself.
-    assert shift_capacity_kwh(load, pv, price=0.08, prefs=PREFS) == pytest.approx(2.1, abs=0.15)
-    assert shift_capacity_kwh(load, pv, price=0.5, prefs=PREFS) == 0.0
 
 
 def test_buy_is_reduced_by_own_battery_and_earlier_buys(forecast) -> None:
@@ -243,10 +219,16 @@ def test_buy_explicit_figures_and_price_rounding(forecast) -> None:
     plan = plan_request(_buy(7, kwh_per_day=8.0, price_limit=0.1234), forecast, None, [], PREFS)
     assert [d.kwh for d in plan.days] == [8.0] * 7
     assert plan.limit_price == 0.123
-    cheap = Preferences(max_buy_price=0.5, min_sell_price=0.06, evening_price=0.2)
+    cheap = Preferences(max_buy_price=0.5, min_sell_price=0.06, tariff=fixed(0.2))
     plan = plan_request(_buy(1, kwh_per_day=8.0), forecast, None, [], cheap)
-    assert plan.limit_price == pytest.approx(np.floor(shifting_value(cheap) * 1000) / 1000)
+    # The evening's 3.4 kWh are all filled by the day's own export, which saves the 0.20
+    # import price minus the feed-in grossed up for losses: the bid's limit. The 8 kWh asked
+    # for are honoured, and the plan knows they cost more than they save.
+    assert plan.days[0].shared_kwh == 0.0 and plan.days[0].own_fill_kwh > 3.0
+    assert plan.limit_price == pytest.approx(np.floor((0.2 - 0.078 / 0.9025) * 1000) / 1000)
     assert plan.price.source == "computed"
+    assert plan.days[0].kwh == 8.0 and plan.energy.loses_money
+    assert plan.energy.expected_saving_eur < 0
 
 
 def test_only_closed_days_is_a_closed_start(forecast) -> None:
@@ -309,3 +291,126 @@ def test_an_explicit_sale_figure_is_the_days_total(forecast) -> None:
     again = [*offered, Commitment(NEXT_MONDAY, "sell", 1.0)]
     plan = plan_request(_sell(2, kwh_per_day=4.0), forecast, battery, again, PREFS)
     assert plan.days[0].kwh == 0.0 and plan.days[0].note == "fully_committed"
+
+
+# ----------------------------------------------------------------------------- energy and tariffs
+
+
+@pytest.fixture
+def no_pv_forecast():
+    """A flat without solar: it exports nothing."""
+    history = load_history(TODAY - timedelta(days=28), 28, 8.0)
+    dark = DailyHistory(history.start, history.load, np.zeros((28, 24)))
+    return build_forecast(dark, TODAY, num_days=15)
+
+
+def test_without_export_a_buyer_buys_only_the_shared_energy_it_expects(no_pv_forecast) -> None:
+    plan = plan_request(_buy(7, reason="renovation"), no_pv_forecast, None, [], UNMEASURED)
+    share, measured = community_fill(UNMEASURED, NEXT_MONDAY)
+    # No measured deliveries yet: the month's assumption (NEXT_MONDAY is in November).
+    assert (share, measured) == (0.19, False)
+    assert plan.energy.fill_share == 0.19 and not plan.energy.fill_measured
+    hours = window_hours("evening")
+    for day in plan.days:
+        need = float(no_pv_forecast.load_for(day.day)[hours].sum()) + EXTRA_LOAD_KWH["renovation"]
+        assert day.own_fill_kwh == 0.0
+        day_share, _ = community_fill(UNMEASURED, day.day)  # 0.13 from 1 December
+        assert day.kwh == round_down_estimate(day_share * need)
+        assert day.shared_kwh == pytest.approx(day.kwh, abs=0.05)
+        assert day.wanted_kwh == pytest.approx(need, abs=0.1)
+        assert day.note == "fill_limited"
+        # Each kWh saves the fixed 0.37 minus the energy price 0.12, less the capacity's 0.08.
+        assert day.saving_eur == pytest.approx(day.kwh * (0.37 - 0.12 - 0.08), abs=0.01)
+    # Measured: sellers delivered 90 % of what they sold.
+    measured_prefs = replace(UNMEASURED, filled_per_kwh_sold=0.9)
+    more = plan_request(_buy(7, reason="renovation"), no_pv_forecast, None, [], measured_prefs)
+    assert more.energy.fill_measured and more.total_kwh > 3 * plan.total_kwh
+
+
+@pytest.mark.parametrize(
+    ("tariff", "import_price"),
+    [
+        (fixed(0.25), 0.25),
+        # 17-21 h at 0.45, 21-22 h at the default 0.36.
+        (evening_peak_time_of_use(), (4 * 0.45 + 0.36) / 5),
+        (dynamic_day_ahead(12), None),
+    ],
+)
+def test_the_bid_is_what_shared_energy_saves_at_the_households_tariff(
+    no_pv_forecast, tariff, import_price
+) -> None:
+    prefs = Preferences(
+        max_buy_price=0.5, min_sell_price=0.06, tariff=tariff, filled_per_kwh_sold=1.0
+    )
+    plan = plan_request(_buy(2, time_of_day="evening"), no_pv_forecast, None, [], prefs)
+    expected = import_price if import_price is not None else tariff.mean_import(range(17, 22))
+    assert plan.energy.import_price == pytest.approx(expected, abs=5e-4)
+    assert plan.energy.tariff == tariff.kind
+    imported, _, shared = energy_values(prefs, window_hours("evening"))
+    assert shared == pytest.approx(imported - 0.12)
+    assert plan.limit_price == pytest.approx(np.floor((expected - 0.12) * 1000) / 1000, abs=1e-9)
+
+
+def test_nothing_is_bought_when_shared_energy_does_not_pay_for_the_capacity(
+    no_pv_forecast,
+) -> None:
+    # A cheap flat tariff and no export: shared energy at 0.12 saves 0.06 of a 0.18 import
+    # price, less than the 0.08 the capacity costs.
+    prefs = Preferences(max_buy_price=0.15, min_sell_price=0.06, tariff=fixed(0.18))
+    with pytest.raises(NothingToTradeError) as err:
+        plan_request(_buy(3, reason="renovation"), no_pv_forecast, None, [], prefs)
+    assert err.value.translation_key == "nothing_worth_buying"
+    assert err.value.placeholders["shared_value"] == "0.060"
+    assert err.value.placeholders["capacity_price"] == "0.080"
+    assert err.value.placeholders["export_kwh"] == "0.0"
+    text = error_text(err.value, language="en")
+    assert "EUR 0.060" in text and "EUR 0.180/kWh" in text
+    assert "0.060 EUR" in error_text(err.value, language="de")
+    # A figure the user states is honoured, and the plan says it loses money.
+    plan = plan_request(_buy(3, kwh_per_day=4.0), no_pv_forecast, None, [], prefs)
+    assert plan.total_kwh == 12.0 and plan.energy.loses_money
+    # Of the 4 kWh a day, the community is expected to fill 19 % (13 % in December) of the
+    # need, each kWh saving 0.06, against 4 x 0.08 paid.
+    expected = sum(
+        min(4.0, community_fill(prefs, d.day)[0] * d.need_kwh) * 0.06 - 4 * 0.08 for d in plan.days
+    )
+    assert plan.energy.expected_saving_eur == pytest.approx(expected, abs=0.02)
+
+
+def test_a_seller_offers_only_what_it_expects_to_fill(no_pv_forecast) -> None:
+    battery = BatterySpec(capacity_kwh=10.0, min_soc=0.1)
+    # No solar of its own: only the community's surplus fills it, 19 % in November, 13 % in
+    # December.
+    plan = plan_request(_sell(2, reason="holiday"), no_pv_forecast, battery, [], UNMEASURED)
+    for day in plan.days:
+        assert day.own_fill_kwh == 0.0
+        day_share, _ = community_fill(UNMEASURED, day.day)
+        assert day.kwh == pytest.approx(np.floor(day_share * day.wanted_kwh * 10) / 10, abs=0.11)
+        assert day.note == "fill_limited" and day.grid_kwh == 0.0
+    # Grid charging on, but the fixed 0.37 is far above the energy price minus wear: no grid.
+    on = replace(UNMEASURED, grid_charging=True)
+    assert plan_request(_sell(2, reason="holiday"), no_pv_forecast, battery, [], on).total_kwh == (
+        plan.total_kwh
+    )
+    # A tariff whose cheapest hours cost no more than 0.12 - 0.05: the grid fills the rest.
+    cheap_nights = replace(on, tariff=time_of_use_cheap_nights())
+    full = plan_request(_sell(2, reason="holiday"), no_pv_forecast, battery, [], cheap_nights)
+    for day in full.days:
+        assert day.kwh == pytest.approx(np.floor(day.wanted_kwh * 10) / 10)
+        assert day.grid_kwh == pytest.approx(day.kwh - day.shared_kwh, abs=0.11)
+
+
+def time_of_use_cheap_nights():
+    from custom_components.community_storage.agent.tariff import time_of_use
+
+    return time_of_use([(0, 6, 0.06)], default=0.35)
+
+
+def test_the_ask_floor_counts_the_energy_price_the_sale_earns() -> None:
+    battery = BatterySpec(capacity_kwh=10.0, wear_eur_per_kwh=0.05)
+    # Wear plus the feed-in the stored kWh gives up (0.078 / 0.9025), less the 0.12 earned.
+    assert sell_cost(battery, UNMEASURED) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.12)
+    dear_feed_in = replace(UNMEASURED, tariff=fixed(0.37, feed_in=0.2))
+    assert sell_cost(battery, dear_feed_in) == pytest.approx(0.05 + 0.2 / 0.9025 - 0.12)
+    # An energy price above every cost never makes the floor negative.
+    assert sell_cost(battery, replace(UNMEASURED, energy_price=0.5)) == 0.0

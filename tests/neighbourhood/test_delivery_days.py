@@ -25,7 +25,9 @@ async def test_days_are_delivered_reported_and_settled_with_refunds(
 ) -> None:
     clock = MutableClock(datetime(2026, 12, 7, 6, tzinfo=UTC))
     async with (
-        running_market(tmp_path, clock=clock, timezone="Europe/Berlin") as market,
+        running_market(
+            tmp_path, clock=clock, timezone="Europe/Berlin", grid_charging=True
+        ) as market,
         aiohttp.ClientSession() as session,
     ):
         config = SimulationConfig(
@@ -38,6 +40,9 @@ async def test_days_are_delivered_reported_and_settled_with_refunds(
             unreliable_share=0.5,
         )
         members = await join_all(session, config)
+        # The community lets reserves charge from the grid: a reliable seller's December
+        # reserve is filled even where the street's surplus is not enough.
+        assert all(member.grid_charging for member in members)
         unreliable = {m.house.household_id for m in members if m.unreliable}
         reliable = {m.house.household_id for m in members if m.house.battery} - unreliable
         assert unreliable and reliable

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from market_server.market.gate import day_end
 from neighbourhood.dispatch import Commitments, simulate_day
-from neighbourhood.metering import day_reports, is_unreliable
+from neighbourhood.metering import StreetHouse, day_reports, is_unreliable, street_reports
 from neighbourhood.profiles import household_profiles
 from neighbourhood.simulation import SimulationConfig, run
 from tests.market_harness import MutableClock, running_market
@@ -31,7 +31,8 @@ def test_a_days_reports_are_the_physics_of_the_day_and_the_same_every_time() -> 
     buyer = next(p for p in profiles if p.kind == "ev")
     day = date(2026, 12, 2)
     reliable = day_reports(seller, day, {"sell": 4.0}, unreliable=False)
-    assert reliable == [{"day": "2026-12-02", "side": "sell", "kwh": 4.0}]
+    alone = simulate_day(seller, day, Commitments(sold_kwh=4.0))
+    assert reliable == [{"day": "2026-12-02", "side": "sell", "kwh": alone.delivered_kwh}]
     unreliable = day_reports(seller, day, {"sell": 4.0}, unreliable=True)
     physics = simulate_day(seller, day, Commitments(sold_kwh=4.0, reliable=False))
     assert unreliable[0]["kwh"] == physics.delivered_kwh < 4.0  # a December evening
@@ -43,6 +44,41 @@ def test_a_days_reports_are_the_physics_of_the_day_and_the_same_every_time() -> 
     assert abs(sum(bought["hourly_kwh"]) - bought["kwh"]) < 0.05
     assert len(bought["hourly_kwh"]) == 24
     assert day_reports(buyer, day, {}, unreliable=False) == []
+
+
+def test_the_streets_reports_carry_shared_and_grid_energy() -> None:
+    """On the street, the seller's reserve and the buyer's capacity fill from shared energy;
+    with grid charging the rest of the reserve comes from the grid and is reported as such."""
+    profiles = household_profiles(20, seed=7)
+    houses = [StreetHouse(p) for p in profiles]
+    sellers = [i for i, p in enumerate(profiles) if p.kind == "battery"]
+    flats = [i for i, p in enumerate(profiles) if p.kind == "flat"]
+    traded: list[dict[str, float]] = [{} for _ in profiles]
+    for i in sellers:
+        traded[i] = {"sell": 4.0}
+    for i in flats:
+        traded[i] = {"buy": 3.0}
+    day = date(2026, 12, 5)  # a dark Saturday: the street's surplus fills little
+    for grid_charging in (False, True):
+        reports = street_reports(
+            houses, day, traded, grid_charging=grid_charging, energy_fields=True
+        )
+        sells = [reports[i][0] for i in sellers]
+        buys = [reports[i][0] for i in flats]
+        assert all(r["side"] == "sell" and 0 <= r["kwh"] <= 4.0 for r in sells)
+        assert all(r.get("grid_kwh", 0.0) <= r["kwh"] for r in sells)
+        # The flats export nothing in December: what they used is shared energy.
+        assert all(
+            r["side"] == "buy" and r["kwh"] - 0.01 <= r["shared_kwh"] <= r["kwh"] for r in buys
+        )
+        assert sum(r["kwh"] for r in buys) > 0
+        if grid_charging:
+            assert any(r.get("grid_kwh", 0.0) > 0 for r in sells)
+        else:
+            assert not any("grid_kwh" in r for r in sells)
+    # A server without issue 22's contract gets the reports it knows.
+    plain = street_reports(houses, day, traded, grid_charging=True)
+    assert not any("shared_kwh" in r or "grid_kwh" in r for rs in plain for r in rs)
 
 
 async def test_the_street_reports_and_the_day_settles(tmp_path: Path, socket_enabled: None) -> None:

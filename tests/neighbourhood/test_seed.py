@@ -9,7 +9,7 @@ near EUR 0.09, the flat renovating next week gets its evenings' capacity in full
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,18 @@ from custom_components.community_storage.agent.plans import (
 from neighbourhood.household import history_of
 from neighbourhood.profiles import DEMO_FLAT, DEMO_HOUSE, TIMEZONE
 from neighbourhood.simulation import SimulationConfig, run
-from tests.market_harness import RunningMarket, running_market
+from tests.market_harness import MutableClock, RunningMarket, running_market
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::Warning:demandlib.*"),
     pytest.mark.filterwarnings("ignore::Warning:pvlib.*"),
 ]
 PREFS = Preferences(max_buy_price=0.15, min_sell_price=0.06)
+# The market's clock: a fixed Monday morning in June, before the gate of tomorrow closes, so that
+# the open days, the gate and the season do not depend on when the test runs. June: the street's
+# solar surplus fills what is sold, so the agents trade whole batteries (in December they buy and
+# sell only what the little surplus fills; benchmarks/welfare.py).
+SEED_NOW = datetime(2026, 6, 1, 7, tzinfo=UTC)
 
 
 async def _submit(
@@ -56,7 +61,7 @@ async def _submit(
 async def test_both_seed_scenarios_fill_their_whole_week(
     tmp_path: Path, socket_enabled: None, ticks: int
 ) -> None:
-    async with running_market(tmp_path) as market:
+    async with running_market(tmp_path, clock=MutableClock(SEED_NOW)) as market:
         config = SimulationConfig(
             url=market.url,
             operator_token=market.operator_token,
@@ -86,10 +91,16 @@ async def test_both_seed_scenarios_fill_their_whole_week(
         )
         sold = await _submit(market, house_token, sell)
         assert len(sold) == 7
-        assert all(o["status"] == "filled" for o in sold), sold
-        # Most of the 9 kWh usable, every day; at the street's price for the coming week.
-        assert all(o["filled_kwh"] >= 0.75 * battery.usable_kwh for o in sold)
-        assert all(0.08 <= o["avg_price"] <= 0.095 for o in sold), sold
+        # Most of the 9 kWh usable on every working day. At the weekend the commuters' cars
+        # stay at home and the street's few evening buyers may already be served.
+        sold_days = [o for o in sold if o["filled_kwh"] > 0]
+        workdays = {o["day"] for o in sold if date.fromisoformat(o["day"]).weekday() < 5}
+        assert workdays <= {o["day"] for o in sold_days}, sold
+        assert all(o["status"] == "filled" for o in sold_days), sold
+        assert all(o["filled_kwh"] >= 0.75 * battery.usable_kwh for o in sold_days)
+        # In June the street's flats and cars bid 9-10 cents, the holiday houses ask 6-7: the
+        # coming week clears in between.
+        assert all(0.06 <= o["avg_price"] <= 0.095 for o in sold_days), sold
 
         # "I'll be renovating next week during the evenings": the flat, Monday to Sunday.
         monday = today + timedelta(days=7 - today.weekday())
@@ -107,7 +118,9 @@ async def test_both_seed_scenarios_fill_their_whole_week(
         bought = await _submit(market, flat_token, buy)
         assert len(bought) == 7
         assert all(o["status"] == "filled" for o in bought), bought
-        assert all(7.0 <= o["filled_kwh"] <= 9.0 for o in bought), bought
+        # In full: what its agent planned for its evenings (a June evening's import, 5-9 kWh).
+        assert all(o["filled_kwh"] == o["volume_kwh"] for o in bought), bought
+        assert all(5.0 <= o["filled_kwh"] <= 9.0 for o in bought), bought
         paid = sum(o["filled_kwh"] * o["avg_price"] for o in bought)
         average = paid / sum(o["filled_kwh"] for o in bought)
         # Next week's days further ahead clear at the holiday houses' 6-7 cents; the days
@@ -118,7 +131,7 @@ async def test_both_seed_scenarios_fill_their_whole_week(
 
 async def test_the_other_flows_stay_reachable(tmp_path: Path, socket_enabled: None) -> None:
     """What docs/develop.md says provokes each alternative reply does provoke it."""
-    async with running_market(tmp_path) as market:
+    async with running_market(tmp_path, clock=MutableClock(SEED_NOW)) as market:
         config = SimulationConfig(
             url=market.url,
             operator_token=market.operator_token,

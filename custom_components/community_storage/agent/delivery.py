@@ -2,9 +2,12 @@
 
 The model is written down in ``docs/delivery.md``. For a seller of X kWh on a day, the battery
 keeps R = X / efficiency kWh for the community: free in the morning, held until the evening
-dispatch window, released in it. For a buyer of X kWh, export during the day is credited to a
-virtual battery up to X kWh and later import draws it down; what comes back is efficiency x
-credited (the losses are the buyer's). Pure functions on plain data; no Home Assistant here.
+dispatch window, released in it; it is filled from the seller's own surplus, then the
+community's. For a buyer of X kWh, export during the day is credited to a virtual battery up
+to X kWh (what comes back is efficiency x credited: the losses are the buyer's); at the start
+of the evening window the part of X its own export did not fill is filled with shared energy
+from the sellers' reserves. Import draws the own credit first, then the shared energy. Pure
+functions on plain data; no Home Assistant here.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .battery import DEFAULT_EFFICIENCY, BatterySpec
-from .planner import EVENING_RETAIL_EUR_PER_KWH, WINDOWS
+from .planner import WINDOWS
+from .tariff import Tariff
 
 # The evening the buyer's bid is priced for is when the held energy is released.
 DISPATCH_HOURS: tuple[int, int] = WINDOWS["evening"]
@@ -174,55 +178,113 @@ def delivered_sell_kwh(
 
 @dataclass(frozen=True, slots=True)
 class VirtualBattery:
-    """The buyer's capacity for one day: credited export and drawn import, per local hour."""
+    """The buyer's capacity for one day: credited export, shared energy and drawn import.
+
+    Hours are the local hours of the day (``hour_index``).
+    """
 
     capacity_kwh: float
     efficiency: float = DEFAULT_EFFICIENCY
     hours: int = 24
     credited_kwh: float = 0.0
+    # Every kWh of import drawn, own credit and shared energy together.
     drawn_kwh: float = 0.0
     # Import drawn from the virtual battery in each local hour of the day.
     drawn_by_hour: tuple[float, ...] = ()
+    # Shared energy: the part of the capacity the own export did not fill, filled at the
+    # start of the evening window (``shared_filled``), and what of it was drawn (per hour).
+    shared_kwh: float = 0.0
+    shared_filled: bool = False
+    shared_drawn_kwh: float = 0.0
+    shared_drawn_by_hour: tuple[float, ...] = ()
+
+    @property
+    def own_drawn_kwh(self) -> float:
+        """Import drawn from the household's own credited export."""
+        return max(0.0, self.drawn_kwh - self.shared_drawn_kwh)
+
+    @property
+    def own_state_kwh(self) -> float:
+        """Own credit that can still be drawn: efficiency x credited - own drawn."""
+        return max(0.0, self.efficiency * self.credited_kwh - self.own_drawn_kwh)
+
+    @property
+    def shared_state_kwh(self) -> float:
+        """Shared energy that can still be drawn."""
+        return max(0.0, self.shared_kwh - self.shared_drawn_kwh)
 
     @property
     def state_kwh(self) -> float:
-        """kWh that can still be drawn: efficiency x credited - drawn."""
-        return max(0.0, self.efficiency * self.credited_kwh - self.drawn_kwh)
+        """kWh that can still be drawn: own credit after losses plus shared energy left."""
+        return self.own_state_kwh + self.shared_state_kwh
 
     @property
     def used_kwh(self) -> float:
-        """Capacity filled and drawn back: drawn / efficiency (at most credited, at most X)."""
+        """Capacity filled and drawn back: own drawn / efficiency + shared drawn, at most X."""
         if self.efficiency <= 0:
             return 0.0
-        return min(self.drawn_kwh / self.efficiency, self.credited_kwh, self.capacity_kwh)
+        own = min(self.own_drawn_kwh / self.efficiency, self.credited_kwh)
+        return min(own + self.shared_drawn_kwh, self.capacity_kwh)
 
     @property
     def hourly_used_kwh(self) -> tuple[float, ...]:
         """``used_kwh`` spread over the local hours in which it was drawn."""
         by_hour = self.drawn_by_hour or (0.0,) * self.hours
+        shared = self.shared_drawn_by_hour or (0.0,) * len(by_hour)
         if self.efficiency <= 0:
             return (0.0,) * len(by_hour)
-        return tuple(kwh / self.efficiency for kwh in by_hour)
+        return tuple(
+            max(0.0, kwh - part) / self.efficiency + part
+            for kwh, part in zip(by_hour, shared, strict=True)
+        )
+
+    def advanced_to(self, hour: int) -> VirtualBattery:
+        """The battery at local ``hour``: from the evening window on, the shared fill is in."""
+        if self.shared_filled or hour < DISPATCH_HOURS[0]:
+            return self
+        return replace(
+            self,
+            shared_filled=True,
+            shared_kwh=max(0.0, self.capacity_kwh - self.credited_kwh),
+        )
 
     def exported(self, kwh: float) -> VirtualBattery:
-        """Export credited until X kWh have been credited today; the rest is plain feed-in."""
-        credit = min(max(kwh, 0.0), max(0.0, self.capacity_kwh - self.credited_kwh))
+        """Export credited until X kWh are filled today; the rest is plain feed-in."""
+        room = self.capacity_kwh - self.credited_kwh - self.shared_kwh
+        credit = min(max(kwh, 0.0), max(0.0, room))
         if credit <= 0:
             return self
         return replace(self, credited_kwh=self.credited_kwh + credit)
 
     def imported(self, kwh: float, hour: int) -> VirtualBattery:
-        """Import drawn from what is stored; import while it is empty is plain grid import."""
-        draw = min(max(kwh, 0.0), self.state_kwh)
-        if draw <= EPSILON_KWH:
-            return self
-        by_hour = list(self.drawn_by_hour or (0.0,) * self.hours)
-        by_hour[min(max(hour, 0), len(by_hour) - 1)] += draw
-        return replace(self, drawn_kwh=self.drawn_kwh + draw, drawn_by_hour=tuple(by_hour))
+        """Import drawn from the own credit, then from shared energy; the rest is plain grid
+        import. From the evening window on the shared fill is in (``advanced_to``)."""
+        battery = self.advanced_to(hour)
+        own = min(max(kwh, 0.0), battery.own_state_kwh)
+        shared = min(max(kwh, 0.0) - own, battery.shared_state_kwh)
+        if own + shared <= EPSILON_KWH:
+            return battery
+        index = min(max(hour, 0), battery.hours - 1)
+        by_hour = list(battery.drawn_by_hour or (0.0,) * battery.hours)
+        by_hour[index] += own + shared
+        shared_by_hour = list(battery.shared_drawn_by_hour or (0.0,) * battery.hours)
+        shared_by_hour[index] += shared
+        return replace(
+            battery,
+            drawn_kwh=battery.drawn_kwh + own + shared,
+            drawn_by_hour=tuple(by_hour),
+            shared_drawn_kwh=battery.shared_drawn_kwh + shared,
+            shared_drawn_by_hour=tuple(shared_by_hour),
+        )
 
-    def saved_eur(self, evening_price: float = EVENING_RETAIL_EUR_PER_KWH) -> float:
-        """What the drawn kWh would have cost from the grid in the evening."""
-        return self.drawn_kwh * evening_price
+    def saved_eur(self, tariff: Tariff) -> float:
+        """What the drawn kWh would have cost from the grid, at the tariff's hourly prices."""
+        by_hour = self.drawn_by_hour or (0.0,) * self.hours
+        return sum(kwh * tariff.import_price(hour) for hour, kwh in enumerate(by_hour))
+
+    def shared_cost_eur(self, energy_price: float) -> float:
+        """What the shared energy drawn costs at the community's energy price."""
+        return self.shared_drawn_kwh * energy_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +320,9 @@ def virtual_battery_from_readings(
     previous: MeterReading | None = None
     for reading in sorted(readings, key=lambda r: r.at):
         if previous is not None:
+            # An interval ending in the evening window: its export was the day's, before the
+            # shared fill; only an interval starting in the window meets it already filled.
+            battery = battery.advanced_to(hour_index(previous.at, day, zone))
             battery = battery.exported(meter_delta(previous.exported_kwh, reading.exported_kwh))
             battery = battery.imported(
                 meter_delta(previous.imported_kwh, reading.imported_kwh),
@@ -275,15 +340,19 @@ class DeliveryFigures:
     side: str
     kwh: float
     hourly_kwh: tuple[float, ...] | None = None
+    # Buy: the shared energy drawn (part of ``kwh``); None on sell reports.
+    shared_kwh: float | None = None
 
 
 def buyer_figures(day: date, battery: VirtualBattery) -> DeliveryFigures:
-    """The buyer's report: used kWh and per hour, rounded so that the hours sum to the total."""
+    """The buyer's report: used kWh and per hour, rounded so that the hours sum to the total,
+    and the shared energy drawn (at most the total)."""
     hourly = tuple(round(kwh, 3) for kwh in battery.hourly_used_kwh)
     # Rounded hours may add up to a hair above the capacity; the server refuses more than was
     # traded, and allows the hours to differ from the total by 0.05.
     kwh = min(round(sum(hourly), 3), round(battery.capacity_kwh, 3))
-    return DeliveryFigures(day=day, side="buy", kwh=kwh, hourly_kwh=hourly)
+    shared = min(round(battery.shared_drawn_kwh, 3), kwh)
+    return DeliveryFigures(day=day, side="buy", kwh=kwh, hourly_kwh=hourly, shared_kwh=shared)
 
 
 def seller_figures(day: date, delivered_kwh: float) -> DeliveryFigures:

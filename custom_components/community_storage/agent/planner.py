@@ -1,33 +1,42 @@
 """A request (buy or sell, days, reason, limits) becomes per-day volumes and one limit price.
 
-Buy: capacity is worth what it shifts. For each scenario of a day (recent days of the
-household's own history, or the forecast itself) a simple battery dispatch - charge from
-solar surplus, discharge into the house's deficit until the next morning - gives the value of
-every candidate capacity; the volume is the one that maximises the expected value minus the
-expected capacity price (a newsvendor: buy while the chance that the last kWh is used, times
-what it saves, is above its price). The stated reason's extra load lands in the named time
-window (evening by default), and that window's demand plus the extra is always covered (the
-design's "evening demand that PV surplus or cheap energy could cover"); the household's own
-free battery is counted first. The bid is the value of shifting (evening retail price minus
-the daytime value grossed up for the round-trip losses), capped by the user's maximum.
+Every figure comes from the household's tariff (``tariff.py``: the import price of the hours
+the capacity serves, the feed-in price of its own surplus) and the community's energy price;
+the delivery model is ``docs/delivery.md``.
+
+Buy: bought capacity is filled by the household's own export first, then at the start of the
+evening window by shared energy - neighbours' stored solar, paid at the community's energy
+price. The agent buys only what it expects to fill and use with a positive saving: the need
+of the time window (evening by default, plus the stated reason's extra load, minus what the
+household's own battery covers from its own surplus), filled by the forecast export, and of the
+rest the share the community is expected to fill (measured by the market over the last
+settled days, else a conservative assumption for the month, ``ASSUMED_FILL_BY_MONTH``). A kWh
+filled with own export saves the import price minus its feed-in grossed up for the losses,
+one filled with shared energy the import price minus the energy price; a part is bought only
+where that is above the expected capacity price, and the bid is capped at it. A figure the
+user states is honoured; the plan then says when it is expected to lose money.
 
 Sell: usable capacity minus what the house still needs from the battery (its deficit, as far as
 the day's solar surplus can fill the battery) and minus everything already offered that day; no
-sale on a day the household is buying for. Away (holiday) means away: the house draws only its
-base load (fridge, standby, from history), solar covers it by day, and the battery keeps only
-what that day's solar surplus can carry into the night (at least a small safety margin). The
-ask is wear plus losses, floored by the user's minimum.
+sale on a day the household is buying for. Of that, only what the seller expects to fill: its
+own surplus beyond its need, then the community's surplus (the same expected share), and from
+the grid only where the community allows grid charging and the cheapest hours of the seller's
+tariff cost no more than the energy price minus wear. Away (holiday) means away: the house
+draws only its base load (fridge, standby, from history), solar covers it by day, and the
+battery keeps only what that day's solar surplus can carry into the night (at least a small
+safety margin). The ask floor is what a sold kWh costs (wear, and the feed-in the stored
+surplus gives up) minus the energy price it earns, and at least the user's minimum.
 
 Explicit user figures override the estimates but never the battery. Estimated buy volumes are
-rounded to 0.5 kWh (the forecast is not finer than that), volumes otherwise down to 0.1 kWh;
-a bid cap is rounded down and an ask floor up to 0.001 EUR/kWh.
+rounded down to 0.5 kWh (the forecast is not finer than that), volumes otherwise down to 0.1
+kWh; a bid cap is rounded down and an ask floor up to 0.001 EUR/kWh.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -41,12 +50,14 @@ from .plans import (
     SIDES,
     TIMES_OF_DAY,
     DayPlan,
+    EnergyBasis,
     ForecastBasis,
     PriceBasis,
     TimeOfDay,
     TradePlan,
     TradeRequest,
 )
+from .tariff import Tariff, fixed
 
 # Local hours [start, end) of each time of day; night wraps past midnight.
 WINDOWS: dict[TimeOfDay, tuple[int, int]] = {
@@ -67,8 +78,15 @@ EXTRA_LOAD_KWH: dict[str, float] = {
 }
 # Reasons that mean nobody is home while selling: only the base load remains.
 AWAY_REASONS = frozenset({"holiday", "away", "vacation"})
-EVENING_RETAIL_EUR_PER_KWH = 0.37
-DAYTIME_VALUE_EUR_PER_KWH = 0.078
+# The community's price of shared energy when the server does not say (docs/delivery.md).
+DEFAULT_ENERGY_PRICE_EUR_PER_KWH = 0.12
+# Without measured deliveries: the share of capacity the community's solar surplus is assumed
+# to fill, by month. Germany's PV yield per kWp relative to June's (PVGIS), times 0.9; it is
+# conservative because the surplus left after self-consumption falls faster than the yield.
+ASSUMED_FILL_BY_MONTH: dict[int, float] = {
+    1: 0.16, 2: 0.29, 3: 0.51, 4: 0.74, 5: 0.86, 6: 0.9,
+    7: 0.9, 8: 0.8, 9: 0.58, 10: 0.39, 11: 0.19, 12: 0.13,
+}  # fmt: skip
 MAX_PRICE_EUR_PER_KWH = 1.0
 MAX_KWH_PER_DAY = 100.0
 # The capacity price a buyer expects when the market has no price for its days yet: the
@@ -80,8 +98,8 @@ ESTIMATE_STEP_KWH = 0.5
 CAPACITY_GRID_STEP_KWH = 0.1
 # What an empty house keeps in its battery at least (a power cut, a freezer running more).
 AWAY_SAFETY_KWH = 0.5
-# Hour a "solar day" starts: the battery fills by day and empties until the next morning.
-SOLAR_DAY_START = 6
+# A household that configured no tariff: the 2026 average fixed price and feed-in.
+DEFAULT_TARIFF: Tariff = fixed()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +108,21 @@ class Preferences:
 
     max_buy_price: float
     min_sell_price: float
-    evening_price: float = EVENING_RETAIL_EUR_PER_KWH
-    daytime_value: float = DAYTIME_VALUE_EUR_PER_KWH
+    # The household's own tariff: import price per hour and feed-in price.
+    tariff: Tariff = DEFAULT_TARIFF
+    # The community's price of shared energy and whether sellers may charge from the grid.
+    energy_price: float = DEFAULT_ENERGY_PRICE_EUR_PER_KWH
+    grid_charging: bool = False
     # The community's round-trip efficiency (losses are the buyer's).
     community_efficiency: float = 0.95
     # The server's per-household cap on sold kWh per day, if known.
     max_sell_kwh_per_day: float | None = None
     # The capacity price a buyer expects when the market has none for its days yet.
     expected_price: float = EXPECTED_CAPACITY_PRICE_EUR_PER_KWH
+    # Measured by the market over its last settled days (None: nothing settled yet): the share
+    # of sold capacity sellers delivered, and the shared energy billed per kWh bought.
+    filled_per_kwh_sold: float | None = None
+    shared_kwh_per_kwh_bought: float | None = None
 
 
 def floor_kwh(value: float) -> float:
@@ -206,100 +231,82 @@ def away_reserve_kwh(base: float, pv: npt.NDArray[np.float64], efficiency: float
     return max(AWAY_SAFETY_KWH, min(dark, fillable))
 
 
-def _solar_days(rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Rows from 06:00 to 06:00: the battery fills by day and empties into the night.
+def community_fill(prefs: Preferences, day: date) -> tuple[float, bool]:
+    """The share of capacity the community's surplus is expected to fill, and whether measured.
 
-    The early hours of the same day stand in for the next morning's.
+    The market's measured share of sold capacity that sellers delivered when it has one;
+    otherwise the season's assumption (``ASSUMED_FILL_BY_MONTH``).
     """
-    return np.roll(np.atleast_2d(rows), -SOLAR_DAY_START, axis=1)
+    if prefs.filled_per_kwh_sold is not None:
+        return min(max(prefs.filled_per_kwh_sold, 0.0), 1.0), True
+    return ASSUMED_FILL_BY_MONTH[day.month], False
 
 
-def shift_values(
-    load: npt.NDArray[np.float64],
-    pv: npt.NDArray[np.float64],
-    capacities: npt.NDArray[np.float64],
-    *,
-    evening_price: float,
-    daytime_value: float,
-    efficiency: float,
-    power_kw: float | None = None,
-) -> npt.NDArray[np.float64]:
-    """EUR a day's storage saves, per scenario (rows) and candidate capacity (columns).
+def energy_values(prefs: Preferences, hours: Sequence[int]) -> tuple[float, float, float]:
+    """EUR per kWh of capacity: (import price avoided, value filled with own export, value
+    filled with shared energy).
 
-    A greedy dispatch over the solar day: solar surplus charges (worth ``daytime_value`` a kWh
-    as feed-in), the house's deficit discharges (worth ``evening_price`` a kWh not bought).
-    With flat prices within the day that is the best use of a given capacity.
+    Own export gives up its feed-in and loses a little on the way in and out (grossed up by
+    the efficiency twice); shared energy is paid at the community's energy price.
     """
-    net = _solar_days(pv) - _solar_days(load)  # (scenarios, 24)
-    caps = np.asarray(capacities, dtype=np.float64)[None, :]
-    power = np.inf if power_kw is None else power_kw
-    soc = np.zeros((net.shape[0], caps.shape[1]))
-    value = np.zeros_like(soc)
-    eta = max(efficiency, 0.01)
-    for hour in range(net.shape[1]):
-        step = net[:, hour : hour + 1]
-        charge = np.minimum(np.minimum(np.maximum(step, 0.0), power), (caps - soc) / eta)
-        deliver = np.minimum(np.minimum(np.maximum(-step, 0.0), power), soc * eta)
-        soc = soc + charge * eta - deliver / eta
-        value += deliver * evening_price - charge * daytime_value
-    return value
+    imported = prefs.tariff.mean_import(hours)
+    efficiency = max(prefs.community_efficiency, 0.01)
+    own = imported - prefs.tariff.feed_in / (efficiency * efficiency)
+    shared = imported - prefs.energy_price
+    return imported, own, shared
 
 
-def shift_capacity_kwh(
-    load: npt.NDArray[np.float64],
-    pv: npt.NDArray[np.float64],
+@dataclass(frozen=True, slots=True)
+class BuyFill:
+    """What is expected to fill a day's bought capacity and what it saves."""
+
+    # Capacity filled by the household's own export, and the shared energy expected on top.
+    own_kwh: float
+    shared_kwh: float
+    # The capacity that would be used if every kWh filled (own fill plus the rest of the need).
+    wanted_kwh: float
+    # Expected EUR saved over the day after paying capacity and shared energy.
+    saving_eur: float
+
+
+def expected_buy_fill(
+    volume: float | None,
     *,
+    need_kwh: float,
+    own_export_kwh: float,
+    fill_share: float,
     price: float,
     prefs: Preferences,
-    own_kwh: float = 0.0,
-    power_kw: float | None = None,
-) -> float:
-    """Capacity to buy on top of ``own_kwh`` that maximises expected savings minus its price.
+    values: tuple[float, float, float],
+) -> BuyFill:
+    """How ``volume`` kWh (or, for None, the volume worth buying) fill and pay on one day.
 
-    ``load`` and ``pv`` are scenarios of the day (one row each, or many); each is equally
-    likely. Zero when no kWh of capacity saves more than it costs.
+    Own export fills the capacity first. Of the rest of the need, the community's surplus is
+    expected to cover ``fill_share``: capacity beyond that is expected to stay empty. Without a
+    volume, each part is bought only when its kWh saves more than the capacity price, and only
+    as much as is expected to fill: the own fill, and the expected shared energy.
     """
-    load = np.atleast_2d(load)
-    pv = np.atleast_2d(pv)
-    # Nothing can shift more than the largest deficit of a scenario's solar day.
-    most = float(np.maximum(load - pv, 0.0).sum(axis=1).max()) + own_kwh
-    if most <= own_kwh:
-        return 0.0
-    grid = np.arange(
-        own_kwh, most + CAPACITY_GRID_STEP_KWH, CAPACITY_GRID_STEP_KWH, dtype=np.float64
-    )
-    values = shift_values(
-        load,
-        pv,
-        grid,
-        evening_price=prefs.evening_price,
-        daytime_value=prefs.daytime_value,
-        efficiency=prefs.community_efficiency,
-        power_kw=power_kw,
-    ).mean(axis=0)
-    bought = grid - own_kwh
-    net = values - values[0] - price * bought
-    return float(bought[int(np.argmax(net))])
+    _, own_value, shared_value = values
+    efficiency = max(prefs.community_efficiency, 0.01)
+    own_fill = min(own_export_kwh, need_kwh / efficiency)
+    rest = max(0.0, need_kwh - own_fill * efficiency)
+    wanted = own_fill + rest
+    if volume is None:
+        own = own_fill if own_value > price else 0.0
+        shared = fill_share * rest if shared_value > price else 0.0
+        saving = own * (own_value - price) + shared * (shared_value - price)
+        return BuyFill(own, shared, wanted, saving)
+    own = min(volume, own_fill)
+    shared = min(max(0.0, volume - own), fill_share * rest)
+    saving = own * own_value + shared * shared_value - volume * price
+    return BuyFill(own, shared, wanted, saving)
 
 
-def _scenarios_for(
-    forecast: Forecast, day: date, hours: list[int], extra: float
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Load and PV scenarios of a day, with the stated reason's extra load in its window."""
-    if forecast.scenario_load is not None and forecast.scenario_pv is not None:
-        # The history days, scaled to the forecast's level of this day's class.
-        own = forecast.load_for(day)
-        history = forecast.scenario_load
-        scale = float(own.sum()) / np.maximum(history.sum(axis=1, keepdims=True), 1e-9)
-        load = history * scale
-        pv = forecast.scenario_pv
-    else:
-        load = np.atleast_2d(forecast.load_for(day))
-        pv = np.atleast_2d(forecast.pv_for(day))
-    load = load.copy()
-    if extra:
-        load[:, hours] += extra / len(hours)
-    return load, pv
+def round_down_estimate(value: float) -> float:
+    """An estimated volume down to 0.5 kWh, or to 0.1 kWh below 0.5: only what is expected."""
+    if value < ESTIMATE_STEP_KWH:
+        return floor_kwh(value)
+    return math.floor(value / ESTIMATE_STEP_KWH + 1e-6) * ESTIMATE_STEP_KWH
 
 
 def round_estimate(value: float) -> float:
@@ -315,12 +322,6 @@ def expected_buy_price(
     """The capacity price a buy expects to pay: the market's for its days, else the typical one."""
     known = [p for d, p in (market_prices or {}).items() if d in request.days and p > 0]
     return float(np.median(known)) if known else prefs.expected_price
-
-
-def shifting_value(prefs: Preferences) -> float:
-    """EUR per kWh of capacity a buyer gains: evening price minus the grossed-up daytime value."""
-    efficiency = max(prefs.community_efficiency, 0.01)
-    return prefs.evening_price - prefs.daytime_value / (efficiency * efficiency)
 
 
 def _forecast_basis(forecast: Forecast) -> ForecastBasis:
@@ -360,6 +361,7 @@ def plan_buy(
     hours = window_hours(time_of_day)
     extra = extra_load_kwh(request.reason)
     price = expected_buy_price(request, prefs, market_prices)
+    values = energy_values(prefs, hours)
     days: list[DayPlan] = []
     for day in request.days:
         load = forecast.load_for(day)
@@ -370,21 +372,32 @@ def plan_buy(
         own_free = 0.0
         if battery is not None:
             own_free = max(0.0, battery.usable_kwh - committed_kwh(commitments, day, "sell"))
+        # The household's own battery takes its own surplus first and serves the window with it;
+        # what it cannot take is exported and fills the bought capacity.
+        own_battery = min(own_free, surplus)
+        efficiency = battery.round_trip_efficiency if battery is not None else 1.0
+        need = max(0.0, window_demand + extra - own_battery * efficiency)
+        export = max(0.0, surplus - own_battery)
+        share, _ = community_fill(prefs, day)
         power_cap = battery.power_cap_kwh(len(hours)) if battery is not None else float("inf")
-        if request.kwh_per_day is not None:
-            wanted, note = request.kwh_per_day, "user_figure"
+        figure = request.kwh_per_day
+        fill = expected_buy_fill(
+            figure,
+            need_kwh=need,
+            own_export_kwh=export,
+            fill_share=share,
+            price=price,
+            prefs=prefs,
+            values=values,
+        )
+        if figure is not None:
+            wanted, note = figure, "user_figure"
         else:
-            scenario_load, scenario_pv = _scenarios_for(forecast, day, hours, extra)
-            shift = shift_capacity_kwh(
-                scenario_load,
-                scenario_pv,
-                price=price,
-                prefs=prefs,
-                own_kwh=own_free,
-                power_kw=battery.max_power_kw if battery is not None else None,
-            )
-            window = max(0.0, window_demand + extra - own_free)
-            wanted, note = round_estimate(max(shift, window)), "estimate"
+            # Only what is expected to fill: the own export, the expected shared energy.
+            wanted = round_down_estimate(fill.own_kwh + fill.shared_kwh)
+            note = "estimate" if wanted >= round_down_estimate(fill.wanted_kwh) else "fill_limited"
+            if need <= 0:
+                note = "covered"
         volume = wanted - already
         if volume > power_cap:
             volume, note = power_cap, "capped_by_battery"
@@ -396,15 +409,31 @@ def plan_buy(
             volume, note = 0.0, "selling_that_day"
         elif already > 0 and volume <= 0:
             note = "fully_committed"
+        kwh = floor_kwh(volume)
+        if kwh > 0 and figure is None:
+            # The figures of what is actually bought (the step may round a little off).
+            fill = expected_buy_fill(
+                kwh + already,
+                need_kwh=need,
+                own_export_kwh=export,
+                fill_share=share,
+                price=price,
+                prefs=prefs,
+                values=values,
+            )
         days.append(
             DayPlan(
                 day=day,
-                kwh=floor_kwh(volume),
+                kwh=kwh,
                 need_kwh=round(window_demand + extra, 1),
                 pv_surplus_kwh=round(surplus, 1),
                 extra_kwh=round(extra, 1),
                 free_capacity_kwh=round(own_free, 1),
                 note=note,
+                own_fill_kwh=round(fill.own_kwh, 1) if kwh > 0 else 0.0,
+                shared_kwh=round(fill.shared_kwh, 1) if kwh > 0 else 0.0,
+                wanted_kwh=round(fill.wanted_kwh, 1),
+                saving_eur=round(fill.saving_eur, 2) if kwh > 0 else 0.0,
             )
         )
     _raise_if_all_closed(request, days)
@@ -414,17 +443,39 @@ def plan_buy(
             {"side": "buy"},
             translation_key="buying_while_selling",
         )
+    share, measured = community_fill(prefs, request.start_day)
+    imported, own_value, shared_value = values
+    basis = EnergyBasis(
+        energy_price=prefs.energy_price,
+        import_price=round(imported, 3),
+        feed_in=prefs.tariff.feed_in,
+        tariff=prefs.tariff.kind,
+        fill_share=round(share, 2),
+        fill_measured=measured,
+        grid_charging=prefs.grid_charging,
+        own_value=round(own_value, 3),
+        shared_value=round(shared_value, 3),
+        capacity_price=round(price, 3),
+    )
     if not any(d.kwh > 0 for d in days):
         offering = any(d.note == "selling_that_day" for d in days)
+        if offering or all(d.note in ("covered", "fully_committed") for d in days):
+            raise NothingToTradeError(
+                "Nothing to buy: the household's own battery covers the need on every day"
+                + (" it does not offer" if offering else ""),
+                {"side": "buy"},
+                translation_key="nothing_to_buy_offering" if offering else "nothing_to_buy",
+            )
         raise NothingToTradeError(
-            "Nothing to buy: the household's own battery covers the need on every day"
-            + (" it does not offer" if offering else ""),
-            {"side": "buy"},
-            translation_key="nothing_to_buy_offering" if offering else "nothing_to_buy",
+            "Nothing to buy: no capacity is expected to fill and save more than it costs",
+            nothing_worth_buying_placeholders(days, basis),
+            translation_key="nothing_worth_buying",
         )
-    computed = shifting_value(prefs)
+    computed = buy_value(days, own_value=own_value, shared_value=shared_value)
     cap = request.price_limit if request.price_limit is not None else prefs.max_buy_price
     limit = floor_price(min(computed, cap))
+    saving = round(sum(d.saving_eur for d in days if d.kwh > 0), 2)
+    basis = replace(basis, expected_saving_eur=saving, loses_money=saving < 0)
     return TradePlan(
         request=request,
         days=tuple(days),
@@ -434,14 +485,65 @@ def plan_buy(
             user_limit=cap,
             source="user" if cap < computed else "computed",
             inputs={
-                "evening_price": prefs.evening_price,
-                "daytime_value": prefs.daytime_value,
+                "import_price": round(imported, 3),
+                "feed_in": prefs.tariff.feed_in,
+                "energy_price": prefs.energy_price,
                 "efficiency": prefs.community_efficiency,
             },
         ),
         forecast=_forecast_basis(forecast),
         usable_capacity_kwh=round(battery.usable_kwh, 1) if battery is not None else 0.0,
+        energy=basis,
     )
+
+
+def buy_value(days: Sequence[DayPlan], *, own_value: float, shared_value: float) -> float:
+    """The most a kWh of the bought capacity may cost: what its fill saves.
+
+    Shared energy saves the import price minus the energy price, own export the import price
+    minus its feed-in grossed up for losses; with both in the plan the lower one bounds the bid,
+    so no part is bought at a loss.
+    """
+    traded = [d for d in days if d.kwh > 0]
+    if any(d.shared_kwh > 0 for d in traded) or not any(d.own_fill_kwh > 0 for d in traded):
+        return max(0.0, min(shared_value, own_value))
+    return max(0.0, own_value)
+
+
+def nothing_worth_buying_placeholders(
+    days: Sequence[DayPlan], basis: EnergyBasis
+) -> dict[str, str]:
+    """The figures of "nothing worth buying": need, own export, fill share and the prices."""
+    open_days = [d for d in days if d.note not in ("gate_closed", "selling_that_day")] or list(days)
+    count = len(open_days)
+    return {
+        "side": "buy",
+        "need_kwh": f"{sum(d.need_kwh for d in open_days) / count:.1f}",
+        "export_kwh": f"{sum(d.pv_surplus_kwh for d in open_days) / count:.1f}",
+        "fill_pct": f"{round(basis.fill_share * 100)}",
+        "import_price": f"{basis.import_price:.3f}",
+        "energy_price": f"{basis.energy_price:.3f}",
+        "capacity_price": f"{basis.capacity_price:.3f}",
+        "shared_value": f"{basis.shared_value:.3f}",
+    }
+
+
+def sell_cost(battery: BatterySpec, prefs: Preferences) -> float:
+    """EUR per kWh of capacity a sale must earn beyond the energy price: wear, plus the
+    feed-in the stored surplus gives up, grossed up for the losses, minus the energy price the
+    delivered kWh earns; never below the wear and losses of ``min_sell_price``'s cycle."""
+    efficiency = max(battery.round_trip_efficiency, 0.01)
+    stored = battery.wear_eur_per_kwh + prefs.tariff.feed_in / efficiency - prefs.energy_price
+    return max(stored, min_sell_price(battery, prefs.tariff.feed_in) - prefs.energy_price, 0.0)
+
+
+def sell_grid_charging_pays(battery: BatterySpec, prefs: Preferences) -> bool:
+    """Grid energy may fill the reserve: the community allows it and the seller's cheapest
+    hours before the evening cost no more than the energy price minus wear."""
+    if not prefs.grid_charging:
+        return False
+    hours = prefs.tariff.cheapest_hours(4, before=WINDOWS["evening"][0])
+    return prefs.tariff.mean_import(hours) <= prefs.energy_price - battery.wear_eur_per_kwh
 
 
 def plan_sell(
@@ -466,6 +568,7 @@ def plan_sell(
     away = (request.reason or "").strip().lower() in AWAY_REASONS
     base = base_load_kwh_per_hour(forecast)
     days: list[DayPlan] = []
+    grid_ok = sell_grid_charging_pays(battery, prefs)
     for day in request.days:
         load = forecast.load_for(day)
         pv = forecast.pv_for(day)
@@ -475,6 +578,7 @@ def plan_sell(
             # Nobody home: only the base load, which solar covers by day; the battery keeps
             # what that day's surplus can carry through the dark hours, the rest is offered.
             need = away_reserve_kwh(base, pv, battery.round_trip_efficiency)
+            fillable = float(np.maximum(pv - base, 0.0).sum()) * battery.round_trip_efficiency
         else:
             # At home the battery serves the house only with what solar can put into it:
             # the day's deficit, as far as the day's surplus fills the battery.
@@ -489,7 +593,16 @@ def plan_sell(
             already_sold_kwh=sold,
             buying_kwh=committed_kwh(commitments, day, "buy"),
         )
-        volume = free
+        # What is expected to fill the reserve (in sold kWh: the reserve after losses): the
+        # own surplus beyond the house's need first, then the community's surplus, then the
+        # grid where that pays.
+        share, _ = community_fill(prefs, day)
+        own = min(free, max(0.0, fillable - need) * prefs.community_efficiency)
+        community = share * max(0.0, free - own)
+        grid = max(0.0, free - own - community) if grid_ok else 0.0
+        volume = own + community + grid
+        if note == "estimate" and volume < free - 0.05:
+            note = "fill_limited"
         if request.kwh_per_day is not None:
             # The user's figure is the day's total on offer, as for a buy: what is already
             # offered that day counts towards it.
@@ -497,39 +610,62 @@ def plan_sell(
             if wanted <= free:
                 volume, note = wanted, "user_figure"
             elif free > 0:
-                note = "capped_by_battery"
+                volume, note = free, "capped_by_battery"
         if prefs.max_sell_kwh_per_day is not None:
             volume = min(volume, max(0.0, prefs.max_sell_kwh_per_day - sold))
         if day in closed:
             volume, note = 0.0, "gate_closed"
-        elif floor_kwh(volume) <= 0 and note not in ("no_battery", "household_needs_it"):
+        elif floor_kwh(volume) <= 0 and note not in (
+            "no_battery",
+            "household_needs_it",
+            "fill_limited",
+        ):
             # Less than one 0.1 kWh step left: the day is as full as it gets.
             note = "fully_committed" if sold > 0 else "household_needs_it"
+        kwh = floor_kwh(volume)
+        own_part = min(kwh, own)
+        community_part = min(kwh - own_part, community)
         days.append(
             DayPlan(
                 day=day,
-                kwh=floor_kwh(volume),
+                kwh=kwh,
                 need_kwh=round(need, 1),
                 pv_surplus_kwh=0.0,
                 extra_kwh=0.0,
                 free_capacity_kwh=round(max(0.0, battery.usable_kwh - sold), 1),
                 note=note,
+                own_fill_kwh=round(own_part, 1),
+                shared_kwh=round(community_part, 1),
+                grid_kwh=round(max(0.0, kwh - own_part - community_part), 1) if grid_ok else 0.0,
+                wanted_kwh=round(free, 1),
             )
         )
     _raise_if_all_closed(request, days)
     if not any(d.kwh > 0 for d in days):
+        if any(d.note == "fill_limited" for d in days):
+            share, _ = community_fill(prefs, request.start_day)
+            raise NothingToTradeError(
+                "Nothing to offer: no surplus is expected to fill the free capacity",
+                {
+                    "side": "sell",
+                    "free_kwh": f"{max(d.wanted_kwh for d in days):.1f}",
+                    "fill_pct": f"{round(share * 100)}",
+                },
+                translation_key="nothing_to_fill",
+            )
         raise NothingToTradeError(
             "Nothing to offer: the battery is already committed or needed on every day",
             {"side": "sell", "usable_kwh": f"{battery.usable_kwh:.1f}"},
             translation_key="nothing_to_offer",
         )
-    computed = min_sell_price(battery, prefs.daytime_value)
+    computed = sell_cost(battery, prefs)
     floor = request.price_limit if request.price_limit is not None else prefs.min_sell_price
     known = [
         price for day, price in (market_prices or {}).items() if day in request.days and price > 0
     ]
     market = float(np.median(known)) if known else 0.0
     limit = ceil_price(max(computed, floor, market))
+    share, measured = community_fill(prefs, request.start_day)
     return TradePlan(
         request=request,
         days=tuple(days),
@@ -542,11 +678,24 @@ def plan_sell(
                 "market_price": round(market, 3),
                 "wear_cost": battery.wear_eur_per_kwh,
                 "efficiency": battery.round_trip_efficiency,
-                "energy_value": prefs.daytime_value,
+                "feed_in": prefs.tariff.feed_in,
+                "energy_price": prefs.energy_price,
             },
         ),
         forecast=_forecast_basis(forecast),
         usable_capacity_kwh=round(battery.usable_kwh, 1),
+        energy=EnergyBasis(
+            energy_price=prefs.energy_price,
+            import_price=round(prefs.tariff.mean_import(window_hours("evening")), 3),
+            feed_in=prefs.tariff.feed_in,
+            tariff=prefs.tariff.kind,
+            fill_share=round(share, 2),
+            fill_measured=measured,
+            grid_charging=prefs.grid_charging,
+            capacity_price=round(limit, 3),
+            # Capacity price plus energy price earned, minus wear and the feed-in given up.
+            expected_saving_eur=round(sum(d.kwh for d in days) * (limit - computed), 2),
+        ),
     )
 
 

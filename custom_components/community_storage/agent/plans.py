@@ -91,8 +91,19 @@ class DayPlan:
     # Battery room left that day after every open or filled order.
     free_capacity_kwh: float
     # Why the volume is what it is: "estimate", "user_figure", "capped_by_battery",
-    # "household_needs_it", "fully_committed", "no_battery".
+    # "household_needs_it", "fully_committed", "no_battery", "covered" (own battery covers
+    # the need), "fill_limited" (less than wanted: only what is expected to fill).
     note: str = "estimate"
+    # What is expected to fill the traded capacity, kWh. Buy: own export credited, shared
+    # energy from the sellers' reserves. Sell: the seller's own surplus, the community's
+    # surplus, grid energy (only where grid charging is on and pays).
+    own_fill_kwh: float = 0.0
+    shared_kwh: float = 0.0
+    grid_kwh: float = 0.0
+    # What would be traded if every kWh filled (buy: the need; sell: the free capacity).
+    wanted_kwh: float = 0.0
+    # Buy: expected EUR saved that day after paying capacity and energy.
+    saving_eur: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
@@ -104,6 +115,11 @@ class DayPlan:
             "extra_kwh": self.extra_kwh,
             "free_capacity_kwh": self.free_capacity_kwh,
             "note": self.note,
+            "own_fill_kwh": self.own_fill_kwh,
+            "shared_kwh": self.shared_kwh,
+            "grid_kwh": self.grid_kwh,
+            "wanted_kwh": self.wanted_kwh,
+            "saving_eur": self.saving_eur,
         }
 
 
@@ -127,6 +143,50 @@ class PriceBasis:
             "user_limit": self.user_limit,
             "source": self.source,
             "inputs": dict(self.inputs),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyBasis:
+    """The energy side of a plan: the prices its value stands on and what fills the capacity."""
+
+    # The community's price of shared energy, EUR/kWh.
+    energy_price: float = 0.0
+    # The household's import price over the hours the capacity serves (buy) or the evening
+    # (sell), its feed-in price and its tariff's kind ("fixed", "time_of_use", "dynamic").
+    import_price: float = 0.0
+    feed_in: float = 0.0
+    tariff: str = "fixed"
+    # Share of capacity the community's surplus is expected to fill, and whether the market
+    # measured it (else the month's assumption).
+    fill_share: float = 0.0
+    fill_measured: bool = False
+    grid_charging: bool = False
+    # EUR saved per kWh of capacity filled with own export / with shared energy (buy).
+    own_value: float = 0.0
+    shared_value: float = 0.0
+    # The capacity price the plan expects to pay (buy) or asks (sell), EUR/kWh.
+    capacity_price: float = 0.0
+    # Buy: expected saving over all days after every payment; sell: expected gain.
+    expected_saving_eur: float = 0.0
+    # A figure the user stated is expected to cost more than it saves.
+    loses_money: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "energy_price": self.energy_price,
+            "import_price": self.import_price,
+            "feed_in": self.feed_in,
+            "tariff": self.tariff,
+            "fill_share": self.fill_share,
+            "fill_measured": self.fill_measured,
+            "grid_charging": self.grid_charging,
+            "own_value": self.own_value,
+            "shared_value": self.shared_value,
+            "capacity_price": self.capacity_price,
+            "expected_saving_eur": self.expected_saving_eur,
+            "loses_money": self.loses_money,
         }
 
 
@@ -163,6 +223,7 @@ class TradePlan:
     forecast: ForecastBasis
     usable_capacity_kwh: float
     speech: str = ""
+    energy: EnergyBasis = EnergyBasis()
 
     @property
     def side(self) -> Side:
@@ -195,6 +256,7 @@ class TradePlan:
             "price": self.price.as_dict(),
             "forecast": self.forecast.as_dict(),
             "usable_capacity_kwh": self.usable_capacity_kwh,
+            "energy": self.energy.as_dict(),
             "speech": self.speech,
         }
 

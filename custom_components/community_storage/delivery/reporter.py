@@ -137,6 +137,7 @@ class DeliveryReporter:
             "day": figures.day.isoformat(),
             "side": figures.side,
             "kwh": figures.kwh,
+            "shared_kwh": figures.shared_kwh,
             "client_report_id": self.client_report_id(figures.day, figures.side),
             "attempted_at": dt_util.utcnow().isoformat(),
         }
@@ -146,6 +147,8 @@ class DeliveryReporter:
                 figures.side,
                 figures.kwh,
                 hourly_kwh=figures.hourly_kwh,
+                # Zero shared energy is the same as none: an older server knows no such field.
+                shared_kwh=figures.shared_kwh or None,
                 client_report_id=record["client_report_id"],
             )
         except (

@@ -131,10 +131,12 @@ class VirtualBatteryMeter(ChangeNotifier):
         if battery is None:
             return
         delta = meter_delta(old, new)
+        hour = hour_index(now, day, zone)
         if event.data["entity_id"] == self.export_entity:
-            battery = battery.exported(delta)
+            # From the evening window on, the shared fill is in before any later export.
+            battery = battery.advanced_to(hour).exported(delta)
         else:
-            battery = battery.imported(delta, hour_index(now, day, zone))
+            battery = battery.imported(delta, hour)
         self.batteries[day] = battery
         for kept in [d for d in self.batteries if (day - d).days > KEEP_DAYS]:
             del self.batteries[kept]

@@ -13,6 +13,7 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -97,6 +98,7 @@ from ..market_client.models import Side
 from .history import async_read_battery_readings, async_read_history
 from .order_watch import OrderWatcher
 from .records import BookKeeper, PeriodRecord, Proposal, RequestRecord, order_state
+from .tariff_settings import household_tariff
 
 if TYPE_CHECKING:
     from ..coordinator import CommunityStorageCoordinator
@@ -126,6 +128,10 @@ __all__ = [
     "TradingAgent",
     "TradingError",
 ]
+
+
+def _opt_float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _translate_market_error(err: MarketError) -> TradingError:
@@ -239,13 +245,25 @@ class TradingAgent:
         )
         return self.battery_spec()
 
-    def _preferences(self, data: CommunityStorageData) -> Preferences:
+    def _preferences(
+        self, data: CommunityStorageData, market: MarketSnapshot, first_day: date
+    ) -> Preferences:
+        """The options, the household's tariff for the request's first day, the community's
+        energy settings and what its deliveries measured."""
         config = self._config()
+        community = data.me.community
+        zone = dt_util.get_time_zone(community.timezone) or dt_util.DEFAULT_TIME_ZONE
+        measured = market.delivery
         return Preferences(
             max_buy_price=float(config.get(CONF_MAX_BUY_PRICE, DEFAULT_MAX_BUY_PRICE)),
             min_sell_price=float(config.get(CONF_MIN_SELL_PRICE, DEFAULT_MIN_SELL_PRICE)),
-            community_efficiency=float(data.me.community.efficiency),
+            tariff=household_tariff(self.hass, config, day=first_day, zone=zone),
+            energy_price=float(community.energy_price),
+            grid_charging=community.grid_charging,
+            community_efficiency=float(community.efficiency),
             max_sell_kwh_per_day=float(data.me.limits.max_sell_kwh_per_day),
+            filled_per_kwh_sold=_opt_float(measured.filled_per_kwh_sold),
+            shared_kwh_per_kwh_bought=_opt_float(measured.shared_kwh_per_kwh_bought),
         )
 
     def _high_price_threshold(self) -> float:
@@ -341,7 +359,7 @@ class TradingAgent:
             forecast,
             await self.async_read_battery(data.today),
             await self.async_commitments(),
-            self._preferences(data),
+            self._preferences(data, market, request.start_day),
             closed_days=closed,
             market_prices=prices,
         )

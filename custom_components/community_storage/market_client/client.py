@@ -415,6 +415,7 @@ class MarketClient:
         kwh: float,
         *,
         hourly_kwh: Iterable[float] | None = None,
+        shared_kwh: float | None = None,
         client_report_id: str,
     ) -> Delivery:
         """``POST /api/v1/deliveries``: what the household delivered (sell) or used (buy).
@@ -430,6 +431,9 @@ class MarketClient:
         }
         if hourly_kwh is not None:
             body["hourly_kwh"] = [round(value, 3) for value in hourly_kwh]
+        if shared_kwh is not None:
+            # Buy reports only: the shared energy drawn, part of ``kwh``.
+            body["shared_kwh"] = round(shared_kwh, 3)
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 data = await self._request("POST", "api/v1/deliveries", json=body)

@@ -22,6 +22,8 @@ type JsonObject = Mapping[str, Any]
 # sends its own, which the client then uses (CommunityInfo.volume_step_kwh/price_step_eur).
 DEFAULT_VOLUME_STEP = Decimal("0.1")
 DEFAULT_PRICE_STEP = Decimal("0.001")
+# The community energy price a server before energy sharing implies (docs/delivery.md).
+DEFAULT_ENERGY_PRICE = Decimal("0.12")
 
 
 class Side(StrEnum):
@@ -141,6 +143,10 @@ class CommunityInfo:
     efficiency: Decimal
     volume_step_kwh: Decimal
     price_step_eur: Decimal
+    # The community's price of shared energy (EUR/kWh) and whether sellers may charge their
+    # reserve from the grid; a server before energy sharing says neither (the defaults).
+    energy_price: Decimal = DEFAULT_ENERGY_PRICE
+    grid_charging: bool = False
 
     def gate_closure_of(self, day: date, zone: tzinfo) -> datetime:
         """When trading for ``day`` closes (``zone`` is this community's time zone)."""
@@ -161,6 +167,8 @@ class CommunityInfo:
             efficiency=to_decimal(data["efficiency"]),
             volume_step_kwh=to_decimal(data.get("volume_step_kwh", DEFAULT_VOLUME_STEP)),
             price_step_eur=to_decimal(data.get("price_step_eur", DEFAULT_PRICE_STEP)),
+            energy_price=to_decimal(data.get("energy_price", DEFAULT_ENERGY_PRICE)),
+            grid_charging=bool(data.get("grid_charging", False)),
         )
 
 
@@ -313,6 +321,10 @@ class Settlement:
     amount_eur: Decimal  # positive = earned, negative = paid
     fill_id: str
     settled_at: datetime
+    # Shared energy beside the capacity: kWh billed (buy) or sold (sell) and its money
+    # (negative paid, positive earned); zero from a server before energy sharing.
+    energy_kwh: Decimal = Decimal(0)
+    energy_eur: Decimal = Decimal(0)
 
     @classmethod
     def from_json(cls, data: JsonObject) -> Settlement:
@@ -326,6 +338,8 @@ class Settlement:
             amount_eur=to_decimal(data["amount_eur"]),
             fill_id=str(data["fill_id"]),
             settled_at=_datetime(data["settled_at"]),
+            energy_kwh=to_decimal(data.get("energy_kwh") or 0),
+            energy_eur=to_decimal(data.get("energy_eur") or 0),
         )
 
 
@@ -336,6 +350,10 @@ class SettlementTotals:
     earned_eur: Decimal
     paid_eur: Decimal
     net_eur: Decimal
+    # Shared energy (both positive); the capacity totals above leave it out, ``net_eur``
+    # includes it.
+    energy_earned_eur: Decimal = Decimal(0)
+    energy_paid_eur: Decimal = Decimal(0)
 
     @classmethod
     def from_json(cls, data: JsonObject) -> SettlementTotals:
@@ -344,6 +362,8 @@ class SettlementTotals:
             earned_eur=to_decimal(data["earned_eur"]),
             paid_eur=to_decimal(data["paid_eur"]),
             net_eur=to_decimal(data["net_eur"]),
+            energy_earned_eur=to_decimal(data.get("energy_earned_eur") or 0),
+            energy_paid_eur=to_decimal(data.get("energy_paid_eur") or 0),
         )
 
 
@@ -394,6 +414,26 @@ class MarketDay:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketDelivery:
+    """What the community's deliveries measured over its last settled days (up to 14)."""
+
+    days: int = 0
+    # Share of sold capacity the sellers delivered; shared energy billed per kWh bought.
+    # None with no settled day.
+    filled_per_kwh_sold: Decimal | None = None
+    shared_kwh_per_kwh_bought: Decimal | None = None
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> MarketDelivery:
+        """Parse the market document's ``delivery`` object."""
+        return cls(
+            days=int(data.get("days") or 0),
+            filled_per_kwh_sold=_opt_decimal(data.get("filled_per_kwh_sold")),
+            shared_kwh_per_kwh_bought=_opt_decimal(data.get("shared_kwh_per_kwh_bought")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class MarketSnapshot:
     """``GET /api/v1/market``: open days and the last 7 days."""
 
@@ -401,6 +441,8 @@ class MarketSnapshot:
     timezone: str
     generated_at: datetime
     days: tuple[MarketDay, ...]
+    # A server before energy sharing sends no ``delivery``: nothing measured.
+    delivery: MarketDelivery = MarketDelivery()
 
     def day(self, day: date) -> MarketDay | None:
         """Return the aggregate of ``day`` if the server reported it."""
@@ -419,6 +461,7 @@ class MarketSnapshot:
                     key=lambda entry: entry.day,
                 )
             ),
+            delivery=MarketDelivery.from_json(data.get("delivery") or {}),
         )
 
 

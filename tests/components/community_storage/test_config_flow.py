@@ -16,6 +16,7 @@ from custom_components.community_storage.const import (
     CONF_AUTONOMY,
     CONF_BATTERY_CAPACITY_KWH,
     CONF_BATTERY_SOC_ENTITY,
+    CONF_FEED_IN_PRICE,
     CONF_HIGH_PRICE_THRESHOLD,
     CONF_HOUSEHOLD_ID,
     CONF_HOUSEHOLD_NAME,
@@ -25,7 +26,11 @@ from custom_components.community_storage.const import (
     CONF_MAX_BUY_PRICE,
     CONF_MIN_SELL_PRICE,
     CONF_NOTIFY_ACTION,
+    CONF_PRICE_ENTITY,
     CONF_PV_ENTITY,
+    CONF_TARIFF_PRICE,
+    CONF_TARIFF_SCHEDULE,
+    CONF_TARIFF_SOURCE,
     CONF_TOKEN,
     CONF_URL,
     DEFAULT_MAX_BUY_PRICE,
@@ -332,7 +337,14 @@ async def test_options_flow(hass: HomeAssistant, setup_integration: MockConfigEn
         result["flow_id"], {**chosen, CONF_NOTIFY_ACTION: "notify.mobile_app_phone"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {**chosen, CONF_NOTIFY_ACTION: "notify.mobile_app_phone"}
+    # The tariff nobody set: the 2026 average fixed price and feed-in.
+    assert entry.options == {
+        **chosen,
+        CONF_NOTIFY_ACTION: "notify.mobile_app_phone",
+        CONF_TARIFF_SOURCE: "fixed",
+        CONF_TARIFF_PRICE: 0.37,
+        CONF_FEED_IN_PRICE: 0.078,
+    }
 
     # Clearing the notify action removes it.
     result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -341,6 +353,68 @@ async def test_options_flow(hass: HomeAssistant, setup_integration: MockConfigEn
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert CONF_NOTIFY_ACTION not in entry.options
+
+
+async def test_options_flow_sets_the_tariff(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """A schedule is read or refused with what is wrong; a price entity must give prices."""
+    entry = setup_integration
+    base = {
+        CONF_MAX_BUY_PRICE: 0.15,
+        CONF_MIN_SELL_PRICE: 0.06,
+        CONF_HIGH_PRICE_THRESHOLD: 0.11,
+        CONF_AUTONOMY: AUTONOMY_ACT,
+        CONF_INSTALL_SENTENCES: False,
+        CONF_TARIFF_PRICE: 0.36,
+        CONF_FEED_IN_PRICE: 0.08,
+    }
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert _suggested(result, CONF_TARIFF_SOURCE) == "fixed"
+    assert _suggested(result, CONF_TARIFF_PRICE) == 0.37
+    assert _suggested(result, CONF_FEED_IN_PRICE) == 0.078
+    schedule = {**base, CONF_TARIFF_SOURCE: "time_of_use"}
+    for text, error, part in (
+        ("", "schedule_required", ""),
+        ("22-6 0.29", "schedule_format", "22-6 0.29"),
+        ("22-6: 0.29, 17-25: 0.45", "schedule_hours", "17-25: 0.45"),
+        ("17-21: 4", "schedule_price", "17-21: 4"),
+        ("16-21: 0.45; 20-22: 0.5", "schedule_overlap", "Periods overlap at 20:00"),
+    ):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {**schedule, CONF_TARIFF_SCHEDULE: text}
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {CONF_TARIFF_SCHEDULE: error}, text
+        assert result["description_placeholders"] == {"schedule_part": part}
+        # Nothing was stored.
+        assert CONF_TARIFF_SOURCE not in entry.options
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**schedule, CONF_TARIFF_SCHEDULE: " 22-6: 0,29, 17-21: 0.45 "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_TARIFF_SOURCE] == "time_of_use"
+    assert entry.options[CONF_TARIFF_SCHEDULE] == "22-6: 0,29, 17-21: 0.45"
+
+    # A price entity: required, and it must say a price.
+    hass.states.async_set("sensor.no_price", "unknown")
+    hass.states.async_set("sensor.spot", "0.31", {"unit_of_measurement": "EUR/kWh"})
+    entity = {**base, CONF_TARIFF_SOURCE: "price_entity"}
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], entity)
+    assert result["errors"] == {CONF_PRICE_ENTITY: "price_entity_required"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**entity, CONF_PRICE_ENTITY: "sensor.no_price"}
+    )
+    assert result["errors"] == {CONF_PRICE_ENTITY: "price_entity_unreadable"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**entity, CONF_PRICE_ENTITY: "sensor.spot", CONF_TARIFF_SCHEDULE: "ignored"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Only the chosen source's own setting is kept.
+    assert entry.options[CONF_PRICE_ENTITY] == "sensor.spot"
+    assert CONF_TARIFF_SCHEDULE not in entry.options
 
 
 async def test_expired_code_and_throttled_guesses(

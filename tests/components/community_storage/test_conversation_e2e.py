@@ -74,7 +74,11 @@ async def add_household(
     entries: list[MockConfigEntry] = []
 
     async def _add(
-        name: str, *, battery_kwh: float | None, options: dict[str, Any] | None = None
+        name: str,
+        *,
+        battery_kwh: float | None,
+        options: dict[str, Any] | None = None,
+        pv: bool = True,
     ) -> MockConfigEntry:
         code = await market.add_household(name, 15.0)
         joined = await MarketClient.join(async_get_clientsession(hass), market.url, code)
@@ -89,6 +93,8 @@ async def add_household(
             data[CONF_BATTERY_CAPACITY_KWH] = battery_kwh
         else:
             data.pop(CONF_BATTERY_SOC_ENTITY)
+        if not pv:
+            data.pop(CONF_PV_ENTITY)
         entry = MockConfigEntry(
             domain=DOMAIN,
             title=f"{name} ({COMMUNITY_NAME})",
@@ -153,8 +159,11 @@ async def test_seed_renovation(
 ) -> None:
     """The renovation sentence verbatim: evening capacity for next week at the neighbour's price.
 
-    The volumes are the agent's own estimate from the household's history (about 8 kWh a day:
-    evening demand plus the renovation's extra load); the figures in the reply are the server's.
+    The need is the agent's own estimate from the household's history (about 8 kWh a day:
+    evening demand plus the renovation's extra load); it buys only what is expected to fill
+    (its own export, and the share of the rest neighbours' stored solar is expected to cover:
+    nothing measured yet, so the month's assumption), and the reply says so with the figures.
+    The prices in the reply are the server's.
     """
     await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.07)
     response = await _say(hass, RENOVATION)
@@ -165,9 +174,15 @@ async def test_seed_renovation(
     assert [o["day"] for o in orders] == _days(NEXT_MONDAY, 7)
     assert all(o["side"] == "buy" and o["status"] == "filled" for o in orders)
     assert {o["avg_price"] for o in orders} == {0.07}
-    planned = [day["kwh"] for day in response.speech_slots["plan"]["days"]]
+    days = response.speech_slots["plan"]["days"]
+    planned = [day["kwh"] for day in days]
     assert [o["volume_kwh"] for o in orders] == planned
-    assert all(7.5 <= kwh <= 9.0 for kwh in planned)
+    assert all(7.5 <= day["wanted_kwh"] <= 9.0 for day in days)
+    assert all(0 < day["kwh"] < day["wanted_kwh"] and day["note"] == "fill_limited" for day in days)
+    assert all(
+        day["kwh"] == pytest.approx(day["own_fill_kwh"] + day["shared_kwh"], abs=0.5)
+        for day in days
+    )
     low, high = min(planned), max(planned)
     total = sum(o["filled_kwh"] * o["avg_price"] for o in orders)
     volume = f"{low:g} kWh" if low == high else f"{low:g} kWh to {high:g} kWh"
@@ -176,6 +191,10 @@ async def test_seed_renovation(
         "in the evenings at EUR 0.07/kWh to support your renovation plans."
     )
     assert f"EUR {total:.2f} in total" in speech
+    # What fills it, what that energy costs, and why it is less than the need.
+    assert "of neighbours' stored solar as shared energy at EUR 0.12/kWh" in speech
+    assert "That's less than the" in speech
+    assert "each kWh of shared energy saves EUR 0.25/kWh" in speech
 
 
 async def test_seed_renovation_with_the_seed_figures(
@@ -202,11 +221,15 @@ async def test_seed_renovation_with_the_seed_figures(
 @pytest.mark.parametrize(
     ("language", "text", "figures"),
     [
-        ("en", HOLIDAY, ("12 kWh", "EUR 0.09/kWh", "EUR 7.56")),
+        (
+            "en",
+            HOLIDAY,
+            ("1.9 kWh to 2.6 kWh", "EUR 0.09/kWh", "EUR 1.51", "a day rather than the"),
+        ),
         (
             "de",
             "Wir fahren eine Woche in den Urlaub und brauchen unseren Batteriespeicher nicht.",
-            ("12 kWh", "0,09 EUR/kWh", "7,56 EUR"),
+            ("1,9 kWh bis 2,6 kWh", "0,09 EUR/kWh", "1,51 EUR", "pro Tag statt der freien"),
         ),
     ],
 )
@@ -219,10 +242,12 @@ async def test_seed_holiday(
     text: str,
     figures: tuple[str, ...],
 ) -> None:
-    """The holiday sentence: 12 kWh a day for a week from tomorrow at EUR 0.09 = EUR 7.56.
+    """The holiday sentence: a week from tomorrow at EUR 0.09, only what is expected to fill.
 
-    The 12 kWh are the agent's own figure: the 15.3 kWh battery minus its reserve and what the
-    empty house still draws at night; EUR 0.09 is the household's minimum sell price, which clears.
+    Of the 15.3 kWh battery less its reserve and what the empty house still draws at night
+    (12 kWh free), late November's own solar surplus and the community's expected share fill
+    2.6 kWh a day (1.9 kWh from December, a darker month): that is what is sold. EUR 0.09 is
+    the household's minimum sell price, which clears.
     """
     await market.place(neighbour[1], "buy", TOMORROW, 7, 12.0, 0.10)
     response = await _say(hass, text, language)
@@ -230,11 +255,45 @@ async def test_seed_holiday(
     assert response.response_type == intent.IntentResponseType.ACTION_DONE, speech
 
     orders = await _orders(market, traveller)
+    days = response.speech_slots["plan"]["days"]
     assert [
         (o["day"], o["side"], o["volume_kwh"], o["filled_kwh"], o["avg_price"]) for o in orders
-    ] == [(day, "sell", 12.0, 12.0, 0.09) for day in _days(TOMORROW, 7)]
+    ] == [(day["day"], "sell", day["kwh"], day["kwh"], 0.09) for day in days]
+    assert [day["kwh"] for day in days] == [2.6] * 5 + [1.9] * 2
+    assert all(11.5 <= day["wanted_kwh"] <= 12.5 for day in days), days
     for figure in figures:
         assert figure in speech, speech
+
+
+async def test_a_flat_tariff_without_export_is_not_sold_capacity_it_cannot_use(
+    hass: HomeAssistant,
+    add_household: HouseholdFactory,
+    market: RunningMarket,
+    neighbour: Any,
+) -> None:
+    """No solar to export, a flat tariff of EUR 0.37 and shared energy at the community's EUR
+    0.30: a kWh of capacity would save EUR 0.07, less than the EUR 0.08 it costs. Nothing is
+    bought, and the reply says why with the figures."""
+    status, _ = await market.request(
+        "POST",
+        "/api/v1/operator/settings",
+        token=market.operator_token,
+        json={"energy_price": 0.30},
+    )
+    assert status == 200
+    flat = await add_household("Krause", battery_kwh=None, pv=False)
+    await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.08)
+    response = await _say(hass, RENOVATION)
+    speech = response.speech["plain"]["speech"]
+    assert (await market.get("/api/v1/requests", flat.data[CONF_TOKEN]))["requests"] == []
+    assert speech.startswith("I haven't reserved anything"), speech
+    assert "export 0.0 kWh of your own solar" in speech
+    assert "Shared energy costs EUR 0.300/kWh against your EUR 0.370/kWh" in speech
+    assert "each kWh saves EUR 0.070, not more than the capacity price of EUR 0.080/kWh" in speech
+    german = await _say(hass, "Ich renoviere nächste Woche abends und brauche Speicher", "de")
+    text = german.speech["plain"]["speech"]
+    assert text.startswith("Ich habe nichts reserviert"), text
+    assert "0.300 EUR/kWh gegenüber deinen 0.370 EUR/kWh" in text
 
 
 async def test_partial_days(
@@ -252,14 +311,13 @@ async def test_partial_days(
 async def test_partial_volume(
     hass: HomeAssistant, traveller: MockConfigEntry, market: RunningMarket, neighbour: Any
 ) -> None:
-    """Buyers for 70 % of the offer: the reply says 70 % and keeps offering the rest."""
-    await market.place(neighbour[1], "buy", TOMORROW, 7, 8.4, 0.10)
+    """Buyers for part of the offer: the reply says how much and keeps offering the rest."""
+    await market.place(neighbour[1], "buy", TOMORROW, 7, 1.3, 0.10)
     speech = (await _say(hass, HOLIDAY)).speech["plain"]["speech"]
     orders = await _orders(market, traveller)
-    assert {(o["volume_kwh"], o["filled_kwh"], o["status"]) for o in orders} == {
-        (12.0, 8.4, "partially_filled")
-    }
-    assert "We were able to sell 70% of your available storage capacity" in speech
+    assert {(o["filled_kwh"], o["status"]) for o in orders} == {(1.3, "partially_filled")}
+    share = round(100 * 7 * 1.3 / sum(o["volume_kwh"] for o in orders))
+    assert f"We were able to sell {share}% of your available storage capacity" in speech
     assert "I'll keep offering the remainder." in speech
 
 
@@ -297,8 +355,8 @@ async def test_no_buyers_then_a_later_fill_notifies(
 
     notifications = persistent_notification._async_get_or_create_notifications(hass)
     note = notifications[notification_id(request_id)]
-    assert "5 kWh" in note["message"]
-    assert "0,09 EUR/kWh" in note["message"]
+    # Each day sold what it offered: what is expected to fill (2.6 kWh in late November).
+    assert "weitere 2,6 kWh zu 0,09 EUR/kWh verkauft (2,6 kWh von 2,6 kWh)" in note["message"]
 
 
 @pytest.mark.parametrize(

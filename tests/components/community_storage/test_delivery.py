@@ -224,14 +224,14 @@ async def test_a_sale_holds_the_reserve_and_reports_what_the_battery_held(
     await hass.async_block_till_done()
     assert len(joined_entry.runtime_data.reporter.last_reports) == 1
 
-    # The buyer reports its use too: with every seller and buyer of the day reported, it settles
-    # now, by what was delivered. The seller earns for 4.75 of its 5 kWh; the buyer gets the
-    # shortfall back.
+    # The buyer reports too (it used none of it): every household of the day has reported, so
+    # it settles now, by what was delivered. The seller earns for 4.75 of its 5 kWh; the buyer
+    # gets the shortfall back.
     status, _ = await market.request(
         "POST",
         "/api/v1/deliveries",
         token=neighbour[1],
-        json={"day": DAY.isoformat(), "side": "buy", "kwh": 4.75},
+        json={"day": DAY.isoformat(), "side": "buy", "kwh": 0.0, "client_report_id": "nb-buy"},
     )
     assert status == 201
     await market.settle()

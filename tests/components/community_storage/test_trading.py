@@ -131,11 +131,16 @@ async def test_sell_while_away_fills_and_explains(
     assert server["request_id"] == outcome.request_id
     orders = server["orders"]
     assert [o["day"] for o in orders] == [(start + timedelta(days=i)).isoformat() for i in range(7)]
-    # Away means away: the whole usable capacity (10 kWh less the 10 % reserve assumed without
-    # SoC history) minus only what the empty house keeps for its nights.
-    volumes = {o["volume_kwh"] for o in orders}
-    volume = volumes.pop()
-    assert not volumes and 7.0 <= volume <= 8.5
+    # Away means away: of the usable capacity (10 kWh less the 10 % reserve assumed without
+    # SoC history) less what the empty house keeps for its nights, only what is expected to
+    # fill: the empty house's own solar surplus and the community's expected share (nothing
+    # measured yet: the month's assumption).
+    # (November's assumption, then December's: the days may differ.)
+    assert [o["volume_kwh"] for o in orders] == [d.kwh for d in outcome.plan.days]
+    for day in outcome.plan.days:
+        assert day.kwh == pytest.approx(day.own_fill_kwh + day.shared_kwh, abs=0.11)
+        assert day.own_fill_kwh > 0 and day.kwh < day.wanted_kwh and day.note == "fill_limited"
+    assert "a day rather than the" in outcome.speech
     assert all(d.need_kwh < 2.0 for d in outcome.plan.days)
     assert all(o["status"] == "filled" for o in orders)
     assert all(o["limit_price"] == 0.06 for o in orders)  # the user's minimum sets the ask
@@ -143,8 +148,10 @@ async def test_sell_while_away_fills_and_explains(
     price = orders[0]["avg_price"]
     assert outcome.kind == "filled"
     period = period_phrase(start, 7, agent.today(), "en")
+    low, high = min(d.kwh for d in outcome.plan.days), max(d.kwh for d in outcome.plan.days)
+    amount = f"{low:g} kWh" if low == high else f"{low:g} kWh to {high:g} kWh"
     assert outcome.speech.startswith(
-        f"I've sold {volume:g} kWh of your storage capacity per day {period} while you're away."
+        f"I've sold {amount} of your storage capacity per day {period} while you're away."
     )
     assert f"You'll earn EUR {price:.2f}/kWh for a total of EUR {total:.2f} over the week." in (
         outcome.speech
@@ -230,10 +237,12 @@ async def test_buy_for_renovation_partial_days(
     (server,) = await _server_requests(market, setup_integration)
     orders = server["orders"]
     assert len(orders) == 7
-    # Evening demand of a 10 kWh/day household (about 3 kWh) plus 5 kWh of power tools.
+    # Evening demand of a 10 kWh/day household (about 3 kWh) plus 5 kWh of power tools; of
+    # that only what its own export and the expected shared energy fill is bought.
     for order, planned in zip(orders, outcome.plan.days, strict=True):
         assert order["volume_kwh"] == planned.kwh
-        assert 7.5 <= planned.kwh <= 9.0
+        assert 7.5 <= planned.wanted_kwh <= 9.0
+        assert 0 < planned.kwh == pytest.approx(planned.own_fill_kwh + planned.shared_kwh, abs=0.5)
         assert planned.extra_kwh == 5.0
         assert order["limit_price"] == 0.15  # the value of shifting is capped by the option
     assert [o["status"] for o in orders] == ["filled"] * 5 + ["open"] * 2
@@ -251,7 +260,7 @@ async def test_sell_partial_volume(
     start = _first_day(market)
     await market.place(neighbour[1], "buy", start, 7, 6.0, 0.10)
     outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", start, 7, reason="holiday"), language="en"
+        TradeRequest("sell", start, 7, kwh_per_day=8.0, reason="holiday"), language="en"
     )
     (server,) = await _server_requests(market, setup_integration)
     filled = sum(o["filled_kwh"] for o in server["orders"])
@@ -323,7 +332,7 @@ async def test_overlapping_requests_never_exceed_the_battery(
     start = _first_day(market)
     agent = _agent(setup_integration)
     first = await agent.async_execute(
-        TradeRequest("sell", start, 5, reason="holiday"), language="en"
+        TradeRequest("sell", start, 5, kwh_per_day=8.0, reason="holiday"), language="en"
     )
     second = await agent.async_execute(
         TradeRequest("sell", start + timedelta(days=3), 4, kwh_per_day=9.5), language="en"
@@ -786,8 +795,11 @@ async def test_orders_placed_elsewhere_count_against_the_battery(
     )
     # 9 kWh usable (10 % reserve assumed) less the 7 kWh already offered elsewhere.
     assert [d.free_capacity_kwh for d in plan.days] == [2.0, 2.0, 9.0]
-    assert plan.days[0].kwh == plan.days[1].kwh == pytest.approx(2.0 - plan.days[0].need_kwh)
-    assert plan.days[2].kwh > 7.0
+    # What is free (before asking what fills it): the 2 kWh left less the house's own need.
+    assert plan.days[0].wanted_kwh == pytest.approx(2.0 - plan.days[0].need_kwh, abs=0.05)
+    assert plan.days[1].wanted_kwh == plan.days[0].wanted_kwh
+    assert plan.days[2].wanted_kwh > 7.0
+    assert all(d.kwh <= d.wanted_kwh for d in plan.days)
 
 
 async def test_a_revoked_token_asks_for_reauth_and_places_nothing(

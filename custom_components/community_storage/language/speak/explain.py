@@ -27,6 +27,7 @@ __all__ = [
     "cancel_speech",
     "error_text",
     "expiry_speech",
+    "fill_sentence",
     "fill_update_speech",
     "fmt_day",
     "fmt_eur",
@@ -130,16 +131,145 @@ def _why_buy(plan: TradePlan, need: float, language: str) -> str:
     days = plan.trade_days or plan.days
     extra = days[0].extra_kwh
     own = days[0].free_capacity_kwh
-    surplus = sum(d.pv_surplus_kwh for d in days) / len(days)
-    return _say(
+    text = _say(
         language,
         "why_buy",
         window=phrasebook(language).windows[plan.request.time_of_day or "evening"],
         need=fmt_kwh(need, language),
         extra=_say(language, "why_buy_extra", kwh=fmt_kwh(extra, language)) if extra else "",
         own=_say(language, "why_buy_own", kwh=fmt_kwh(own, language)) if own else "",
-        surplus=fmt_kwh(surplus, language),
     )
+    return " ".join(part for part in (text, fill_sentence(plan, language)) if part)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _fill_basis(plan: TradePlan, language: str) -> str:
+    """Where the expected share of shared energy comes from: measured, or the month's guess."""
+    energy = plan.energy
+    pct = round(energy.fill_share * 100)
+    if energy.fill_measured:
+        return _say(language, "fill_measured", pct=pct)
+    month = phrasebook(language).formats["months"].split()[plan.request.start_day.month - 1]
+    key = "fill_assumed" if plan.side == "buy" else "fill_assumed_sell"
+    return _say(language, key, pct=pct, month=month)
+
+
+def _buy_fill(plan: TradePlan, language: str) -> str:
+    """What fills the bought capacity, what that energy costs, and what it saves."""
+    days = plan.trade_days
+    energy = plan.energy
+    own = _mean([d.own_fill_kwh for d in days])
+    shared = _mean([d.shared_kwh for d in days])
+    amount = _mean([d.kwh for d in days])
+    parts = []
+    if own > 0:
+        parts.append(_say(language, "fill_own", kwh=fmt_kwh(own, language)))
+    if shared > 0:
+        parts.append(
+            _say(
+                language,
+                "fill_shared",
+                kwh=fmt_kwh(shared, language),
+                energy_price=fmt_price(energy.energy_price, language),
+            )
+        )
+    sentences = []
+    saving = _mean([d.saving_eur for d in days])
+    grid = _say(language, "fill_grid") if energy.grid_charging and shared > 0 else ""
+    if not parts:
+        sentences.append(_say(language, "fill_none"))
+    elif energy.loses_money:
+        sentences.append(
+            _say(language, "fill_buy_parts", parts=_say(language, "and").join(parts), grid=grid)
+        )
+    else:
+        sentences.append(
+            _say(
+                language,
+                "fill_buy",
+                parts=_say(language, "and").join(parts),
+                grid=grid,
+                saving=fmt_eur(saving, language),
+            )
+        )
+    if energy.loses_money:
+        sentences.append(
+            _say(
+                language,
+                "loses_money",
+                used=fmt_kwh(own + shared, language),
+                amount=fmt_kwh(amount, language),
+                loss=fmt_eur(-saving, language),
+            )
+        )
+    if any(d.note == "fill_limited" for d in days):
+        sentences.append(
+            _say(
+                language,
+                "fill_limited_buy",
+                wanted=fmt_kwh(_mean([d.wanted_kwh for d in days]), language),
+                basis=_fill_basis(plan, language),
+                value=fmt_price(energy.shared_value, language),
+                import_price=fmt_price(energy.import_price, language),
+                energy_price=fmt_price(energy.energy_price, language),
+                price=fmt_price(energy.capacity_price, language),
+            )
+        )
+    elif shared > 0:
+        basis = _fill_basis(plan, language)
+        sentences.append(basis[:1].upper() + basis[1:] + ".")
+    return " ".join(sentences)
+
+
+def _sell_fill(plan: TradePlan, language: str) -> str:
+    """What is expected to fill the sold capacity, and what the energy earns."""
+    days = plan.trade_days
+    energy = plan.energy
+    parts = []
+    for key, values in (
+        ("sell_own", [d.own_fill_kwh for d in days]),
+        ("sell_shared", [d.shared_kwh for d in days]),
+        ("sell_grid", [d.grid_kwh for d in days]),
+    ):
+        if (kwh := _mean(values)) > 0:
+            parts.append(_say(language, key, kwh=fmt_kwh(kwh, language)))
+    sentences = []
+    if parts:
+        sentences.append(
+            _say(
+                language,
+                "fill_sell",
+                parts=_say(language, "and").join(parts),
+                energy_price=fmt_price(energy.energy_price, language),
+            )
+        )
+    if any(d.note == "fill_limited" for d in days):
+        sentences.append(
+            _say(
+                language,
+                "fill_limited_sell",
+                amount=fmt_kwh(_mean([d.kwh for d in days]), language),
+                wanted=fmt_kwh(_mean([d.wanted_kwh for d in days]), language),
+                basis=_fill_basis(plan, language),
+                grid=_say(
+                    language,
+                    "grid_loses" if energy.grid_charging else "grid_off",
+                    energy_price=fmt_price(energy.energy_price, language),
+                ),
+            )
+        )
+    return " ".join(sentences)
+
+
+def fill_sentence(plan: TradePlan, language: str) -> str:
+    """What fills the traded capacity and what its energy costs or earns (nothing without
+    trade days: a plan that trades nothing is an error, which says why itself)."""
+    if not plan.trade_days:
+        return ""
+    return _buy_fill(plan, language) if plan.side == "buy" else _sell_fill(plan, language)
 
 
 def why_sentence(plan: TradePlan, language: str) -> str:
@@ -157,6 +287,7 @@ def why_sentence(plan: TradePlan, language: str) -> str:
             capacity=fmt_kwh(plan.usable_capacity_kwh, language),
             need=fmt_kwh(need, language),
         )
+        text += _part(fill_sentence(plan, language))
     return text + _part(_history_note(plan, language))
 
 
@@ -168,16 +299,20 @@ def _skipped_note(plan: TradePlan, language: str) -> str:
     skipped = [d for d in plan.days if d.kwh <= 0]
     if not skipped:
         return ""
+    unfilled = [d.day for d in skipped if d.note == "fill_limited"]
+    groups: tuple[tuple[str, list[date]], ...]
     if plan.side == "sell":
-        return _say(language, "skipped_sell", days=_days([d.day for d in skipped], language))
-    selling = [d.day for d in skipped if d.note == "selling_that_day"]
-    rest = [d.day for d in skipped if d.note != "selling_that_day"]
-    sentences = [
-        _say(language, key, days=_days(days, language))
-        for key, days in (("skipped_selling", selling), ("skipped_covered", rest))
-        if days
-    ]
-    return " ".join(sentences)
+        needed = [d.day for d in skipped if d.note != "fill_limited"]
+        groups = (("skipped_sell", needed), ("skipped_sell_unfilled", unfilled))
+    else:
+        selling = [d.day for d in skipped if d.note == "selling_that_day"]
+        rest = [d.day for d in skipped if d.note not in ("selling_that_day", "fill_limited")]
+        groups = (
+            ("skipped_selling", selling),
+            ("skipped_covered", rest),
+            ("skipped_unfilled", unfilled),
+        )
+    return " ".join(_say(language, key, days=_days(days, language)) for key, days in groups if days)
 
 
 def plan_speech(plan: TradePlan, *, today: date, language: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -18,6 +18,9 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from homeassistant.util import dt as dt_util
+
+from custom_components.community_storage.agent.tariff import dynamic_day_ahead
+from neighbourhood.profiles import TIMEZONE
 
 from .model import DemoHouse, Reading
 
@@ -126,7 +129,8 @@ async def async_setup_platform(
         for description in SENSORS
         if house.profile.battery_kwh > 0 or not description.battery
     ]
-    async_add_entities(entities)
+    price = DemoPriceSensor()
+    async_add_entities([*entities, price])
 
     @callback
     def _tick(now: datetime) -> None:
@@ -135,6 +139,7 @@ async def async_setup_platform(
             house.advance(moment)
         for entity in entities:
             entity.async_write_ha_state()
+        price.async_write_ha_state()
 
     async_track_time_interval(hass, _tick, UPDATE_INTERVAL, cancel_on_shutdown=True)
 
@@ -157,3 +162,61 @@ class DemoHouseSensor(SensorEntity):
     def native_value(self) -> float:
         """The current value from the last simulation step."""
         return self.entity_description.value_fn(self._house, self._house.reading)
+
+
+def day_prices(day: date) -> list[dict[str, object]]:
+    """One local day of the demo's dynamic tariff in the Nord Pool shape: hourly
+    ``{"start", "end", "value"}`` with the German day-ahead curve of that month plus fees."""
+    tariff = dynamic_day_ahead(day.month)
+    start = datetime.combine(day, time(0), tzinfo=TIMEZONE)
+    # In UTC steps, so a daylight saving day has its 23 or 25 hours.
+    first = start.astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=TIMEZONE).astimezone(UTC)
+    prices = []
+    moment = first
+    while moment < end:
+        hour = moment.astimezone(TIMEZONE).hour
+        prices.append(
+            {
+                "start": moment.astimezone(TIMEZONE).isoformat(),
+                "end": (moment + timedelta(hours=1)).astimezone(TIMEZONE).isoformat(),
+                "value": tariff.import_price(hour),
+            }
+        )
+        moment += timedelta(hours=1)
+    return prices
+
+
+class DemoPriceSensor(SensorEntity):
+    """The street's dynamic electricity price (as a Nord Pool sensor shows it): the current
+    hour's price, today's and tomorrow's hourly prices in ``raw_today`` / ``raw_tomorrow``.
+
+    The House's tariff reads it (options: price sensor); the shape is ``agent/tariff.py``'s
+    ``dynamic_day_ahead``: cheap at night, a midday dip, the evening peak.
+    """
+
+    _attr_should_poll = False
+    _attr_name = "Electricity price"
+    _attr_unique_id = "demo_electricity_price"
+    _attr_native_unit_of_measurement = "EUR/kWh"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 3
+
+    def __init__(self) -> None:
+        """A sensor of the whole street."""
+        self.entity_id = "sensor.electricity_price"
+
+    @property
+    def native_value(self) -> float:
+        """The price of the current local hour."""
+        now = dt_util.utcnow().astimezone(TIMEZONE)
+        return dynamic_day_ahead(now.month).import_price(now.hour)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, object]:
+        """Today's and tomorrow's hourly prices (Nord Pool's attribute names)."""
+        today = dt_util.utcnow().astimezone(TIMEZONE).date()
+        return {
+            "raw_today": day_prices(today),
+            "raw_tomorrow": day_prices(today + timedelta(days=1)),
+        }
