@@ -74,7 +74,7 @@ from .market_client.client import (
     MarketServerError,
     MarketTooManyAttemptsError,
 )
-from .market_client.models import Household
+from .market_client.models import JoinCheck
 from .repairs import SUPPORTED_API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
@@ -197,6 +197,7 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing joined."""
         self._data: dict[str, Any] = {}
         self._title = ""
+        self._code = ""
 
     @staticmethod
     @callback
@@ -204,34 +205,41 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         """Trading preferences."""
         return CommunityStorageOptionsFlow()
 
-    async def _async_join(self, url: str, code: str) -> tuple[str, Household]:
-        """Check the server, redeem the code, read who we are: (token, household)."""
+    async def _async_check_code(self, url: str, code: str) -> JoinCheck:
+        """Check the server and whom the code joins; nothing is redeemed yet."""
         await _async_check_server(self.hass, url)
-        session = async_get_clientsession(self.hass)
-        joined = await MarketClient.join(session, url, code)
-        me = await MarketClient(session, url, joined.token).me()
-        return joined.token, me
+        return await MarketClient.check_join_code(async_get_clientsession(self.hass), url, code)
+
+    async def _async_redeem(self, url: str, code: str) -> str:
+        """Redeem the checked code: the household is joined from now on -> its token."""
+        joined = await MarketClient.join(async_get_clientsession(self.hass), url, code)
+        return joined.token
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Step 1: the server's URL and the join code from the operator."""
+        """Step 1: the server's URL and the join code from the operator (checked, not redeemed)."""
         errors: dict[str, str] = {}
         if user_input is not None:
             url = _normalise_url(user_input[CONF_URL])
+            code = str(user_input[CONF_JOIN_CODE]).strip()
             try:
-                token, me = await self._async_join(url, user_input[CONF_JOIN_CODE])
-            except Exception as err:
+                checked = await self._async_check_code(url, code)
+                await self.async_set_unique_id(checked.household_id)
+                if self.hass.config_entries.async_entry_for_domain_unique_id(
+                    DOMAIN, checked.household_id
+                ):
+                    # Joining again with a rejoin code gives this household a new token: keep it.
+                    token = await self._async_redeem(url, code)
+                    self._abort_if_unique_id_configured(updates={CONF_URL: url, CONF_TOKEN: token})
+            except (MarketError, UnsupportedServerError) as err:
                 errors = _connection_errors(err)
             else:
-                await self.async_set_unique_id(me.household_id)
-                # Joining again with a rejoin code gives this household a new token: keep it.
-                self._abort_if_unique_id_configured(updates={CONF_URL: url, CONF_TOKEN: token})
+                self._code = code
                 self._data = {
                     CONF_URL: url,
-                    CONF_TOKEN: token,
-                    CONF_HOUSEHOLD_ID: me.household_id,
-                    CONF_HOUSEHOLD_NAME: me.name,
+                    CONF_HOUSEHOLD_ID: checked.household_id,
+                    CONF_HOUSEHOLD_NAME: checked.name,
                 }
-                self._title = f"{me.name} ({me.community.name})"
+                self._title = f"{checked.name} ({checked.community})"
                 return await self.async_step_sensors()
         return self.async_show_form(
             step_id="user",
@@ -247,14 +255,22 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_sensors(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Step 2: the household's battery, PV and consumption sensors (all optional)."""
+        """Step 2: the household's sensors (all optional); the code is redeemed only now, so
+        a flow abandoned before this leaves the code usable."""
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = _sensor_errors(user_input)
             if not errors:
-                return self.async_create_entry(
-                    title=self._title, data={**self._data, **_sensor_data(user_input)}
-                )
+                try:
+                    token = await self._async_redeem(self._data[CONF_URL], self._code)
+                except MarketError as err:
+                    # The form has no code field: every error shows above the form.
+                    errors = {"base": next(iter(_connection_errors(err).values()))}
+                else:
+                    return self.async_create_entry(
+                        title=self._title,
+                        data={**self._data, CONF_TOKEN: token, **_sensor_data(user_input)},
+                    )
         return self.async_show_form(
             step_id="sensors",
             data_schema=self.add_suggested_values_to_schema(SENSORS_SCHEMA, user_input),
@@ -273,16 +289,21 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
+            url, code = entry.data[CONF_URL], str(user_input[CONF_JOIN_CODE]).strip()
             try:
-                token, me = await self._async_join(entry.data[CONF_URL], user_input[CONF_JOIN_CODE])
+                # Whose code it is comes first: another household's rejoin code must stay
+                # unredeemed, or its Home Assistant would lose its token.
+                checked = await self._async_check_code(url, code)
+                if checked.household_id != entry.unique_id:
+                    errors = {"base": "wrong_household"}
+                else:
+                    token = await self._async_redeem(url, code)
             except (MarketError, UnsupportedServerError) as err:
                 errors = _connection_errors(err)
             else:
-                if me.household_id != entry.unique_id:
-                    errors = {"base": "wrong_household"}
-                else:
+                if not errors:
                     return self.async_update_reload_and_abort(
-                        entry, data_updates={CONF_TOKEN: token, CONF_HOUSEHOLD_NAME: me.name}
+                        entry, data_updates={CONF_TOKEN: token, CONF_HOUSEHOLD_NAME: checked.name}
                     )
         return self.async_show_form(
             step_id="reauth_confirm",
