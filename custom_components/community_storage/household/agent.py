@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.util import dt as dt_util
 
 from ..agent.battery import (
@@ -184,6 +185,12 @@ class TradingAgent:
     def _market_data(self) -> CommunityStorageData:
         data = self.coordinator.data
         if data is None or not self.coordinator.last_update_success:
+            if isinstance(self.coordinator.last_exception, ConfigEntryAuthFailed):
+                # The server answers but refuses the token: a reauth, not an outage, helps.
+                raise MarketAccessRevokedError(
+                    "The market server no longer accepts this household's token",
+                    {"error": str(self.coordinator.last_exception)},
+                )
             raise MarketUnavailableError(
                 "The market server cannot be reached", {"error": "no data"}
             )
