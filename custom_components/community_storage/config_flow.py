@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -15,6 +16,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -30,6 +32,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from yarl import URL
 
 from .const import (
     AUTONOMY_ACT,
@@ -73,6 +76,7 @@ from .market_client.client import (
     MarketResponseError,
     MarketServerError,
     MarketTooManyAttemptsError,
+    MarketValidationError,
 )
 from .market_client.models import JoinCheck
 from .repairs import SUPPORTED_API_VERSION
@@ -141,9 +145,44 @@ class UnsupportedServerError(Exception):
     """The server speaks another API version than this integration."""
 
 
+class NotAMarketServerError(Exception):
+    """Something answers at the URL, but not a market server (e.g. Home Assistant itself)."""
+
+
+class InvalidUrlError(Exception):
+    """The URL is not an absolute http(s) address."""
+
+
+# The API's own prefix: users paste it from the docs, but the URL is the server's root.
+_API_PREFIX: Final = "/api/v1"
+
+
 def _normalise_url(url: str) -> str:
-    """Strip blanks and trailing slashes so one server has one spelling."""
-    return url.strip().rstrip("/")
+    """Strip blanks, trailing slashes and the API prefix, so one server has one spelling."""
+    url = str(url).strip().rstrip("/")
+    if url.lower().endswith(_API_PREFIX):
+        url = url[: -len(_API_PREFIX)].rstrip("/")
+    return url
+
+
+def _check_url(url: str) -> None:
+    """Refuse what is not an absolute http(s) URL before anything is sent."""
+    try:
+        parsed = URL(url)
+    except ValueError as err:
+        raise InvalidUrlError(url) from err
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidUrlError(url)
+
+
+def _resolver_failed(err: Exception) -> bool:
+    """Whether a non-network error came out of the DNS resolver (a broken aiodns/pycares pair
+    raises TypeError for every host name): worth its own message, not "unexpected error"."""
+    return any(
+        part in frame.filename
+        for frame in traceback.extract_tb(err.__traceback__)
+        for part in ("/aiodns/", "/pycares/", "/aiohttp/resolver.py")
+    )
 
 
 def _sensor_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
@@ -162,18 +201,32 @@ def _sensor_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _async_check_server(hass: HomeAssistant, url: str) -> None:
     """Reach the server and make sure it speaks our API version."""
-    health = await MarketClient(async_get_clientsession(hass), url).health()
+    _check_url(url)
+    try:
+        health = await MarketClient(async_get_clientsession(hass), url).health()
+    except (MarketConnectionError, MarketServerError):
+        raise
+    except MarketError as err:
+        # A 404 (Home Assistant's own URL), a 401 or a page that is no health document.
+        raise NotAMarketServerError(url) from err
     if health.api_version != SUPPORTED_API_VERSION:
         raise UnsupportedServerError(health.api_version)
 
 
 def _connection_errors(err: Exception) -> dict[str, str]:
     """Map the errors every step shares to form errors."""
+    if isinstance(err, InvalidUrlError):
+        return {CONF_URL: "invalid_url"}
+    if isinstance(err, NotAMarketServerError):
+        return {CONF_URL: "not_market_server"}
     if isinstance(err, MarketConnectionError | MarketServerError | MarketResponseError):
         return {"base": "cannot_connect"}
     if isinstance(err, UnsupportedServerError):
         return {"base": "unsupported_version"}
-    if isinstance(err, MarketJoinCodeInvalidError):
+    if isinstance(err, MarketJoinCodeInvalidError) or (
+        isinstance(err, MarketValidationError) and err.field == "code"
+    ):
+        # Also a code the server refuses to read (too long, control characters).
         return {CONF_JOIN_CODE: "invalid_code"}
     if isinstance(err, MarketJoinCodeUsedError):
         return {CONF_JOIN_CODE: "code_used"}
@@ -183,8 +236,15 @@ def _connection_errors(err: Exception) -> dict[str, str]:
         return {"base": "too_many_attempts"}
     if isinstance(err, MarketAuthError):
         return {"base": "invalid_auth"}
+    if _resolver_failed(err):
+        _LOGGER.error("Home Assistant's DNS resolver failed", exc_info=err)
+        return {CONF_URL: "resolver_failed"}
     _LOGGER.exception("Unexpected error talking to the market server", exc_info=err)
     return {"base": "unknown"}
+
+
+class _CodeMissing(Exception):
+    """The join code field was left blank (or only blanks)."""
 
 
 class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -222,6 +282,8 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
             url = _normalise_url(user_input[CONF_URL])
             code = str(user_input[CONF_JOIN_CODE]).strip()
             try:
+                if not code:
+                    raise _CodeMissing
                 checked = await self._async_check_code(url, code)
                 await self.async_set_unique_id(checked.household_id)
                 if self.hass.config_entries.async_entry_for_domain_unique_id(
@@ -230,7 +292,11 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
                     # Joining again with a rejoin code gives this household a new token: keep it.
                     token = await self._async_redeem(url, code)
                     self._abort_if_unique_id_configured(updates={CONF_URL: url, CONF_TOKEN: token})
-            except (MarketError, UnsupportedServerError) as err:
+            except _CodeMissing:
+                errors = {CONF_JOIN_CODE: "code_required"}
+            except AbortFlow:
+                raise
+            except Exception as err:  # every failure is a form error, never a 500
                 errors = _connection_errors(err)
             else:
                 self._code = code
@@ -263,7 +329,7 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 try:
                     token = await self._async_redeem(self._data[CONF_URL], self._code)
-                except MarketError as err:
+                except Exception as err:  # every failure is a form error, never a 500
                     # The form has no code field: every error shows above the form.
                     errors = {"base": next(iter(_connection_errors(err).values()))}
                 else:
@@ -291,6 +357,8 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             url, code = entry.data[CONF_URL], str(user_input[CONF_JOIN_CODE]).strip()
             try:
+                if not code:
+                    raise _CodeMissing
                 # Whose code it is comes first: another household's rejoin code must stay
                 # unredeemed, or its Home Assistant would lose its token.
                 checked = await self._async_check_code(url, code)
@@ -298,7 +366,9 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
                     errors = {"base": "wrong_household"}
                 else:
                     token = await self._async_redeem(url, code)
-            except (MarketError, UnsupportedServerError) as err:
+            except _CodeMissing:
+                errors = {CONF_JOIN_CODE: "code_required"}
+            except Exception as err:  # every failure is a form error, never a 500
                 errors = _connection_errors(err)
             else:
                 if not errors:
@@ -329,7 +399,7 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
                     await _async_check_server(self.hass, url)
                     session = async_get_clientsession(self.hass)
                     me = await MarketClient(session, url, entry.data[CONF_TOKEN]).me()
-                except (MarketError, UnsupportedServerError) as err:
+                except Exception as err:  # every failure is a form error, never a 500
                     errors = _connection_errors(err)
                 else:
                     # A token belongs to exactly one household, so no identity check is needed.
