@@ -17,6 +17,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -185,8 +186,20 @@ def _resolver_failed(err: Exception) -> bool:
     )
 
 
-def _sensor_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
-    """A state of charge is meaningless without the capacity it is a share of."""
+def _sensor_errors(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Every chosen sensor exists (the REST API takes any entity id the selector's pattern
+    allows); a state of charge is meaningless without the capacity it is a share of."""
+    registry = er.async_get(hass)
+    missing = {
+        key: "entity_not_found"
+        for key in SENSOR_KEYS
+        if key != CONF_BATTERY_CAPACITY_KWH
+        and (entity_id := user_input.get(key))
+        and hass.states.get(str(entity_id)) is None
+        and registry.async_get(str(entity_id)) is None
+    }
+    if missing:
+        return missing
     if user_input.get(CONF_BATTERY_SOC_ENTITY) and not (
         user_input.get(CONF_BATTERY_CAPACITY_KWH) or user_input.get(CONF_BATTERY_CAPACITY_ENTITY)
     ):
@@ -325,7 +338,7 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         a flow abandoned before this leaves the code usable."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _sensor_errors(user_input)
+            errors = _sensor_errors(self.hass, user_input)
             if not errors:
                 try:
                     token = await self._async_redeem(self._data[CONF_URL], self._code)
@@ -393,7 +406,7 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             url = _normalise_url(user_input[CONF_URL])
-            errors = _sensor_errors(user_input)
+            errors = _sensor_errors(self.hass, user_input)
             if not errors:
                 try:
                     await _async_check_server(self.hass, url)
