@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER
+import pytest
+from aiohttp.resolver import AsyncResolver
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
@@ -15,11 +18,10 @@ from custom_components.community_storage.const import CONF_JOIN_CODE, CONF_URL, 
 from tests.market_harness import RunningMarket
 
 
-async def _submit(hass: HomeAssistant, flow_id: str, url: str, code: str) -> dict[str, Any]:
-    result = await hass.config_entries.flow.async_configure(
+async def _submit(hass: HomeAssistant, flow_id: str, url: str, code: str) -> ConfigFlowResult:
+    return await hass.config_entries.flow.async_configure(
         flow_id, {CONF_URL: url, CONF_JOIN_CODE: code}
     )
-    return dict(result)
 
 
 async def test_each_mistake_has_its_own_message(
@@ -56,7 +58,25 @@ async def test_each_mistake_has_its_own_message(
     await hass.config_entries.async_unload(result["result"].entry_id)
 
 
-async def test_a_host_name_works(hass: HomeAssistant, market: RunningMarket) -> None:
+@pytest.fixture
+async def fresh_resolver() -> AsyncIterator[None]:
+    """A resolver of this test's own for Home Assistant's client session.
+
+    pytest-homeassistant-custom-component replaces Home Assistant's resolver by one aiohttp
+    ``AsyncResolver`` (aiodns) for the whole session; with Home Assistant 2026.x that one has
+    been closed by the time this test runs. A fresh one of the same class keeps the path under
+    test, aiohttp -> aiodns -> pycares, on both versions.
+    """
+    resolver = AsyncResolver()
+    resolver.real_close = resolver.close  # type: ignore[attr-defined]
+    with patch("homeassistant.helpers.aiohttp_client._async_make_resolver", return_value=resolver):
+        yield
+    await resolver.close()
+
+
+async def test_a_host_name_works(
+    fresh_resolver: None, hass: HomeAssistant, market: RunningMarket
+) -> None:
     """``localhost`` goes through Home Assistant's DNS resolver (aiodns), as any host name."""
     code = await market.add_household("Miller", 10.0)
     by_name = market.url.replace("127.0.0.1", "localhost")
