@@ -34,7 +34,8 @@ async def async_setup_entry(
 
 
 class ServerConnectionSensor(CommunityStorageEntity, BinarySensorEntity):
-    """On while the last refresh reached the server; itself always available."""
+    """On while the last refresh reached the server (a refused token still reached it: that
+    needs a reauth, not a repair of the connection); itself always available."""
 
     @property
     def available(self) -> bool:
@@ -43,5 +44,5 @@ class ServerConnectionSensor(CommunityStorageEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool:
-        """Whether the last refresh succeeded."""
-        return self.coordinator.last_update_success
+        """Whether the last refresh got an answer from the server."""
+        return self.coordinator.server_answered

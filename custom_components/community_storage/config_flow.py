@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -15,6 +16,8 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -31,6 +34,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.util import dt as dt_util
+from yarl import URL
 
 from .agent.price_forecast import tariff_from_entity
 from .agent.tariff_schedule import ScheduleError, parse_schedule
@@ -87,8 +91,9 @@ from .market_client.client import (
     MarketResponseError,
     MarketServerError,
     MarketTooManyAttemptsError,
+    MarketValidationError,
 )
-from .market_client.models import Household
+from .market_client.models import JoinCheck
 from .repairs import SUPPORTED_API_VERSION
 
 _LOGGER = logging.getLogger(__name__)
@@ -163,13 +168,60 @@ class UnsupportedServerError(Exception):
     """The server speaks another API version than this integration."""
 
 
+class NotAMarketServerError(Exception):
+    """Something answers at the URL, but not a market server (e.g. Home Assistant itself)."""
+
+
+class InvalidUrlError(Exception):
+    """The URL is not an absolute http(s) address."""
+
+
+# The API's own prefix: users paste it from the docs, but the URL is the server's root.
+_API_PREFIX: Final = "/api/v1"
+
+
 def _normalise_url(url: str) -> str:
-    """Strip blanks and trailing slashes so one server has one spelling."""
-    return url.strip().rstrip("/")
+    """Strip blanks, trailing slashes and the API prefix, so one server has one spelling."""
+    url = str(url).strip().rstrip("/")
+    if url.lower().endswith(_API_PREFIX):
+        url = url[: -len(_API_PREFIX)].rstrip("/")
+    return url
 
 
-def _sensor_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
-    """A state of charge is meaningless without the capacity it is a share of."""
+def _check_url(url: str) -> None:
+    """Refuse what is not an absolute http(s) URL before anything is sent."""
+    try:
+        parsed = URL(url)
+    except ValueError as err:
+        raise InvalidUrlError(url) from err
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidUrlError(url)
+
+
+def _resolver_failed(err: Exception) -> bool:
+    """Whether a non-network error came out of the DNS resolver (a broken aiodns/pycares pair
+    raises TypeError for every host name): worth its own message, not "unexpected error"."""
+    return any(
+        part in frame.filename
+        for frame in traceback.extract_tb(err.__traceback__)
+        for part in ("/aiodns/", "/pycares/", "/aiohttp/resolver.py")
+    )
+
+
+def _sensor_errors(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Every chosen sensor exists (the REST API takes any entity id the selector's pattern
+    allows); a state of charge is meaningless without the capacity it is a share of."""
+    registry = er.async_get(hass)
+    missing = {
+        key: "entity_not_found"
+        for key in SENSOR_KEYS
+        if key != CONF_BATTERY_CAPACITY_KWH
+        and (entity_id := user_input.get(key))
+        and hass.states.get(str(entity_id)) is None
+        and registry.async_get(str(entity_id)) is None
+    }
+    if missing:
+        return missing
     if user_input.get(CONF_BATTERY_SOC_ENTITY) and not (
         user_input.get(CONF_BATTERY_CAPACITY_KWH) or user_input.get(CONF_BATTERY_CAPACITY_ENTITY)
     ):
@@ -184,18 +236,32 @@ def _sensor_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _async_check_server(hass: HomeAssistant, url: str) -> None:
     """Reach the server and make sure it speaks our API version."""
-    health = await MarketClient(async_get_clientsession(hass), url).health()
+    _check_url(url)
+    try:
+        health = await MarketClient(async_get_clientsession(hass), url).health()
+    except (MarketConnectionError, MarketServerError):
+        raise
+    except MarketError as err:
+        # A 404 (Home Assistant's own URL), a 401 or a page that is no health document.
+        raise NotAMarketServerError(url) from err
     if health.api_version != SUPPORTED_API_VERSION:
         raise UnsupportedServerError(health.api_version)
 
 
 def _connection_errors(err: Exception) -> dict[str, str]:
     """Map the errors every step shares to form errors."""
+    if isinstance(err, InvalidUrlError):
+        return {CONF_URL: "invalid_url"}
+    if isinstance(err, NotAMarketServerError):
+        return {CONF_URL: "not_market_server"}
     if isinstance(err, MarketConnectionError | MarketServerError | MarketResponseError):
         return {"base": "cannot_connect"}
     if isinstance(err, UnsupportedServerError):
         return {"base": "unsupported_version"}
-    if isinstance(err, MarketJoinCodeInvalidError):
+    if isinstance(err, MarketJoinCodeInvalidError) or (
+        isinstance(err, MarketValidationError) and err.field == "code"
+    ):
+        # Also a code the server refuses to read (too long, control characters).
         return {CONF_JOIN_CODE: "invalid_code"}
     if isinstance(err, MarketJoinCodeUsedError):
         return {CONF_JOIN_CODE: "code_used"}
@@ -205,8 +271,15 @@ def _connection_errors(err: Exception) -> dict[str, str]:
         return {"base": "too_many_attempts"}
     if isinstance(err, MarketAuthError):
         return {"base": "invalid_auth"}
+    if _resolver_failed(err):
+        _LOGGER.error("Home Assistant's DNS resolver failed", exc_info=err)
+        return {CONF_URL: "resolver_failed"}
     _LOGGER.exception("Unexpected error talking to the market server", exc_info=err)
     return {"base": "unknown"}
+
+
+class _CodeMissing(Exception):
+    """The join code field was left blank (or only blanks)."""
 
 
 class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -219,6 +292,7 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing joined."""
         self._data: dict[str, Any] = {}
         self._title = ""
+        self._code = ""
 
     @staticmethod
     @callback
@@ -226,34 +300,47 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         """Trading preferences."""
         return CommunityStorageOptionsFlow()
 
-    async def _async_join(self, url: str, code: str) -> tuple[str, Household]:
-        """Check the server, redeem the code, read who we are: (token, household)."""
+    async def _async_check_code(self, url: str, code: str) -> JoinCheck:
+        """Check the server and whom the code joins; nothing is redeemed yet."""
         await _async_check_server(self.hass, url)
-        session = async_get_clientsession(self.hass)
-        joined = await MarketClient.join(session, url, code)
-        me = await MarketClient(session, url, joined.token).me()
-        return joined.token, me
+        return await MarketClient.check_join_code(async_get_clientsession(self.hass), url, code)
+
+    async def _async_redeem(self, url: str, code: str) -> str:
+        """Redeem the checked code: the household is joined from now on -> its token."""
+        joined = await MarketClient.join(async_get_clientsession(self.hass), url, code)
+        return joined.token
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Step 1: the server's URL and the join code from the operator."""
+        """Step 1: the server's URL and the join code from the operator (checked, not redeemed)."""
         errors: dict[str, str] = {}
         if user_input is not None:
             url = _normalise_url(user_input[CONF_URL])
+            code = str(user_input[CONF_JOIN_CODE]).strip()
             try:
-                token, me = await self._async_join(url, user_input[CONF_JOIN_CODE])
-            except Exception as err:
+                if not code:
+                    raise _CodeMissing
+                checked = await self._async_check_code(url, code)
+                await self.async_set_unique_id(checked.household_id)
+                if self.hass.config_entries.async_entry_for_domain_unique_id(
+                    DOMAIN, checked.household_id
+                ):
+                    # Joining again with a rejoin code gives this household a new token: keep it.
+                    token = await self._async_redeem(url, code)
+                    self._abort_if_unique_id_configured(updates={CONF_URL: url, CONF_TOKEN: token})
+            except _CodeMissing:
+                errors = {CONF_JOIN_CODE: "code_required"}
+            except AbortFlow:
+                raise
+            except Exception as err:  # every failure is a form error, never a 500
                 errors = _connection_errors(err)
             else:
-                await self.async_set_unique_id(me.household_id)
-                # Joining again with a rejoin code gives this household a new token: keep it.
-                self._abort_if_unique_id_configured(updates={CONF_URL: url, CONF_TOKEN: token})
+                self._code = code
                 self._data = {
                     CONF_URL: url,
-                    CONF_TOKEN: token,
-                    CONF_HOUSEHOLD_ID: me.household_id,
-                    CONF_HOUSEHOLD_NAME: me.name,
+                    CONF_HOUSEHOLD_ID: checked.household_id,
+                    CONF_HOUSEHOLD_NAME: checked.name,
                 }
-                self._title = f"{me.name} ({me.community.name})"
+                self._title = f"{checked.name} ({checked.community})"
                 return await self.async_step_sensors()
         return self.async_show_form(
             step_id="user",
@@ -269,14 +356,22 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_sensors(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Step 2: the household's battery, PV and consumption sensors (all optional)."""
+        """Step 2: the household's sensors (all optional); the code is redeemed only now, so
+        a flow abandoned before this leaves the code usable."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _sensor_errors(user_input)
+            errors = _sensor_errors(self.hass, user_input)
             if not errors:
-                return self.async_create_entry(
-                    title=self._title, data={**self._data, **_sensor_data(user_input)}
-                )
+                try:
+                    token = await self._async_redeem(self._data[CONF_URL], self._code)
+                except Exception as err:  # every failure is a form error, never a 500
+                    # The form has no code field: every error shows above the form.
+                    errors = {"base": next(iter(_connection_errors(err).values()))}
+                else:
+                    return self.async_create_entry(
+                        title=self._title,
+                        data={**self._data, CONF_TOKEN: token, **_sensor_data(user_input)},
+                    )
         return self.async_show_form(
             step_id="sensors",
             data_schema=self.add_suggested_values_to_schema(SENSORS_SCHEMA, user_input),
@@ -295,16 +390,25 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
+            url, code = entry.data[CONF_URL], str(user_input[CONF_JOIN_CODE]).strip()
             try:
-                token, me = await self._async_join(entry.data[CONF_URL], user_input[CONF_JOIN_CODE])
-            except (MarketError, UnsupportedServerError) as err:
-                errors = _connection_errors(err)
-            else:
-                if me.household_id != entry.unique_id:
+                if not code:
+                    raise _CodeMissing
+                # Whose code it is comes first: another household's rejoin code must stay
+                # unredeemed, or its Home Assistant would lose its token.
+                checked = await self._async_check_code(url, code)
+                if checked.household_id != entry.unique_id:
                     errors = {"base": "wrong_household"}
                 else:
+                    token = await self._async_redeem(url, code)
+            except _CodeMissing:
+                errors = {CONF_JOIN_CODE: "code_required"}
+            except Exception as err:  # every failure is a form error, never a 500
+                errors = _connection_errors(err)
+            else:
+                if not errors:
                     return self.async_update_reload_and_abort(
-                        entry, data_updates={CONF_TOKEN: token, CONF_HOUSEHOLD_NAME: me.name}
+                        entry, data_updates={CONF_TOKEN: token, CONF_HOUSEHOLD_NAME: checked.name}
                     )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -324,13 +428,13 @@ class CommunityStorageConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             url = _normalise_url(user_input[CONF_URL])
-            errors = _sensor_errors(user_input)
+            errors = _sensor_errors(self.hass, user_input)
             if not errors:
                 try:
                     await _async_check_server(self.hass, url)
                     session = async_get_clientsession(self.hass)
                     me = await MarketClient(session, url, entry.data[CONF_TOKEN]).me()
-                except (MarketError, UnsupportedServerError) as err:
+                except Exception as err:  # every failure is a form error, never a 500
                     errors = _connection_errors(err)
                 else:
                     # A token belongs to exactly one household, so no identity check is needed.

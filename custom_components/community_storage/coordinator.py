@@ -16,8 +16,11 @@ from .const import DOMAIN
 from .market_client.client import (
     MarketAuthError,
     MarketClient,
+    MarketConnectionError,
     MarketError,
     MarketHouseholdDisabledError,
+    MarketResponseError,
+    MarketServerError,
     MarketValidationError,
 )
 from .market_client.models import CommunityStorageData, Fill
@@ -50,6 +53,9 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
         )
         self.client = client
         self.server_version: str | None = None
+        # Whether the last refresh got an answer from the server, even a refusal (a revoked
+        # token, a disabled household): the Server connection sensor shows this.
+        self.server_answered = False
         self._fills: dict[str, Fill] = {}
         self._last_fill_id: str | None = None
         self._fills_loaded = False
@@ -59,6 +65,27 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
         the first fetch."""
         name = self.data.me.community.timezone if self.data is not None else None
         return (dt_util.get_time_zone(name) if name else None) or dt_util.DEFAULT_TIME_ZONE
+
+    async def _async_refresh(
+        self,
+        log_failures: bool = True,
+        raise_on_auth_failed: bool = False,
+        scheduled: bool = False,
+        raise_on_entry_error: bool = False,
+    ) -> None:
+        """Home Assistant's refresh, telling the entities when only ``server_answered`` changed.
+
+        Home Assistant tells the entities nothing when one failed refresh follows another, but
+        a refused token turning into an outage (or back) changes the Server connection sensor.
+        """
+        answered = self.server_answered
+        try:
+            await super()._async_refresh(
+                log_failures, raise_on_auth_failed, scheduled, raise_on_entry_error
+            )
+        finally:
+            if self.server_answered != answered and not self.last_update_success:
+                self.async_update_listeners()
 
     async def _async_fetch_fills(self) -> list[Fill]:
         """Fills after the last one seen; all of them again if the server lost our cursor."""
@@ -93,12 +120,14 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
             fills = await self._async_fetch_fills()
             settlements = await self.client.settlements(today.strftime("%Y-%m"))
         except MarketAuthError as err:
+            self.server_answered = True
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="auth_failed",
                 translation_placeholders={"error": err.message},
             ) from err
         except MarketHouseholdDisabledError as err:
+            self.server_answered = True
             async_set_household_disabled(self.hass, self.config_entry, True)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -106,12 +135,16 @@ class CommunityStorageCoordinator(DataUpdateCoordinator[CommunityStorageData]):
                 translation_placeholders={"error": err.message},
             ) from err
         except MarketError as err:
+            self.server_answered = not isinstance(
+                err, MarketConnectionError | MarketServerError | MarketResponseError
+            )
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
                 translation_placeholders={"error": err.message},
             ) from err
 
+        self.server_answered = True
         new_fills = tuple(fill for fill in fills if fill.fill_id not in self._fills)
         for fill in new_fills:
             self._fills[fill.fill_id] = fill

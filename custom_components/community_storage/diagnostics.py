@@ -9,9 +9,12 @@ from enum import Enum
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import CONF_HOUSEHOLD_NAME, CONF_TOKEN, CONF_URL
+from .market_client.client import MarketClient, MarketError
 from .runtime import CommunityStorageConfigEntry
 
 TO_REDACT = {CONF_TOKEN, CONF_URL, CONF_HOUSEHOLD_NAME, "name", "note", "title"}
@@ -36,6 +39,9 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: CommunityStorageConfigEntry
 ) -> dict[str, Any]:
     """Entry data and options, the server's version and the coordinator's latest data."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # No runtime data: the setup failed (or is retrying), which is when diagnostics help.
+        return await _async_not_loaded(hass, entry)
     runtime = entry.runtime_data
     coordinator = runtime.coordinator
     return {
@@ -62,4 +68,44 @@ async def async_get_config_entry_diagnostics(
             },
             "last_reports": list(runtime.reporter.last_reports),
         },
+    }
+
+
+def _redacted_text(entry: CommunityStorageConfigEntry, text: str) -> str:
+    """A message with the entry's secrets (the URL names the server) taken out."""
+    for secret in (entry.data.get(CONF_URL), entry.data.get(CONF_TOKEN)):
+        if secret:
+            text = text.replace(str(secret), "**REDACTED**")
+    return text
+
+
+async def _async_not_loaded(
+    hass: HomeAssistant, entry: CommunityStorageConfigEntry
+) -> dict[str, Any]:
+    """Why the entry is not loaded, and what the server answers right now."""
+    client = MarketClient(
+        async_get_clientsession(hass), entry.data[CONF_URL], entry.data.get(CONF_TOKEN)
+    )
+    server: dict[str, Any] = {"reachable": False, "version": None, "api_version": None}
+    try:
+        health = await client.health()
+    except MarketError as err:
+        server["error"] = f"{type(err).__name__}: {_redacted_text(entry, str(err))}"
+    else:
+        server.update(reachable=True, version=health.version, api_version=health.api_version)
+        try:
+            await client.me()
+        except MarketError as err:
+            server["token_accepted"] = False
+            server["error"] = f"{type(err).__name__}: {_redacted_text(entry, str(err))}"
+        else:
+            server["token_accepted"] = True
+    return {
+        "entry": async_redact_data(
+            {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
+            TO_REDACT,
+        ),
+        "state": entry.state.value,
+        "setup_error": _redacted_text(entry, entry.reason) if entry.reason else None,
+        "server": server,
     }

@@ -347,6 +347,12 @@ class DeliverySensor(CommunityStorageEntity, SensorEntity):
         self.async_on_remove(self._runtime.meter.async_add_listener(self.async_write_ha_state))
 
     @property
+    def available(self) -> bool:
+        """Computed here from the fills last fetched, so the server being down changes nothing:
+        a seller's battery must still be released on time and a buyer's meters keep counting."""
+        return self.coordinator.data is not None
+
+    @property
     def native_value(self) -> DeliveryValue:
         """The description's value now."""
         return self.entity_description.value_fn(self._runtime)

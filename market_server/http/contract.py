@@ -136,6 +136,14 @@ class Joined(_Response):
     token: str
 
 
+class JoinCheck(_Response):
+    household_id: str = Field(description="the household the code joins")
+    name: str = Field(description="the household's name")
+    community: str = Field(description="the community's name")
+    rejoin: bool = Field(description="a re-join code: redeeming it revokes the household's token")
+    expires_at: datetime | None = Field(description="the code stops working at this time")
+
+
 class MeLimits(_Response):
     max_sell_kwh_per_day: float
     max_open_kwh: float
@@ -645,6 +653,10 @@ class JoinBody(_Body):
     name: Annotated[Name, _read(_line(200))] | None = None
 
 
+class JoinCheckBody(_Body):
+    code: Annotated[Code, _read(_line(100))]
+
+
 class RequestBody(_Body):
     """Either start_day + num_days + kwh_per_day, or volumes (kWh per day), never both. Every
     day must be open for trading (not past, within the horizon, before its gate closure); a
@@ -951,6 +963,7 @@ RESPONSES: tuple[type[_Response], ...] = (
     Error,
     Health,
     Joined,
+    JoinCheck,
     Me,
     Request,
     RequestList,
@@ -975,6 +988,7 @@ RESPONSES: tuple[type[_Response], ...] = (
 )
 BODIES: tuple[type[_Body], ...] = (
     JoinBody,
+    JoinCheckBody,
     RequestBody,
     RepriceBody,
     DeliveryBody,

@@ -75,6 +75,26 @@ async def join(request: web.Request) -> web.Response:
     return json_reply({"household_id": household_id, "token": token}, 201)
 
 
+async def check_join_code(request: web.Request) -> web.Response:
+    """The first step of a join: whom the code joins, without redeeming it (throttled like a
+    join, as it tells a guesser as much)."""
+    body = contract.parse(contract.JoinCheckBody, await read_json(request))
+    rt = runtime_of(request)
+    throttle = request.app[JOIN_THROTTLE]
+    address = request.remote or "unknown"
+    code_key = auth.digest(auth.normalise_join_code(body.code))
+    throttle.check(address, code_key)
+    community_name = (await rt.settings()).name
+    try:
+        checked = await rt.read(
+            lambda conn: households.check(conn, rt.now(), body.code, community_name)
+        )
+    except (JoinCodeInvalid, JoinCodeUsed, JoinCodeExpired):
+        throttle.failed(address, code_key)
+        raise
+    return json_reply(checked.to_json())
+
+
 async def me(request: web.Request) -> web.Response:
     hh = await household(request, allow_disabled=True)
     settings = await runtime_of(request).settings()
@@ -265,6 +285,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/healthz", healthz),
     ("GET", "/api/openapi.json", openapi),
     ("POST", "/api/v1/join", join),
+    ("POST", "/api/v1/join/check", check_join_code),
     ("GET", "/api/v1/me", me),
     ("POST", "/api/v1/requests", create_request),
     ("GET", "/api/v1/requests", list_requests),

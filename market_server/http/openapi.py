@@ -215,6 +215,16 @@ def _paths() -> dict[str, Any]:
                 errors=("400", "404", "409", "410", "413", "415", "429"),
             )
         },
+        "/api/v1/join/check": {
+            "post": _op(
+                "Whom a join code joins, without redeeming it (the first step of a join)",
+                {"200": ("the code is usable", _ref("JoinCheck"))},
+                tag="public",
+                auth=None,
+                body="JoinCheckBody",
+                errors=("400", "404", "409", "410", "413", "415", "429"),
+            )
+        },
         "/api/v1/me": {
             "get": _op(
                 "The household, its limits, the community", {"200": ("me", _ref("Me"))}, tag=hh

@@ -181,8 +181,8 @@ def set_limits(
     return view(conn, household_id)
 
 
-def redeem(conn: Connection, now: datetime, code: str, name: str | None) -> tuple[str, str]:
-    """Join with a one-time code -> (household_id, token). A re-join code revokes older tokens."""
+def _usable_code(conn: Connection, now: datetime, code: str) -> Any:
+    """The join code's row if it can be redeemed now; the reason it cannot as an error."""
     row = conn.execute(
         sa.select(db.join_codes).where(
             db.join_codes.c.code_hash == auth.digest(auth.normalise_join_code(code))
@@ -192,13 +192,63 @@ def redeem(conn: Connection, now: datetime, code: str, name: str | None) -> tupl
         raise JoinCodeInvalid(
             "This join code is not known; ask the market operator for a new one.", field="code"
         )
+    if row.used_at is not None:
+        raise JoinCodeUsed(
+            "This join code has already been used; ask the market operator for a new one.",
+            field="code",
+        )
     # Codes from before expiry existed (migration 2) have none and keep working.
-    if row.used_at is None and row.expires_at is not None and now >= row.expires_at:
+    if row.expires_at is not None and now >= row.expires_at:
         raise JoinCodeExpired(
             f"This join code expired at {row.expires_at.isoformat(timespec='minutes')}; "
             "ask the market operator for a new one.",
             field="code",
         )
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    """Whom a join code would join, read without redeeming it (the first step of a join)."""
+
+    household_id: str
+    name: str
+    community: str
+    rejoin: bool
+    expires_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "household_id": self.household_id,
+            "name": self.name,
+            "community": self.community,
+            "rejoin": self.rejoin,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+def check(conn: Connection, now: datetime, code: str, community_name: str) -> CodeCheck:
+    """The household a usable join code belongs to; nothing is redeemed, revoked or written.
+
+    A client checks the code when the user enters it and redeems it only once the household is
+    set up, so an abandoned setup leaves the code usable and a re-join code entered for the
+    wrong household revokes nobody's token."""
+    row = _usable_code(conn, now, code)
+    name = conn.execute(
+        sa.select(db.households.c.name).where(db.households.c.id == row.household_id)
+    ).scalar_one()
+    return CodeCheck(
+        household_id=str(row.household_id),
+        name=str(name),
+        community=community_name,
+        rejoin=row.kind == "rejoin",
+        expires_at=row.expires_at,
+    )
+
+
+def redeem(conn: Connection, now: datetime, code: str, name: str | None) -> tuple[str, str]:
+    """Join with a one-time code -> (household_id, token). A re-join code revokes older tokens."""
+    row = _usable_code(conn, now, code)
     claimed = conn.execute(
         sa.update(db.join_codes)
         .where(db.join_codes.c.code_hash == row.code_hash, db.join_codes.c.used_at.is_(None))

@@ -148,8 +148,17 @@ def window_hours(time_of_day: TimeOfDay) -> list[int]:
     return list(range(start, 24)) + list(range(end))
 
 
-def validate_request(request: TradeRequest, *, today: date, horizon_days: int = MAX_DAYS) -> None:
-    """Raise InvalidRequestError (with a translation key) for a request the market cannot take."""
+def validate_request(
+    request: TradeRequest,
+    *,
+    today: date,
+    horizon_days: int = MAX_DAYS,
+    first_open_day: date | None = None,
+) -> None:
+    """Raise InvalidRequestError (with a translation key) for a request the market cannot take.
+
+    ``first_open_day`` is the first day whose gate is still open (after the gate closure that
+    is not tomorrow); the default, tomorrow, holds only before it."""
     if request.side not in SIDES:
         raise InvalidRequestError(
             f"Unknown side {request.side!r}",
@@ -163,13 +172,11 @@ def validate_request(request: TradeRequest, *, today: date, horizon_days: int = 
             translation_key="invalid_num_days",
         )
     if request.start_day <= today:
+        first_day = first_open_day or today + timedelta(days=1)
         raise InvalidRequestError(
             f"Trading for {request.start_day} has closed; the first day that can be traded is "
-            f"{today + timedelta(days=1)}",
-            {
-                "start_day": request.start_day.isoformat(),
-                "first_day": (today + timedelta(days=1)).isoformat(),
-            },
+            f"{first_day}",
+            {"start_day": request.start_day.isoformat(), "first_day": first_day.isoformat()},
             translation_key="start_day_closed",
         )
     last_day = request.start_day + timedelta(days=request.num_days - 1)

@@ -22,6 +22,7 @@ from ..agent.delivery import VirtualBattery, hour_index, hours_in_day, meter_del
 from ..const import CONF_GRID_EXPORT_ENTITY, CONF_GRID_IMPORT_ENTITY
 from ..market_client.models import Side
 from ..subscriptions import ChangeNotifier, Subscription
+from .virtual_battery_store import VirtualBatteryStore
 
 if TYPE_CHECKING:
     from homeassistant.core import State
@@ -67,6 +68,7 @@ class VirtualBatteryMeter(ChangeNotifier):
         self.entry = entry
         self.coordinator = coordinator
         self.batteries: dict[date, VirtualBattery] = {}
+        self._store = VirtualBatteryStore(hass, entry.entry_id)
         self._meters = Subscription()
         config = {**entry.data, **entry.options}
         self.import_entity: str | None = config.get(CONF_GRID_IMPORT_ENTITY)
@@ -78,7 +80,8 @@ class VirtualBatteryMeter(ChangeNotifier):
         return bool(self.import_entity and self.export_entity)
 
     async def async_start(self) -> None:
-        """Follow the two meters, if both are mapped."""
+        """Take back the batteries kept before a restart; follow the two meters, if mapped."""
+        self.batteries.update(await self._store.async_load())
         if self.import_entity and self.export_entity:
             self._meters.hold(
                 async_track_state_change_event(
@@ -87,8 +90,9 @@ class VirtualBatteryMeter(ChangeNotifier):
             )
 
     async def async_stop(self) -> None:
-        """Stop following the meters."""
+        """Stop following the meters; keep the batteries for the next start."""
         self._meters.cancel()
+        await self._store.async_save(self.batteries)
 
     def zone(self) -> tzinfo:
         """The community's time zone (its days are the delivery days)."""
@@ -140,4 +144,5 @@ class VirtualBatteryMeter(ChangeNotifier):
         self.batteries[day] = battery
         for kept in [d for d in self.batteries if (day - d).days > KEEP_DAYS]:
             del self.batteries[kept]
+        self._store.async_delay_save(self.batteries)
         self.async_notify()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.util import dt as dt_util
 
 from ..agent.battery import (
@@ -190,10 +191,30 @@ class TradingAgent:
     def _market_data(self) -> CommunityStorageData:
         data = self.coordinator.data
         if data is None or not self.coordinator.last_update_success:
+            if isinstance(self.coordinator.last_exception, ConfigEntryAuthFailed):
+                # The server answers but refuses the token: a reauth, not an outage, helps.
+                raise MarketAccessRevokedError(
+                    "The market server no longer accepts this household's token",
+                    {"error": str(self.coordinator.last_exception)},
+                )
             raise MarketUnavailableError(
                 "The market server cannot be reached", {"error": "no data"}
             )
         return data
+
+    @staticmethod
+    def _first_open_day(data: CommunityStorageData) -> date:
+        """The first day whose gate is open now, by the market's clock (the last snapshot's
+        time plus what has passed since): tomorrow before the gate closure, later after it."""
+        community = data.me.community
+        zone = dt_util.get_time_zone(community.timezone) or dt_util.DEFAULT_TIME_ZONE
+        market_now = data.market.generated_at + (dt_util.utcnow() - data.fetched_at)
+        day = data.today + timedelta(days=1)
+        for _ in range(community.gate_closure_days_before + 2):
+            if community.gate_closure_of(day, zone) > market_now + GATE_MARGIN:
+                break
+            day += timedelta(days=1)
+        return day
 
     def _market_failure(self, err: MarketError) -> TradingError:
         """The agent error for a failed market call; a rejected token also asks for reauth."""
@@ -327,7 +348,12 @@ class TradingAgent:
     async def async_plan(self, request: TradeRequest, *, language: str) -> TradePlan:
         """Plan a request without sending anything (dry run)."""
         data = self._market_data()
-        validate_request(request, today=data.today, horizon_days=data.me.community.horizon_days)
+        validate_request(
+            request,
+            today=data.today,
+            horizon_days=data.me.community.horizon_days,
+            first_open_day=self._first_open_day(data),
+        )
         forecast = await self.async_forecast(data.today)
         # Prices and open days are read fresh, like the commitments: the coordinator's snapshot
         # may be a minute old, and a price missing from it would put a sale on the market at

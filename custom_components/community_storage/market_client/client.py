@@ -24,6 +24,7 @@ from .models import (
     Delivery,
     Fill,
     Household,
+    JoinCheck,
     JoinResult,
     MarketSnapshot,
     MonthlySettlements,
@@ -278,6 +279,17 @@ class MarketClient:
         client = cls(session, url)
         data = await client._request("POST", "api/v1/join", json=body, auth=False)
         return client._parse(JoinResult.from_json, data)
+
+    @classmethod
+    async def check_join_code(
+        cls, session: aiohttp.ClientSession, url: str, code: str
+    ) -> JoinCheck:
+        """The first step of a join: whom the code joins, without redeeming it."""
+        client = cls(session, url)
+        data = await client._request(
+            "POST", "api/v1/join/check", json={"code": code.strip()}, auth=False
+        )
+        return client._parse(JoinCheck.from_json, data)
 
     async def health(self) -> ServerHealth:
         """``GET /healthz``."""

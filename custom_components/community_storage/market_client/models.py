@@ -110,6 +110,26 @@ class JoinResult:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinCheck:
+    """``POST /api/v1/join/check``: whom a join code joins; nothing is redeemed yet."""
+
+    household_id: str
+    name: str
+    community: str
+    rejoin: bool
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> JoinCheck:
+        """Parse the check response."""
+        return cls(
+            household_id=str(data["household_id"]),
+            name=str(data["name"]),
+            community=str(data["community"]),
+            rejoin=bool(data["rejoin"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class HouseholdLimits:
     """Per-household limits set by the operator."""
 

@@ -153,11 +153,11 @@ async def test_user_flow_errors_then_recovers(
     )
     assert result["errors"] == {CONF_JOIN_CODE: "code_used"}
 
-    # The server rejects a 101-character code as invalid input: not a case the user can fix.
+    # The server refuses to read a 101-character code: for the user, an invalid code.
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_URL: market.url, CONF_JOIN_CODE: "X" * 101}
     )
-    assert result["errors"] == {"base": "unknown"}
+    assert result["errors"] == {CONF_JOIN_CODE: "invalid_code"}
 
     monkeypatch.setattr("market_server.http.member_api.API_VERSION", 2)
     result = await hass.config_entries.flow.async_configure(

@@ -36,6 +36,7 @@ PARSERS: dict[str, tuple[Parser, ...]] = {
     "Health": (models.ServerHealth.from_json,),
     # The simulator's Membership is the integration's JoinResult.
     "Joined": (models.JoinResult.from_json, neighbourhood.Membership.from_json),
+    "JoinCheck": (models.JoinCheck.from_json,),
     "Me": (models.Household.from_json,),
     "Market": (models.MarketSnapshot.from_json,),
     "Request": (models.Request.from_json,),
