@@ -26,7 +26,7 @@ CORPUS_TODAY = date(2026, 11, 25)
 
 
 def corpus(language: str, name: str = "assist") -> list[dict[str, Any]]:
-    """The entries of one language: the development corpus, or ``name="heldout"``."""
+    """One language's entries: the development corpus, or ``name="heldout"``/``"heldout2"``."""
     path = CORPUS_DIR / f"{name}_{language}.yaml"
     if not path.is_file():
         return []
