@@ -59,6 +59,11 @@ VAGUE_COUNTS: Final[dict[str, int]] = {
 DAY_UNITS: Final = frozenset(
     {"day", "days", "tag", "tage", "tagen", "tages", "night", "nights", "naechte", "naechten"}
 )
+# Evenings, mornings and afternoons counted like days: "the next four evenings", "drei Abende".
+TIME_OF_DAY_UNITS: Final = frozenset(
+    {"evening", "evenings", "abend", "abende", "abenden", "morning", "mornings", "vormittage",
+     "vormittagen", "afternoon", "afternoons", "nachmittage", "nachmittagen"}
+)  # fmt: skip
 WEEK_UNITS: Final = frozenset({"week", "weeks", "woche", "wochen"})
 FORTNIGHT: Final = frozenset({"fortnight"})
 KWH_UNITS: Final = frozenset(
@@ -136,13 +141,15 @@ UNTIL_FILLERS: Final = frozenset(
 
 TIME_OF_DAY_WORDS: Final[dict[str, str]] = {
     "evening": "evening", "evenings": "evening", "tonight": "evening", "abend": "evening",
-    "abends": "evening", "dinnertime": "evening",
+    "abends": "evening", "abende": "evening", "abenden": "evening", "dinnertime": "evening",
     "night": "night", "nights": "night", "overnight": "night", "nacht": "night",
-    "nachts": "night", "naechtlich": "night",
+    "nachts": "night", "naechtlich": "night", "naechte": "night", "naechten": "night",
     "morning": "morning", "mornings": "morning", "morgens": "morning",
-    "vormittag": "morning", "vormittags": "morning", "frueh": "morning",
+    "vormittag": "morning", "vormittags": "morning", "vormittage": "morning",
+    "vormittagen": "morning", "frueh": "morning",
     "afternoon": "afternoon", "afternoons": "afternoon", "nachmittag": "afternoon",
-    "nachmittags": "afternoon", "mittags": "afternoon",
+    "nachmittags": "afternoon", "nachmittage": "afternoon", "nachmittagen": "afternoon",
+    "mittags": "afternoon",
     "ganztags": "all_day", "ganztaegig": "all_day",
 }  # fmt: skip
 ALL_DAY_PHRASES: Final = (
@@ -232,8 +239,8 @@ SOLD: Final = (
 RESERVED: Final = (
     "reserved",
     "booked",
-    "gebucht",
-    "reserviert",
+    "gebucht*",
+    "reserviert*",
     "got",
     "planned",
     "geplant",
@@ -267,7 +274,8 @@ OFFER: Final = (
     "zur verfuegung", "frei", "uebrig", "teilen", "freigeben", "leer", "unused", "idle",
     "ungenutzt", "earn", "verdienen", "monetis*", "monetiz*", "list my", "list our",
     "einstellen", "anbieten", "teil", "teile", "entbehr*", "neighbo*", "nachbar*",
-    "up for grabs", "on the market", "stell meine", "stell meinen", "stell unsere",
+    "up for grabs", "on the market", "rent_out", "renting_out", "rented_out", "lease_out",
+    "leasing_out", "hire_out", "stell meine", "stell meinen", "stell unsere",
     "stell unseren", "stelle meine", "stelle meinen", "stelle unseren",
     "stelle unsere", "auf den markt", "zum verkauf", "hergeben", "abgeben",
     "vergeben", "verleihen", "rent it", "lease*",
@@ -282,6 +290,22 @@ NEGATIONS: Final = frozenset(
     {"not", "t", "dont", "wont", "doesnt", "no", "nicht", "kein", "keine", "keinen", "never",
      "without", "nichts", "nie", "longer"}
 )  # fmt: skip
+# Verbs whose particle may come later: "rent my storage out" is "rent out" (an offer).
+PARTICLE_VERBS: Final = frozenset({"rent", "renting", "rented", "lease", "leasing", "hire"})
+PARTICLE_REACH: Final = 4
+# "not ... anymore": a reservation that is no longer needed is cancelled, not offered.
+NO_LONGER: Final = ("anymore", "any more", "no longer", "nicht mehr", "nimmer", "not needed")
+# Someone else in the market: "Who is selling storage?", "Is anyone buying?", "Gibt es ...?".
+OTHERS: Final = (
+    "who", "whos", "wer", "anyone", "anybody", "someone", "somebody", "jemand", "irgendwer",
+    "irgendjemand", "is there", "are there", "gibt es", "gibts", "neighbours", "neighbors",
+    "nachbarn",
+)  # fmt: skip
+POSSESSIVES: Final = frozenset(
+    {"my", "our", "mine", "ours", "mein", "meine", "meinen", "meinem", "meiner", "meines",
+     "unser", "unsere", "unseren", "unserem", "unserer", "unseres"}
+)  # fmt: skip
+
 # Sides named in a cancel or status: "cancel Friday's reservation" is a buy.
 BUY_NOUNS: Final = (
     "reservation*", "booking*", "reserve*", "book*", "buy*", "bought", "purchase*",

@@ -15,7 +15,7 @@ from typing import Final
 from ...agent.plans import TimeOfDay
 from ...market_client.models import Side
 from .amounts import read_amounts
-from .cues import IntentName, StatusTopic, classify, side_named
+from .cues import IntentName, StatusTopic, classify, join_particles, side_named
 from .dates import read_when
 from .lexicon import (
     ALL_DAY_PHRASES,
@@ -78,7 +78,13 @@ def _reason(tokens: tuple[str, ...]) -> str | None:
     return None
 
 
-def _time_of_day(tokens: tuple[str, ...]) -> TimeOfDay | None:
+def _time_of_day(tokens: tuple[str, ...], *, stay: bool) -> TimeOfDay | None:
+    """The part of the day the sentence names.
+
+    ``stay``: the sentence is about being away or having visitors, where "for 3 nights" is how
+    long the stay lasts, not the hours the storage is for ("need storage for the next two nights"
+    is the nights).
+    """
     if _ALL_DAY.any_in(tokens):
         return "all_day"
     for i, token in enumerate(tokens):
@@ -88,11 +94,12 @@ def _time_of_day(tokens: tuple[str, ...]) -> TimeOfDay | None:
                 return "morning"
             continue
         if (
-            token in ("nights", "night", "naechte")
+            stay
+            and token in ("nights", "night", "naechte", "naechten")
             and i
             and (number_at(tokens, i - 1) is not None or tokens[i - 1] in VAGUE_COUNTS)
         ):
-            continue  # "for 3 nights", "ein paar Nächte" are durations
+            continue  # "away for 3 nights", "ein paar Nächte Besuch" are stays
         if (found := TIME_OF_DAY_WORDS.get(token)) is not None:
             return found  # type: ignore[return-value]
         for name in WEEKDAYS:
@@ -111,7 +118,7 @@ def _period(tokens: tuple[str, ...]) -> str | None:
 
 def understand(text: str, today: date) -> Understanding:
     """Read one sentence said on ``today`` (the household's or the market's date)."""
-    tokens = tokenise(text)
+    tokens = join_particles(tokenise(text))
     reason = _reason(tokens)
     when = read_when(tokens, today)
     amounts = read_amounts(tokens)
@@ -142,7 +149,7 @@ def understand(text: str, today: date) -> Understanding:
         num_days=when.num_days,
         kwh_per_day=round(kwh, 1) if kwh is not None else None,
         price_limit=amounts.price_eur,
-        time_of_day=_time_of_day(tokens),
+        time_of_day=_time_of_day(tokens, stay=reason in _AWAY or reason == "guests"),
         reason=reason,
         missing=missing,
     )
