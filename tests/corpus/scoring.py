@@ -54,6 +54,13 @@ class RecordingAgent:
     def battery_spec(self) -> None:
         return None
 
+    def gate_closure_time(self) -> None:
+        return None
+
+    async def async_earnings_between(self, first: date, last: date) -> tuple[float, float]:
+        self.calls.append(("status", None, ""))
+        return 0.0, 0.0
+
     def today(self) -> date:
         """The market's day when fixed; otherwise the household's own day is used."""
         if self.fixed_today is None:

@@ -16,6 +16,7 @@ from .lexicon import (
     BUY_NOUNS,
     CANCEL,
     EARNINGS,
+    KEEP_VERBS,
     NEGATIONS,
     NO_LONGER,
     NOT_OURS,
@@ -32,6 +33,7 @@ from .lexicon import (
     RESERVE,
     RESERVED,
     SELL_NOUNS,
+    SOLAR_STEMS,
     SOLD,
     TOPIC,
 )
@@ -147,8 +149,15 @@ def classify(
     """
     if _NOT_OURS.any_in(tokens):
         return None
-    if _CANCEL.any_in(tokens) or (
-        "zurueck" in tokens and any(t in ("zieh", "ziehe", "nimm", "nehme") for t in tokens)
+    keep_solar = (
+        any(t.startswith(SOLAR_STEMS) for t in tokens)
+        and any(t in KEEP_VERBS for t in tokens)
+        and not _is_question(tokens)
+    )
+    # "Solarstrom aufheben" keeps power for later; it cancels nothing.
+    if not keep_solar and (
+        _CANCEL.any_in(tokens)
+        or ("zurueck" in tokens and any(t in ("zieh", "ziehe", "nimm", "nehme") for t in tokens))
     ):
         return "cancel", None
     topic = status_topic(tokens)
@@ -162,7 +171,7 @@ def classify(
     reserve = sum(
         1 if tokens[i] in _WANTING else 2 for i in _RESERVE.hits(tokens) if i not in inside_offer
     )
-    reserve += 1 if extra_load else 0
+    reserve += (1 if extra_load else 0) + (2 if keep_solar else 0)
     if negated:
         reserve -= 2
     if _is_question(tokens):

@@ -189,7 +189,27 @@ REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                  "urlaub*", "verreis*", "weg", "unterwegs", "reise*", "ferien", "nobody",
                  "niemand", "nicht da", "not home", "not be home", "not at home", "off to",
                  "out of town", "ski*", "camping", "staying with", "parents", "friends",
-                 "fahren", "fliegen", "flying", "gone", "out", "verreist", "fort")),
+                 "fahren", "fliegen", "flying", "gone", "out", "verreist", "fort",
+                 # Time off elsewhere, said by what is done there.
+                 "leerstehend", "hiking", "cruise", "wedding",
+                 "sailing", "city break", "wander*", "segel*", "zelten", "campen", "kur",
+                 "reha", "kreuzfahrt*", "ausflug*", "radtour*", "hochzeit*", "kurztrip*",
+                 "staedtereise*", "staedtetrip*", "wochenendtrip*", "tagesausflug*")),
+)  # fmt: skip
+# German compounds that end in a holiday word: "Wanderurlaub", "Städtereise", "Wellnesstrip".
+HOLIDAY_SUFFIXES: Final = ("urlaub", "reise", "trip", "ausflug", "ferien")
+# "The flat is empty until Sunday", "Die Wohnung steht bis Sonntag leer": nobody home.
+EMPTY: Final = frozenset({"empty", "leer"})
+BEING: Final = frozenset(
+    {"is", "s", "be", "are", "stays", "stay", "remains", "steht", "stehen", "ist", "sind",
+     "bleibt", "bleiben"}
+)  # fmt: skip
+# Keeping one's own solar power for later is storage the household needs ("Keep my solar for
+# the evenings", "Solarstrom fürs Wochenende aufheben"): a solar word and a keeping verb.
+SOLAR_STEMS: Final = ("solar", "sonnenstrom", "pv")
+KEEP_VERBS: Final = frozenset(
+    {"keep", "store", "save", "hold", "aufheben", "aufsparen", "speichern", "behalten",
+     "sparen", "zurueckhalten", "bunkern"}
 )  # fmt: skip
 
 # ------------------------------------------------------------------ intents
@@ -304,6 +324,12 @@ OTHERS: Final = (
 POSSESSIVES: Final = frozenset(
     {"my", "our", "mine", "ours", "mein", "meine", "meinen", "meinem", "meiner", "meines",
      "unser", "unsere", "unseren", "unserem", "unserer", "unseres"}
+)  # fmt: skip
+
+# "What did I earn last week?": the period before the current one.
+EARLIER: Final = frozenset(
+    {"last", "previous", "past", "letzte", "letzten", "letzter", "vergangene", "vergangenen",
+     "vorige", "vorigen", "vorherige", "vorherigen"}
 )  # fmt: skip
 
 # Sides named in a cancel or status: "cancel Friday's reservation" is a buy.

@@ -19,6 +19,10 @@ from .cues import IntentName, StatusTopic, classify, join_particles, side_named
 from .dates import read_when
 from .lexicon import (
     ALL_DAY_PHRASES,
+    BEING,
+    EARLIER,
+    EMPTY,
+    HOLIDAY_SUFFIXES,
     MORNING_ARTICLES,
     REASONS,
     TIME_OF_DAY_WORDS,
@@ -57,6 +61,8 @@ class Understanding:
     side: Side | None = None
     # What must be asked back before acting ("duration").
     missing: tuple[str, ...] = field(default=())
+    # Earnings: the period before the current one ("last week"), not this one so far.
+    earlier: bool = False
 
     def slots(self) -> dict[str, object]:
         """The stated fields by name (what the corpus and the benchmark compare)."""
@@ -75,6 +81,10 @@ def _reason(tokens: tuple[str, ...]) -> str | None:
     for reason, vocabulary in _REASONS:
         if vocabulary.any_in(tokens):
             return reason
+    if any(len(t) > 6 and t.endswith(HOLIDAY_SUFFIXES) for t in tokens):
+        return "holiday"  # "Wanderurlaub", "Städtereise"
+    if any(t in EMPTY for t in tokens) and any(t in BEING for t in tokens):
+        return "holiday"  # an empty home: nobody there to use the battery
     return None
 
 
@@ -137,7 +147,8 @@ def understand(text: str, today: date) -> Understanding:
     if intent == "status":
         day = when.mentioned_day if topic == "reserved" else None
         period = _period(tokens) if topic == "earnings" else None
-        return Understanding(intent="status", topic=topic, day=day, period=period)
+        earlier = period is not None and any(t in EARLIER for t in tokens)
+        return Understanding(intent="status", topic=topic, day=day, period=period, earlier=earlier)
 
     kwh = amounts.kwh
     if kwh is not None and amounts.kwh_is_total and when.num_days:
