@@ -37,6 +37,10 @@ Fixtures to reuse:
 ``neighbour``
     A second household in the same market, ``(household_id, token)``, for placing counter-orders
     with ``market.place``.
+``recording_agent``
+    Conversation set up with our intents and sentence files, clock frozen at 2026-11-25 10:00 in
+    Berlin, and one household "Home" whose trading agent is ``tests.corpus.scoring``'s
+    ``RecordingAgent`` (what the handlers ask for is recorded, nothing reaches a market).
 ``outage``
     A ``LoopbackProxy`` in front of ``market``: an entry whose URL is ``outage.url`` loses the
     server on ``await outage.stop()`` (connections refused, as when the server is down) and gets
