@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from custom_components.community_storage.language.understand.answers import yes_or_no
 from custom_components.community_storage.language.understand.spoken_text import (
     MAX_CHARS,
     MAX_TOKENS,
@@ -265,3 +266,25 @@ def test_renting_out_and_not_needing(text: str, intent: str, side: str | None) -
     understood = _u(text)
     assert (understood.intent, understood.side) == (intent, side), text
     assert understood.reason is None, text  # "out" of "rent out" is not being away
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("yes", True),
+        ("Yes please", True),
+        ("ok, do it", True),
+        ("Ja, bitte", True),
+        ("ja gerne", True),
+        ("no", False),
+        ("No thanks", False),
+        ("nein danke", False),
+        ("lieber nicht", False),
+        ("yes and sell my battery tomorrow", None),
+        ("Sell the battery for four days", None),
+        ("nein, reserviere lieber ab Montag", None),
+    ],
+)
+def test_yes_and_no_are_whole_answers(text: str, answer: bool | None) -> None:
+    """Only a sentence that is nothing but yes or no answers "Shall I reserve from ...?"."""
+    assert yes_or_no(text) is answer, text

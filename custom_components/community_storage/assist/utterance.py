@@ -134,12 +134,14 @@ class UtteranceIntentHandler(intent.IntentHandler):
         today = reference_day(hass, households[0].trading if households else None)
         understood = understand(text, today)
         answered = False
+        said = yes_or_no(text) if pending is not None else None
+        if said is False:
+            # "no" to either question: nothing is traded, and the question is closed.
+            response.response_type = intent.IntentResponseType.ACTION_DONE
+            response.async_set_speech(speech.declined(language))
+            return response
         if pending is not None and pending.kind == "confirm":
-            if (said := yes_or_no(text)) is not None:
-                if not said:
-                    response.response_type = intent.IntentResponseType.ACTION_DONE
-                    response.async_set_speech(speech.declined(language))
-                    return response
+            if said:
                 understood, answered = pending.understood, True
         elif pending is not None and _answers(understood, pending.understood):
             understood = self._complete(pending.understood, understood, text, today)

@@ -363,6 +363,16 @@ async def test_a_new_request_is_not_taken_as_the_answer(
     )
 
 
+async def test_no_closes_the_question(hass: HomeAssistant, recording_agent: RecordingAgent) -> None:
+    """ "For how many days?" answered with "no": nothing is traded, and nothing stays open."""
+    asked = await _say(hass, "Wir fahren in den Urlaub", "de")
+    assert _speech(asked).endswith("?")
+    declined = await _say(hass, "nein danke", "de")
+    assert _speech(declined) == "In Ordnung, dann handle ich nicht."
+    await _say(hass, "five days", "en")
+    assert recording_agent.calls == []
+
+
 # --------------------------------------------------------- 6: status answers that are true
 
 
