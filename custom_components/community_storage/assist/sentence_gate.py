@@ -92,7 +92,7 @@ EN: Final = GateWords(
         "abroad", "gone", "off", "flying", "skiing", "renovating", "renovation", "renovations",
         "redecorating", "guests",
         "visitors", "party", "home", "office", "business",
-        "empty", "solar", "hiking", "cruise", "wedding", "sailing", "camping",
+        "empty", "solar", "hiking", "cruise", "wedding", "sailing", "camping", "nobody",
     ),
     when=(
         "tomorrow", "week", "weeks", "weekend", "fortnight", "days", "nights",
@@ -150,7 +150,8 @@ DE: Final = GateWords(
         "urlaub", "verreist", "verreisen", "weg", "unterwegs", "reise", "dienstreise",
         "geschäftsreise", "renoviere", "renovieren", "renovierung", "gäste", "besuch",
         "homeoffice", "ferien", "fliegen", "verreisen",
-        "leer", "solarstrom", "sonnenstrom", "wandern", "skifahren", "kur", "reha",
+        "leer", "keiner", "niemand", "montage", "solarstrom", "sonnenstrom", "wandern",
+        "skifahren", "kur", "reha",
         "städtereise", "kurztrip", "ausflug", "radtour", "zelten", "campen", "camping",
         "segeln", "hochzeit", "kreuzfahrt", "wanderurlaub", "skiurlaub", "wochenendtrip",
     ),

@@ -193,6 +193,8 @@ def flat_and_house(hass: HomeAssistant) -> dict[str, list[Any]]:
          "holiday"),
         ("de", "Wir machen am Wochenende eine Städtereise", "sell", date(2026, 11, 28), 2, None,
          "holiday"),
+        ("de", "Bei uns ist bis Sonntag keiner zu Hause", "sell", TOMORROW, 4, None, "holiday"),
+        ("en", "Nobody's home this weekend", "sell", date(2026, 11, 28), 2, None, "holiday"),
     ],
 )  # fmt: skip
 async def test_our_sentences_without_storage_words_are_ours(

@@ -167,8 +167,11 @@ ALL_DAY_PHRASES: Final = (
 # ------------------------------------------------------------------ reasons
 
 REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    # Nobody at home, before "bei uns" (guests): "Bei uns ist bis Sonntag keiner zu Hause".
+    ("holiday", ("keiner zu hause", "niemand zu hause", "keiner daheim", "niemand daheim",
+                 "nobody home", "nobody s home", "no one home", "no one s home")),
     # Checked in this order: a business trip is not a holiday.
-    ("business_trip", ("dienstreise*", "geschaeftsreise*", "business", "work trip",
+    ("business_trip", ("dienstreise*", "geschaeftsreise*", "business", "work trip", "auf montage",
                        "for work", "beruflich", "conference", "konferenz", "messe")),
     # Someone coming to us ("zu Besuch") before the phrases that mean we go elsewhere.
     ("guests", ("zu besuch", "coming over", "visiting us", "staying with us", "bei uns")),
