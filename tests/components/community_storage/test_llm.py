@@ -383,6 +383,7 @@ async def test_scripted_llm_confirms_withdraws_and_cancels(
         "success": False,
         "error": "proposal_not_found",
         "message": stale["message"],
+        "details": {"proposal_id": proposed["result"]["proposal_id"]},
     }
     assert proposed["result"]["proposal_id"] in stale["message"]
     assert result.response.speech["plain"]["speech"] == "proposal_not_found"
