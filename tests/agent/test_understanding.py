@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from custom_components.community_storage.language.understand.answers import yes_or_no
 from custom_components.community_storage.language.understand.spoken_text import (
     MAX_CHARS,
     MAX_TOKENS,
@@ -193,3 +194,97 @@ def test_any_text_is_read_without_error(text: str) -> None:
     assert understood.intent in (None, "reserve", "offer", "status", "cancel")
     if understood.num_days is not None:
         assert understood.num_days >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "days", "time_of_day"),
+    [
+        ("I need extra storage for the next four evenings", TOMORROW, 4, "evening"),
+        ("Ich brauche die nächsten vier Abende Speicher", TOMORROW, 4, "evening"),
+        ("Book storage for three mornings from Monday", MONDAY, 3, "morning"),
+        ("Biete meinen Akku ab Montag drei Vormittage an", MONDAY, 3, "morning"),
+        ("Offer my battery for the next two nights", TOMORROW, 2, "night"),
+        ("Wir brauchen die nächsten zwei Nächte Speicher", TOMORROW, 2, "night"),
+        ("I need storage this evening", TODAY, 1, "evening"),
+    ],
+)
+def test_evenings_nights_and_mornings_are_a_duration(
+    text: str, start: date, days: int, time_of_day: str
+) -> None:
+    """Issue 17, class 1: "four evenings" is four days of evenings, not a missing duration."""
+    understood = _u(text)
+    assert (understood.start_day, understood.num_days, understood.time_of_day) == (
+        start,
+        days,
+        time_of_day,
+    ), text
+    assert understood.missing == ()
+
+
+def test_nights_of_a_stay_are_its_length() -> None:
+    """Away or visitors "for 3 nights" is how long; the storage is not only for the nights."""
+    understood = _u("We're away for 3 nights")
+    assert (understood.intent, understood.num_days, understood.time_of_day) == ("offer", 3, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Who is selling storage today?", "overview"),
+        ("Is anyone selling storage tomorrow?", "overview"),
+        ("Is there storage to buy this weekend?", "overview"),
+        ("Wer verkauft heute Speicher?", "overview"),
+        ("Gibt es morgen Speicher zu kaufen?", "overview"),
+        ("Did anyone buy my offer for Friday?", "sold"),
+        ("What does storage cost tomorrow?", "price"),
+    ],
+)
+def test_questions_about_the_market_are_status(text: str, topic: str) -> None:
+    """Issue 17, class 3: asking what others trade is a status question, not a request."""
+    understood = _u(text)
+    assert (understood.intent, understood.topic) == ("status", topic), text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "side"),
+    [
+        ("Rent out my storage for three days", "offer", None),
+        ("I want to rent out storage next week", "offer", None),
+        ("Rent my storage out for the weekend", "offer", None),
+        ("Ich vermiete meinen Speicher am Wochenende", "offer", None),
+        ("I want to rent storage for the weekend", "reserve", None),
+        ("I don't need the reserved storage anymore", "cancel", "buy"),
+        ("We don't need the storage we reserved any more", "cancel", "buy"),
+        ("Den reservierten Speicher brauche ich nicht mehr", "cancel", "buy"),
+        ("Wir brauchen die gebuchte Kapazität nicht mehr", "cancel", "buy"),
+        ("We won't need our battery next week", "offer", None),
+        ("Buy storage tomorrow, no more than 10 cents", "reserve", None),
+    ],
+)
+def test_renting_out_and_not_needing(text: str, intent: str, side: str | None) -> None:
+    """Issue 17, class 4: "rent out" offers; reserved storage no longer needed is cancelled."""
+    understood = _u(text)
+    assert (understood.intent, understood.side) == (intent, side), text
+    assert understood.reason is None, text  # "out" of "rent out" is not being away
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("yes", True),
+        ("Yes please", True),
+        ("ok, do it", True),
+        ("Ja, bitte", True),
+        ("ja gerne", True),
+        ("no", False),
+        ("No thanks", False),
+        ("nein danke", False),
+        ("lieber nicht", False),
+        ("yes and sell my battery tomorrow", None),
+        ("Sell the battery for four days", None),
+        ("nein, reserviere lieber ab Montag", None),
+    ],
+)
+def test_yes_and_no_are_whole_answers(text: str, answer: bool | None) -> None:
+    """Only a sentence that is nothing but yes or no answers "Shall I reserve from ...?"."""
+    assert yes_or_no(text) is answer, text

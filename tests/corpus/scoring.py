@@ -26,7 +26,7 @@ CORPUS_TODAY = date(2026, 11, 25)
 
 
 def corpus(language: str, name: str = "assist") -> list[dict[str, Any]]:
-    """The entries of one language: the development corpus, or ``name="heldout"``."""
+    """One language's entries: the development corpus, or ``name="heldout"``/``"heldout2"``."""
     path = CORPUS_DIR / f"{name}_{language}.yaml"
     if not path.is_file():
         return []
@@ -53,6 +53,13 @@ class RecordingAgent:
 
     def battery_spec(self) -> None:
         return None
+
+    def gate_closure_time(self) -> None:
+        return None
+
+    async def async_earnings_between(self, first: date, last: date) -> tuple[float, float]:
+        self.calls.append(("status", None, ""))
+        return 0.0, 0.0
 
     def today(self) -> date:
         """The market's day when fixed; otherwise the household's own day is used."""

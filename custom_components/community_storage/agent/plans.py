@@ -420,6 +420,25 @@ class MarketDayStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DayFill:
+    """One delivery day of a request: what was asked and what filled, at what average price."""
+
+    day: date
+    requested_kwh: float
+    filled_kwh: float
+    avg_price: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "day": self.day.isoformat(),
+            "requested_kwh": self.requested_kwh,
+            "filled_kwh": self.filled_kwh,
+            "avg_price": self.avg_price,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RequestStatus:
     """One of the household's requests, summarised."""
 
@@ -432,10 +451,13 @@ class RequestStatus:
     filled_kwh: float
     avg_price: float | None
     open: bool
+    # Day by day ("show me my reservations" lists them); empty where not known.
+    days: tuple[DayFill, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
         return {
+            "days": [d.as_dict() for d in self.days],
             "request_id": self.request_id,
             "side": self.side,
             "reason": self.reason,

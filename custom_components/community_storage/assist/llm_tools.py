@@ -59,7 +59,10 @@ API_PROMPT: Final = (
     "battery (holiday, away). Dates: pass start as today, tomorrow, next_week, a weekday "
     "name in English or an ISO date, and either duration (days) or until. After a tool call, "
     "tell the user what the tool's speech says, keeping every figure (kWh per day, days, "
-    "price, total) exactly as returned."
+    "price, total) exactly as returned. When a tool fails with start_day_closed, trading for "
+    "that day is over: ask the user whether to trade from details.first_day instead, and call "
+    "the tool again with that start only if they agree. The status tool lists each request's "
+    "days with their kWh and prices; only open requests are still on the market."
 )
 
 # Precise, defaults-free schemas: they become the JSON schema the model sees. Prices in EUR only.
@@ -120,7 +123,11 @@ class _CommunityStorageTool(llm.Tool, ABC):
         except (DateResolutionError, TradingError) as err:
             key = err.key if isinstance(err, DateResolutionError) else err.translation_key
             message = await async_failure_text(hass, language, err)
-            return tool_result({"success": False, "error": key, "message": message}, error=True)
+            failure: dict[str, Any] = {"success": False, "error": key, "message": message}
+            if isinstance(err, TradingError) and err.placeholders:
+                # The figures behind the message (ISO dates), for a follow-up call.
+                failure["details"] = dict(err.placeholders)
+            return tool_result(failure, error=True)
         return tool_result({"success": True, "result": result.as_dict()})
 
     @abstractmethod

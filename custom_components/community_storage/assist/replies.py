@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 from ..agent.errors import TradingError
 from ..agent.plans import MAX_DAYS
 from ..const import DOMAIN
+from ..language.speak.error_texts import spoken_placeholders
 from ..language.speak.explain import error_text
 from ..language.understand.dates import DateResolutionError
 
@@ -69,7 +70,7 @@ async def async_date_error_text(
         hass,
         language,
         f"conversation_{err.key}",
-        {"value": err.value, "max_days": str(MAX_DAYS)},
+        spoken_placeholders({"value": err.value, "max_days": str(MAX_DAYS)}, language),
     )
 
 

@@ -15,7 +15,16 @@ Three blocks per language, each tuned so Home Assistant's own commands stay Home
 * being away or an extra load ("holiday", "renovating", "Urlaub") needs a date or duration cue,
   so "play some holiday music" is not ours.
 
-A fourth block takes short answers to our follow-up question ("five days", "bis Sonntag").
+A fourth block takes short answers to our follow-up question ("five days", "bis Sonntag"), and
+a last one the bare yes or no to "Shall I reserve from Wednesday?" (whole sentences only, so
+"ok, turn on the light" stays Home Assistant's).
+
+Sentences that name neither storage nor a trade reach us through the situation block: an empty
+home ("The flat is empty until Sunday"), time off said by what is done ("Wir gehen bis Sonntag
+wandern") or keeping solar power ("Keep my solar for the evenings this weekend"), each only with
+a date or duration word, so that an area called "Flat" or "Wohnung" in a command stays Home
+Assistant's. (Handing a sentence over after Home Assistant has failed on it would need a hook
+into the built-in agent that neither supported release offers.)
 ``render`` builds the YAML document; ``script/sentences`` writes it and a test keeps the files in
 step with this module.
 """
@@ -54,6 +63,8 @@ class GateWords:
     # "Did anything sell?": a question word, then a sale word.
     sold_questions: tuple[str, ...] = ()
     sold_words: tuple[str, ...] = ()
+    # Whole-sentence answers to a yes/no question we asked.
+    yes_no: tuple[str, ...] = ()
 
 
 _DIGITS: Final = tuple(str(n) for n in range(1, 31))
@@ -81,15 +92,17 @@ EN: Final = GateWords(
         "abroad", "gone", "off", "flying", "skiing", "renovating", "renovation", "renovations",
         "redecorating", "guests",
         "visitors", "party", "home", "office", "business",
+        "empty", "solar", "hiking", "cruise", "wedding", "sailing", "camping", "nobody",
     ),
     when=(
         "tomorrow", "week", "weeks", "weekend", "fortnight", "days", "nights",
-        *WEEKDAYS_WRITTEN["en"], "until", "till",
+        *WEEKDAYS_WRITTEN["en"], "until", "till", "evenings", "mornings",
     ),
     counts=(
         *_DIGITS, *COUNTS_WRITTEN["en"], "a", "a few", "a couple of",
     ),
-    duration_units=("day", "days", "week", "weeks", "night", "nights"),
+    duration_units=("day", "days", "week", "weeks", "night", "nights", "evening", "evenings",
+                    "morning", "mornings"),
     answer_prefixes=("for", "about", "the next", "for the next", "just", "only", "make it"),
     weekdays=WEEKDAYS_WRITTEN["en"],
     until=("until", "till", "through", "to"),
@@ -99,6 +112,8 @@ EN: Final = GateWords(
             "abroad", "skiing"),
     sold_questions=("did", "has", "have", "was", "were", "is"),
     sold_words=("sell", "sold", "bought"),
+    yes_no=("yes", "yes please", "yeah", "yep", "sure", "ok", "okay", "go ahead", "do it",
+            "yes do it", "no", "no thanks", "no thank you", "nope"),
 )  # fmt: skip
 
 DE: Final = GateWords(
@@ -135,15 +150,20 @@ DE: Final = GateWords(
         "urlaub", "verreist", "verreisen", "weg", "unterwegs", "reise", "dienstreise",
         "geschäftsreise", "renoviere", "renovieren", "renovierung", "gäste", "besuch",
         "homeoffice", "ferien", "fliegen", "verreisen",
+        "leer", "keiner", "niemand", "montage", "solarstrom", "sonnenstrom", "wandern",
+        "skifahren", "kur", "reha",
+        "städtereise", "kurztrip", "ausflug", "radtour", "zelten", "campen", "camping",
+        "segeln", "hochzeit", "kreuzfahrt", "wanderurlaub", "skiurlaub", "wochenendtrip",
     ),
     when=(
         "morgen", "übermorgen", "woche", "wochen", "wochenende", "tage", "tagen", "nächte",
-        *WEEKDAYS_WRITTEN["de"], "bis", "ab",
+        *WEEKDAYS_WRITTEN["de"], "bis", "ab", "abende", "abenden",
     ),
     counts=(
         *_DIGITS, *COUNTS_WRITTEN["de"], "ein", "eine", "ein paar",
     ),
-    duration_units=("tag", "tage", "woche", "wochen", "nacht", "nächte"),
+    duration_units=("tag", "tage", "woche", "wochen", "nacht", "nächte", "abend", "abende",
+                    "vormittage"),
     answer_prefixes=("für", "ungefähr", "etwa", "die nächsten", "für die nächsten", "nur"),
     weekdays=WEEKDAYS_WRITTEN["de"],
     until=("bis", "bis einschließlich", "bis zum"),
@@ -159,6 +179,8 @@ DE: Final = GateWords(
     ),
     sold_questions=("hat", "wurde", "wurden", "ist", "sind"),
     sold_words=("verkauft", "gekauft"),
+    yes_no=("ja", "ja bitte", "ja gerne", "gerne", "klar", "mach das", "ja mach das", "nein",
+            "nein danke", "lieber nicht"),
 )  # fmt: skip
 
 LANGUAGES: Final[dict[str, GateWords]] = {"en": EN, "de": DE}
@@ -258,6 +280,11 @@ def render(language: str) -> dict[str, Any]:
                         "settings": no_regex,
                     },
                     {"sentences": list(answers), "settings": no_regex},
+                    *(
+                        [{"sentences": [_alternatives(words.yes_no)], "settings": no_regex}]
+                        if words.yes_no
+                        else []
+                    ),
                 ]
             }
         },

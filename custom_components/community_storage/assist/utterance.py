@@ -7,9 +7,12 @@ everything.
 
 When a trade request lacks its duration ("We're going on holiday"), the reply repeats what was
 understood and asks "For how many days?"; the next sentence from the same user and device
-within ``PENDING_SECONDS`` ("ten days", "bis Sonntag") completes it. With more than one household
-in Home Assistant, ``household_choice`` decides which household acts (the same rule as the typed
-intents), and the reply names it.
+within ``PENDING_SECONDS`` ("ten days", "bis Sonntag") completes it. When every day asked for has
+closed, the reply offers the first open day instead ("Trading for tomorrow closed at 18:00.
+Shall I reserve from Wednesday 9 December?") and a "yes" or "no" settles it. A sentence with an
+intent or side of its own is a new request, for the household it points at, and the question
+is dropped. With more than one household in Home Assistant, ``household_choice`` decides which
+household acts (the same rule as the typed intents), and the reply names it.
 """
 
 from __future__ import annotations
@@ -17,18 +20,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import TYPE_CHECKING, Any, Final
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import voluptuous as vol
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 
 from ..agent.errors import TradingError
-from ..agent.plans import TradeRequest
+from ..agent.plans import CancelOutcome, TradeRequest
 from ..const import DOMAIN
 from ..language.speak import conversation_speech as speech
 from ..language.speak.explain import lang
+from ..language.understand.answers import yes_or_no
 from ..language.understand.dates import DateResolutionError, resolve_window
 from ..language.understand.understanding import Understanding, understand, understand_days
 from ..market_client.models import Side
@@ -52,6 +56,8 @@ class _Pending:
     understood: Understanding
     entry_id: str
     expires: float
+    # "duration": we asked for how many days; "confirm": whether to trade from another day.
+    kind: Literal["duration", "confirm"] = "duration"
 
 
 def _leaning(understood: Understanding) -> household_choice.Leaning:
@@ -127,8 +133,19 @@ class UtteranceIntentHandler(intent.IntentHandler):
         households = household_choice.loaded_households(hass)
         today = reference_day(hass, households[0].trading if households else None)
         understood = understand(text, today)
-        if pending is not None and _answers(understood, pending.understood):
+        answered = False
+        said = yes_or_no(text) if pending is not None else None
+        if said is False:
+            # "no" to either question: nothing is traded, and the question is closed.
+            response.response_type = intent.IntentResponseType.ACTION_DONE
+            response.async_set_speech(speech.declined(language))
+            return response
+        if pending is not None and pending.kind == "confirm":
+            if said:
+                understood, answered = pending.understood, True
+        elif pending is not None and _answers(understood, pending.understood):
             understood = self._complete(pending.understood, understood, text, today)
+            answered = True
         if understood.intent is None:
             response.async_set_error(
                 intent.IntentResponseErrorCode.NO_INTENT_MATCH, speech.not_a_trade(language)
@@ -142,7 +159,9 @@ class UtteranceIntentHandler(intent.IntentHandler):
             speaker_devices=(getattr(intent_obj, "satellite_id", None), intent_obj.device_id),
             leaning=_leaning(understood),
         )
-        if pending is not None:
+        if answered and pending is not None:
+            # Only an answer belongs to the household we asked; a new request goes where its
+            # own words, area and side point.
             household = next(
                 (h for h in households if h.entry.entry_id == pending.entry_id), household
             )
@@ -167,6 +186,27 @@ class UtteranceIntentHandler(intent.IntentHandler):
             spoken, data = await _act(household.trading, understood, today, language)
         except (DateResolutionError, TradingError) as err:
             _LOGGER.debug("%s failed: %s", text, err)
+            if (shifted := _from_first_open_day(understood, err)) is not None:
+                self._remember(
+                    key,
+                    _Pending(
+                        shifted,
+                        household.entry.entry_id,
+                        time.monotonic() + PENDING_SECONDS,
+                        kind="confirm",
+                    ),
+                )
+                question = speech.closed_day_question(
+                    understood.intent or "reserve",
+                    understood.start_day or today + timedelta(days=1),
+                    shifted.start_day or today,
+                    today=today,
+                    closing=household.trading.gate_closure_time(),
+                    language=language,
+                )
+                return self._speak(
+                    response, question, understood, households, household, question=True
+                )
             failure = await async_failure_text(hass, language, err)
             if len(households) > 1:
                 failure = speech.for_household(failure, household.entry.title)
@@ -209,6 +249,21 @@ class UtteranceIntentHandler(intent.IntentHandler):
         return response
 
 
+def _from_first_open_day(
+    understood: Understanding, err: DateResolutionError | TradingError
+) -> Understanding | None:
+    """The request moved to the first day still open, when every day it asked for has closed."""
+    if not isinstance(err, TradingError) or err.translation_key != "start_day_closed":
+        return None
+    if understood.intent not in ("reserve", "offer"):
+        return None
+    try:
+        first_open = date.fromisoformat(err.placeholders.get("first_day", ""))
+    except ValueError:
+        return None
+    return replace(understood, start_day=first_open, num_days=understood.num_days or 1, missing=())
+
+
 async def _no_household_text(hass: HomeAssistant, language: str) -> str:
     return await async_conversation_text(hass, language, "conversation_no_household")
 
@@ -242,17 +297,47 @@ async def _act(
         cancelled = await trading.async_cancel_where(
             day=understood.day, side=understood.side, language=language
         )
-        return cancelled.speech, cancelled.as_dict()
+        spoken = cancelled.speech
+        if (
+            isinstance(cancelled, CancelOutcome)
+            and not cancelled.cancelled
+            and not cancelled.withdrawn_proposals
+            and understood.side != "sell"
+        ):
+            # Nothing open was left: say which filled reservations bind, and what they cost.
+            report = await trading.async_status(language=language)
+            spoken = speech.binding_answer(report, today, understood.day, language) or spoken
+        return spoken, {**cancelled.as_dict(), "speech": spoken}
     report = await trading.async_status(language=language)
+    if understood.topic == "earnings" and understood.period == "week":
+        monday = today - timedelta(days=today.weekday())
+        first, last = (monday - timedelta(days=7), monday - timedelta(days=1))
+        if not understood.earlier:
+            first, last = monday, today
+        earned, paid = await trading.async_earnings_between(first, last)
+        text = speech.week_earnings_answer(
+            earned, paid, first, last, this_week=not understood.earlier, language=language
+        )
+        return text, {
+            **report.as_dict(),
+            "speech": text,
+            "topic": understood.topic,
+            "period": understood.period,
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "earned_eur": earned,
+            "paid_eur": paid,
+        }
     if understood.topic == "sold":
         text = speech.sold_answer(report, language)
     elif understood.topic == "earnings":
         text = speech.earnings_answer(report, language, period=understood.period)
     elif understood.topic == "price":
         text = speech.price_answer(report, language)
+    elif understood.topic == "reserved" and understood.day is not None:
+        text = speech.reserved_answer(report, understood.day, language)
     elif understood.topic == "reserved":
-        day = understood.day or date.fromordinal(today.toordinal() + 1)
-        text = speech.reserved_answer(report, day, language)
+        text = speech.reserved_ahead_answer(report, today + timedelta(days=1), language)
     else:
         text = report.speech
     return text, {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -53,6 +53,7 @@ from ..agent.planner import (
 from ..agent.plans import (
     CancelledRequest,
     CancelOutcome,
+    DayFill,
     MarketDayStatus,
     PendingProposal,
     RequestStatus,
@@ -225,6 +226,29 @@ class TradingAgent:
     def today(self) -> date:
         """Today in the community's time zone (as of the last refresh)."""
         return self._market_data().today
+
+    def gate_closure_time(self) -> time | None:
+        """The time of day trading for a day closes (community time), if the market said."""
+        try:
+            return self._market_data().me.community.gate_closure
+        except TradingError:
+            return None
+
+    async def async_earnings_between(self, first: date, last: date) -> tuple[float, float]:
+        """(earned, paid) in EUR settled for delivery days ``first`` to ``last`` inclusive."""
+        months = sorted({(first.year, first.month), (last.year, last.month)})
+        earned = paid = 0.0
+        try:
+            for year, month in months:
+                ledger = await self.client.settlements(f"{year:04d}-{month:02d}")
+                for entry in ledger.settlements:
+                    if first <= entry.day <= last:
+                        amount = float(entry.amount_eur)
+                        earned += max(amount, 0.0)
+                        paid += max(-amount, 0.0)
+        except MarketError as err:
+            raise self._market_failure(err) from err
+        return round(earned, 2), round(paid, 2)
 
     def _config(self) -> dict[str, Any]:
         return {**self.entry.data, **self.entry.options}
@@ -574,6 +598,10 @@ class TradingAgent:
             filled_kwh=round(filled, 1),
             avg_price=avg,
             open=request.open,
+            days=tuple(
+                DayFill(o.day, round(o.volume_kwh, 1), round(o.filled_kwh, 1), o.avg_price)
+                for o in sorted(orders, key=lambda o: o.day)
+            ),
         )
 
     # ----------------------------------------------------------------- submitting

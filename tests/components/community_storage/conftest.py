@@ -37,6 +37,10 @@ Fixtures to reuse:
 ``neighbour``
     A second household in the same market, ``(household_id, token)``, for placing counter-orders
     with ``market.place``.
+``recording_agent``
+    Conversation set up with our intents and sentence files, clock frozen at 2026-11-25 10:00 in
+    Berlin, and one household "Home" whose trading agent is ``tests.corpus.scoring``'s
+    ``RecordingAgent`` (what the handlers ask for is recorded, nothing reaches a market).
 ``outage``
     A ``LoopbackProxy`` in front of ``market``: an entry whose URL is ``outage.url`` loses the
     server on ``await outage.stop()`` (connections refused, as when the server is down) and gets
@@ -53,12 +57,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.community_storage import intent as cs_intent
+from custom_components.community_storage.assist import household_choice
+from custom_components.community_storage.assist.sentence_installer import async_install_sentences
 from custom_components.community_storage.const import (
     CONF_BATTERY_CAPACITY_KWH,
     CONF_BATTERY_POWER_ENTITY,
@@ -73,6 +81,7 @@ from custom_components.community_storage.const import (
 )
 from custom_components.community_storage.market_client.client import MarketClient
 from market_server.market import assume_loader
+from tests.corpus.scoring import RecordingAgent
 from tests.market_harness import MutableClock, RunningMarket, running_market
 
 # The market server imports ASSUME (and pandas) lazily, in a worker thread, at its first
@@ -297,3 +306,23 @@ async def proxied_entry(
     await hass.async_block_till_done()
     yield joined_entry
     await _unload(hass, joined_entry)
+
+
+@pytest.fixture
+async def recording_agent(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> RecordingAgent:
+    """Conversation set up, our intents registered, sentences installed, clock frozen."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    freezer.move_to("2026-11-25T10:00:00+01:00")
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    await cs_intent.async_setup_intents(hass)
+    entry = MockConfigEntry(domain=DOMAIN, title="Home", options={})
+    entry.add_to_hass(hass)
+    result = await async_install_sentences(hass, entry)
+    assert set(result.written) == {"en/community_storage.yaml", "de/community_storage.yaml"}
+    agent = RecordingAgent()
+    household = household_choice.Household(entry, agent)  # type: ignore[arg-type]
+    monkeypatch.setattr(household_choice, "loaded_households", lambda _hass: [household])
+    return agent

@@ -452,3 +452,77 @@ async def test_ask_back_then_trade(
     orders = await _orders(market, traveller)
     assert [o["day"] for o in orders] == _days(TOMORROW, 5)
     assert all(o["side"] == "sell" and o["status"] == "filled" for o in orders)
+
+
+# Issue 17: answers that tell the truth, and a closed day as a question (real market).
+
+
+async def test_a_closed_day_becomes_a_question_then_trades(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket, market_clock: Any
+) -> None:
+    """After 18:00 tomorrow is closed: the reply offers the first open day; "yes" books it."""
+    market_clock.advance(hours=9)  # 19:00 in Berlin: trading for the 26th closed at 18:00
+    question = await _say(hass, "Reserve 4 kWh of storage for tomorrow")
+    assert question.speech["plain"]["speech"] == (
+        "Trading for tomorrow closed at 18:00. Shall I reserve from Friday 27 November?"
+    )
+    assert (await market.get("/api/v1/requests", renovator.data[CONF_TOKEN]))["requests"] == []
+    answer = await _say(hass, "yes")
+    assert answer.response_type == intent.IntentResponseType.ACTION_DONE, answer.speech
+    orders = await _orders(market, renovator)
+    assert [(o["day"], o["side"], o["volume_kwh"]) for o in orders] == [("2026-11-27", "buy", 4.0)]
+
+
+async def test_a_closed_day_declined_in_german(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket, market_clock: Any
+) -> None:
+    market_clock.advance(hours=9)
+    question = await _say(hass, "Reserviere 4 kWh Speicher für morgen", "de")
+    assert question.speech["plain"]["speech"] == (
+        "Der Handel für morgen wurde um 18:00 Uhr geschlossen. "
+        "Soll ich ab Freitag, 27. November reservieren?"
+    )
+    answer = await _say(hass, "nein danke", "de")
+    assert answer.speech["plain"]["speech"] == "In Ordnung, dann handle ich nicht."
+    assert (await market.get("/api/v1/requests", renovator.data[CONF_TOKEN]))["requests"] == []
+
+
+async def test_cancelled_offers_are_not_on_offer(
+    hass: HomeAssistant, traveller: MockConfigEntry, market: RunningMarket
+) -> None:
+    """An offer nobody bought and that was cancelled is no longer "on offer"."""
+    await _say(hass, "Offer 6 kWh of my battery per day for the next 2 days")
+    reply = await _say(hass, "Did my battery sell?")
+    assert reply.speech["plain"]["speech"].startswith("Nothing has sold yet of the 12 kWh")
+    await _say(hass, "Cancel my offers")
+    reply = await _say(hass, "Did my battery sell?")
+    assert reply.speech["plain"]["speech"] == "You have no battery capacity on offer."
+
+
+async def test_reservations_are_listed_and_filled_ones_are_binding(
+    hass: HomeAssistant, renovator: MockConfigEntry, market: RunningMarket, neighbour: Any
+) -> None:
+    """Reserved days ahead with kWh and price; "don't need it anymore" says what binds."""
+    await market.place(neighbour[1], "sell", TOMORROW, 2, 4.0, 0.08)
+    reply = await _say(hass, "Reserve 4 kWh of storage per day for the next 2 days")
+    assert reply.response_type == intent.IntentResponseType.ACTION_DONE, reply.speech
+    assert all(o["status"] == "filled" for o in await _orders(market, renovator))
+    price = (await _orders(market, renovator))[0]["avg_price"]
+    spoken_price = f"EUR {float(price):.2f}/kWh"
+
+    reply = await _say(hass, "Show me my reservations")
+    assert reply.speech["plain"]["speech"] == (
+        f"Your reservations ahead: Thursday 26 November, 4 kWh at {spoken_price} and "
+        f"Friday 27 November, 4 kWh at {spoken_price}."
+    )
+    reply = await _say(hass, "I don't need the reserved storage anymore")
+    assert reply.speech["plain"]["speech"] == (
+        "There was nothing left to cancel. Your reservations for Thursday 26 November and "
+        "Friday 27 November are already filled, and filled days are binding: "
+        f"8 kWh for EUR {8 * float(price):.2f}."
+    )
+    assert all(o["status"] == "filled" for o in await _orders(market, renovator))
+    reply = await _say(hass, "Zeig mir meine Reservierungen", "de")
+    assert reply.speech["plain"]["speech"].startswith(
+        "Deine nächsten Reservierungen: Donnerstag, 26. November, 4 kWh für "
+    )

@@ -384,6 +384,7 @@ async def test_scripted_llm_confirms_withdraws_and_cancels(
         "success": False,
         "error": "proposal_not_found",
         "message": stale["message"],
+        "details": {"proposal_id": proposed["result"]["proposal_id"]},
     }
     assert proposed["result"]["proposal_id"] in stale["message"]
     assert result.response.speech["plain"]["speech"] == "proposal_not_found"
@@ -394,3 +395,48 @@ async def test_scripted_llm_confirms_withdraws_and_cancels(
     assert {o["status"] for o in server["orders"]} == {"cancelled"}
     status = await setup_integration.runtime_data.trading.async_status(language="en")
     assert status.proposals == ()
+
+
+async def test_scripted_llm_is_told_the_first_open_day_and_sees_each_day(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    market: RunningMarket,
+    market_clock: Any,
+    neighbour: Any,
+) -> None:
+    """Issue 17: a closed day fails with the first open day as data and the message in words;
+    the status result lists each request's days with their fills."""
+    market_clock.advance(hours=9)  # 19:00 in Berlin: trading for the 26th has closed
+    first_open = market.first_open_day()
+    await market.place(neighbour[1], "sell", first_open, 1, 5.0, 0.08)
+    script: Script = [
+        _call(f"{DOMAIN}__reserve", start="tomorrow", kwh_per_day=3.0),
+        _call(f"{DOMAIN}__reserve", start=first_open.isoformat(), kwh_per_day=3.0),
+        _call(f"{DOMAIN}__status"),
+        _paraphrase,
+    ]
+    agent, _, content = await _converse(
+        hass, setup_integration, script, "Reserve 3 kWh of storage for tomorrow"
+    )
+    closed, reserved, status = (
+        tool_result_content_data(c)
+        for c in content
+        if isinstance(c, conversation.ToolResultContent)
+    )
+    assert "details.first_day" in agent.prompt
+    assert closed["success"] is False
+    assert closed["error"] == "start_day_closed"
+    assert closed["details"]["first_day"] == first_open.isoformat() == "2026-11-27"
+    assert "Friday 27 November" in closed["message"]
+    assert "2026-11-2" not in closed["message"]
+    assert reserved["success"] is True
+    (request,) = status["result"]["requests"]
+    assert request["days"] == [
+        {
+            "day": "2026-11-27",
+            "requested_kwh": 3.0,
+            "filled_kwh": 3.0,
+            "avg_price": request["days"][0]["avg_price"],
+        }
+    ]
+    assert request["days"][0]["avg_price"] is not None

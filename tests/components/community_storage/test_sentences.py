@@ -22,35 +22,13 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import intent
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.community_storage import intent as cs_intent
 from custom_components.community_storage.agent.plans import TradeRequest
 from custom_components.community_storage.assist import household_choice
-from custom_components.community_storage.assist.sentence_installer import async_install_sentences
 from custom_components.community_storage.const import DOMAIN
 from tests.corpus.scoring import RecordingAgent, Score, corpus, observed
-
-
-@pytest.fixture
-async def recording_agent(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
-) -> RecordingAgent:
-    """Conversation set up, our intents registered, sentences installed, clock frozen."""
-    await hass.config.async_set_time_zone("Europe/Berlin")
-    freezer.move_to("2026-11-25T10:00:00+01:00")
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "conversation", {})
-    await cs_intent.async_setup_intents(hass)
-    entry = MockConfigEntry(domain=DOMAIN, title="Home", options={})
-    entry.add_to_hass(hass)
-    result = await async_install_sentences(hass, entry)
-    assert set(result.written) == {"en/community_storage.yaml", "de/community_storage.yaml"}
-    agent = RecordingAgent()
-    household = household_choice.Household(entry, agent)  # type: ignore[arg-type]
-    monkeypatch.setattr(household_choice, "loaded_households", lambda _hass: [household])
-    return agent
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

@@ -10,7 +10,7 @@ can do. The words are the phrasebooks' ``conversation`` tables (``phrases/en.py`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Final
 
 from ...agent.plans import RequestStatus, StatusReport
@@ -45,11 +45,15 @@ def _weighted_avg(requests: list[RequestStatus]) -> float | None:
 
 
 def sold_answer(report: StatusReport, language: str) -> str:
-    """ "Did my battery sell?": what was offered and what of it filled."""
-    sells = [r for r in report.requests if r.side == "sell"]
+    """ "Did my battery sell?": what is on offer now and what of it filled.
+
+    Only live offers count: a cancelled or expired request contributes what it sold, never
+    what it once offered.
+    """
+    sells = [r for r in report.requests if r.side == "sell" and (r.open or r.filled_kwh > 0)]
     if not sells:
         return _phrase(language, "sold_none_offered")
-    offered = fmt_kwh(sum(r.requested_kwh for r in sells), language)
+    offered = fmt_kwh(sum(r.requested_kwh if r.open else r.filled_kwh for r in sells), language)
     sold = sum(r.filled_kwh for r in sells)
     if not sold:
         return _phrase(language, "sold_nothing_yet", offered=offered)
@@ -71,6 +75,123 @@ def earnings_answer(report: StatusReport, language: str, *, period: str | None) 
         paid=fmt_eur(report.paid_eur_month, language),
     )
     return text + (_phrase(language, "earnings_week_note") if period == "week" else "")
+
+
+def week_earnings_answer(
+    earned: float, paid: float, first: date, last: date, *, this_week: bool, language: str
+) -> str:
+    """ "What did I earn last week?": the week's settlements (``first`` to ``last``)."""
+    return _phrase(
+        language,
+        "earnings_this_week" if this_week else "earnings_last_week",
+        first=fmt_day(first, language),
+        last=fmt_day(last, language),
+        earned=fmt_eur(earned, language),
+        paid=fmt_eur(paid, language),
+    )
+
+
+def _spoken_list(items: list[str], language: str) -> str:
+    """ "a, b and c" in the language's words."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + _phrase(language, "list_and") + items[-1]
+
+
+def _filled_buy_days(report: StatusReport, first: date) -> dict[date, tuple[float, float]]:
+    """Per delivery day from ``first`` on: (kWh filled for us, EUR it costs)."""
+    days: dict[date, tuple[float, float]] = {}
+    for request in report.requests:
+        if request.side != "buy":
+            continue
+        for fill in request.days:
+            if fill.day >= first and fill.filled_kwh > 0:
+                kwh, cost = days.get(fill.day, (0.0, 0.0))
+                days[fill.day] = (
+                    kwh + fill.filled_kwh,
+                    cost + fill.filled_kwh * (fill.avg_price or 0),
+                )
+    return dict(sorted(days.items()))
+
+
+def reserved_ahead_answer(report: StatusReport, first: date, language: str) -> str:
+    """ "Show me my reservations": every reserved day from ``first`` on, with kWh and price."""
+    filled = _filled_buy_days(report, first)
+    waiting = sum(
+        max(fill.requested_kwh - fill.filled_kwh, 0.0)
+        for r in report.requests
+        if r.side == "buy" and r.open
+        for fill in r.days
+        if fill.day >= first
+    )
+    if not filled and not waiting:
+        return _phrase(language, "reserved_none_ahead")
+    items = [
+        _phrase(
+            language,
+            "reserved_item",
+            day=fmt_day(day, language),
+            kwh=fmt_kwh(kwh, language),
+            avg=_phrase(language, "reserved_item_price", price=fmt_price(cost / kwh, language))
+            if cost
+            else "",
+        )
+        for day, (kwh, cost) in filled.items()
+    ]
+    text = _phrase(language, "reserved_ahead", days=_spoken_list(items, language)) if items else ""
+    if waiting:
+        text = (text + _phrase(language, "reserved_open", kwh=fmt_kwh(waiting, language))).strip()
+    return text
+
+
+def binding_answer(report: StatusReport, first: date, day: date | None, language: str) -> str:
+    """ "Nothing to cancel" for filled reservations: which days are binding and what they cost.
+
+    Returns "" when nothing of ours is filled from ``first`` on (or on ``day``).
+    """
+    filled = {
+        d: figures
+        for d, figures in _filled_buy_days(report, first).items()
+        if day is None or d == day
+    }
+    if not filled:
+        return ""
+    return _phrase(
+        language,
+        "cancel_binding",
+        days=_spoken_list([fmt_day(d, language) for d in filled], language),
+        kwh=fmt_kwh(sum(k for k, _ in filled.values()), language),
+        cost=fmt_eur(sum(c for _, c in filled.values()), language),
+    )
+
+
+def closed_day_question(
+    intent: str, closed: date, first_open: date, *, today: date, closing: time | None, language: str
+) -> str:
+    """ "Trading for tomorrow closed at 18:00. Shall I reserve from Wednesday 9 December?" """
+    if closed == today:
+        day = _phrase(language, "day_today")
+    elif closed == today + timedelta(days=1):
+        day = _phrase(language, "day_tomorrow")
+    else:
+        day = fmt_day(closed, language)
+    action = _phrase(language, "closed_reserve" if intent == "reserve" else "closed_offer")
+    first = fmt_day(first_open, language)
+    if closing is None:
+        return _phrase(language, "closed_ask_no_time", day=day, action=action, first=first)
+    return _phrase(
+        language,
+        "closed_ask",
+        day=day,
+        time=closing.strftime("%H:%M"),
+        action=action,
+        first=first,
+    )
+
+
+def declined(language: str) -> str:
+    """The reply to "no" after we asked whether to trade from another day."""
+    return _phrase(language, "declined")
 
 
 def price_answer(report: StatusReport, language: str) -> str:

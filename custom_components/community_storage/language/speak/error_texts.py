@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
 from ...agent.errors import TradingError
 from .phrases import lang
+from .phrases.formatting import fmt_day
 
 TRANSLATIONS = Path(__file__).parents[2] / "translations"
 FALLBACK_KEY = "trading_error"
+ISO_DATE_LENGTH = len("2026-12-09")
 
 
 @cache
@@ -31,10 +34,25 @@ def load_error_texts(language: str | None) -> Mapping[str, str]:
     return MappingProxyType({key: entry["message"] for key, entry in exceptions.items()})
 
 
-def render_error(error: TradingError, texts: Mapping[str, str]) -> str:
-    """The error's message with its placeholders filled; the generic one if either is missing."""
+def spoken_placeholders(placeholders: Mapping[str, str], language: str | None) -> dict[str, str]:
+    """Placeholders as a person hears them: ISO dates become "Wednesday 9 December"."""
+    spoken = dict(placeholders)
+    for key, value in placeholders.items():
+        if len(value) == ISO_DATE_LENGTH:
+            try:
+                spoken[key] = fmt_day(date.fromisoformat(value), language)
+            except ValueError:
+                continue
+    return spoken
+
+
+def render_error(error: TradingError, texts: Mapping[str, str], language: str | None = None) -> str:
+    """The error's message with its placeholders filled (dates as words in ``language``).
+
+    The generic message when the key or a placeholder is missing.
+    """
     template = texts.get(error.translation_key, texts[FALLBACK_KEY])
     try:
-        return template.format(**error.placeholders)
+        return template.format(**spoken_placeholders(error.placeholders, language))
     except KeyError:
         return texts[FALLBACK_KEY]

@@ -514,4 +514,4 @@ def error_text(
     Home Assistant code passes ``texts`` from its translation cache; without them the
     translation file is read (once per language), which belongs outside an event loop.
     """
-    return render_error(error, texts if texts is not None else load_error_texts(language))
+    return render_error(error, texts if texts is not None else load_error_texts(language), language)

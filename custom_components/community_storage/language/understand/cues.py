@@ -16,10 +16,16 @@ from .lexicon import (
     BUY_NOUNS,
     CANCEL,
     EARNINGS,
+    KEEP_VERBS,
     NEGATIONS,
+    NO_LONGER,
     NOT_OURS,
     OFFER,
+    OTHERS,
     OVERVIEW,
+    PARTICLE_REACH,
+    PARTICLE_VERBS,
+    POSSESSIVES,
     PRICE,
     QUESTION_FILLERS,
     QUESTION_START,
@@ -27,6 +33,7 @@ from .lexicon import (
     RESERVE,
     RESERVED,
     SELL_NOUNS,
+    SOLAR_STEMS,
     SOLD,
     TOPIC,
 )
@@ -50,6 +57,9 @@ _NOT_OURS: Final = WordMatcher.of(NOT_OURS)
 _NEED: Final = WordMatcher.of(
     ("need*", "brauch*", "braeucht*", "benoetig*", "use", "using", "nutz*", "require*")
 )
+_NO_LONGER: Final = WordMatcher.of(NO_LONGER)
+_WANTING: Final = frozenset({"want", "wants", "moechte", "moechten", "get"})
+_OTHERS: Final = WordMatcher.of(OTHERS)
 _STRONG_STATUS: Final = frozenset({"earnings", "sold", "reserved", "price"})
 # How far before a need word a negation still counts ("won't be needing", "do not need").
 _NEGATION_REACH: Final = 3
@@ -70,6 +80,39 @@ def _negated_need(tokens: tuple[str, ...]) -> bool:
         if i >= 1 and tokens[i - 1] == "no" and tokens[i][:4] == "need":
             return True
     return False
+
+
+def join_particles(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """ "rent my storage out" -> "rent_out my storage": the verb and its particle as one word.
+
+    Only within ``PARTICLE_REACH`` words, so "rent" and a far "out" stay apart. Joined, the
+    particle is no longer read on its own ("out" = away), nor the verb ("rent" = reserve). No
+    typed token contains "_", so the joined word cannot be said by accident.
+    """
+    for i, token in enumerate(tokens):
+        if token not in PARTICLE_VERBS:
+            continue
+        window = tokens[i + 1 : i + 1 + PARTICLE_REACH]
+        if "out" in window:
+            j = i + 1 + window.index("out")
+            return (*tokens[:i], f"{token}_out", *tokens[i + 1 : j], *tokens[j + 1 :])
+    return tokens
+
+
+def _no_longer_needed(tokens: tuple[str, ...]) -> bool:
+    """ "don't need ... anymore", "brauche ... nicht mehr" (but not "nicht mehr als 10 Cent")."""
+    if not _NEED.any_in(tokens):
+        return False
+    for i in range(len(tokens)):
+        span = _NO_LONGER.span_at(tokens, i)
+        if span and tokens[i + span : i + span + 1] not in (("als",), ("than",)):
+            return True
+    return False
+
+
+def _asks_the_market(tokens: tuple[str, ...]) -> bool:
+    """A question about other households ("Who is selling storage today?"), not about ours."""
+    return _OTHERS.any_in(tokens) and not any(t in POSSESSIVES for t in tokens)
 
 
 def _is_question(tokens: tuple[str, ...]) -> bool:
@@ -106,18 +149,38 @@ def classify(
     """
     if _NOT_OURS.any_in(tokens):
         return None
-    if _CANCEL.any_in(tokens) or (
-        "zurueck" in tokens and any(t in ("zieh", "ziehe", "nimm", "nehme") for t in tokens)
+    keep_solar = (
+        any(t.startswith(SOLAR_STEMS) for t in tokens)
+        and any(t in KEEP_VERBS for t in tokens)
+        and not _is_question(tokens)
+    )
+    # "Solarstrom aufheben" keeps power for later; it cancels nothing.
+    if not keep_solar and (
+        _CANCEL.any_in(tokens)
+        or ("zurueck" in tokens and any(t in ("zieh", "ziehe", "nimm", "nehme") for t in tokens))
     ):
         return "cancel", None
+    topic = status_topic(tokens)
+    if _no_longer_needed(tokens) and _RESERVED.any_in(tokens):
+        return "cancel", None  # "I don't need the reserved storage anymore"
     negated = _negated_need(tokens)
     offer = 2 * _score(_OFFER, tokens) + (3 if negated else 0) + (2 if away else 0)
-    reserve = 2 * _score(_RESERVE, tokens) + (1 if extra_load else 0)
+    # A reserve word inside an offer phrase is not a second cue: "rent out" is no "rent".
+    inside_offer = _OFFER.covered(tokens)
+    # Wanting is weaker than a trade verb: "I want to rent out storage" is an offer.
+    reserve = sum(
+        1 if tokens[i] in _WANTING else 2 for i in _RESERVE.hits(tokens) if i not in inside_offer
+    )
+    reserve += (1 if extra_load else 0) + (2 if keep_solar else 0)
     if negated:
         reserve -= 2
-    topic = status_topic(tokens)
-    if _is_question(tokens) and (topic in _STRONG_STATUS or (topic == "overview" and not specific)):
-        return "status", topic
+    if _is_question(tokens):
+        if topic in ("earnings", "reserved", "price"):
+            return "status", topic
+        if _asks_the_market(tokens) and (topic is not None or offer > 0 or reserve > 0):
+            return "status", "overview"  # what others trade is a question about the market
+        if topic in _STRONG_STATUS or (topic == "overview" and not specific):
+            return "status", topic
     if offer <= 0 and reserve <= 0:
         if topic in _STRONG_STATUS:
             return "status", topic

@@ -38,6 +38,7 @@ from .lexicon import (
     NEXT,
     ORDINAL_SUFFIXES,
     THIS,
+    TIME_OF_DAY_UNITS,
     TODAY,
     TOMORROW,
     UNTIL_FILLERS,
@@ -55,7 +56,9 @@ _ARTICLES = frozenset({"the", "die", "den", "der", "das", "whole", "ganze", "gan
                        "full", "gesamte", "over", "ueber", "for", "fuer"})  # fmt: skip
 _DATE_PREFIXES = frozenset({"the", "on", "am", "den", "vom", "zum", "of", "dem"})
 # A number before these is an amount, not a day of the month.
-_AMOUNT_UNITS = DAY_UNITS | WEEK_UNITS | KWH_UNITS | CENT_UNITS | EURO_UNITS | {"kw", "kilowatt"}
+_AMOUNT_UNITS = (
+    DAY_UNITS | TIME_OF_DAY_UNITS | WEEK_UNITS | KWH_UNITS | CENT_UNITS | EURO_UNITS
+) | {"kw", "kilowatt"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,8 @@ def _date_at(tokens: tuple[str, ...], i: int, today: date) -> tuple[date, int, i
     previous = tokens[i - 1] if i else ""
     if token in TODAY:
         return today, 1, 1
+    if token in THIS and following in TIME_OF_DAY_UNITS:
+        return today, 1, 2  # "this evening"
     if token in TOMORROW and not (token == "morgen" and previous in MORNING_ARTICLES):
         return today + timedelta(days=1), 1, 1
     if token in DAY_AFTER_TOMORROW:
@@ -186,7 +191,7 @@ def _duration_at(tokens: tuple[str, ...], i: int) -> tuple[int, int] | None:
         j = i + 1
         if j < n and tokens[j] == "of":
             j += 1
-        if j < n and tokens[j] in DAY_UNITS:
+        if j < n and (tokens[j] in DAY_UNITS or tokens[j] in TIME_OF_DAY_UNITS):
             return VAGUE_COUNTS[token], j + 1 - i
         return None
     if i + 1 >= n:
@@ -195,7 +200,12 @@ def _duration_at(tokens: tuple[str, ...], i: int) -> tuple[int, int] | None:
     # "the whole week", "die ganze Woche", "over the week" (not "next week", "this week").
     if token in _ARTICLES and unit in WEEK and (i == 0 or tokens[i - 1] not in NEXT | THIS):
         return 7, 2
-    if unit not in DAY_UNITS and unit not in WEEK_UNITS and unit not in FORTNIGHT:
+    if (
+        unit not in DAY_UNITS
+        and unit not in TIME_OF_DAY_UNITS
+        and unit not in WEEK_UNITS
+        and unit not in FORTNIGHT
+    ):
         return None
     if token in ("a", "an") and i and (tokens[i - 1] in KWH_UNITS or tokens[i - 1] == "per"):
         return None  # "8 kWh a day" is a rate, not a duration

@@ -59,6 +59,11 @@ VAGUE_COUNTS: Final[dict[str, int]] = {
 DAY_UNITS: Final = frozenset(
     {"day", "days", "tag", "tage", "tagen", "tages", "night", "nights", "naechte", "naechten"}
 )
+# Evenings, mornings and afternoons counted like days: "the next four evenings", "drei Abende".
+TIME_OF_DAY_UNITS: Final = frozenset(
+    {"evening", "evenings", "abend", "abende", "abenden", "morning", "mornings", "vormittage",
+     "vormittagen", "afternoon", "afternoons", "nachmittage", "nachmittagen"}
+)  # fmt: skip
 WEEK_UNITS: Final = frozenset({"week", "weeks", "woche", "wochen"})
 FORTNIGHT: Final = frozenset({"fortnight"})
 KWH_UNITS: Final = frozenset(
@@ -136,13 +141,15 @@ UNTIL_FILLERS: Final = frozenset(
 
 TIME_OF_DAY_WORDS: Final[dict[str, str]] = {
     "evening": "evening", "evenings": "evening", "tonight": "evening", "abend": "evening",
-    "abends": "evening", "dinnertime": "evening",
+    "abends": "evening", "abende": "evening", "abenden": "evening", "dinnertime": "evening",
     "night": "night", "nights": "night", "overnight": "night", "nacht": "night",
-    "nachts": "night", "naechtlich": "night",
+    "nachts": "night", "naechtlich": "night", "naechte": "night", "naechten": "night",
     "morning": "morning", "mornings": "morning", "morgens": "morning",
-    "vormittag": "morning", "vormittags": "morning", "frueh": "morning",
+    "vormittag": "morning", "vormittags": "morning", "vormittage": "morning",
+    "vormittagen": "morning", "frueh": "morning",
     "afternoon": "afternoon", "afternoons": "afternoon", "nachmittag": "afternoon",
-    "nachmittags": "afternoon", "mittags": "afternoon",
+    "nachmittags": "afternoon", "nachmittage": "afternoon", "nachmittagen": "afternoon",
+    "mittags": "afternoon",
     "ganztags": "all_day", "ganztaegig": "all_day",
 }  # fmt: skip
 ALL_DAY_PHRASES: Final = (
@@ -160,8 +167,11 @@ ALL_DAY_PHRASES: Final = (
 # ------------------------------------------------------------------ reasons
 
 REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    # Nobody at home, before "bei uns" (guests): "Bei uns ist bis Sonntag keiner zu Hause".
+    ("holiday", ("keiner zu hause", "niemand zu hause", "keiner daheim", "niemand daheim",
+                 "nobody home", "nobody s home", "no one home", "no one s home")),
     # Checked in this order: a business trip is not a holiday.
-    ("business_trip", ("dienstreise*", "geschaeftsreise*", "business", "work trip",
+    ("business_trip", ("dienstreise*", "geschaeftsreise*", "business", "work trip", "auf montage",
                        "for work", "beruflich", "conference", "konferenz", "messe")),
     # Someone coming to us ("zu Besuch") before the phrases that mean we go elsewhere.
     ("guests", ("zu besuch", "coming over", "visiting us", "staying with us", "bei uns")),
@@ -182,7 +192,27 @@ REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                  "urlaub*", "verreis*", "weg", "unterwegs", "reise*", "ferien", "nobody",
                  "niemand", "nicht da", "not home", "not be home", "not at home", "off to",
                  "out of town", "ski*", "camping", "staying with", "parents", "friends",
-                 "fahren", "fliegen", "flying", "gone", "out", "verreist", "fort")),
+                 "fahren", "fliegen", "flying", "gone", "out", "verreist", "fort",
+                 # Time off elsewhere, said by what is done there.
+                 "leerstehend", "hiking", "cruise", "wedding",
+                 "sailing", "city break", "wander*", "segel*", "zelten", "campen", "kur",
+                 "reha", "kreuzfahrt*", "ausflug*", "radtour*", "hochzeit*", "kurztrip*",
+                 "staedtereise*", "staedtetrip*", "wochenendtrip*", "tagesausflug*")),
+)  # fmt: skip
+# German compounds that end in a holiday word: "Wanderurlaub", "Städtereise", "Wellnesstrip".
+HOLIDAY_SUFFIXES: Final = ("urlaub", "reise", "trip", "ausflug", "ferien")
+# "The flat is empty until Sunday", "Die Wohnung steht bis Sonntag leer": nobody home.
+EMPTY: Final = frozenset({"empty", "leer"})
+BEING: Final = frozenset(
+    {"is", "s", "be", "are", "stays", "stay", "remains", "steht", "stehen", "ist", "sind",
+     "bleibt", "bleiben"}
+)  # fmt: skip
+# Keeping one's own solar power for later is storage the household needs ("Keep my solar for
+# the evenings", "Solarstrom fürs Wochenende aufheben"): a solar word and a keeping verb.
+SOLAR_STEMS: Final = ("solar", "sonnenstrom", "pv")
+KEEP_VERBS: Final = frozenset(
+    {"keep", "store", "save", "hold", "aufheben", "aufsparen", "speichern", "behalten",
+     "sparen", "zurueckhalten", "bunkern"}
 )  # fmt: skip
 
 # ------------------------------------------------------------------ intents
@@ -232,8 +262,8 @@ SOLD: Final = (
 RESERVED: Final = (
     "reserved",
     "booked",
-    "gebucht",
-    "reserviert",
+    "gebucht*",
+    "reserviert*",
     "got",
     "planned",
     "geplant",
@@ -267,7 +297,8 @@ OFFER: Final = (
     "zur verfuegung", "frei", "uebrig", "teilen", "freigeben", "leer", "unused", "idle",
     "ungenutzt", "earn", "verdienen", "monetis*", "monetiz*", "list my", "list our",
     "einstellen", "anbieten", "teil", "teile", "entbehr*", "neighbo*", "nachbar*",
-    "up for grabs", "on the market", "stell meine", "stell meinen", "stell unsere",
+    "up for grabs", "on the market", "rent_out", "renting_out", "rented_out", "lease_out",
+    "leasing_out", "hire_out", "stell meine", "stell meinen", "stell unsere",
     "stell unseren", "stelle meine", "stelle meinen", "stelle unseren",
     "stelle unsere", "auf den markt", "zum verkauf", "hergeben", "abgeben",
     "vergeben", "verleihen", "rent it", "lease*",
@@ -282,6 +313,28 @@ NEGATIONS: Final = frozenset(
     {"not", "t", "dont", "wont", "doesnt", "no", "nicht", "kein", "keine", "keinen", "never",
      "without", "nichts", "nie", "longer"}
 )  # fmt: skip
+# Verbs whose particle may come later: "rent my storage out" is "rent out" (an offer).
+PARTICLE_VERBS: Final = frozenset({"rent", "renting", "rented", "lease", "leasing", "hire"})
+PARTICLE_REACH: Final = 4
+# "not ... anymore": a reservation that is no longer needed is cancelled, not offered.
+NO_LONGER: Final = ("anymore", "any more", "no longer", "nicht mehr", "nimmer", "not needed")
+# Someone else in the market: "Who is selling storage?", "Is anyone buying?", "Gibt es ...?".
+OTHERS: Final = (
+    "who", "whos", "wer", "anyone", "anybody", "someone", "somebody", "jemand", "irgendwer",
+    "irgendjemand", "is there", "are there", "gibt es", "gibts", "neighbours", "neighbors",
+    "nachbarn",
+)  # fmt: skip
+POSSESSIVES: Final = frozenset(
+    {"my", "our", "mine", "ours", "mein", "meine", "meinen", "meinem", "meiner", "meines",
+     "unser", "unsere", "unseren", "unserem", "unserer", "unseres"}
+)  # fmt: skip
+
+# "What did I earn last week?": the period before the current one.
+EARLIER: Final = frozenset(
+    {"last", "previous", "past", "letzte", "letzten", "letzter", "vergangene", "vergangenen",
+     "vorige", "vorigen", "vorherige", "vorherigen"}
+)  # fmt: skip
+
 # Sides named in a cancel or status: "cancel Friday's reservation" is a buy.
 BUY_NOUNS: Final = (
     "reservation*", "booking*", "reserve*", "book*", "buy*", "bought", "purchase*",

@@ -57,6 +57,14 @@ class WordMatcher:
                 best = max(best, 1 + len(rest))
         return best
 
+    def covered(self, tokens: tuple[str, ...]) -> set[int]:
+        """Positions inside an entry of more than one word ("rent out" covers "rent")."""
+        inside: set[int] = set()
+        for i in range(len(tokens)):
+            if (span := self.span_at(tokens, i)) > 1:
+                inside.update(range(i, i + span))
+        return inside
+
     def hits(self, tokens: tuple[str, ...]) -> list[int]:
         """Positions where an entry starts."""
         return [i for i in range(len(tokens)) if self.span_at(tokens, i)]

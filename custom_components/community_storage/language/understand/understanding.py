@@ -15,10 +15,14 @@ from typing import Final
 from ...agent.plans import TimeOfDay
 from ...market_client.models import Side
 from .amounts import read_amounts
-from .cues import IntentName, StatusTopic, classify, side_named
+from .cues import IntentName, StatusTopic, classify, join_particles, side_named
 from .dates import read_when
 from .lexicon import (
     ALL_DAY_PHRASES,
+    BEING,
+    EARLIER,
+    EMPTY,
+    HOLIDAY_SUFFIXES,
     MORNING_ARTICLES,
     REASONS,
     TIME_OF_DAY_WORDS,
@@ -57,6 +61,8 @@ class Understanding:
     side: Side | None = None
     # What must be asked back before acting ("duration").
     missing: tuple[str, ...] = field(default=())
+    # Earnings: the period before the current one ("last week"), not this one so far.
+    earlier: bool = False
 
     def slots(self) -> dict[str, object]:
         """The stated fields by name (what the corpus and the benchmark compare)."""
@@ -75,10 +81,20 @@ def _reason(tokens: tuple[str, ...]) -> str | None:
     for reason, vocabulary in _REASONS:
         if vocabulary.any_in(tokens):
             return reason
+    if any(len(t) > 6 and t.endswith(HOLIDAY_SUFFIXES) for t in tokens):
+        return "holiday"  # "Wanderurlaub", "Städtereise"
+    if any(t in EMPTY for t in tokens) and any(t in BEING for t in tokens):
+        return "holiday"  # an empty home: nobody there to use the battery
     return None
 
 
-def _time_of_day(tokens: tuple[str, ...]) -> TimeOfDay | None:
+def _time_of_day(tokens: tuple[str, ...], *, stay: bool) -> TimeOfDay | None:
+    """The part of the day the sentence names.
+
+    ``stay``: the sentence is about being away or having visitors, where "for 3 nights" is how
+    long the stay lasts, not the hours the storage is for ("need storage for the next two nights"
+    is the nights).
+    """
     if _ALL_DAY.any_in(tokens):
         return "all_day"
     for i, token in enumerate(tokens):
@@ -88,11 +104,12 @@ def _time_of_day(tokens: tuple[str, ...]) -> TimeOfDay | None:
                 return "morning"
             continue
         if (
-            token in ("nights", "night", "naechte")
+            stay
+            and token in ("nights", "night", "naechte", "naechten")
             and i
             and (number_at(tokens, i - 1) is not None or tokens[i - 1] in VAGUE_COUNTS)
         ):
-            continue  # "for 3 nights", "ein paar Nächte" are durations
+            continue  # "away for 3 nights", "ein paar Nächte Besuch" are stays
         if (found := TIME_OF_DAY_WORDS.get(token)) is not None:
             return found  # type: ignore[return-value]
         for name in WEEKDAYS:
@@ -111,7 +128,7 @@ def _period(tokens: tuple[str, ...]) -> str | None:
 
 def understand(text: str, today: date) -> Understanding:
     """Read one sentence said on ``today`` (the household's or the market's date)."""
-    tokens = tokenise(text)
+    tokens = join_particles(tokenise(text))
     reason = _reason(tokens)
     when = read_when(tokens, today)
     amounts = read_amounts(tokens)
@@ -130,7 +147,8 @@ def understand(text: str, today: date) -> Understanding:
     if intent == "status":
         day = when.mentioned_day if topic == "reserved" else None
         period = _period(tokens) if topic == "earnings" else None
-        return Understanding(intent="status", topic=topic, day=day, period=period)
+        earlier = period is not None and any(t in EARLIER for t in tokens)
+        return Understanding(intent="status", topic=topic, day=day, period=period, earlier=earlier)
 
     kwh = amounts.kwh
     if kwh is not None and amounts.kwh_is_total and when.num_days:
@@ -142,7 +160,7 @@ def understand(text: str, today: date) -> Understanding:
         num_days=when.num_days,
         kwh_per_day=round(kwh, 1) if kwh is not None else None,
         price_limit=amounts.price_eur,
-        time_of_day=_time_of_day(tokens),
+        time_of_day=_time_of_day(tokens, stay=reason in _AWAY or reason == "guests"),
         reason=reason,
         missing=missing,
     )

@@ -147,6 +147,27 @@ BOOK = Phrasebook(
             "sagen: „Reserviere 8 kWh Speicher für nächste Woche“, „Wir sind eine Woche weg“, "
             "„Wurde mein Akku verkauft?“ oder „Storniere die Reservierung für Freitag“."
         ),
+        # Issue 17: Reservierungen der nächsten Tage, Einnahmen pro Woche, verbindliche
+        # Zuschläge, ein geschlossener Tag als Frage.
+        "reserved_ahead": "Deine nächsten Reservierungen: {days}.",
+        "reserved_item": "{day}, {kwh}{avg}",
+        "reserved_item_price": " für {price}",
+        "reserved_none_ahead": "Für die nächsten Tage hast du keinen Speicher reserviert.",
+        "reserved_open": " Noch ohne Verkäufer: {kwh}.",
+        "list_and": " und ",
+        "earnings_last_week": "Letzte Woche, {first} bis {last}, hast du {earned} verdient und {paid} bezahlt.",
+        "earnings_this_week": "Diese Woche, seit {first}, hast du bisher {earned} verdient und {paid} bezahlt.",
+        "cancel_binding": (
+            "Es gab nichts mehr zu stornieren. Deine Reservierungen für {days} sind schon "
+            "zugeschlagen, und zugeschlagene Tage sind verbindlich: {kwh} für {cost}."
+        ),
+        "closed_ask": "Der Handel für {day} wurde um {time} Uhr geschlossen. Soll ich ab {first} {action}?",
+        "closed_ask_no_time": "Der Handel für {day} ist geschlossen. Soll ich ab {first} {action}?",
+        "closed_reserve": "reservieren",
+        "closed_offer": "deinen Speicher anbieten",
+        "day_today": "heute",
+        "day_tomorrow": "morgen",
+        "declined": "In Ordnung, dann handle ich nicht.",
     },
     calendar={
         "filled_buy": "Reserviert {kwh} kWh zu {price} EUR/kWh",

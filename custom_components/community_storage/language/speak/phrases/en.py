@@ -145,6 +145,26 @@ BOOK = Phrasebook(
             '"Reserve 8 kWh of storage for next week", "We\'re away for a week", '
             '"Did my battery sell?" or "Cancel Friday\'s reservation".'
         ),
+        # Issue 17: reservations ahead, earnings by week, binding fills, a closed day as a question.
+        "reserved_ahead": "Your reservations ahead: {days}.",
+        "reserved_item": "{day}, {kwh}{avg}",
+        "reserved_item_price": " at {price}",
+        "reserved_none_ahead": "You have no storage reserved for the days ahead.",
+        "reserved_open": " Still waiting for a seller: {kwh}.",
+        "list_and": " and ",
+        "earnings_last_week": "Last week, {first} to {last}, you earned {earned} and paid {paid}.",
+        "earnings_this_week": "This week, from {first}, you earned {earned} and paid {paid} so far.",
+        "cancel_binding": (
+            "There was nothing left to cancel. Your reservations for {days} are already filled, "
+            "and filled days are binding: {kwh} for {cost}."
+        ),
+        "closed_ask": "Trading for {day} closed at {time}. Shall I {action} from {first}?",
+        "closed_ask_no_time": "Trading for {day} has closed. Shall I {action} from {first}?",
+        "closed_reserve": "reserve",
+        "closed_offer": "offer your storage",
+        "day_today": "today",
+        "day_tomorrow": "tomorrow",
+        "declined": "All right, I won't trade.",
     },
     calendar={
         "filled_buy": "Reserved {kwh} kWh @ EUR {price}/kWh",
