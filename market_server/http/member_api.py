@@ -83,15 +83,18 @@ async def check_join_code(request: web.Request) -> web.Response:
     throttle = request.app[JOIN_THROTTLE]
     address = request.remote or "unknown"
     code_key = auth.digest(auth.normalise_join_code(body.code))
-    throttle.check(address, code_key)
+    attempt = throttle.attempt(address, code_key)  # charged now, as a join: see join_throttle.py
     community_name = (await rt.settings()).name
     try:
         checked = await rt.read(
             lambda conn: households.check(conn, rt.now(), body.code, community_name)
         )
     except (JoinCodeInvalid, JoinCodeUsed, JoinCodeExpired):
-        throttle.failed(address, code_key)
+        raise  # a wrong code: the charge stands
+    except BaseException:
+        throttle.give_back(attempt)  # the server failed, not the guess
         raise
+    throttle.give_back(attempt)
     return json_reply(checked.to_json())
 
 
