@@ -195,6 +195,27 @@ async def _http_ok(
         return response.status in statuses
 
 
+async def _wait_for_entities(
+    session: aiohttp.ClientSession, login: ha_api.Login, base_url: str, entities: list[str]
+) -> None:
+    """Until every entity has a state in Home Assistant (bounded by HA_START_TIMEOUT_S)."""
+    deadline = time.monotonic() + HA_START_TIMEOUT_S
+    missing = list(entities)
+    while missing:
+        still = []
+        for entity_id in missing:
+            async with session.get(
+                f"{base_url}/api/states/{entity_id}", headers=login.headers
+            ) as response:
+                if response.status != 200:
+                    still.append(entity_id)
+        missing = still
+        if missing and time.monotonic() > deadline:
+            raise StackError(f"Home Assistant never created {', '.join(missing)}")
+        if missing:
+            await asyncio.sleep(0.5)
+
+
 async def connect_homeassistant(
     session: aiohttp.ClientSession, layout: Layout, base_url: str, market_url: str
 ) -> tuple[ha_api.Login, list[str]]:
@@ -211,6 +232,9 @@ async def connect_homeassistant(
         if name in titles:
             continue
         _say(f"joining Home Assistant's {name.lower()} to the local market (config flow)")
+        # The config flow refuses sensors Home Assistant does not know yet, and demo_house
+        # registers them only after Home Assistant's HTTP API is up.
+        await _wait_for_entities(session, login, base_url, household_entities(key, max_sell > 0))
         created = _market_cli(layout, "households", "add", name, "--max-sell-kwh", f"{max_sell:g}")
         result = await ha_api.run_config_flow(
             session,

@@ -2,14 +2,14 @@
 
 Real processes all the way: ``script/develop --headless`` with its default neighbourhood of 20
 households, in a fresh state directory on free ports. Once the neighbourhood's first tick has
-put the coming week's needs and offers on the market, both seed sentences of the README are said
-to Assist through Home Assistant's REST API (``POST /api/conversation/process``), as a newcomer
-types them; Assist picks the household (the holiday goes to the house with the battery, the
-renovation to the flat without one) and each must fill its whole week. Energy sharing (issue
-22): the house sells what its own surplus and the community's expected surplus fill, near EUR
-0.09; the flat reserves what is expected to fill of its evenings' 8-ish kWh (own export and
-neighbours' stored solar as shared energy) near the street's price, and says what fills it and
-why it is less than the need.
+priced the coming days, both seed sentences of the README are said to Assist through Home
+Assistant's REST API (``POST /api/conversation/process``), as a newcomer types them; Assist picks
+the household (the holiday goes to the house with the battery, the renovation to the flat without
+one). Energy sharing (issue 22) makes the figures depend on the season, so this asserts what holds
+in every month: the house offers, every day of its week, what its own surplus and the
+community's expected surplus fill (at most its free battery) and says so; the flat reserves, for
+next Monday to Sunday, what is expected to fill of its evenings' 8-ish kWh at about the street's
+price, names the shared energy and its price, and says why it is less than the need when it is.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ async def _wait_for_a_market(session: aiohttp.ClientSession, stack: Stack) -> li
         near, far = days[:7], days[7:]
         if (
             len(days) >= 13
-            and all(d["last_price"] is not None and d["open_buy_kwh"] >= 8 for d in near)
+            and all(d["last_price"] is not None for d in near)
             and all(d["open_sell_kwh"] >= 8 for d in far)
         ):
             return [date.fromisoformat(d["day"]) for d in days]
@@ -60,6 +60,8 @@ async def _wait_for_a_market(session: aiohttp.ClientSession, stack: Stack) -> li
     pytest.fail(f"the neighbourhood made no market in time: {await _overview(session, stack)}")
 
 
+# What a sale's reply may report: all sold, some days, some volume, or nobody buying yet.
+SALE_KINDS = frozenset({"filled", "partial_days", "partial_volume", "no_counterparty"})
 HOLIDAY = "We're going on holiday for a week and won't need our battery storage."
 RENOVATION = (
     "I'll be renovating next week during the evenings and need storage capacity since my "
@@ -146,18 +148,22 @@ async def test_fresh_develop_plays_both_seed_scenarios_in_full(
                 )
             holiday = await _say(session, login, holiday_sentence)
             assert holiday["speech"].startswith("House"), holiday["speech"]
-            assert holiday["kind"] == "filled", holiday["speech"]
-            assert len(holiday["orders"]) == 7
+            # Every open day of the week is offered; how much sells depends on the street's
+            # bids that day (in a December week few neighbours buy), and the reply says which.
+            assert holiday["kind"] in SALE_KINDS, holiday["speech"]
+            offered_days = [d for d in holiday["plan"]["days"] if d["note"] != "gate_closed"]
+            assert len(holiday["orders"]) == len(offered_days) >= 6, holiday
             usable = holiday["plan"]["usable_capacity_kwh"]
             # The 10 kWh battery less its reserve and the top of charge its history shows (the
             # demo house's state of charge follows the time of day, so this varies a little).
             assert usable >= 7.5, holiday["plan"]
             # Away means away; of the free battery only what is expected to fill is sold (the
             # reply names what fills it), every day.
-            plan_days = holiday["plan"]["days"]
-            assert all(0 < d["kwh"] <= d["wanted_kwh"] for d in plan_days), holiday["plan"]
-            assert all(d["wanted_kwh"] >= 0.75 * usable for d in plan_days), holiday["plan"]
-            assert 0.08 <= holiday["avg_price"] <= 0.095, holiday
+            assert all(0 < d["kwh"] <= d["wanted_kwh"] for d in offered_days), holiday["plan"]
+            assert all(d["wanted_kwh"] >= 0.75 * usable for d in offered_days), holiday["plan"]
+            if holiday["avg_price"]:
+                # Sold at the street's capacity price, below the energy price it earns on top.
+                assert 0.03 <= holiday["avg_price"] <= 0.12, holiday
             assert "still needs" not in holiday["speech"]
             assert "to fill it" in holiday["speech"], holiday["speech"]
 
@@ -178,6 +184,9 @@ async def test_fresh_develop_plays_both_seed_scenarios_in_full(
             assert renovation["avg_price"] <= 0.09, renovation
             assert "of storage capacity per day for next week" in renovation["speech"]
             assert "as shared energy at EUR 0.12/kWh" in renovation["speech"], renovation
+            if any(d["kwh"] < d["wanted_kwh"] for d in days):
+                # Less than the need: the reply says why, with the figures it used.
+                assert "That's less than the" in renovation["speech"], renovation["speech"]
     finally:
         spawned = _stop(stack) if stack.process.poll() is None else []
     _assert_all_gone(spawned)
