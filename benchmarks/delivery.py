@@ -44,8 +44,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -53,51 +51,20 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.welfare import DEFAULT_ENERGY_PRICE, Tally, cost_day
-from market_server.http.app import create_app
-from market_server.market import community
-from market_server.process.runtime import MarketRuntime
-from market_server.storage.store import Store
+from benchmarks.welfare import (
+    DEFAULT_ENERGY_PRICE,
+    Clock,
+    Tally,
+    cost_day,
+    market_server,
+)
 from neighbourhood.client import MarketHttp
 from neighbourhood.days import Ledger, live_day, read_ledger
 from neighbourhood.metering import traded_by_day
 from neighbourhood.simulation import Member, SimulationConfig, join_all
-
-
-class Clock:
-    """The market's clock, moved by the benchmark from day to day."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, when: datetime) -> None:
-        self.now = when
-
-
-@asynccontextmanager
-async def market_server(workdir: Path, clock: Clock) -> AsyncIterator[tuple[str, str]]:
-    """A market server on 127.0.0.1 in this event loop -> (url, operator token)."""
-    store = Store(f"sqlite:///{workdir / 'market.db'}")
-    runtime = MarketRuntime(store, clock)
-    _settings, token = await runtime.run(
-        community.initialise, store, runtime.now(), {"name": "Benchmark street"}, issue_token=True
-    )
-    assert token is not None
-    runner = web.AppRunner(create_app(runtime, run_scheduler=False), access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", token
-    finally:
-        await runner.cleanup()  # closes the runtime too
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +169,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="delivery-bench-") as tmp:
         workdir = Path(tmp)
         async with (
-            market_server(workdir, clock) as (url, token),
+            market_server(workdir, clock, {"name": "Benchmark street"}) as (url, token),
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session,
         ):
             config = SimulationConfig(

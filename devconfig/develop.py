@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import importlib.metadata
 import importlib.util
 import json
@@ -195,29 +196,23 @@ async def _http_ok(
         return response.status in statuses
 
 
-async def _wait_for_entities(
+async def _entities_exist(
     session: aiohttp.ClientSession, login: ha_api.Login, base_url: str, entities: list[str]
-) -> None:
-    """Until every entity has a state in Home Assistant (bounded by HA_START_TIMEOUT_S)."""
-    deadline = time.monotonic() + HA_START_TIMEOUT_S
-    missing = list(entities)
-    while missing:
-        still = []
-        for entity_id in missing:
-            async with session.get(
-                f"{base_url}/api/states/{entity_id}", headers=login.headers
-            ) as response:
-                if response.status != 200:
-                    still.append(entity_id)
-        missing = still
-        if missing and time.monotonic() > deadline:
-            raise StackError(f"Home Assistant never created {', '.join(missing)}")
-        if missing:
-            await asyncio.sleep(0.5)
+) -> bool:
+    """Whether Home Assistant has a state for every one of ``entities``."""
+    for entity_id in entities:
+        async with session.get(f"{base_url}/api/states/{entity_id}", headers=login.headers) as r:
+            if r.status != 200:
+                return False
+    return True
 
 
 async def connect_homeassistant(
-    session: aiohttp.ClientSession, layout: Layout, base_url: str, market_url: str
+    session: aiohttp.ClientSession,
+    layout: Layout,
+    base_url: str,
+    market_url: str,
+    hass: processes.Child,
 ) -> tuple[ha_api.Login, list[str]]:
     """Onboard on the first run, log in, and join every demo household not joined yet.
 
@@ -234,7 +229,13 @@ async def connect_homeassistant(
         _say(f"joining Home Assistant's {name.lower()} to the local market (config flow)")
         # The config flow refuses sensors Home Assistant does not know yet, and demo_house
         # registers them only after Home Assistant's HTTP API is up.
-        await _wait_for_entities(session, login, base_url, household_entities(key, max_sell > 0))
+        entities = household_entities(key, max_sell > 0)
+        await _wait_until(
+            f"registering the {name.lower()}'s sensors",
+            functools.partial(_entities_exist, session, login, base_url, entities),
+            hass,
+            HA_START_TIMEOUT_S,
+        )
         created = _market_cli(layout, "households", "add", name, "--max-sell-kwh", f"{max_sell:g}")
         result = await ha_api.run_config_flow(
             session,
@@ -424,7 +425,7 @@ async def run_stack(args: argparse.Namespace) -> int:
                 hass,
                 HA_START_TIMEOUT_S,
             )
-            login, joined = await connect_homeassistant(session, layout, ha_url, market_url)
+            login, joined = await connect_homeassistant(session, layout, ha_url, market_url, hass)
             await _wait_until(
                 "running the integration",
                 lambda: _entry_loaded(session, login),

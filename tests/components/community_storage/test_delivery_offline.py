@@ -5,8 +5,7 @@ and the buyer's virtual battery keeps counting."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -23,20 +22,24 @@ from custom_components.community_storage.const import (
 from tests.market_harness import MutableClock, RunningMarket
 
 from .conftest import LoopbackProxy
-from .test_delivery import CONTROL, EXPORT, IMPORT, METER, Clocks, _battery_control, _set_up
+from .test_delivery import (
+    CONTROL,
+    DAY,
+    EXPORT,
+    IMPORT,
+    METER,
+    Clocks,
+    _battery_control,
+    _set_up,
+    local,
+)
 
-BERLIN = ZoneInfo("Europe/Berlin")
-DAY = date(2026, 11, 26)
 SELLER_SENSORS = (
     "sensor.miller_next_dispatch",
     "sensor.miller_reserve_target",
     "sensor.miller_committed_storage",
 )
 BUYER_SENSORS = ("sensor.miller_virtual_battery", "sensor.miller_saved_today")
-
-
-def local(day: date, hour: int, minute: int = 0, second: int = 30) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=BERLIN)
 
 
 @pytest.fixture

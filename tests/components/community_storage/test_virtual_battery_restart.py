@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -21,16 +20,10 @@ from custom_components.community_storage.const import (
 from custom_components.community_storage.delivery.virtual_battery_store import SAVE_DELAY
 from tests.market_harness import MutableClock, RunningMarket
 
-from .test_delivery import EXPORT, IMPORT, METER, Clocks, _set_up
+from .test_delivery import DAY, EXPORT, IMPORT, METER, Clocks, _set_up, local
 
-BERLIN = ZoneInfo("Europe/Berlin")
-DAY = date(2026, 11, 26)
 VIRTUAL = "sensor.miller_virtual_battery"
 SAVED = "sensor.miller_saved_today"
-
-
-def local(day: date, hour: int, minute: int = 0, second: int = 30) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=BERLIN)
 
 
 @pytest.fixture
