@@ -414,3 +414,21 @@ def test_the_ask_floor_counts_the_energy_price_the_sale_earns() -> None:
     assert sell_cost(battery, dear_feed_in) == pytest.approx(0.05 + 0.2 / 0.9025 - 0.12)
     # An energy price above every cost never makes the floor negative.
     assert sell_cost(battery, replace(UNMEASURED, energy_price=0.5)) == 0.0
+
+
+def test_an_amount_that_loses_money_is_honoured_with_the_figures_of_the_loss(forecast) -> None:
+    """The reply's warning repeats the plan's own figures: kWh kept, kWh used, EUR lost a day."""
+    cheap = Preferences(max_buy_price=0.5, min_sell_price=0.06, tariff=fixed(0.2))
+    plan = plan_request(_buy(1, kwh_per_day=8.0), forecast, None, [], cheap)
+    day = plan.days[0]
+    used = round(day.own_fill_kwh + day.shared_kwh, 1)
+    loss = -day.saving_eur
+    assert plan.energy.loses_money and loss > 0
+    english = plan_speech(plan, today=TODAY, language="en")
+    assert (
+        f"As you asked, I've kept 8 kWh a day, but I expect only {used:g} kWh of it to be "
+        f"filled and used, so it costs about EUR {loss:.2f} a day more than it saves."
+    ) in english
+    german = plan_speech(plan, today=TODAY, language="de")
+    assert f"{loss:.2f}".replace(".", ",") in german
+    assert f"{used:g}".replace(".", ",") + " kWh" in german
