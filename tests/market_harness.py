@@ -112,24 +112,50 @@ class RunningMarket:
             raise MarketHTTPError(status, body, f"{method} {path}")
         return body
 
+    async def _operator(self, method: str, path: str, status: int, json: Any = None) -> Any:
+        """One operator call that must answer ``status``."""
+        return await self._expect(method, path, (status,), token=self.operator_token, json=json)
+
     # -- the harness API ------------------------------------------------------------------------
 
     async def add_household(self, name: str, max_sell_kwh: float = 13.0) -> str:
         """Add a household as the operator -> its one-time join code."""
-        body = await self._expect(
+        body = await self._operator(
             "POST",
             "/api/v1/operator/households",
-            (201,),
-            token=self.operator_token,
+            201,
             json={"name": name, "max_sell_kwh": max_sell_kwh},
         )
         return str(body["join_code"])
 
     async def join_household(self, name: str, max_sell_kwh: float = 13.0) -> tuple[str, str]:
         """Add and join a household -> (household_id, token)."""
-        code = await self.add_household(name, max_sell_kwh)
+        return await self.redeem(await self.add_household(name, max_sell_kwh))
+
+    async def redeem(self, code: str) -> tuple[str, str]:
+        """Redeem a join or rejoin code -> (household_id, token)."""
         body = await self._expect("POST", "/api/v1/join", (201,), json={"code": code})
         return str(body["household_id"]), str(body["token"])
+
+    async def rejoin_code(self, household_id: str) -> str:
+        """The operator's ``households rejoin ID`` -> the one-time code (revokes on redeeming)."""
+        path = f"/api/v1/operator/households/{household_id}/rejoin"
+        return str((await self._operator("POST", path, 201))["join_code"])
+
+    async def household(self, **match: str) -> dict[str, Any]:
+        """The one row of the operator's household list whose fields match, e.g. ``name=...``."""
+        listed = await self.get("/api/v1/operator/households", self.operator_token)
+        (row,) = [h for h in listed["households"] if all(h[k] == v for k, v in match.items())]
+        return dict(row)
+
+    async def set_limits(self, household_id: str, **limits: float) -> dict[str, Any]:
+        """The operator changes one household's limits -> the household as it now is."""
+        path = f"/api/v1/operator/households/{household_id}/limits"
+        return dict(await self._operator("POST", path, 200, json=limits))
+
+    async def change_settings(self, **changes: Any) -> dict[str, Any]:
+        """The operator changes community settings -> the settings as they now are."""
+        return dict(await self._operator("POST", "/api/v1/operator/settings", 200, json=changes))
 
     async def place(
         self,
@@ -159,15 +185,11 @@ class RunningMarket:
 
     async def clear(self) -> dict[str, Any]:
         """Run one clearing round now (operator route) -> the round summary."""
-        return dict(
-            await self._expect("POST", "/api/v1/operator/rounds", (200,), token=self.operator_token)
-        )
+        return dict(await self._operator("POST", "/api/v1/operator/rounds", 200))
 
     async def settle(self) -> dict[str, Any]:
         """Settle every fill whose delivery day has ended (operator route)."""
-        return dict(
-            await self._expect("POST", "/api/v1/operator/settle", (200,), token=self.operator_token)
-        )
+        return dict(await self._operator("POST", "/api/v1/operator/settle", 200))
 
     async def get(self, path: str, token: str) -> Any:
         return await self._expect("GET", path, (200,), token=token)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 from _pytest.terminal import TerminalReporter
 
-from tests.market_harness import MutableClock
+from tests.market_harness import MutableClock, RunningMarket, running_market
 
 POSTGRES_URL = os.environ.get(
     "MARKET_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -90,6 +90,24 @@ def quiet_sql_log() -> Iterator[None]:
 @pytest.fixture
 def clock() -> MutableClock:
     return MutableClock(T0)
+
+
+@pytest.fixture
+async def market(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    db_url: str,
+    clock: MutableClock,
+    socket_enabled: None,
+) -> AsyncIterator[RunningMarket]:
+    """A market server on the test's database and clock.
+
+    ``@pytest.mark.market(clear_on_submit=False, ...)`` on a test sets its community settings.
+    """
+    marker = request.node.get_closest_marker("market")
+    settings = {} if marker is None else marker.kwargs
+    async with running_market(tmp_path, db_url=db_url, clock=clock, **settings) as running:
+        yield running
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:

@@ -9,43 +9,42 @@ from typing import Any
 
 import pytest
 
-from tests.market_harness import MutableClock, running_market
+from tests.market_harness import MutableClock, RunningMarket, running_market
 from tests.market_server.test_hardening import _request_body, _stored
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 
 async def test_unknown_query_parameters_are_refused_by_name(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, db_url: str
 ) -> None:
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        _, token = await market.join_household("Miller")
-        op = market.operator_token
-        for path, auth, unknown in (
-            ("/api/v1/orders?dya=2026-11-26", token, ["dya"]),
-            ("/api/v1/orders?day=2026-11-26&stauts=open&x=1", token, ["stauts", "x"]),
-            ("/api/v1/requests?limit=5", token, ["limit"]),
-            ("/api/v1/fills?sincе=fl_0", token, ["sincе"]),
-            ("/api/v1/deliveries?days=2026-11-26", token, ["days"]),
-            ("/api/v1/me?verbose", token, ["verbose"]),
-            ("/healthz?probe=1", None, ["probe"]),
-            ("/api/v1/operator/rounds?limt=3", op, ["limt"]),
-        ):
-            status, body = await market.request("GET", path, token=auth)
-            assert status == 400, (path, body)
-            assert (body["error"], body["field"]) == ("validation_error", unknown[0]), body
-            for name in unknown:
-                assert repr(name) in body["message"], body
-        # Known parameters still work, and POST routes refuse stray ones the same way.
-        status, _ = await market.request("GET", "/api/v1/orders?status=open", token=token)
-        assert status == 200
-        day = market.first_open_day().isoformat()
-        before = _stored(market.db_url)
-        status, body = await market.request(
-            "POST", "/api/v1/requests?dry_run=1", token=token, json=_request_body(day)
-        )
-        assert (status, body["field"]) == (400, "dry_run"), body
-        assert _stored(market.db_url) == before
+    _, token = await market.join_household("Miller")
+    op = market.operator_token
+    for path, auth, unknown in (
+        ("/api/v1/orders?dya=2026-11-26", token, ["dya"]),
+        ("/api/v1/orders?day=2026-11-26&stauts=open&x=1", token, ["stauts", "x"]),
+        ("/api/v1/requests?limit=5", token, ["limit"]),
+        ("/api/v1/fills?sincе=fl_0", token, ["sincе"]),
+        ("/api/v1/deliveries?days=2026-11-26", token, ["days"]),
+        ("/api/v1/me?verbose", token, ["verbose"]),
+        ("/healthz?probe=1", None, ["probe"]),
+        ("/api/v1/operator/rounds?limt=3", op, ["limt"]),
+    ):
+        status, body = await market.request("GET", path, token=auth)
+        assert status == 400, (path, body)
+        assert (body["error"], body["field"]) == ("validation_error", unknown[0]), body
+        for name in unknown:
+            assert repr(name) in body["message"], body
+    # Known parameters still work, and POST routes refuse stray ones the same way.
+    status, _ = await market.request("GET", "/api/v1/orders?status=open", token=token)
+    assert status == 200
+    day = market.first_open_day().isoformat()
+    before = _stored(market.db_url)
+    status, body = await market.request(
+        "POST", "/api/v1/requests?dry_run=1", token=token, json=_request_body(day)
+    )
+    assert (status, body["field"]) == (400, "dry_run"), body
+    assert _stored(market.db_url) == before
 
 
 async def test_head_answers_like_get_without_a_body(tmp_path: Path, clock: MutableClock) -> None:

@@ -78,78 +78,76 @@ async def test_deeply_nested_json_is_a_400_without_a_traceback(
 
 
 async def test_start_day_at_the_end_of_the_calendar_is_refused(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, db_url: str
 ) -> None:
     """Item 2: 9999-12-31 with num_days 2 overflowed `date` (500)."""
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        _, token = await market.join_household("Miller")
-        before = _stored(market.db_url)
-        for num_days in (2, 15):
-            body = _request_body("9999-12-31", num_days=num_days)
-            status, got = await market.request("POST", "/api/v1/requests", token=token, json=body)
-            _refused(status, got, "validation_error", "start_day", f"{num_days} days")
-        # One day is a valid date, just beyond the horizon.
-        status, got = await market.request(
-            "POST", "/api/v1/requests", token=token, json=_request_body("9999-12-31")
-        )
-        _refused(status, got, "validation_error", "start_day", "one day")
-        assert "horizon" in got["message"]
-        assert _stored(market.db_url) == before
+    _, token = await market.join_household("Miller")
+    before = _stored(market.db_url)
+    for num_days in (2, 15):
+        body = _request_body("9999-12-31", num_days=num_days)
+        status, got = await market.request("POST", "/api/v1/requests", token=token, json=body)
+        _refused(status, got, "validation_error", "start_day", f"{num_days} days")
+    # One day is a valid date, just beyond the horizon.
+    status, got = await market.request(
+        "POST", "/api/v1/requests", token=token, json=_request_body("9999-12-31")
+    )
+    _refused(status, got, "validation_error", "start_day", "one day")
+    assert "horizon" in got["message"]
+    assert _stored(market.db_url) == before
 
 
 _BAD_TEXT = (("lone surrogate", "\\ud800"), ("NUL", "\\u0000"), ("escape", "\\u001b[31m"))
 
 
 async def test_unstorable_text_is_refused_in_every_stored_field(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, db_url: str
 ) -> None:
     """Items 3 and 4: a lone surrogate gave 500 (UnicodeEncodeError) everywhere, NUL gave 500
     on PostgreSQL, in note, client_request_id, the join name and the household name."""
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        _, token = await market.join_household("Miller")
-        code = await market.add_household("Unjoined")
-        day = market.first_open_day().isoformat()
-        before = _stored(market.db_url)
-        for label, escaped in _BAD_TEXT:
-            text = f'"ok {escaped} ok"'  # JSON text: the escape is decoded by the server
-            cases = [
-                (
-                    "/api/v1/requests",
-                    token,
-                    json.dumps(_request_body(day, note="x"))[:-1] + f', "note": {text}}}',
-                    "note",
-                ),
-                (
-                    "/api/v1/requests",
-                    token,
-                    json.dumps(_request_body(day))[:-1] + f', "client_request_id": {text}}}',
-                    "client_request_id",
-                ),
-                ("/api/v1/join", None, f'{{"code": "{code}", "name": {text}}}', "name"),
-                (
-                    "/api/v1/operator/households",
-                    market.operator_token,
-                    f'{{"name": {text}}}',
-                    "name",
-                ),
-            ]
-            for path, auth, data, field in cases:
-                status, got = await _post_raw(market, path, data.encode(), auth)
-                _refused(status, got, "validation_error", field, f"{label} in {path} {field}")
-                assert "U+" in got["message"], got
-        # A surrogate as a field *name* is echoed back in `field`; the reply is still JSON.
-        status, got = await _post_raw(
-            market, "/api/v1/requests", b'{"\\ud800": 1, "side": "buy"}', token
-        )
-        assert (status, got["error"], got["field"]) == (400, "validation_error", "\ud800")
-        # A note may hold line breaks and tabs.
-        note = "first line\n\tsecond"
-        status, got = await market.request(
-            "POST", "/api/v1/requests", token=token, json=_request_body(day, note=note)
-        )
-        assert (status, got["note"]) == (201, note)
-        after = _stored(market.db_url)
-        assert after == {**before, "requests": before["requests"] + 1, "orders": 1}
+    _, token = await market.join_household("Miller")
+    code = await market.add_household("Unjoined")
+    day = market.first_open_day().isoformat()
+    before = _stored(market.db_url)
+    for label, escaped in _BAD_TEXT:
+        text = f'"ok {escaped} ok"'  # JSON text: the escape is decoded by the server
+        cases = [
+            (
+                "/api/v1/requests",
+                token,
+                json.dumps(_request_body(day, note="x"))[:-1] + f', "note": {text}}}',
+                "note",
+            ),
+            (
+                "/api/v1/requests",
+                token,
+                json.dumps(_request_body(day))[:-1] + f', "client_request_id": {text}}}',
+                "client_request_id",
+            ),
+            ("/api/v1/join", None, f'{{"code": "{code}", "name": {text}}}', "name"),
+            (
+                "/api/v1/operator/households",
+                market.operator_token,
+                f'{{"name": {text}}}',
+                "name",
+            ),
+        ]
+        for path, auth, data, field in cases:
+            status, got = await _post_raw(market, path, data.encode(), auth)
+            _refused(status, got, "validation_error", field, f"{label} in {path} {field}")
+            assert "U+" in got["message"], got
+    # A surrogate as a field *name* is echoed back in `field`; the reply is still JSON.
+    status, got = await _post_raw(
+        market, "/api/v1/requests", b'{"\\ud800": 1, "side": "buy"}', token
+    )
+    assert (status, got["error"], got["field"]) == (400, "validation_error", "\ud800")
+    # A note may hold line breaks and tabs.
+    note = "first line\n\tsecond"
+    status, got = await market.request(
+        "POST", "/api/v1/requests", token=token, json=_request_body(day, note=note)
+    )
+    assert (status, got["note"]) == (201, note)
+    after = _stored(market.db_url)
+    assert after == {**before, "requests": before["requests"] + 1, "orders": 1}
 
 
 async def test_unstorable_path_and_query_values_are_4xx(
@@ -186,73 +184,69 @@ async def test_unstorable_path_and_query_values_are_4xx(
 
 
 async def test_volumes_that_round_to_zero_ticks_are_refused(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, db_url: str
 ) -> None:
     """Item 5: 1e-8 kWh passed the step check within float noise and became a 0 kWh order."""
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        _, token = await market.join_household("Miller")
-        day = market.first_open_day().isoformat()
-        before = _stored(market.db_url)
-        for value in (1e-8, 4e-8, 1e-300):
-            status, got = await market.request(
-                "POST", "/api/v1/requests", token=token, json=_request_body(day, kwh_per_day=value)
-            )
-            _refused(status, got, "validation_error", "kwh_per_day", f"kwh_per_day {value}")
-            assert "at least 0.1 kWh" in got["message"]
-            status, got = await market.request(
-                "POST",
-                "/api/v1/requests",
-                token=token,
-                json={"side": "buy", "limit_price": 0.08, "volumes": {day: value}},
-            )
-            _refused(status, got, "validation_error", "volumes", f"volumes {value}")
-        assert _stored(market.db_url) == before
-        # The smallest real volume is still accepted.
+    _, token = await market.join_household("Miller")
+    day = market.first_open_day().isoformat()
+    before = _stored(market.db_url)
+    for value in (1e-8, 4e-8, 1e-300):
         status, got = await market.request(
-            "POST", "/api/v1/requests", token=token, json=_request_body(day, kwh_per_day=0.1)
+            "POST", "/api/v1/requests", token=token, json=_request_body(day, kwh_per_day=value)
         )
-        assert (status, got["orders"][0]["volume_kwh"]) == (201, 0.1)
+        _refused(status, got, "validation_error", "kwh_per_day", f"kwh_per_day {value}")
+        assert "at least 0.1 kWh" in got["message"]
+        status, got = await market.request(
+            "POST",
+            "/api/v1/requests",
+            token=token,
+            json={"side": "buy", "limit_price": 0.08, "volumes": {day: value}},
+        )
+        _refused(status, got, "validation_error", "volumes", f"volumes {value}")
+    assert _stored(market.db_url) == before
+    # The smallest real volume is still accepted.
+    status, got = await market.request(
+        "POST", "/api/v1/requests", token=token, json=_request_body(day, kwh_per_day=0.1)
+    )
+    assert (status, got["orders"][0]["volume_kwh"]) == (201, 0.1)
 
 
-async def test_days_must_be_written_yyyy_mm_dd(
-    tmp_path: Path, db_url: str, clock: MutableClock
-) -> None:
+async def test_days_must_be_written_yyyy_mm_dd(market: RunningMarket, db_url: str) -> None:
     """Item 6: "20261210" and "2026-W50-3" were read as dates (date.fromisoformat is lenient)."""
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        _, token = await market.join_household("Miller")
-        day = market.first_open_day()
-        before = _stored(market.db_url)
-        iso_week = day.isocalendar()
-        lenient = [
-            day.strftime("%Y%m%d"),
-            f"{iso_week.year}-W{iso_week.week:02d}-{iso_week.weekday}",
-            f"{iso_week.year}W{iso_week.week:02d}{iso_week.weekday}",
-            day.isoformat() + "\n",
-            " " + day.isoformat(),
-            day.isoformat().replace("-", "\u2011"),
-        ]
-        for text in lenient:
-            status, got = await market.request(
-                "POST", "/api/v1/requests", token=token, json=_request_body(text)
-            )
-            _refused(status, got, "validation_error", "start_day", repr(text))
-            assert "YYYY-MM-DD" in got["message"]
-            status, got = await market.request(
-                "POST",
-                "/api/v1/requests",
-                token=token,
-                json={"side": "buy", "limit_price": 0.08, "volumes": {text: 1.0}},
-            )
-            _refused(status, got, "validation_error", "volumes", repr(text))
-            status, got = await market.request(
-                "GET", "/api/v1/orders", token=token, params={"day": text}
-            )
-            _refused(status, got, "validation_error", "day", repr(text))
-        assert _stored(market.db_url) == before
-        status, _ = await market.request(
-            "POST", "/api/v1/requests", token=token, json=_request_body(day.isoformat())
+    _, token = await market.join_household("Miller")
+    day = market.first_open_day()
+    before = _stored(market.db_url)
+    iso_week = day.isocalendar()
+    lenient = [
+        day.strftime("%Y%m%d"),
+        f"{iso_week.year}-W{iso_week.week:02d}-{iso_week.weekday}",
+        f"{iso_week.year}W{iso_week.week:02d}{iso_week.weekday}",
+        day.isoformat() + "\n",
+        " " + day.isoformat(),
+        day.isoformat().replace("-", "\u2011"),
+    ]
+    for text in lenient:
+        status, got = await market.request(
+            "POST", "/api/v1/requests", token=token, json=_request_body(text)
         )
-        assert status == 201
+        _refused(status, got, "validation_error", "start_day", repr(text))
+        assert "YYYY-MM-DD" in got["message"]
+        status, got = await market.request(
+            "POST",
+            "/api/v1/requests",
+            token=token,
+            json={"side": "buy", "limit_price": 0.08, "volumes": {text: 1.0}},
+        )
+        _refused(status, got, "validation_error", "volumes", repr(text))
+        status, got = await market.request(
+            "GET", "/api/v1/orders", token=token, params={"day": text}
+        )
+        _refused(status, got, "validation_error", "day", repr(text))
+    assert _stored(market.db_url) == before
+    status, _ = await market.request(
+        "POST", "/api/v1/requests", token=token, json=_request_body(day.isoformat())
+    )
+    assert status == 201
 
 
 async def test_405_says_which_methods_are_allowed(tmp_path: Path, clock: MutableClock) -> None:
@@ -274,63 +268,45 @@ async def test_405_says_which_methods_are_allowed(tmp_path: Path, clock: Mutable
                 assert allowed <= allow <= allowed | {"HEAD"}, (path, allow)
 
 
-async def test_buy_only_household_with_max_sell_zero(
-    tmp_path: Path, db_url: str, clock: MutableClock
-) -> None:
+async def test_buy_only_household_with_max_sell_zero(market: RunningMarket, db_url: str) -> None:
     """Item 10: max_sell_kwh 0 (no battery) was refused; now it is a buy-only household."""
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        op = market.operator_token
-        status, added = await market.request(
-            "POST",
-            "/api/v1/operator/households",
-            token=op,
-            json={"name": "Flat", "max_sell_kwh": 0},
-        )
-        assert status == 201
-        status, joined = await market.request(
-            "POST", "/api/v1/join", json={"code": added["join_code"]}
-        )
-        token = joined["token"]
-        me = await market.get("/api/v1/me", token)
-        assert me["limits"]["max_sell_kwh_per_day"] == 0.0
-        day = market.first_open_day()
-        before = _stored(market.db_url)
-        status, got = await market.request(
-            "POST",
-            "/api/v1/requests",
-            token=token,
-            json=_request_body(day.isoformat(), side="sell"),
-        )
-        assert (status, got["error"], got["field"]) == (400, "limit_exceeded", "kwh_per_day")
-        assert "buy-only" in got["message"]
-        assert _stored(market.db_url) == before
-        # Buying works; a seller elsewhere fills it.
-        _, seller = await market.join_household("Seller")
-        await market.place(seller, "sell", day, 1, 5.0, 0.06)
-        bought = await market.place(token, "buy", day, 1, 3.0, 0.08)
-        assert bought["orders"][0]["status"] == "filled"
-        # An existing household becomes buy-only through the limits route as well.
-        _, other = await market.join_household("Other", max_sell_kwh=5.0)
-        hid = (await market.get("/api/v1/me", other))["household_id"]
-        status, hh = await market.request(
-            "POST",
-            f"/api/v1/operator/households/{hid}/limits",
-            token=op,
-            json={"max_sell_kwh": 0},
-        )
-        assert (status, hh["max_sell_kwh"]) == (200, 0.0)
-        status, got = await market.request(
-            "POST",
-            "/api/v1/requests",
-            token=other,
-            json=_request_body((day + timedelta(days=1)).isoformat(), side="sell"),
-        )
-        assert (status, got["error"]) == (400, "limit_exceeded")
-        # The open-volume limit still needs to be positive.
-        status, got = await market.request(
-            "POST", "/api/v1/operator/households", token=op, json={"name": "X", "max_open_kwh": 0}
-        )
-        assert (status, got["field"]) == (400, "max_open_kwh")
+    op = market.operator_token
+    _, token = await market.join_household("Flat", max_sell_kwh=0)
+    me = await market.get("/api/v1/me", token)
+    assert me["limits"]["max_sell_kwh_per_day"] == 0.0
+    day = market.first_open_day()
+    before = _stored(market.db_url)
+    status, got = await market.request(
+        "POST",
+        "/api/v1/requests",
+        token=token,
+        json=_request_body(day.isoformat(), side="sell"),
+    )
+    assert (status, got["error"], got["field"]) == (400, "limit_exceeded", "kwh_per_day")
+    assert "buy-only" in got["message"]
+    assert _stored(market.db_url) == before
+    # Buying works; a seller elsewhere fills it.
+    _, seller = await market.join_household("Seller")
+    await market.place(seller, "sell", day, 1, 5.0, 0.06)
+    bought = await market.place(token, "buy", day, 1, 3.0, 0.08)
+    assert bought["orders"][0]["status"] == "filled"
+    # An existing household becomes buy-only through the limits route as well.
+    _, other = await market.join_household("Other", max_sell_kwh=5.0)
+    hid = (await market.get("/api/v1/me", other))["household_id"]
+    hh = await market.set_limits(hid, max_sell_kwh=0)
+    assert hh["max_sell_kwh"] == 0.0
+    status, got = await market.request(
+        "POST",
+        "/api/v1/requests",
+        token=other,
+        json=_request_body((day + timedelta(days=1)).isoformat(), side="sell"),
+    )
+    assert (status, got["error"]) == (400, "limit_exceeded")
+    # The open-volume limit still needs to be positive.
+    status, got = await market.request(
+        "POST", "/api/v1/operator/households", token=op, json={"name": "X", "max_open_kwh": 0}
+    )
+    assert (status, got["field"]) == (400, "max_open_kwh")
 
 
 def test_unparseable_requests_are_one_log_line(tmp_path: Path) -> None:

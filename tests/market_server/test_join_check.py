@@ -21,42 +21,35 @@ async def _check(market: RunningMarket, code: str) -> tuple[int, dict[str, Any]]
 
 
 async def _joined(market: RunningMarket, household_id: str) -> bool:
-    status, listed = await market.request(
-        "GET", "/api/v1/operator/households", token=market.operator_token
-    )
-    assert status == 200
-    (row,) = [h for h in listed["households"] if h["household_id"] == household_id]
-    return bool(row["joined"])
+    return bool((await market.household(household_id=household_id))["joined"])
 
 
-async def test_checking_a_code_redeems_nothing(
-    tmp_path: Path, db_url: str, clock: MutableClock
-) -> None:
-    async with running_market(tmp_path, db_url=db_url, clock=clock, name="Sonnenweg") as market:
-        code = await market.add_household("Miller")
-        status, checked = await market.request("POST", "/api/v1/join/check", json={"code": code})
-        assert status == 200, checked
-        assert checked["name"] == "Miller" and checked["community"] == "Sonnenweg"
-        assert checked["rejoin"] is False
-        assert datetime.fromisoformat(checked["expires_at"]) == clock.now + timedelta(days=7)
-        household_id = checked["household_id"]
-        # Checked twice (an abandoned setup, then a new one): still not joined, still usable.
-        assert (await _check(market, code.lower()))[0] == 200
-        assert not await _joined(market, household_id)
-        status, joined = await market.request("POST", "/api/v1/join", json={"code": code})
-        assert (status, joined["household_id"]) == (201, household_id)
-        assert await _joined(market, household_id)
-        # Used, unknown and expired codes get the join's own errors.
-        status, body = await _check(market, code)
-        assert (status, body["error"], body["field"]) == (409, "join_code_used", "code")
-        status, body = await _check(market, "AAAA-BBBB-CCCC")
-        assert (status, body["error"]) == (404, "join_code_invalid")
-        late = await market.add_household("Late")
-        clock.advance(days=8)
-        status, body = await _check(market, late)
-        assert (status, body["error"]) == (410, "join_code_expired")
-        status, body = await _check(market, "")
-        assert (status, body["field"]) == (400, "code")
+@pytest.mark.market(name="Sonnenweg")
+async def test_checking_a_code_redeems_nothing(market: RunningMarket, clock: MutableClock) -> None:
+    code = await market.add_household("Miller")
+    status, checked = await market.request("POST", "/api/v1/join/check", json={"code": code})
+    assert status == 200, checked
+    assert checked["name"] == "Miller" and checked["community"] == "Sonnenweg"
+    assert checked["rejoin"] is False
+    assert datetime.fromisoformat(checked["expires_at"]) == clock.now + timedelta(days=7)
+    household_id = checked["household_id"]
+    # Checked twice (an abandoned setup, then a new one): still not joined, still usable.
+    assert (await _check(market, code.lower()))[0] == 200
+    assert not await _joined(market, household_id)
+    status, joined = await market.request("POST", "/api/v1/join", json={"code": code})
+    assert (status, joined["household_id"]) == (201, household_id)
+    assert await _joined(market, household_id)
+    # Used, unknown and expired codes get the join's own errors.
+    status, body = await _check(market, code)
+    assert (status, body["error"], body["field"]) == (409, "join_code_used", "code")
+    status, body = await _check(market, "AAAA-BBBB-CCCC")
+    assert (status, body["error"]) == (404, "join_code_invalid")
+    late = await market.add_household("Late")
+    clock.advance(days=8)
+    status, body = await _check(market, late)
+    assert (status, body["error"]) == (410, "join_code_expired")
+    status, body = await _check(market, "")
+    assert (status, body["field"]) == (400, "code")
 
 
 async def test_checking_a_rejoin_code_keeps_the_old_token(
@@ -64,20 +57,11 @@ async def test_checking_a_rejoin_code_keeps_the_old_token(
 ) -> None:
     async with running_market(tmp_path, clock=clock) as market:
         household_id, token = await market.join_household("Miller")
-        status, again = await market.request(
-            "POST",
-            f"/api/v1/operator/households/{household_id}/rejoin",
-            token=market.operator_token,
-            json={},
-        )
-        assert status == 201
-        status, checked = await _check(market, again["join_code"])
+        again = await market.rejoin_code(household_id)
+        status, checked = await _check(market, again)
         assert (status, checked["household_id"], checked["rejoin"]) == (200, household_id, True)
         # The household's Home Assistant still trades with its token.
         assert (await market.request("GET", "/api/v1/me", token=token))[0] == 200
-        status, joined = await market.request(
-            "POST", "/api/v1/join", json={"code": again["join_code"]}
-        )
-        assert status == 201
+        _, new_token = await market.redeem(again)
         assert (await market.request("GET", "/api/v1/me", token=token))[0] == 401
-        assert (await market.request("GET", "/api/v1/me", token=joined["token"]))[0] == 200
+        assert (await market.request("GET", "/api/v1/me", token=new_token))[0] == 200

@@ -89,43 +89,42 @@ async def test_failures_with_one_code_are_throttled_per_code(
 
 
 async def test_join_codes_expire_when_the_operator_says(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, clock: MutableClock
 ) -> None:
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        op = market.operator_token
-        status, added = await market.request(
-            "POST",
-            "/api/v1/operator/households",
-            token=op,
-            json={"name": "Miller", "code_valid_hours": 2},
-        )
-        assert status == 201
-        expires = datetime.fromisoformat(added["expires_at"])
-        assert expires == clock.now + timedelta(hours=2)
-        default = await market.add_household("Default")
-        clock.advance(hours=2)
-        status, body, _ = await _join(market, added["join_code"])
-        assert (status, body["error"], body["field"]) == (410, "join_code_expired", "code")
-        assert "ask the market operator for a new one" in body["message"]
-        # The default lifetime is a week.
-        assert (await _join(market, default))[0] == 201
-        # A re-join code takes its own lifetime.
-        status, again = await market.request(
-            "POST",
-            f"/api/v1/operator/households/{added['household_id']}/rejoin",
-            token=op,
-            json={"code_valid_hours": 0.5},
-        )
-        assert status == 201
-        assert datetime.fromisoformat(again["expires_at"]) == clock.now + timedelta(minutes=30)
-        status, body = await market.request(
-            "POST",
-            "/api/v1/operator/households",
-            token=op,
-            json={"name": "X", "code_valid_hours": 0},
-        )
-        assert (status, body["field"]) == (400, "code_valid_hours")
-        assert (await _join(market, again["join_code"]))[0] == 201
+    op = market.operator_token
+    status, added = await market.request(
+        "POST",
+        "/api/v1/operator/households",
+        token=op,
+        json={"name": "Miller", "code_valid_hours": 2},
+    )
+    assert status == 201
+    expires = datetime.fromisoformat(added["expires_at"])
+    assert expires == clock.now + timedelta(hours=2)
+    default = await market.add_household("Default")
+    clock.advance(hours=2)
+    status, body, _ = await _join(market, added["join_code"])
+    assert (status, body["error"], body["field"]) == (410, "join_code_expired", "code")
+    assert "ask the market operator for a new one" in body["message"]
+    # The default lifetime is a week.
+    assert (await _join(market, default))[0] == 201
+    # A re-join code takes its own lifetime.
+    status, again = await market.request(
+        "POST",
+        f"/api/v1/operator/households/{added['household_id']}/rejoin",
+        token=op,
+        json={"code_valid_hours": 0.5},
+    )
+    assert status == 201
+    assert datetime.fromisoformat(again["expires_at"]) == clock.now + timedelta(minutes=30)
+    status, body = await market.request(
+        "POST",
+        "/api/v1/operator/households",
+        token=op,
+        json={"name": "X", "code_valid_hours": 0},
+    )
+    assert (status, body["field"]) == (400, "code_valid_hours")
+    assert (await _join(market, again["join_code"]))[0] == 201
 
 
 def test_cli_sets_code_lifetime_and_accepts_buy_only(

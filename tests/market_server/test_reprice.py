@@ -137,13 +137,7 @@ async def test_a_refused_reprice_leaves_the_old_orders_on_the_market(
         # The operator lowers the household's open-volume limit below its remainder: placing
         # the replacement fails inside the transaction, after the old orders were cancelled in
         # it. Both changes roll back together.
-        status, reply = await market.request(
-            "POST",
-            f"/api/v1/operator/households/{household_id}/limits",
-            token=market.operator_token,
-            json={"max_open_kwh": 6.0},
-        )
-        assert status == 200, reply
+        await market.set_limits(household_id, max_open_kwh=6.0)
         status, reply = await market.request(
             "POST", path, token=seller, json={"limit_price": 0.08, "client_request_id": "r-1"}
         )
@@ -155,13 +149,7 @@ async def test_a_refused_reprice_leaves_the_old_orders_on_the_market(
         assert [o["limit_price"] for o in after] == [0.10, 0.10]
         assert len(await _all_requests(market, seller)) == 1
         # Nothing was kept under the client id either: once allowed, the same call succeeds.
-        status, reply = await market.request(
-            "POST",
-            f"/api/v1/operator/households/{household_id}/limits",
-            token=market.operator_token,
-            json={"max_open_kwh": 50.0},
-        )
-        assert status == 200, reply
+        await market.set_limits(household_id, max_open_kwh=50.0)
         status, reply = await market.request(
             "POST", path, token=seller, json={"limit_price": 0.08, "client_request_id": "r-1"}
         )

@@ -19,7 +19,7 @@ from market_server.market.gate import open_days
 from market_server.storage import store as db
 from market_server.storage.auth import household_for_token
 from market_server.storage.store import Store
-from tests.market_harness import MutableClock, running_market
+from tests.market_harness import MutableClock, RunningMarket, running_market
 from tests.market_server.conftest import T0
 from tests.market_server.invariants import check_invariants
 
@@ -63,35 +63,34 @@ async def test_concurrent_submissions_share_rounds_and_each_reply_shows_its_fill
 
 
 async def test_a_submit_round_clears_only_the_days_of_the_request(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, db_url: str, clock: MutableClock
 ) -> None:
-    async with running_market(tmp_path, db_url=db_url, clock=clock) as market:
-        _, seller = await market.join_household("Seller")
-        _, buyer = await market.join_household("Buyer")
-        first, second = market.open_days()[:2]
-        # A crossing pair on the first day that no round has seen (placed with the store,
-        # as a request placed while clear_on_submit was off would be).
-        store = Store(market.db_url)
-        try:
-            with store.write() as conn:
-                settings = community.load(conn)
-                for token, side, price in ((seller, "sell", 0.05), (buyer, "buy", 0.09)):
-                    spec = parse_request(
-                        {"side": side, "volumes": {first.isoformat(): 3.0}, "limit_price": price},
-                        settings,
-                    )
-                    orders.submit(conn, settings, household_for_token(conn, token), spec, clock())
-        finally:
-            store.dispose()
-        reply = await market.place(seller, "sell", second, 1, 1.0, 0.05)
-        assert reply["orders"][0]["status"] == "open"  # nobody buys on the second day
-        (submit_round,) = _submit_rounds(market.db_url)
-        assert submit_round.fills_count == 0
-        first_day = await market.get(f"/api/v1/orders?day={first.isoformat()}", buyer)
-        assert [o["status"] for o in first_day["orders"]] == ["open"]
-        # The next full round clears the first day.
-        summary = await market.clear()
-        assert (summary["fills"], summary["cleared_kwh"]) == (2, 3.0)
+    _, seller = await market.join_household("Seller")
+    _, buyer = await market.join_household("Buyer")
+    first, second = market.open_days()[:2]
+    # A crossing pair on the first day that no round has seen (placed with the store,
+    # as a request placed while clear_on_submit was off would be).
+    store = Store(market.db_url)
+    try:
+        with store.write() as conn:
+            settings = community.load(conn)
+            for token, side, price in ((seller, "sell", 0.05), (buyer, "buy", 0.09)):
+                spec = parse_request(
+                    {"side": side, "volumes": {first.isoformat(): 3.0}, "limit_price": price},
+                    settings,
+                )
+                orders.submit(conn, settings, household_for_token(conn, token), spec, clock())
+    finally:
+        store.dispose()
+    reply = await market.place(seller, "sell", second, 1, 1.0, 0.05)
+    assert reply["orders"][0]["status"] == "open"  # nobody buys on the second day
+    (submit_round,) = _submit_rounds(market.db_url)
+    assert submit_round.fills_count == 0
+    first_day = await market.get(f"/api/v1/orders?day={first.isoformat()}", buyer)
+    assert [o["status"] for o in first_day["orders"]] == ["open"]
+    # The next full round clears the first day.
+    summary = await market.clear()
+    assert (summary["fills"], summary["cleared_kwh"]) == (2, 3.0)
 
 
 def test_a_day_that_cannot_cross_is_not_handed_to_the_mechanism(db_url: str) -> None:

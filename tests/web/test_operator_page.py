@@ -166,13 +166,7 @@ async def test_operator_page_shows_energy_sharing(tmp_path: Path, socket_enabled
             )
             assert status == 201, answer
         assert (await market.settle())["entries"] == 4
-        status, _ = await market.request(
-            "POST",
-            "/api/v1/operator/settings",
-            token=market.operator_token,
-            json={"energy_price": 0.15},
-        )
-        assert status == 200
+        await market.change_settings(energy_price=0.15)
         overview = await market.get("/api/v1/operator/overview", market.operator_token)
         settled = next(d for d in overview["days"] if d["day"] == day)["delivery"]
         assert settled["energy_kwh"] == 12.0

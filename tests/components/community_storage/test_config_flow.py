@@ -41,17 +41,6 @@ from tests.market_harness import MutableClock, RunningMarket
 from .conftest import LoopbackProxy
 
 
-async def _rejoin_code(market: RunningMarket, household_id: str) -> str:
-    """The operator's ``households rejoin ID``."""
-    status, body = await market.request(
-        "POST",
-        f"/api/v1/operator/households/{household_id}/rejoin",
-        token=market.operator_token,
-    )
-    assert status == 201
-    return str(body["join_code"])
-
-
 def _suggested(result: Any, key: str) -> Any:
     """The value a form shows pre-filled for ``key``."""
     for marker in result["data_schema"].schema:
@@ -201,7 +190,7 @@ async def test_joining_a_configured_household_again_updates_its_token(
 ) -> None:
     """A rejoin code for a household that is already set up aborts and keeps the new token."""
     old_token = joined_entry.data[CONF_TOKEN]
-    code = await _rejoin_code(market, joined_entry.unique_id)
+    code = await market.rejoin_code(joined_entry.unique_id)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: market.url, CONF_JOIN_CODE: code}
@@ -239,7 +228,7 @@ async def test_reauth_with_a_rejoin_code(
     )
     assert result["errors"] == {CONF_JOIN_CODE: "invalid_code"}
 
-    code = await _rejoin_code(market, entry.unique_id)
+    code = await market.rejoin_code(entry.unique_id)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_JOIN_CODE: code}
     )
@@ -295,7 +284,7 @@ async def test_reconfigure_url_and_sensors(
     assert entry.runtime_data.coordinator.last_update_success
 
     # A revoked token cannot be carried to a new URL: rejoin first.
-    code = await _rejoin_code(market, entry.unique_id)
+    code = await market.rejoin_code(entry.unique_id)
     await market.request("POST", "/api/v1/join", json={"code": code})
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(

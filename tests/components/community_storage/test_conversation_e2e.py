@@ -274,13 +274,7 @@ async def test_a_flat_tariff_without_export_is_not_sold_capacity_it_cannot_use(
     """No solar to export, a flat tariff of EUR 0.37 and shared energy at the community's EUR
     0.30: a kWh of capacity would save EUR 0.07, less than the EUR 0.08 it costs. Nothing is
     bought, and the reply says why with the figures."""
-    status, _ = await market.request(
-        "POST",
-        "/api/v1/operator/settings",
-        token=market.operator_token,
-        json={"energy_price": 0.30},
-    )
-    assert status == 200
+    await market.change_settings(energy_price=0.30)
     flat = await add_household("Krause", battery_kwh=None, pv=False)
     await market.place(neighbour[1], "sell", NEXT_MONDAY, 7, 10.0, 0.08)
     response = await _say(hass, RENOVATION)

@@ -116,16 +116,7 @@ async def test_revoked_token_after_setup_starts_reauth(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: RunningMarket
 ) -> None:
     """Rejoining the household elsewhere revokes this token: the entry asks to reauth."""
-    household_id = setup_integration.unique_id
-    code = (
-        await market.request(
-            "POST",
-            f"/api/v1/operator/households/{household_id}/rejoin",
-            token=market.operator_token,
-        )
-    )[1]["join_code"]
-    status, _ = await market.request("POST", "/api/v1/join", json={"code": code})
-    assert status == 201
+    await market.redeem(await market.rejoin_code(setup_integration.unique_id))
 
     await setup_integration.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()

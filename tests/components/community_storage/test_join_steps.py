@@ -14,22 +14,7 @@ from tests.market_harness import RunningMarket
 
 async def _joined(market: RunningMarket, name: str) -> bool:
     """The operator's view: does the household hold a live token?"""
-    status, listed = await market.request(
-        "GET", "/api/v1/operator/households", token=market.operator_token
-    )
-    assert status == 200
-    (row,) = [h for h in listed["households"] if h["name"] == name]
-    return bool(row["joined"])
-
-
-async def _rejoin_code(market: RunningMarket, household_id: str) -> str:
-    status, body = await market.request(
-        "POST",
-        f"/api/v1/operator/households/{household_id}/rejoin",
-        token=market.operator_token,
-    )
-    assert status == 201
-    return str(body["join_code"])
+    return bool((await market.household(name=name))["joined"])
 
 
 async def _token_works(market: RunningMarket, token: str) -> bool:
@@ -92,7 +77,7 @@ async def test_reauth_with_a_neighbours_code_revokes_nothing(
     """The House enters neighbour B's rejoin code: wrong household, and B keeps trading."""
     entry = setup_integration
     neighbour_id, neighbour_token = neighbour
-    neighbours_code = await _rejoin_code(market, neighbour_id)
+    neighbours_code = await market.rejoin_code(neighbour_id)
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_JOIN_CODE: neighbours_code}
@@ -104,7 +89,7 @@ async def test_reauth_with_a_neighbours_code_revokes_nothing(
     status, body = await market.request("POST", "/api/v1/join", json={"code": neighbours_code})
     assert (status, body["household_id"]) == (201, neighbour_id)
 
-    own = await _rejoin_code(market, entry.unique_id)
+    own = await market.rejoin_code(entry.unique_id)
     old_token = entry.data[CONF_TOKEN]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_JOIN_CODE: f" {own} "}

@@ -21,14 +21,7 @@ CONNECTION = "binary_sensor.miller_server_connection"
 
 async def _revoke(market: RunningMarket, household_id: str) -> None:
     """The household is re-joined elsewhere: this Home Assistant's token is revoked."""
-    status, body = await market.request(
-        "POST",
-        f"/api/v1/operator/households/{household_id}/rejoin",
-        token=market.operator_token,
-    )
-    assert status == 201
-    status, _ = await market.request("POST", "/api/v1/join", json={"code": body["join_code"]})
-    assert status == 201
+    await market.redeem(await market.rejoin_code(household_id))
 
 
 async def _reserve_tomorrow(hass: HomeAssistant, language: str) -> intent.IntentResponse:

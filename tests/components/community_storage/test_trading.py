@@ -806,14 +806,7 @@ async def test_a_revoked_token_asks_for_reauth_and_places_nothing(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
 ) -> None:
     """The server rejects the token mid-conversation: the agent fails, the entry asks to reauth."""
-    household_id = setup_integration.unique_id
-    _, body = await market.request(
-        "POST",
-        f"/api/v1/operator/households/{household_id}/rejoin",
-        token=market.operator_token,
-    )
-    status, joined = await market.request("POST", "/api/v1/join", json={"code": body["join_code"]})
-    assert status == 201
+    _, new_token = await market.redeem(await market.rejoin_code(setup_integration.unique_id))
     agent = _agent(setup_integration)
 
     with pytest.raises(MarketAccessRevokedError) as err:
@@ -828,7 +821,7 @@ async def test_a_revoked_token_asks_for_reauth_and_places_nothing(
 
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    requests = await market.get("/api/v1/requests", joined["token"])
+    requests = await market.get("/api/v1/requests", new_token)
     assert requests["requests"] == []
 
 
