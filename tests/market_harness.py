@@ -183,6 +183,15 @@ class RunningMarket:
         )
         return dict(body)
 
+    async def report_delivery(
+        self, token: str, day: date, side: str, kwh: float, **fields: Any
+    ) -> dict[str, Any]:
+        """A household reports what it delivered (sell) or used (buy) on an ended day."""
+        body = {"day": day.isoformat(), "side": side, "kwh": kwh, **fields}
+        return dict(
+            await self._expect("POST", "/api/v1/deliveries", (201,), token=token, json=body)
+        )
+
     async def clear(self) -> dict[str, Any]:
         """Run one clearing round now (operator route) -> the round summary."""
         return dict(await self._operator("POST", "/api/v1/operator/rounds", 200))

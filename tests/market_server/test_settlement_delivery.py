@@ -65,12 +65,6 @@ async def _book(market: RunningMarket, clock: MutableClock) -> Book:
     return Book(sellers, buyers, day, fills[0]["price"])
 
 
-async def _report(market: RunningMarket, token: str, day: date, side: str, kwh: float) -> None:
-    body = {"day": day.isoformat(), "side": side, "kwh": kwh}
-    status, answer = await market.request("POST", PATH, token=token, json=body)
-    assert status == 201, answer
-
-
 def _ledger_ticks(market: RunningMarket) -> tuple[int, int, int]:
     """(sum of all amounts, sum of refunds, entries) straight from the database."""
     led = db.ledger
@@ -98,12 +92,12 @@ async def test_shortfall_is_refunded_to_buyers_pro_rata(
 ) -> None:
     book = await _book(market, clock)
     price_ticks = round(book.price * 1000)
-    await _report(market, book.sellers["A"], book.day, "sell", 5.0)
-    await _report(market, book.sellers["B"], book.day, "sell", 10.0)
-    await _report(market, book.buyers["X"], book.day, "buy", 3.0)  # unused capacity
+    await market.report_delivery(book.sellers["A"], book.day, "sell", 5.0)
+    await market.report_delivery(book.sellers["B"], book.day, "sell", 10.0)
+    await market.report_delivery(book.buyers["X"], book.day, "buy", 3.0)  # unused capacity
     # Y has not reported: the day waits for it (its shared energy would count).
     assert (await market.settle())["pending_days"] == 1
-    await _report(market, book.buyers["Y"], book.day, "buy", 0.0)
+    await market.report_delivery(book.buyers["Y"], book.day, "buy", 0.0)
     # Every seller and buyer reported: the day settles before its deadline.
     summary = await market.settle()
     assert (summary["entries"], summary["pending_days"]) == (4, 0)
@@ -169,7 +163,7 @@ async def test_unreported_seller_counts_as_delivered_after_the_deadline(
 ) -> None:
     book = await _book(market, clock)
     price_ticks = round(book.price * 1000)
-    await _report(market, book.sellers["A"], book.day, "sell", 7.5)
+    await market.report_delivery(book.sellers["A"], book.day, "sell", 7.5)
     waiting = await market.settle()
     deadline = day_end(book.day, market.settings) + timedelta(hours=12)
     assert (waiting["entries"], waiting["pending_days"]) == (0, 1)
@@ -456,16 +450,16 @@ async def test_cli_settle_says_what_waits_and_what_was_refunded(
 
     async with running_market(tmp_path, clock=clock, clear_on_submit=False) as market:
         book = await _book(market, clock)
-        await _report(market, book.sellers["A"], book.day, "sell", 5.0)
+        await market.report_delivery(book.sellers["A"], book.day, "sell", 5.0)
         now = clock.now.isoformat()
         args = ["settle", "--db", market.db_url, "--now", now]
         assert await market.runtime.run(main, args) == 0
         out = capsys.readouterr().out
         assert "settled 0 fills" in out
         assert "1 delivery day(s) wait for delivery reports of sellers and buyers" in out
-        await _report(market, book.sellers["B"], book.day, "sell", 10.0)
+        await market.report_delivery(book.sellers["B"], book.day, "sell", 10.0)
         for buyer in book.buyers.values():
-            await _report(market, buyer, book.day, "buy", 4.0)
+            await market.report_delivery(buyer, book.day, "buy", 4.0)
         assert await market.runtime.run(main, args) == 0
         out = capsys.readouterr().out
         assert "settled 4 fills" in out

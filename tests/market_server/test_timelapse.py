@@ -59,13 +59,7 @@ async def test_a_fast_day_settles_with_refunds_after_the_report_deadline(
 
             # The day passes; the short seller reports half, the silent one never reports.
             await _until_market(market, day_end(day, market.settings))
-            status, report = await market.request(
-                "POST",
-                "/api/v1/deliveries",
-                token=short,
-                json={"day": day.isoformat(), "side": "sell", "kwh": 2.0},
-            )
-            assert status == 201, report
+            await market.report_delivery(short, day, "sell", 2.0)
             deadline = report_deadline(day, market.settings)
             await async_wait_until(
                 lambda: _ledger(market), "the scheduler settled the day", REAL_DEADLINE_S

@@ -41,6 +41,10 @@ Fixtures to reuse:
     Conversation set up with our intents and sentence files, clock frozen at 2026-11-25 10:00 in
     Berlin, and one household "Home" whose trading agent is ``tests.corpus.scoring``'s
     ``RecordingAgent`` (what the handlers ask for is recorded, nothing reaches a market).
+``clocks``
+    ``delivery_day.Clocks``: Home Assistant's clock (``freezer``) and ``market_clock`` moved
+    together (``await clocks.move_to(when)``, ``await clocks.read_meter(entity_id, kwh, when)``),
+    from ``MARKET_START``; timers due by then fire.
 ``outage``
     A ``LoopbackProxy`` in front of ``market``: an entry whose URL is ``outage.url`` loses the
     server on ``await outage.stop()`` (connections refused, as when the server is down) and gets
@@ -83,6 +87,8 @@ from custom_components.community_storage.market_client.client import MarketClien
 from market_server.market import assume_loader
 from tests.corpus.scoring import RecordingAgent
 from tests.market_harness import MutableClock, RunningMarket, running_market
+
+from .delivery_day import Clocks
 
 # The market server imports ASSUME (and pandas) lazily, in a worker thread, at its first
 # clearing. Imported while a test's ``freezer`` is active, pandas' NaT type subclasses
@@ -148,6 +154,15 @@ async def _core_component(hass: HomeAssistant) -> None:
 def market_clock() -> MutableClock:
     """The market server's clock: 2026-11-25 10:00 in the community (before gate closure)."""
     return MutableClock(MARKET_START)
+
+
+@pytest.fixture
+def clocks(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, market_clock: MutableClock
+) -> Clocks:
+    """Home Assistant's clock and the market's, moved together from ``MARKET_START``."""
+    freezer.move_to(MARKET_START)
+    return Clocks(hass, freezer, market_clock)
 
 
 @pytest.fixture

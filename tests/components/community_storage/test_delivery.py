@@ -9,18 +9,15 @@ integration's reports reach the server (``GET /api/v1/deliveries``).
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage.const import (
     CONF_BATTERY_CONTROL_ENTITY,
@@ -28,92 +25,30 @@ from custom_components.community_storage.const import (
     CONF_BATTERY_SOC_ENTITY,
     CONF_GRID_EXPORT_ENTITY,
     CONF_GRID_IMPORT_ENTITY,
-    CONF_TOKEN,
     CONF_URL,
     EVENT_COMMITMENT_ENDED,
     EVENT_COMMITMENT_STARTED,
 )
 from custom_components.community_storage.diagnostics import async_get_config_entry_diagnostics
-from tests.market_harness import MutableClock, RunningMarket
+from tests.market_harness import RunningMarket
 
-from .conftest import MARKET_START, LoopbackProxy
+from .conftest import LoopbackProxy
+from .delivery_day import (
+    CONTROL,
+    DAY,
+    EXPORT,
+    IMPORT,
+    METER,
+    Clocks,
+    battery_control,
+    local,
+    map_grid_meters,
+    set_up,
+    trade_the_day,
+    unload,
+)
 
-BERLIN = ZoneInfo("Europe/Berlin")
-DAY = date(2026, 11, 26)
-CONTROL = "number.battery_minimum_soc"
-IMPORT = "sensor.grid_import"
-EXPORT = "sensor.grid_export"
 BLUEPRINT = Path(__file__).parents[3] / "blueprints/automation/community_storage/hold_reserve.yaml"
-METER = {"device_class": "energy", "unit_of_measurement": "kWh", "state_class": "total_increasing"}
-
-
-def local(day: date, hour: int, minute: int = 0, second: int = 30) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=BERLIN)
-
-
-class Clocks:
-    """Home Assistant's clock and the market's, moved together; timers due by then fire."""
-
-    def __init__(
-        self, hass: HomeAssistant, freezer: FrozenDateTimeFactory, market_clock: MutableClock
-    ) -> None:
-        self.hass = hass
-        self.freezer = freezer
-        self.market_clock = market_clock
-        self.freezer.move_to(MARKET_START)
-
-    async def move_to(self, when: datetime) -> None:
-        # The coordinator's timed refresh runs as a background task: an HTTP call in flight
-        # while the clock jumps would time out at once.
-        await self.hass.async_block_till_done(wait_background_tasks=True)
-        self.market_clock.set(when.astimezone(UTC))
-        self.freezer.move_to(when)
-        async_fire_time_changed(self.hass, when)
-        await self.hass.async_block_till_done(wait_background_tasks=True)
-
-
-@pytest.fixture
-def clocks(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, market_clock: MutableClock
-) -> Clocks:
-    return Clocks(hass, freezer, market_clock)
-
-
-async def _battery_control(hass: HomeAssistant) -> None:
-    """A template number (the battery's minimum SoC) backed by an input_number."""
-    assert await async_setup_component(
-        hass,
-        "input_number",
-        {"input_number": {"min_soc": {"min": 0, "max": 100, "step": 1, "initial": 10}}},
-    )
-    assert await async_setup_component(
-        hass,
-        "template",
-        {
-            "template": [
-                {
-                    "number": [
-                        {
-                            "name": "Battery minimum SoC",
-                            "state": "{{ states('input_number.min_soc') | float }}",
-                            "min": 5,
-                            "max": 100,
-                            "step": 1,
-                            "set_value": [
-                                {
-                                    "action": "input_number.set_value",
-                                    "target": {"entity_id": "input_number.min_soc"},
-                                    "data": {"value": "{{ value }}"},
-                                }
-                            ],
-                        }
-                    ]
-                }
-            ]
-        },
-    )
-    await hass.async_block_till_done()
-    assert float(hass.states.get(CONTROL).state) == 10.0
 
 
 def _collect(hass: HomeAssistant, event_type: str) -> list[dict[str, Any]]:
@@ -137,17 +72,6 @@ def _meter_callbacks(hass: HomeAssistant) -> dict[str, int]:
     }
 
 
-async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-
-
-async def _unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 async def test_a_sale_holds_the_reserve_and_reports_what_the_battery_held(
     hass: HomeAssistant,
     joined_entry: MockConfigEntry,
@@ -156,16 +80,14 @@ async def test_a_sale_holds_the_reserve_and_reports_what_the_battery_held(
     clocks: Clocks,
 ) -> None:
     """Sell 5 kWh for the 26th: target 63 % set at midnight, restored at 17:00, reported."""
-    await _battery_control(hass)
+    await battery_control(hass)
     hass.config_entries.async_update_entry(
         joined_entry, options={CONF_BATTERY_CONTROL_ENTITY: CONTROL}
     )
-    token = joined_entry.data[CONF_TOKEN]
-    await market.place(neighbour[1], "buy", DAY, 1, 5.0, 0.10)
-    await market.place(token, "sell", DAY, 1, 5.0, 0.05)
+    token = await trade_the_day(market, joined_entry, neighbour[1], "sell", 5.0)
     started = _collect(hass, EVENT_COMMITMENT_STARTED)
     ended = _collect(hass, EVENT_COMMITMENT_ENDED)
-    await _set_up(hass, joined_entry)
+    await set_up(hass, joined_entry)
 
     # The day before: nothing committed yet, the evening window of the 26th is next.
     assert hass.states.get("sensor.miller_committed_storage").state == "0.0"
@@ -227,13 +149,7 @@ async def test_a_sale_holds_the_reserve_and_reports_what_the_battery_held(
     # The buyer reports too (it used none of it): every household of the day has reported, so
     # it settles now, by what was delivered. The seller earns for 4.75 of its 5 kWh; the buyer
     # gets the shortfall back.
-    status, _ = await market.request(
-        "POST",
-        "/api/v1/deliveries",
-        token=neighbour[1],
-        json={"day": DAY.isoformat(), "side": "buy", "kwh": 0.0, "client_report_id": "nb-buy"},
-    )
-    assert status == 201
+    await market.report_delivery(neighbour[1], DAY, "buy", 0.0, client_report_id="nb-buy")
     await market.settle()
     month = DAY.strftime("%Y-%m")
     (sold,) = (await market.get(f"/api/v1/settlements?month={month}", token))["settlements"]
@@ -249,7 +165,7 @@ async def test_a_sale_holds_the_reserve_and_reports_what_the_battery_held(
     assert bought["refund_eur"] > 0
     assert bought["amount_eur"] == pytest.approx(-sold["amount_eur"], abs=0.005)
 
-    await _unload(hass, joined_entry)
+    await unload(hass, joined_entry)
 
 
 async def test_a_purchase_is_a_virtual_battery_metered_from_the_grid(
@@ -260,37 +176,21 @@ async def test_a_purchase_is_a_virtual_battery_metered_from_the_grid(
     clocks: Clocks,
 ) -> None:
     """Buy 4 kWh for the 26th: export credits 4, evening import draws 3, used 3 / 0.95."""
-    hass.states.async_set(IMPORT, "1000.0", METER)
-    hass.states.async_set(EXPORT, "2000.0", METER)
-    hass.config_entries.async_update_entry(
-        joined_entry,
-        data={
-            **joined_entry.data,
-            CONF_GRID_IMPORT_ENTITY: IMPORT,
-            CONF_GRID_EXPORT_ENTITY: EXPORT,
-        },
-    )
-    token = joined_entry.data[CONF_TOKEN]
-    await market.place(neighbour[1], "sell", DAY, 1, 6.0, 0.07)
-    await market.place(token, "buy", DAY, 1, 4.0, 0.09)
-    await _set_up(hass, joined_entry)
+    map_grid_meters(hass, joined_entry)
+    token = await trade_the_day(market, joined_entry, neighbour[1], "buy", 4.0, neighbour_kwh=6.0)
+    await set_up(hass, joined_entry)
     assert _meter_callbacks(hass) == {IMPORT: 1, EXPORT: 1}
 
-    async def meter(entity_id: str, value: float, when: datetime) -> None:
-        await clocks.move_to(when)
-        hass.states.async_set(entity_id, str(value), METER)
-        await hass.async_block_till_done()
-
     # Today (the 25th) nothing was bought: the virtual battery is empty and stays so.
-    await meter(EXPORT, 2001.0, local(DAY - timedelta(days=1), 12))
+    await clocks.read_meter(EXPORT, 2001.0, local(DAY - timedelta(days=1), 12))
     assert hass.states.get("sensor.miller_virtual_battery").state == "0.0"
 
-    await meter(IMPORT, 1001.0, local(DAY, 7))  # nothing stored yet: plain import
+    await clocks.read_meter(IMPORT, 1001.0, local(DAY, 7))  # nothing stored yet: plain import
     assert hass.states.get("sensor.miller_saved_today").state == "0.0"
-    await meter(EXPORT, 2004.0, local(DAY, 11))
-    await meter(EXPORT, 2007.0, local(DAY, 13))  # 4 of 6 credited, 2 plain feed-in
+    await clocks.read_meter(EXPORT, 2004.0, local(DAY, 11))
+    await clocks.read_meter(EXPORT, 2007.0, local(DAY, 13))  # 4 of 6 credited, 2 plain feed-in
     assert float(hass.states.get("sensor.miller_virtual_battery").state) == pytest.approx(3.8)
-    await meter(IMPORT, 1004.0, local(DAY, 19))
+    await clocks.read_meter(IMPORT, 1004.0, local(DAY, 19))
     assert float(hass.states.get("sensor.miller_virtual_battery").state) == pytest.approx(0.8)
     assert float(hass.states.get("sensor.miller_saved_today").state) == pytest.approx(3.0)
     assert float(hass.states.get("sensor.miller_cost_avoided_today").state) == pytest.approx(1.11)
@@ -317,17 +217,17 @@ async def test_a_purchase_is_a_virtual_battery_metered_from_the_grid(
     assert paid["refund_eur"] == 0.0
     assert paid["amount_eur"] == pytest.approx(-4.0 * paid["price"], abs=0.005)
 
-    await _unload(hass, joined_entry)
+    await unload(hass, joined_entry)
     # Unloaded: nothing follows the meters any more.
     assert _meter_callbacks(hass) == {}
 
 
-async def test_options_take_a_battery_control(
+async def test_options_take_abattery_control(
     hass: HomeAssistant, joined_entry: MockConfigEntry, market: RunningMarket
 ) -> None:
     """A select control needs one of its options; a number needs nothing more."""
     hass.states.async_set("select.battery_mode", "Auto", {"options": ["Auto", "Backup"]})
-    await _set_up(hass, joined_entry)
+    await set_up(hass, joined_entry)
     result = await hass.config_entries.options.async_init(joined_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     defaults = {
@@ -361,7 +261,7 @@ async def test_options_take_a_battery_control(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert joined_entry.options[CONF_BATTERY_CONTROL_ENTITY] == "select.battery_mode"
     assert joined_entry.options[CONF_BATTERY_CONTROL_OPTION] == "Backup"
-    await _unload(hass, joined_entry)
+    await unload(hass, joined_entry)
 
 
 def _install_blueprint(target: Path) -> None:
@@ -430,10 +330,8 @@ async def test_a_failed_report_is_retried_with_the_same_id(
     hass.config_entries.async_update_entry(
         joined_entry, data={**joined_entry.data, CONF_URL: outage.url}
     )
-    token = joined_entry.data[CONF_TOKEN]
-    await market.place(neighbour[1], "buy", DAY, 1, 5.0, 0.10)
-    await market.place(token, "sell", DAY, 1, 5.0, 0.05)
-    await _set_up(hass, joined_entry)
+    token = await trade_the_day(market, joined_entry, neighbour[1], "sell", 5.0)
+    await set_up(hass, joined_entry)
     runtime = joined_entry.runtime_data
     await clocks.move_to(local(DAY, 0))
     await clocks.move_to(local(DAY, 17))  # the demo battery holds 55 %: 0.95 x 4.5 kWh
@@ -466,7 +364,7 @@ async def test_a_failed_report_is_retried_with_the_same_id(
         "failed",
         "unchanged",
     ]
-    await _unload(hass, joined_entry)
+    await unload(hass, joined_entry)
 
 
 async def test_grid_meters_are_added_by_reconfigure(
@@ -522,9 +420,8 @@ async def test_a_mode_select_holds_with_its_option_and_gets_its_mode_back(
             CONF_BATTERY_CONTROL_OPTION: "Backup",
         },
     )
-    await market.place(neighbour[1], "buy", DAY, 1, 2.0, 0.10)
-    await market.place(joined_entry.data[CONF_TOKEN], "sell", DAY, 1, 2.0, 0.05)
-    await _set_up(hass, joined_entry)
+    await trade_the_day(market, joined_entry, neighbour[1], "sell", 2.0)
+    await set_up(hass, joined_entry)
     assert hass.states.get("input_select.battery_mode").state == "Eco"
     await clocks.move_to(local(DAY, 0))
     assert hass.states.get("input_select.battery_mode").state == "Backup"
@@ -534,4 +431,4 @@ async def test_a_mode_select_holds_with_its_option_and_gets_its_mode_back(
     assert hass.states.get("input_select.battery_mode").state == "Backup"
     await clocks.move_to(local(DAY, 17))
     assert hass.states.get("input_select.battery_mode").state == "Eco"
-    await _unload(hass, joined_entry)
+    await unload(hass, joined_entry)

@@ -8,30 +8,29 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage.const import (
     CONF_BATTERY_CONTROL_ENTITY,
-    CONF_GRID_EXPORT_ENTITY,
-    CONF_GRID_IMPORT_ENTITY,
     CONF_TOKEN,
     CONF_URL,
 )
-from tests.market_harness import MutableClock, RunningMarket
+from tests.market_harness import RunningMarket
 
 from .conftest import LoopbackProxy
-from .test_delivery import (
+from .delivery_day import (
     CONTROL,
     DAY,
     EXPORT,
     IMPORT,
-    METER,
     Clocks,
-    _battery_control,
-    _set_up,
+    battery_control,
     local,
+    map_grid_meters,
+    set_up,
+    trade_the_day,
+    unload,
 )
 
 SELLER_SENSORS = (
@@ -40,13 +39,6 @@ SELLER_SENSORS = (
     "sensor.miller_committed_storage",
 )
 BUYER_SENSORS = ("sensor.miller_virtual_battery", "sensor.miller_saved_today")
-
-
-@pytest.fixture
-def clocks(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, market_clock: MutableClock
-) -> Clocks:
-    return Clocks(hass, freezer, market_clock)
 
 
 def _states(hass: HomeAssistant, entity_ids: tuple[str, ...]) -> dict[str, str]:
@@ -61,15 +53,14 @@ async def test_the_seller_is_released_at_17_with_the_server_down(
     outage: LoopbackProxy,
     clocks: Clocks,
 ) -> None:
-    await _battery_control(hass)
+    await battery_control(hass)
     hass.config_entries.async_update_entry(
         joined_entry,
         data={**joined_entry.data, CONF_URL: outage.url},
         options={CONF_BATTERY_CONTROL_ENTITY: CONTROL},
     )
-    await market.place(neighbour[1], "buy", DAY, 1, 5.0, 0.10)
-    await market.place(joined_entry.data[CONF_TOKEN], "sell", DAY, 1, 5.0, 0.05)
-    await _set_up(hass, joined_entry)
+    await trade_the_day(market, joined_entry, neighbour[1], "sell", 5.0)
+    await set_up(hass, joined_entry)
     await clocks.move_to(local(DAY, 0))
     assert float(hass.states.get(CONTROL).state) == 63.0
     held = _states(hass, SELLER_SENSORS)
@@ -95,8 +86,7 @@ async def test_the_seller_is_released_at_17_with_the_server_down(
     assert hass.states.get("sensor.miller_committed_storage").state == "0.0"
     assert hass.states.get("sensor.miller_next_dispatch").state == "unknown"
     await outage.start()
-    await hass.config_entries.async_unload(joined_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, joined_entry)
 
 
 async def test_the_buyers_virtual_battery_counts_with_the_server_down(
@@ -107,34 +97,18 @@ async def test_the_buyers_virtual_battery_counts_with_the_server_down(
     outage: LoopbackProxy,
     clocks: Clocks,
 ) -> None:
-    hass.states.async_set(IMPORT, "1000.0", METER)
-    hass.states.async_set(EXPORT, "2000.0", METER)
-    hass.config_entries.async_update_entry(
-        joined_entry,
-        data={
-            **joined_entry.data,
-            CONF_URL: outage.url,
-            CONF_GRID_IMPORT_ENTITY: IMPORT,
-            CONF_GRID_EXPORT_ENTITY: EXPORT,
-        },
-    )
-    await market.place(neighbour[1], "sell", DAY, 1, 6.0, 0.07)
-    await market.place(joined_entry.data[CONF_TOKEN], "buy", DAY, 1, 4.0, 0.09)
-    await _set_up(hass, joined_entry)
+    map_grid_meters(hass, joined_entry, {CONF_URL: outage.url})
+    await trade_the_day(market, joined_entry, neighbour[1], "buy", 4.0, neighbour_kwh=6.0)
+    await set_up(hass, joined_entry)
 
-    async def meter(entity_id: str, value: float, when: datetime) -> None:
-        await clocks.move_to(when)
-        hass.states.async_set(entity_id, str(value), METER)
-        await hass.async_block_till_done()
-
-    await meter(EXPORT, 2002.0, local(DAY, 11))
+    await clocks.read_meter(EXPORT, 2002.0, local(DAY, 11))
     assert float(hass.states.get("sensor.miller_virtual_battery").state) == pytest.approx(1.9)
     await outage.stop()
-    await meter(EXPORT, 2004.0, local(DAY, 13))  # the rest of the 4 kWh bought, x 0.95
+    await clocks.read_meter(EXPORT, 2004.0, local(DAY, 13))  # the rest of the 4 kWh bought, x 0.95
     assert not joined_entry.runtime_data.coordinator.last_update_success
     assert float(hass.states.get("sensor.miller_virtual_battery").state) == pytest.approx(3.8)
-    await meter(IMPORT, 1002.0, local(DAY, 18))
-    await meter(IMPORT, 1003.0, local(DAY, 20))
+    await clocks.read_meter(IMPORT, 1002.0, local(DAY, 18))
+    await clocks.read_meter(IMPORT, 1003.0, local(DAY, 20))
     assert float(hass.states.get("sensor.miller_virtual_battery").state) == pytest.approx(0.8)
     assert float(hass.states.get("sensor.miller_saved_today").state) == pytest.approx(3.0)
     assert hass.states.get("sensor.miller_open_orders").state == "unavailable"
@@ -143,5 +117,4 @@ async def test_the_buyers_virtual_battery_counts_with_the_server_down(
     body = await market.get("/api/v1/deliveries", joined_entry.data[CONF_TOKEN])
     assert [(d["day"], d["side"]) for d in body["deliveries"]] == [("2026-11-26", "buy")]
     assert body["deliveries"][0]["kwh"] == pytest.approx(3.0 / 0.95, abs=0.001)
-    await hass.config_entries.async_unload(joined_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, joined_entry)

@@ -16,18 +16,13 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage.const import (
-    CONF_GRID_EXPORT_ENTITY,
-    CONF_GRID_IMPORT_ENTITY,
     CONF_TARIFF_PRICE,
     CONF_TARIFF_SCHEDULE,
     CONF_TARIFF_SOURCE,
-    CONF_TOKEN,
 )
 from tests.market_harness import RunningMarket
 
-from .test_delivery import DAY, EXPORT, IMPORT, METER, Clocks, _set_up, _unload, clocks, local
-
-__all__ = ["clocks"]  # the fixture, shared with the delivery tests
+from .delivery_day import DAY, IMPORT, Clocks, local, map_grid_meters, set_up, trade_the_day, unload
 
 
 async def test_a_neighbours_stored_solar_fills_the_flats_evening(
@@ -39,15 +34,9 @@ async def test_a_neighbours_stored_solar_fills_the_flats_evening(
 ) -> None:
     """Bought 4 kWh for the 26th, no export: 4 kWh of shared energy at 17:00, 3 drawn by
     the evening; reported as shared; settled as 4 kWh of capacity plus 3 kWh of energy."""
-    hass.states.async_set(IMPORT, "1000.0", METER)
-    hass.states.async_set(EXPORT, "2000.0", METER)
-    hass.config_entries.async_update_entry(
+    map_grid_meters(
+        hass,
         joined_entry,
-        data={
-            **joined_entry.data,
-            CONF_GRID_IMPORT_ENTITY: IMPORT,
-            CONF_GRID_EXPORT_ENTITY: EXPORT,
-        },
         # A time-of-use tariff: the evening peak is what the shared energy replaces.
         options={
             CONF_TARIFF_SOURCE: "time_of_use",
@@ -55,15 +44,11 @@ async def test_a_neighbours_stored_solar_fills_the_flats_evening(
             CONF_TARIFF_PRICE: 0.30,
         },
     )
-    token = joined_entry.data[CONF_TOKEN]
-    await market.place(neighbour[1], "sell", DAY, 1, 4.0, 0.07)
-    await market.place(token, "buy", DAY, 1, 4.0, 0.09)
-    await _set_up(hass, joined_entry)
+    token = await trade_the_day(market, joined_entry, neighbour[1], "buy", 4.0)
+    await set_up(hass, joined_entry)
 
     async def meter(entity_id: str, value: float, hour: int) -> None:
-        await clocks.move_to(local(DAY, hour))
-        hass.states.async_set(entity_id, str(value), METER)
-        await hass.async_block_till_done()
+        await clocks.read_meter(entity_id, value, local(DAY, hour))
 
     # The day: the flat exports nothing; its morning import is plain grid import.
     await meter(IMPORT, 1001.0, 8)
@@ -83,13 +68,7 @@ async def test_a_neighbours_stored_solar_fills_the_flats_evening(
     # After midnight the flat reports: 3 kWh of capacity used, all of it shared energy; the
     # neighbour held what it sold (its own solar) and reports it.
     await clocks.move_to(local(DAY + timedelta(days=1), 0, 5))
-    status, _ = await market.request(
-        "POST",
-        "/api/v1/deliveries",
-        token=neighbour[1],
-        json={"day": DAY.isoformat(), "side": "sell", "kwh": 4.0, "client_report_id": "nb-sell"},
-    )
-    assert status == 201
+    await market.report_delivery(neighbour[1], DAY, "sell", 4.0, client_report_id="nb-sell")
     (report,) = (await market.get("/api/v1/deliveries", token))["deliveries"]
     assert (report["day"], report["side"], report["kwh"]) == (DAY.isoformat(), "buy", 3.0)
     assert report["shared_kwh"] == 3.0
@@ -114,4 +93,4 @@ async def test_a_neighbours_stored_solar_fills_the_flats_evening(
     assert float(hass.states.get("sensor.miller_cost_this_month").state) == pytest.approx(
         -paid["amount_eur"]
     )
-    await _unload(hass, joined_entry)
+    await unload(hass, joined_entry)

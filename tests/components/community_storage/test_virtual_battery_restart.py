@@ -3,34 +3,33 @@ middle of the day (Home Assistant's Store), so the day's report counts the morni
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage.const import (
-    CONF_GRID_EXPORT_ENTITY,
-    CONF_GRID_IMPORT_ENTITY,
-    CONF_TOKEN,
     DOMAIN,
 )
 from custom_components.community_storage.delivery.virtual_battery_store import SAVE_DELAY
-from tests.market_harness import MutableClock, RunningMarket
+from tests.market_harness import RunningMarket
 
-from .test_delivery import DAY, EXPORT, IMPORT, METER, Clocks, _set_up, local
+from .delivery_day import (
+    DAY,
+    EXPORT,
+    IMPORT,
+    Clocks,
+    local,
+    map_grid_meters,
+    set_up,
+    trade_the_day,
+    unload,
+)
 
 VIRTUAL = "sensor.miller_virtual_battery"
 SAVED = "sensor.miller_saved_today"
-
-
-@pytest.fixture
-def clocks(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, market_clock: MutableClock
-) -> Clocks:
-    return Clocks(hass, freezer, market_clock)
 
 
 async def test_a_restart_at_noon_keeps_the_mornings_credit(
@@ -41,27 +40,11 @@ async def test_a_restart_at_noon_keeps_the_mornings_credit(
     neighbour: tuple[str, str],
     clocks: Clocks,
 ) -> None:
-    hass.states.async_set(IMPORT, "1000.0", METER)
-    hass.states.async_set(EXPORT, "2000.0", METER)
-    hass.config_entries.async_update_entry(
-        joined_entry,
-        data={
-            **joined_entry.data,
-            CONF_GRID_IMPORT_ENTITY: IMPORT,
-            CONF_GRID_EXPORT_ENTITY: EXPORT,
-        },
-    )
-    token = joined_entry.data[CONF_TOKEN]
-    await market.place(neighbour[1], "sell", DAY, 1, 6.0, 0.07)
-    await market.place(token, "buy", DAY, 1, 4.0, 0.09)
-    await _set_up(hass, joined_entry)
+    map_grid_meters(hass, joined_entry)
+    token = await trade_the_day(market, joined_entry, neighbour[1], "buy", 4.0, neighbour_kwh=6.0)
+    await set_up(hass, joined_entry)
 
-    async def meter(entity_id: str, value: float, when: datetime) -> None:
-        await clocks.move_to(when)
-        hass.states.async_set(entity_id, str(value), METER)
-        await hass.async_block_till_done()
-
-    await meter(EXPORT, 2003.0, local(DAY, 11))
+    await clocks.read_meter(EXPORT, 2003.0, local(DAY, 11))
     assert float(hass.states.get(VIRTUAL).state) == pytest.approx(2.85)
     # Written soon after the change, not only at unload (a crash loses at most SAVE_DELAY s).
     await clocks.move_to(local(DAY, 11, 0, 30 + SAVE_DELAY + 1))
@@ -70,15 +53,14 @@ async def test_a_restart_at_noon_keeps_the_mornings_credit(
     assert stored["credited_kwh"] == pytest.approx(3.0)
 
     # Home Assistant goes away at noon (the entry's parts stop) and comes back.
-    assert await hass.config_entries.async_unload(joined_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, joined_entry)
     await clocks.move_to(local(DAY, 12))
-    await _set_up(hass, joined_entry)
+    await set_up(hass, joined_entry)
     assert float(hass.states.get(VIRTUAL).state) == pytest.approx(2.85)
 
     # The afternoon adds to the morning: 1 kWh more credited, 3 drawn in the evening.
-    await meter(EXPORT, 2004.0, local(DAY, 14))
-    await meter(IMPORT, 1003.0, local(DAY, 19))
+    await clocks.read_meter(EXPORT, 2004.0, local(DAY, 14))
+    await clocks.read_meter(IMPORT, 1003.0, local(DAY, 19))
     assert float(hass.states.get(VIRTUAL).state) == pytest.approx(0.8)
     assert float(hass.states.get(SAVED).state) == pytest.approx(3.0)
 
@@ -92,8 +74,7 @@ async def test_a_restart_at_noon_keeps_the_mornings_credit(
     (report,) = body["deliveries"]
     assert (report["day"], report["side"]) == ("2026-11-26", "buy")
     assert report["kwh"] == pytest.approx(3.0 / 0.95, abs=0.001)
-    assert await hass.config_entries.async_unload(joined_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, joined_entry)
 
 
 async def test_an_unreadable_store_starts_empty(
@@ -114,9 +95,8 @@ async def test_an_unreadable_store_starts_empty(
             }
         },
     }
-    await _set_up(hass, joined_entry)
+    await set_up(hass, joined_entry)
     batteries = joined_entry.runtime_data.meter.batteries
     assert list(batteries) == [date(2026, 11, 24)]
     assert batteries[date(2026, 11, 24)].drawn_by_hour == (0.5,)
-    assert await hass.config_entries.async_unload(joined_entry.entry_id)
-    await hass.async_block_till_done()
+    await unload(hass, joined_entry)
