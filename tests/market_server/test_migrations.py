@@ -44,9 +44,32 @@ REVISIONS = [
 ]
 
 
-def _statements(path: Path) -> list[str]:
-    text = "\n".join(line for line in path.read_text().splitlines() if not line.startswith("--"))
+# The legacy tables and indexes are kept once, as create_all emitted them on PostgreSQL
+# (legacy_schema/postgresql.sql). SQLite's sqlite_master recorded the same statements but for
+# these spellings; when the SQLite snapshot was folded into this table the two agreed statement
+# for statement (only two CREATE INDEX lines stood in the other order).
+SQLITE_SPELLING = (
+    ("TIMESTAMP WITHOUT TIME ZONE", "DATETIME"),
+    ("SERIAL", "INTEGER"),
+    ("\ttrigger ", '\t"trigger" '),
+    ("(trigger, seq)", '("trigger", seq)'),
+    ("\tkey ", '\t"key" '),
+    ("PRIMARY KEY (key)", 'PRIMARY KEY ("key")'),
+)
+
+
+def _statements(text: str) -> list[str]:
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
     return [s.strip() for s in text.split(";\n") if s.strip()]
+
+
+def _legacy_tables(dialect: str) -> str:
+    """The legacy snapshot's DDL as that dialect's database held it."""
+    text = (LEGACY / "postgresql.sql").read_text()
+    if dialect == "sqlite":
+        for postgresql, sqlite in SQLITE_SPELLING:
+            text = text.replace(postgresql, sqlite)
+    return text
 
 
 def _legacy_database(url: str, version: int = 3) -> Store:
@@ -55,7 +78,8 @@ def _legacy_database(url: str, version: int = 3) -> Store:
     store = Store(url)
     dialect = "sqlite" if store.is_sqlite else "postgresql"
     with store.write() as conn:
-        for statement in _statements(LEGACY / f"{dialect}.sql") + _statements(LEGACY / "rows.sql"):
+        rows = (LEGACY / "rows.sql").read_text()
+        for statement in _statements(_legacy_tables(dialect)) + _statements(rows):
             conn.exec_driver_sql(statement)
         if version < 3:
             conn.exec_driver_sql("DROP INDEX ix_rounds_trigger_seq")

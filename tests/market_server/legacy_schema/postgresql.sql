@@ -1,7 +1,8 @@
 -- A database made by market-server before Alembic (commit bedbeea: schema_version 3, its
 -- migrations 1-3 run by store.metadata.create_all), kept as it was: the upgrade test loads
 -- it and upgrades it. Never regenerate it from newer code.
--- Tables and indexes as create_all emitted them on PostgreSQL.
+-- Tables and indexes as create_all emitted them on PostgreSQL; SQLite's differ only in the
+-- spellings that tests/market_server/test_migrations.py's SQLITE_SPELLING substitutes.
 CREATE TABLE schema_version (
 	version INTEGER NOT NULL, 
 	description VARCHAR(200) NOT NULL, 
