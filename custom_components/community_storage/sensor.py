@@ -18,7 +18,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .agent.delivery import committed_now_kwh, day_bounds, next_dispatch, reserve_target_now
+from .agent.delivery import (
+    VirtualBattery,
+    committed_now_kwh,
+    day_bounds,
+    next_dispatch,
+    reserve_target_now,
+)
 from .coordinator import CommunityStorageCoordinator
 from .entity import CommunityStorageEntity
 from .household.tariff_settings import household_tariff
@@ -64,6 +70,22 @@ def _filled_kwh(key: str, side: Side, *, days_ahead: int) -> CommunityStorageSen
     )
 
 
+def _monthly_eur(
+    key: str, value_fn: Callable[[CommunityStorageData], Decimal]
+) -> CommunityStorageSensorDescription:
+    """A total of the community's current month, EUR (reset on the first)."""
+    return CommunityStorageSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+        last_reset_fn=_month_start,
+    )
+
+
 SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
     CommunityStorageSensorDescription(
         key="next_day_price",
@@ -84,45 +106,11 @@ SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: len(data.open_orders),
     ),
-    CommunityStorageSensorDescription(
-        key="cost_this_month",
-        translation_key="cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.settlements.totals.paid_eur,
-        last_reset_fn=_month_start,
-    ),
-    CommunityStorageSensorDescription(
-        key="earnings_this_month",
-        translation_key="earnings_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.settlements.totals.earned_eur,
-        last_reset_fn=_month_start,
-    ),
-    CommunityStorageSensorDescription(
-        key="energy_cost_this_month",
-        translation_key="energy_cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.settlements.totals.energy_paid_eur,
-        last_reset_fn=_month_start,
-    ),
-    CommunityStorageSensorDescription(
-        key="energy_earnings_this_month",
-        translation_key="energy_earnings_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=lambda data: data.settlements.totals.energy_earned_eur,
-        last_reset_fn=_month_start,
+    _monthly_eur("cost_this_month", lambda data: data.settlements.totals.paid_eur),
+    _monthly_eur("earnings_this_month", lambda data: data.settlements.totals.earned_eur),
+    _monthly_eur("energy_cost_this_month", lambda data: data.settlements.totals.energy_paid_eur),
+    _monthly_eur(
+        "energy_earnings_this_month", lambda data: data.settlements.totals.energy_earned_eur
     ),
 )
 
@@ -138,6 +126,26 @@ class DeliverySensorDescription(SensorEntityDescription):
     attributes_fn: Callable[[CommunityStorageRuntime], dict[str, object]] | None = None
     # Buyer sensors exist only when the grid meters are mapped.
     needs_meters: bool = False
+
+
+def _buyer_sensor(
+    key: str,
+    value_fn: Callable[[CommunityStorageRuntime], DeliveryValue],
+    device_class: SensorDeviceClass,
+    state_class: SensorStateClass = SensorStateClass.TOTAL,
+) -> DeliverySensorDescription:
+    """A sensor of the buyer's virtual battery (kWh, or EUR when monetary): needs the meters."""
+    monetary = device_class is SensorDeviceClass.MONETARY
+    return DeliverySensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=device_class,
+        native_unit_of_measurement=CURRENCY_EUR if monetary else UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=state_class,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+        needs_meters=True,
+    )
 
 
 def _next_dispatch_attributes(runtime: CommunityStorageRuntime) -> dict[str, object]:
@@ -159,14 +167,16 @@ def _reserve_attributes(runtime: CommunityStorageRuntime) -> dict[str, object]:
     return {"headroom_soc": current.headroom_soc_pct, "sold_kwh": current.sold_kwh}
 
 
-def _virtual_battery(runtime: CommunityStorageRuntime) -> float | None:
-    battery = runtime.meter.today()
-    return 0.0 if battery is None else round(battery.state_kwh, 3)
+def _today_kwh(
+    figure: Callable[[VirtualBattery], float],
+) -> Callable[[CommunityStorageRuntime], float]:
+    """A kWh figure of today's virtual battery (0 on a day nothing was bought for)."""
 
+    def value(runtime: CommunityStorageRuntime) -> float:
+        battery = runtime.meter.today()
+        return 0.0 if battery is None else round(figure(battery), 3)
 
-def _saved_today(runtime: CommunityStorageRuntime) -> float:
-    battery = runtime.meter.today()
-    return 0.0 if battery is None else round(battery.drawn_kwh, 3)
+    return value
 
 
 def _cost_avoided_today(runtime: CommunityStorageRuntime) -> float:
@@ -183,11 +193,6 @@ def _cost_avoided_today(runtime: CommunityStorageRuntime) -> float:
         zone=zone,
     )
     return round(battery.saved_eur(tariff), 2)
-
-
-def _shared_today(runtime: CommunityStorageRuntime) -> float:
-    battery = runtime.meter.today()
-    return 0.0 if battery is None else round(battery.shared_drawn_kwh, 3)
 
 
 def _shared_cost_today(runtime: CommunityStorageRuntime) -> float:
@@ -233,56 +238,22 @@ DELIVERY_SENSORS: tuple[DeliverySensorDescription, ...] = (
         ),
         attributes_fn=_next_dispatch_attributes,
     ),
-    DeliverySensorDescription(
-        key="virtual_battery",
-        translation_key="virtual_battery",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
-        value_fn=_virtual_battery,
-        needs_meters=True,
+    _buyer_sensor(
+        "virtual_battery",
+        _today_kwh(lambda battery: battery.state_kwh),
+        SensorDeviceClass.ENERGY_STORAGE,
+        SensorStateClass.MEASUREMENT,
     ),
-    DeliverySensorDescription(
-        key="saved_today",
-        translation_key="saved_today",
-        device_class=SensorDeviceClass.ENERGY,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=_saved_today,
-        needs_meters=True,
+    _buyer_sensor(
+        "saved_today", _today_kwh(lambda battery: battery.drawn_kwh), SensorDeviceClass.ENERGY
     ),
-    DeliverySensorDescription(
-        key="cost_avoided_today",
-        translation_key="cost_avoided_today",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=_cost_avoided_today,
-        needs_meters=True,
+    _buyer_sensor("cost_avoided_today", _cost_avoided_today, SensorDeviceClass.MONETARY),
+    _buyer_sensor(
+        "shared_energy_today",
+        _today_kwh(lambda battery: battery.shared_drawn_kwh),
+        SensorDeviceClass.ENERGY,
     ),
-    DeliverySensorDescription(
-        key="shared_energy_today",
-        translation_key="shared_energy_today",
-        device_class=SensorDeviceClass.ENERGY,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=_shared_today,
-        needs_meters=True,
-    ),
-    DeliverySensorDescription(
-        key="shared_energy_cost_today",
-        translation_key="shared_energy_cost_today",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EUR,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        value_fn=_shared_cost_today,
-        needs_meters=True,
-    ),
+    _buyer_sensor("shared_energy_cost_today", _shared_cost_today, SensorDeviceClass.MONETARY),
 )
 
 

@@ -36,81 +36,80 @@ class DemoHouseSensorDescription(SensorEntityDescription):
     battery: bool = False
 
 
+# What a sensor measures: (device class, state class, unit).
+type Kind = tuple[SensorDeviceClass, SensorStateClass, str]
+_SOC: Kind = (SensorDeviceClass.BATTERY, SensorStateClass.MEASUREMENT, PERCENTAGE)
+_STORAGE: Kind = (
+    SensorDeviceClass.ENERGY_STORAGE,
+    SensorStateClass.MEASUREMENT,
+    UnitOfEnergy.KILO_WATT_HOUR,
+)
+_POWER: Kind = (SensorDeviceClass.POWER, SensorStateClass.MEASUREMENT, UnitOfPower.WATT)
+# A meter's running total, as the energy dashboard wants it.
+_METER: Kind = (
+    SensorDeviceClass.ENERGY,
+    SensorStateClass.TOTAL_INCREASING,
+    UnitOfEnergy.KILO_WATT_HOUR,
+)
+
+
+def _sensor(
+    key: str,
+    name: str,
+    kind: Kind,
+    value_fn: Callable[[DemoHouse, Reading], float],
+    *,
+    battery: bool = False,
+) -> DemoHouseSensorDescription:
+    device_class, state_class, unit = kind
+    return DemoHouseSensorDescription(
+        key=key,
+        name=name,
+        battery=battery,
+        device_class=device_class,
+        state_class=state_class,
+        native_unit_of_measurement=unit,
+        value_fn=value_fn,
+    )
+
+
 SENSORS: tuple[DemoHouseSensorDescription, ...] = (
-    DemoHouseSensorDescription(
-        key="battery_state_of_charge",
+    _sensor(
+        "battery_state_of_charge",
+        "battery state of charge",
+        _SOC,
+        lambda _house, reading: reading.soc_pct,
         battery=True,
-        name="battery state of charge",
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        value_fn=lambda _house, reading: reading.soc_pct,
     ),
-    DemoHouseSensorDescription(
-        key="battery_capacity",
+    _sensor(
+        "battery_capacity",
+        "battery capacity",
+        _STORAGE,
+        lambda house, _reading: house.profile.battery_kwh,
         battery=True,
-        name="battery capacity",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        value_fn=lambda house, _reading: house.profile.battery_kwh,
     ),
-    DemoHouseSensorDescription(
-        key="battery_power",
+    _sensor(
+        "battery_power",
+        "battery power",
+        _POWER,
+        lambda _house, reading: reading.battery_w,
         battery=True,
-        name="battery power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=lambda _house, reading: reading.battery_w,
     ),
-    DemoHouseSensorDescription(
-        key="pv_power",
-        name="PV power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=lambda _house, reading: reading.pv_w,
+    _sensor("pv_power", "PV power", _POWER, lambda _house, reading: reading.pv_w),
+    _sensor("load", "load", _POWER, lambda _house, reading: reading.load_w),
+    _sensor("pv_energy", "PV energy", _METER, lambda _house, reading: reading.pv_kwh_total),
+    _sensor("load_energy", "load energy", _METER, lambda _house, reading: reading.load_kwh_total),
+    _sensor(
+        "grid_import_energy",
+        "grid import energy",
+        _METER,
+        lambda _house, reading: reading.grid_import_kwh_total,
     ),
-    DemoHouseSensorDescription(
-        key="load",
-        name="load",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=lambda _house, reading: reading.load_w,
-    ),
-    DemoHouseSensorDescription(
-        key="pv_energy",
-        name="PV energy",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        value_fn=lambda _house, reading: reading.pv_kwh_total,
-    ),
-    DemoHouseSensorDescription(
-        key="load_energy",
-        name="load energy",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        value_fn=lambda _house, reading: reading.load_kwh_total,
-    ),
-    DemoHouseSensorDescription(
-        key="grid_import_energy",
-        name="grid import energy",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        value_fn=lambda _house, reading: reading.grid_import_kwh_total,
-    ),
-    DemoHouseSensorDescription(
-        key="grid_export_energy",
-        name="grid export energy",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        value_fn=lambda _house, reading: reading.grid_export_kwh_total,
+    _sensor(
+        "grid_export_energy",
+        "grid export energy",
+        _METER,
+        lambda _house, reading: reading.grid_export_kwh_total,
     ),
 )
 
