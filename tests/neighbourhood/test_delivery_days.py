@@ -13,8 +13,9 @@ import aiohttp
 
 from neighbourhood.client import MarketHttp
 from neighbourhood.days import live_day, read_ledger
-from neighbourhood.simulation import SimulationConfig, join_all
+from neighbourhood.simulation import join_all
 from tests.market_harness import MutableClock, running_market
+from tests.neighbourhood.street import street_config
 
 FIRST_DAY = date(2026, 12, 7)
 DAYS = 4
@@ -30,11 +31,10 @@ async def test_days_are_delivered_reported_and_settled_with_refunds(
         ) as market,
         aiohttp.ClientSession() as session,
     ):
-        config = SimulationConfig(
-            url=market.url,
-            operator_token=market.operator_token,
-            households=12,
-            roster_path=tmp_path / "roster.json",
+        config = street_config(
+            market,
+            tmp_path,
+            12,
             # Two of the five battery houses of this street are unreliable.
             seed=7,
             unreliable_share=0.5,

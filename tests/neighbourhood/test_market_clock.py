@@ -20,6 +20,7 @@ from market_server.storage import store as db
 from neighbourhood.__main__ import main
 from neighbourhood.simulation import MIN_TICK_S, MarketPace, SimulationConfig, run
 from tests.market_harness import MutableClock, running_market
+from tests.neighbourhood.street import street_config
 from tests.waiting import async_wait_until
 
 
@@ -30,16 +31,7 @@ async def test_the_households_follow_the_markets_clock(
     # its own clock would plan days the market does not trade.
     clock = MutableClock(datetime.now(UTC) + timedelta(days=60))
     async with running_market(tmp_path, clock=clock) as market:
-        config = SimulationConfig(
-            url=market.url,
-            operator_token=market.operator_token,
-            households=8,
-            roster_path=tmp_path / "roster.json",
-            tick_s=0,
-            ticks=1,
-            seed=3,
-            unreliable_share=1.0,
-        )
+        config = street_config(market, tmp_path, 8, tick_s=0, ticks=1, seed=3, unreliable_share=1.0)
         first = await run(config)
         assert first[0].requests > 0 and first[0].errors == 0
         assert first[0].market_time == clock.now  # the tick's time is the server's
@@ -72,11 +64,10 @@ async def test_a_time_lapse_day_is_traded_reported_and_settled(
     async with running_market(tmp_path, clock=clock) as market:
         scheduler = Scheduler(market.runtime)
         scheduler.start()
-        config = SimulationConfig(
-            url=market.url,
-            operator_token=market.operator_token,
-            households=6,
-            roster_path=tmp_path / "roster.json",
+        config = street_config(
+            market,
+            tmp_path,
+            6,
             tick_s=3600,  # an hour of market time: 0.5 real seconds at this speed
             seed=3,
             unreliable_share=1.0,

@@ -12,8 +12,9 @@ from market_server.market.gate import day_end
 from neighbourhood.dispatch import Commitments, simulate_day
 from neighbourhood.metering import StreetHouse, day_reports, is_unreliable, street_reports
 from neighbourhood.profiles import household_profiles
-from neighbourhood.simulation import SimulationConfig, run
+from neighbourhood.simulation import run
 from tests.market_harness import MutableClock, running_market
+from tests.neighbourhood.street import street_config
 
 
 def test_unreliable_sellers_are_a_seeded_share_of_the_battery_houses() -> None:
@@ -84,11 +85,10 @@ def test_the_streets_reports_carry_shared_and_grid_energy() -> None:
 async def test_the_street_reports_and_the_day_settles(tmp_path: Path, socket_enabled: None) -> None:
     clock = MutableClock(datetime.now(UTC))
     async with running_market(tmp_path, clock=clock) as market:
-        config = SimulationConfig(
-            url=market.url,
-            operator_token=market.operator_token,
-            households=12,
-            roster_path=tmp_path / "roster.json",
+        config = street_config(
+            market,
+            tmp_path,
+            12,
             tick_s=0,
             ticks=1,
             seed=3,

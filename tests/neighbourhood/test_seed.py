@@ -26,8 +26,9 @@ from custom_components.community_storage.agent.plans import (
 )
 from neighbourhood.household import history_of
 from neighbourhood.profiles import DEMO_FLAT, DEMO_HOUSE, TIMEZONE
-from neighbourhood.simulation import SimulationConfig, run
+from neighbourhood.simulation import run
 from tests.market_harness import MutableClock, RunningMarket, running_market
+from tests.neighbourhood.street import street_config
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::Warning:demandlib.*"),
@@ -62,14 +63,7 @@ async def test_both_seed_scenarios_fill_their_whole_week(
     tmp_path: Path, socket_enabled: None, ticks: int
 ) -> None:
     async with running_market(tmp_path, clock=MutableClock(SEED_NOW)) as market:
-        config = SimulationConfig(
-            url=market.url,
-            operator_token=market.operator_token,
-            households=20,
-            roster_path=tmp_path / "roster.json",
-            tick_s=0,
-            ticks=ticks,
-        )
+        config = street_config(market, tmp_path, 20, tick_s=0, ticks=ticks)
         await run(config)
         _, house_token = await market.join_household("House", 9.0)
         _, flat_token = await market.join_household("Flat", 0.0)
@@ -132,14 +126,7 @@ async def test_both_seed_scenarios_fill_their_whole_week(
 async def test_the_other_flows_stay_reachable(tmp_path: Path, socket_enabled: None) -> None:
     """What docs/develop.md says provokes each alternative reply does provoke it."""
     async with running_market(tmp_path, clock=MutableClock(SEED_NOW)) as market:
-        config = SimulationConfig(
-            url=market.url,
-            operator_token=market.operator_token,
-            households=20,
-            roster_path=tmp_path / "roster.json",
-            tick_s=0,
-            ticks=1,
-        )
+        config = street_config(market, tmp_path, 20, tick_s=0, ticks=1)
         await run(config)
         _, flat_token = await market.join_household("Flat", 0.0)
         _, house_token = await market.join_household("House", 9.0)

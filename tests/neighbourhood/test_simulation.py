@@ -12,8 +12,9 @@ from neighbourhood import roster
 from neighbourhood.client import MarketHttp
 from neighbourhood.household import SimulatedHousehold
 from neighbourhood.profiles import household_profiles
-from neighbourhood.simulation import SimulationConfig, run
+from neighbourhood.simulation import run
 from tests.market_harness import running_market
+from tests.neighbourhood.street import street_config
 
 
 async def test_households_join_trade_and_rejoin_nothing(
@@ -21,15 +22,7 @@ async def test_households_join_trade_and_rejoin_nothing(
 ) -> None:
     """Ten households join once, place planner-made orders that clear, and a rerun reuses them."""
     async with running_market(tmp_path) as market:
-        config = SimulationConfig(
-            url=market.url,
-            operator_token=market.operator_token,
-            households=10,
-            roster_path=tmp_path / "roster.json",
-            tick_s=0,
-            ticks=12,
-            seed=3,
-        )
+        config = street_config(market, tmp_path, 10, tick_s=0, ticks=12, seed=3)
         reports = await run(config)
         assert sum(r.requests for r in reports) >= 5
         members = roster.load(config.roster_path)
