@@ -9,12 +9,14 @@ contract raises ``ValueError``/``KeyError``/``TypeError``, which the client turn
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import types
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self, get_args, get_type_hints
 
 type JsonObject = Mapping[str, Any]
 
@@ -78,6 +80,79 @@ def _date(value: Any) -> date:
     return date.fromisoformat(str(value))
 
 
+_SCALARS: dict[Any, Callable[[Any], Any]] = {
+    str: str,
+    int: int,
+    bool: bool,
+    Decimal: to_decimal,
+    date: _date,
+    datetime: _datetime,
+}
+
+
+def _reader(kind: Any) -> Callable[[Any], Any]:
+    """How a JSON value becomes a field of this type: a scalar, an enum member, a nested
+    object's ``from_json``, or a tuple of them."""
+    if kind in _SCALARS:
+        return _SCALARS[kind]
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return kind
+    if isinstance(kind, types.GenericAlias) and kind.__origin__ is tuple:
+        item = _reader(get_args(kind)[0])
+        return lambda values: tuple(item(value) for value in values)
+    return getattr(kind, "from_json")  # noqa: B009 - a nested contract object
+
+
+type FieldReader = tuple[str, Callable[[Any], Any], bool, Any]
+# Each contract class's readers, worked out from its annotations on its first response.
+_FIELD_READERS: dict[type, tuple[FieldReader, ...]] = {}
+
+
+def _field_readers(cls: type) -> tuple[FieldReader, ...]:
+    """(name, reader, optional, default) of each field of a contract dataclass."""
+    if cls in _FIELD_READERS:
+        return _FIELD_READERS[cls]
+    hints = get_type_hints(cls)
+    readers = []
+    for spec in dataclasses.fields(cls):
+        kind = hints[spec.name]
+        optional = isinstance(kind, types.UnionType) and type(None) in get_args(kind)
+        if optional:
+            kind = next(arg for arg in get_args(kind) if arg is not type(None))
+        readers.append((spec.name, _reader(kind), optional, spec.default))
+    _FIELD_READERS[cls] = tuple(readers)
+    return _FIELD_READERS[cls]
+
+
+class ReadByFields:
+    """A contract object whose ``from_json`` reads each field by its annotation
+    (``_from_fields``); the others parse their JSON by hand."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> Self:
+        """Parse the object."""
+        return _from_fields(cls, data)
+
+
+def _from_fields[T](cls: type[T], data: JsonObject) -> T:
+    """A contract object read field by field from its annotations: a required field must be
+    there, an optional one (``X | None``) may be absent or null, and a field with a default
+    takes it when the server (an older one) leaves it out or sends null."""
+    values: dict[str, Any] = {}
+    for name, read, optional, default in _field_readers(cls):
+        if default is not dataclasses.MISSING:
+            value = data.get(name)
+            values[name] = default if value is None else read(value)
+        elif optional:
+            value = data.get(name)
+            values[name] = None if value is None else read(value)
+        else:
+            values[name] = read(data[name])
+    return cls(**values)
+
+
 @dataclass(frozen=True, slots=True)
 class ServerHealth:
     """``GET /healthz``."""
@@ -97,20 +172,15 @@ class ServerHealth:
 
 
 @dataclass(frozen=True, slots=True)
-class JoinResult:
+class JoinResult(ReadByFields):
     """``POST /api/v1/join``: the household's id and its bearer token."""
 
     household_id: str
     token: str
 
-    @classmethod
-    def from_json(cls, data: JsonObject) -> JoinResult:
-        """Parse the join response."""
-        return cls(household_id=str(data["household_id"]), token=str(data["token"]))
-
 
 @dataclass(frozen=True, slots=True)
-class JoinCheck:
+class JoinCheck(ReadByFields):
     """``POST /api/v1/join/check``: whom a join code joins; nothing is redeemed yet."""
 
     household_id: str
@@ -118,35 +188,15 @@ class JoinCheck:
     community: str
     rejoin: bool
 
-    @classmethod
-    def from_json(cls, data: JsonObject) -> JoinCheck:
-        """Parse the check response."""
-        return cls(
-            household_id=str(data["household_id"]),
-            name=str(data["name"]),
-            community=str(data["community"]),
-            rejoin=bool(data["rejoin"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class HouseholdLimits:
+class HouseholdLimits(ReadByFields):
     """Per-household limits set by the operator."""
 
     max_sell_kwh_per_day: Decimal
     max_open_kwh: Decimal
     min_price: Decimal
     max_price: Decimal
-
-    @classmethod
-    def from_json(cls, data: JsonObject) -> HouseholdLimits:
-        """Parse the limits object."""
-        return cls(
-            max_sell_kwh_per_day=to_decimal(data["max_sell_kwh_per_day"]),
-            max_open_kwh=to_decimal(data["max_open_kwh"]),
-            min_price=to_decimal(data["min_price"]),
-            max_price=to_decimal(data["max_price"]),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +267,7 @@ class Household:
 
 
 @dataclass(frozen=True, slots=True)
-class Order:
+class Order(ReadByFields):
     """One delivery day of a request."""
 
     order_id: str
@@ -237,26 +287,9 @@ class Order:
         """Whether the unfilled remainder can still fill."""
         return self.status in ACTIVE_ORDER_STATUSES
 
-    @classmethod
-    def from_json(cls, data: JsonObject) -> Order:
-        """Parse one order."""
-        return cls(
-            order_id=str(data["order_id"]),
-            request_id=str(data["request_id"]),
-            day=_date(data["day"]),
-            side=Side(data["side"]),
-            volume_kwh=to_decimal(data["volume_kwh"]),
-            limit_price=to_decimal(data["limit_price"]),
-            status=OrderStatus(data["status"]),
-            filled_kwh=to_decimal(data["filled_kwh"]),
-            remaining_kwh=to_decimal(data["remaining_kwh"]),
-            avg_price=_opt_decimal(data.get("avg_price")),
-            gate_closure=_datetime(data["gate_closure"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Request:
+class Request(ReadByFields):
     """A household's request: one order per delivery day."""
 
     request_id: str
@@ -282,23 +315,9 @@ class Request:
         """Total volume filled so far over all days."""
         return sum((order.filled_kwh for order in self.orders), Decimal("0.0"))
 
-    @classmethod
-    def from_json(cls, data: JsonObject) -> Request:
-        """Parse one request with its orders."""
-        note = data.get("note")
-        return cls(
-            request_id=str(data["request_id"]),
-            client_request_id=str(data["client_request_id"]),
-            side=Side(data["side"]),
-            created_at=_datetime(data["created_at"]),
-            status=str(data["status"]),
-            note=None if note is None else str(note),
-            orders=tuple(Order.from_json(order) for order in data["orders"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Fill:
+class Fill(ReadByFields):
     """A (partial) fill of one order in one clearing round."""
 
     fill_id: str
@@ -312,25 +331,9 @@ class Fill:
     round_id: str
     created_at: datetime
 
-    @classmethod
-    def from_json(cls, data: JsonObject) -> Fill:
-        """Parse one fill."""
-        return cls(
-            fill_id=str(data["fill_id"]),
-            order_id=str(data["order_id"]),
-            request_id=str(data["request_id"]),
-            day=_date(data["day"]),
-            side=Side(data["side"]),
-            volume_kwh=to_decimal(data["volume_kwh"]),
-            price=to_decimal(data["price"]),
-            amount_eur=to_decimal(data["amount_eur"]),
-            round_id=str(data["round_id"]),
-            created_at=_datetime(data["created_at"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Settlement:
+class Settlement(ReadByFields):
     """A ledger entry written after the delivery day."""
 
     entry_id: str
@@ -346,25 +349,9 @@ class Settlement:
     energy_kwh: Decimal = Decimal(0)
     energy_eur: Decimal = Decimal(0)
 
-    @classmethod
-    def from_json(cls, data: JsonObject) -> Settlement:
-        """Parse one ledger entry."""
-        return cls(
-            entry_id=str(data["entry_id"]),
-            day=_date(data["day"]),
-            side=Side(data["side"]),
-            volume_kwh=to_decimal(data["volume_kwh"]),
-            price=to_decimal(data["price"]),
-            amount_eur=to_decimal(data["amount_eur"]),
-            fill_id=str(data["fill_id"]),
-            settled_at=_datetime(data["settled_at"]),
-            energy_kwh=to_decimal(data.get("energy_kwh") or 0),
-            energy_eur=to_decimal(data.get("energy_eur") or 0),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class SettlementTotals:
+class SettlementTotals(ReadByFields):
     """Totals of a month's ledger (``paid_eur`` is reported as a positive amount)."""
 
     earned_eur: Decimal
@@ -374,17 +361,6 @@ class SettlementTotals:
     # includes it.
     energy_earned_eur: Decimal = Decimal(0)
     energy_paid_eur: Decimal = Decimal(0)
-
-    @classmethod
-    def from_json(cls, data: JsonObject) -> SettlementTotals:
-        """Parse the totals object."""
-        return cls(
-            earned_eur=to_decimal(data["earned_eur"]),
-            paid_eur=to_decimal(data["paid_eur"]),
-            net_eur=to_decimal(data["net_eur"]),
-            energy_earned_eur=to_decimal(data.get("energy_earned_eur") or 0),
-            energy_paid_eur=to_decimal(data.get("energy_paid_eur") or 0),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,7 +410,7 @@ class MarketDay:
 
 
 @dataclass(frozen=True, slots=True)
-class MarketDelivery:
+class MarketDelivery(ReadByFields):
     """What the community's deliveries measured over its last settled days (up to 14)."""
 
     days: int = 0
@@ -442,15 +418,6 @@ class MarketDelivery:
     # None with no settled day.
     filled_per_kwh_sold: Decimal | None = None
     shared_kwh_per_kwh_bought: Decimal | None = None
-
-    @classmethod
-    def from_json(cls, data: JsonObject) -> MarketDelivery:
-        """Parse the market document's ``delivery`` object."""
-        return cls(
-            days=int(data.get("days") or 0),
-            filled_per_kwh_sold=_opt_decimal(data.get("filled_per_kwh_sold")),
-            shared_kwh_per_kwh_bought=_opt_decimal(data.get("shared_kwh_per_kwh_bought")),
-        )
 
 
 @dataclass(frozen=True, slots=True)

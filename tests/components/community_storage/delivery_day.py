@@ -137,7 +137,8 @@ async def battery_control(hass: HomeAssistant) -> None:
         },
     )
     await hass.async_block_till_done()
-    assert float(hass.states.get(CONTROL).state) == 10.0
+    control = hass.states.get(CONTROL)
+    assert control is not None and float(control.state) == 10.0
 
 
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
