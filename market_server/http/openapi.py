@@ -115,17 +115,18 @@ def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _op(
+    who: str,
     summary: str,
     responses: dict[str, tuple[str, dict[str, Any] | None]],
     *,
-    tag: str,
-    auth: str | None = "household",
     body: str | None = None,
     body_required: bool = True,
     params: list[dict[str, Any]] | None = None,
     errors: tuple[str, ...] = ("400", "401", "403", "404"),
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {}}
+    """One operation of ``who`` ("public", "household" or "operator"): its tag, and the token
+    it needs (none for public ones)."""
+    op: dict[str, Any] = {"summary": summary, "tags": [who], "responses": {}}
     for status, (description, schema) in responses.items():
         entry: dict[str, Any] = {"description": description}
         if schema is not None:
@@ -146,7 +147,7 @@ def _op(
                     "schema": {"type": "integer", "minimum": 1},
                 }
             }
-    op["security"] = [{auth: []}] if auth else []
+    op["security"] = [] if who == "public" else [{who: []}]
     if body is not None:
         op["requestBody"] = {"required": body_required, "content": _json_content(_ref(body))}
     if params:
@@ -191,111 +192,95 @@ def _paths() -> dict[str, Any]:
     hh, op = "household", "operator"
     write_errors = ("400", "401", "403", "409", "413", "415")
     return {
-        "/healthz": {
-            "get": _op(
-                "Liveness", {"200": ("ok", _ref("Health"))}, tag="public", auth=None, errors=()
-            )
-        },
+        "/healthz": {"get": _op("public", "Liveness", {"200": ("ok", _ref("Health"))}, errors=())},
         "/api/openapi.json": {
             "get": _op(
-                "This document",
-                {"200": ("OpenAPI 3.1", {"type": "object"})},
-                tag="public",
-                auth=None,
-                errors=(),
+                "public", "This document", {"200": ("OpenAPI 3.1", {"type": "object"})}, errors=()
             )
         },
         "/api/v1/join": {
             "post": _op(
+                "public",
                 "Redeem a one-time join code for a household token",
                 {"201": ("joined", _ref("Joined"))},
-                tag="public",
-                auth=None,
                 body="JoinBody",
                 errors=("400", "404", "409", "410", "413", "415", "429"),
             )
         },
         "/api/v1/join/check": {
             "post": _op(
+                "public",
                 "Whom a join code joins, without redeeming it (the first step of a join)",
                 {"200": ("the code is usable", _ref("JoinCheck"))},
-                tag="public",
-                auth=None,
                 body="JoinCheckBody",
                 errors=("400", "404", "409", "410", "413", "415", "429"),
             )
         },
         "/api/v1/me": {
-            "get": _op(
-                "The household, its limits, the community", {"200": ("me", _ref("Me"))}, tag=hh
-            )
+            "get": _op(hh, "The household, its limits, the community", {"200": ("me", _ref("Me"))})
         },
         "/api/v1/requests": {
             "post": _op(
+                hh,
                 "Place a request (one order per day); idempotent by client_request_id",
                 {
                     "201": ("created", _ref("Request")),
                     "200": ("the same request again (retry)", _ref("Request")),
                 },
-                tag=hh,
                 body="RequestBody",
                 errors=write_errors,
             ),
             "get": _op(
-                "Own requests, newest first",
-                {"200": ("requests", _ref("RequestList"))},
-                tag=hh,
+                hh, "Own requests, newest first", {"200": ("requests", _ref("RequestList"))}
             ),
         },
         "/api/v1/requests/{request_id}": {
             "parameters": [_path_param("request_id")],
-            "get": _op("One own request", {"200": ("request", _ref("Request"))}, tag=hh),
+            "get": _op(hh, "One own request", {"200": ("request", _ref("Request"))}),
             "delete": _op(
-                "Cancel every unfilled remainder", {"200": ("request", _ref("Request"))}, tag=hh
+                hh, "Cancel every unfilled remainder", {"200": ("request", _ref("Request"))}
             ),
         },
         "/api/v1/requests/{request_id}/reprice": {
             "parameters": [_path_param("request_id")],
             "post": _op(
+                hh,
                 "Move the open remainder to a new limit price in one step (a new request; the "
                 "old orders are cancelled); idempotent by client_request_id",
                 {
                     "201": ("the new request", _ref("Request")),
                     "200": ("the same re-price again (retry)", _ref("Request")),
                 },
-                tag=hh,
                 body="RepriceBody",
                 errors=(*write_errors, "404"),
             ),
         },
         "/api/v1/orders": {
             "get": _op(
+                hh,
                 "Own orders",
                 {"200": ("orders", _ref("OrderList"))},
-                tag=hh,
                 params=[_STATUS_QUERY, _DAY_QUERY],
             )
         },
         "/api/v1/orders/{order_id}": {
             "parameters": [_path_param("order_id")],
-            "get": _op("One own order", {"200": ("order", _ref("Order"))}, tag=hh),
-            "delete": _op(
-                "Cancel the unfilled remainder", {"200": ("order", _ref("Order"))}, tag=hh
-            ),
+            "get": _op(hh, "One own order", {"200": ("order", _ref("Order"))}),
+            "delete": _op(hh, "Cancel the unfilled remainder", {"200": ("order", _ref("Order"))}),
         },
         "/api/v1/fills": {
             "get": _op(
+                hh,
                 "Own fills, oldest first",
                 {"200": ("fills", _ref("FillList"))},
-                tag=hh,
                 params=[_query("since", "a fill_id: only fills after it", _id("fl"))],
             )
         },
         "/api/v1/settlements": {
             "get": _op(
+                hh,
                 "Own ledger entries and totals",
                 {"200": ("ledger", _ref("Settlements"))},
-                tag=hh,
                 params=[
                     _query(
                         "month",
@@ -308,42 +293,36 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/deliveries": {
             "post": _op(
+                hh,
                 "Report what was delivered (sell) or used (buy) on an ended delivery day; after "
                 "the day is settled a first report is kept for the record only (late)",
                 {
                     "201": ("recorded", _ref("Delivery")),
                     "200": ("the same figures again (unchanged) or a correction", _ref("Delivery")),
                 },
-                tag=hh,
                 body="DeliveryBody",
                 errors=write_errors,
             ),
             "get": _op(
+                hh,
                 "Own delivery reports, newest day first",
                 {"200": ("deliveries", _ref("DeliveryList"))},
-                tag=hh,
                 params=[_DAY_QUERY],
             ),
         },
         "/api/v1/market": {
             "get": _op(
+                hh,
                 "Aggregate market figures per day, and what trades delivered lately",
                 {"200": ("market", _ref("Market"))},
-                tag=hh,
             )
         },
         "/api/v1/operator/households": {
-            "get": _op(
-                "All households",
-                {"200": ("households", _ref("HouseholdList"))},
-                tag=op,
-                auth=op,
-            ),
+            "get": _op(op, "All households", {"200": ("households", _ref("HouseholdList"))}),
             "post": _op(
+                op,
                 "Add a household; returns its one-time join code",
                 {"201": ("added", _ref("JoinCode"))},
-                tag=op,
-                auth=op,
                 body="NewHouseholdBody",
                 errors=write_errors,
             ),
@@ -351,28 +330,21 @@ def _paths() -> dict[str, Any]:
         "/api/v1/operator/households/{household_id}/disable": {
             "parameters": [_path_param("household_id")],
             "post": _op(
+                op,
                 "Disable a household and cancel its open orders",
                 {"200": ("household", _ref("Household"))},
-                tag=op,
-                auth=op,
             ),
         },
         "/api/v1/operator/households/{household_id}/enable": {
             "parameters": [_path_param("household_id")],
-            "post": _op(
-                "Enable a household again",
-                {"200": ("household", _ref("Household"))},
-                tag=op,
-                auth=op,
-            ),
+            "post": _op(op, "Enable a household again", {"200": ("household", _ref("Household"))}),
         },
         "/api/v1/operator/households/{household_id}/rejoin": {
             "parameters": [_path_param("household_id")],
             "post": _op(
+                op,
                 "A one-time code re-joining this household (same id, new token; old one revoked)",
                 {"201": ("code", _ref("JoinCode"))},
-                tag=op,
-                auth=op,
                 body="RejoinBody",
                 body_required=False,
                 errors=("400", "401", "403", "404", "413", "415"),
@@ -381,35 +353,27 @@ def _paths() -> dict[str, Any]:
         "/api/v1/operator/households/{household_id}/limits": {
             "parameters": [_path_param("household_id")],
             "post": _op(
+                op,
                 "Change a household's limits",
                 {"200": ("household", _ref("Household"))},
-                tag=op,
-                auth=op,
                 body="LimitsBody",
                 errors=(*write_errors, "404"),
             ),
         },
         "/api/v1/operator/orders": {
             "get": _op(
+                op,
                 "All orders with their households",
                 {"200": ("orders", _ref("OperatorOrderList"))},
-                tag=op,
-                auth=op,
                 params=[_STATUS_QUERY, _DAY_QUERY],
             )
         },
         "/api/v1/operator/rounds": {
-            "post": _op(
-                "Run one clearing round now",
-                {"200": ("round", _ref("RoundSummary"))},
-                tag=op,
-                auth=op,
-            ),
+            "post": _op(op, "Run one clearing round now", {"200": ("round", _ref("RoundSummary"))}),
             "get": _op(
+                op,
                 "Recent rounds, newest first",
                 {"200": ("rounds", _ref("RoundList"))},
-                tag=op,
-                auth=op,
                 params=[
                     _query(
                         "limit",
@@ -421,28 +385,25 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/operator/overview": {
             "get": _op(
+                op,
                 "Per-day price, volume, depth, participation; recent rounds",
                 {"200": ("overview", _ref("Overview"))},
-                tag=op,
-                auth=op,
             )
         },
         "/api/v1/operator/settle": {
             "post": _op(
+                op,
                 "Settle every ended delivery day whose households have all reported, or whose "
                 "report deadline has passed",
                 {"200": ("summary", _ref("SettleSummary"))},
-                tag=op,
-                auth=op,
             )
         },
         "/api/v1/operator/export": {
             "get": {
                 **_op(
+                    op,
                     "The ledger as CSV or JSON",
                     {"200": ("ledger export", _ref("LedgerExport"))},
-                    tag=op,
-                    auth=op,
                     params=[
                         _query(
                             "format",
@@ -455,17 +416,13 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/operator/settings": {
             "get": _op(
-                "The community settings",
-                {"200": ("settings", _ref(contract.SETTINGS))},
-                tag=op,
-                auth=op,
+                op, "The community settings", {"200": ("settings", _ref(contract.SETTINGS))}
             ),
             "post": _op(
+                op,
                 "Change the energy-sharing settings (energy_price, grid_charging); the others "
                 "only with `market-server init`",
                 {"200": ("the settings now", _ref(contract.SETTINGS))},
-                tag=op,
-                auth=op,
                 body="SettingsBody",
                 errors=("400", "401", "403", "413", "415"),
             ),
