@@ -90,6 +90,17 @@ def _first_day(market: Any) -> date:
     return market.open_days()[1]
 
 
+async def _seeded_first_day(hass: HomeAssistant, entry: MockConfigEntry, market: Any) -> date:
+    """The household's history seeded; the first delivery day safely inside the gate."""
+    await _seed(hass, entry)
+    return _first_day(market)
+
+
+async def _trade(entry: MockConfigEntry, request: TradeRequest) -> TradeOutcome:
+    """The household's trading agent carries out ``request``, speaking English."""
+    return await _agent(entry).async_execute(request, language="en")
+
+
 async def _without_battery(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     data = {k: v for k, v in entry.data.items() if k != CONF_BATTERY_CAPACITY_KWH}
     hass.config_entries.async_update_entry(entry, data=data)
@@ -120,8 +131,7 @@ async def test_forecast_reads_energy_meter_statistics(
 async def test_sell_while_away_fills_and_explains(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     await market.place(neighbour[1], "buy", start, 7, 12.0, 0.09)
     agent = _agent(setup_integration)
     outcome = await agent.async_execute(
@@ -168,8 +178,7 @@ async def test_a_sale_is_priced_from_the_market_now_not_from_the_last_refresh(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
     """Neighbours trade after Home Assistant's last poll: the ask is their price, not the floor."""
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     seller = (await market.join_household("Keen seller"))[1]
     await market.place(seller, "sell", start, 7, 2.0, 0.09)
     await market.place(neighbour[1], "buy", start, 7, 12.0, 0.10)
@@ -178,9 +187,7 @@ async def test_a_sale_is_priced_from_the_market_now_not_from_the_last_refresh(
     snapshot = coordinator.data.market.day(start)
     assert snapshot is None or snapshot.last_price is None
 
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", start, 7, reason="holiday"), language="en"
-    )
+    outcome = await _trade(setup_integration, TradeRequest("sell", start, 7, reason="holiday"))
     (server,) = await _server_requests(market, setup_integration)
     assert outcome.plan.price.inputs["market_price"] == 0.09
     assert all(o["limit_price"] == 0.09 for o in server["orders"])
@@ -213,9 +220,7 @@ async def test_battery_limits_come_from_the_soc_and_power_history(
     await async_wait_recording_done(hass)
     start = _first_day(market)
     await market.place(neighbour[1], "buy", start, 1, 12.0, 0.09)
-    outcome = await _agent(entry).async_execute(
-        TradeRequest("sell", start, 1, reason="holiday"), language="en"
-    )
+    outcome = await _trade(entry, TradeRequest("sell", start, 1, reason="holiday"))
     # 10 kWh between 5 % and 95 %: 9 kWh usable, read from the SoC sensor's history.
     assert outcome.plan.usable_capacity_kwh == 9.0
     battery = _agent(entry).battery_spec()
@@ -228,11 +233,10 @@ async def test_buy_for_renovation_partial_days(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
     await _without_battery(hass, setup_integration)
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     await market.place(neighbour[1], "sell", start, 5, 10.0, 0.07)
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("buy", start, 7, time_of_day="evening", reason="renovation"), language="en"
+    outcome = await _trade(
+        setup_integration, TradeRequest("buy", start, 7, time_of_day="evening", reason="renovation")
     )
     (server,) = await _server_requests(market, setup_integration)
     orders = server["orders"]
@@ -256,11 +260,10 @@ async def test_buy_for_renovation_partial_days(
 async def test_sell_partial_volume(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     await market.place(neighbour[1], "buy", start, 7, 6.0, 0.10)
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", start, 7, kwh_per_day=8.0, reason="holiday"), language="en"
+    outcome = await _trade(
+        setup_integration, TradeRequest("sell", start, 7, kwh_per_day=8.0, reason="holiday")
     )
     (server,) = await _server_requests(market, setup_integration)
     filled = sum(o["filled_kwh"] for o in server["orders"])
@@ -275,11 +278,10 @@ async def test_sell_partial_volume(
 async def test_buy_high_price_with_explicit_volume(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     await market.place(neighbour[1], "sell", start, 7, 10.0, 0.12)
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("buy", start, 7, kwh_per_day=8.0, reason="renovation"), language="en"
+    outcome = await _trade(
+        setup_integration, TradeRequest("buy", start, 7, kwh_per_day=8.0, reason="renovation")
     )
     (server,) = await _server_requests(market, setup_integration)
     assert [o["volume_kwh"] for o in server["orders"]] == [8.0] * 7
@@ -297,8 +299,7 @@ async def test_buy_high_price_with_explicit_volume(
 async def test_no_buyers_then_a_later_fill_notifies(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     agent = _agent(setup_integration)
     outcome = await agent.async_execute(
         TradeRequest("sell", start, 3, kwh_per_day=6.0, reason="holiday"), language="de"
@@ -328,8 +329,7 @@ async def test_no_buyers_then_a_later_fill_notifies(
 async def test_overlapping_requests_never_exceed_the_battery(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     agent = _agent(setup_integration)
     first = await agent.async_execute(
         TradeRequest("sell", start, 5, kwh_per_day=8.0, reason="holiday"), language="en"
@@ -356,8 +356,7 @@ async def test_overlapping_requests_never_exceed_the_battery(
 async def test_no_sale_on_a_day_the_household_buys_for(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     agent = _agent(setup_integration)
     await agent.async_execute(TradeRequest("buy", start, 1, kwh_per_day=3.0), language="en")
     outcome = await agent.async_execute(TradeRequest("sell", start, 2), language="en")
@@ -417,10 +416,9 @@ async def test_propose_mode_waits_for_confirmation(
 async def test_restart_keeps_recorded_requests_and_keeps_watching(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", start, 2, kwh_per_day=5.0, reason="holiday"), language="en"
+    start = await _seeded_first_day(hass, setup_integration, market)
+    outcome = await _trade(
+        setup_integration, TradeRequest("sell", start, 2, kwh_per_day=5.0, reason="holiday")
     )
     assert await hass.config_entries.async_unload(setup_integration.entry_id)
     await hass.async_block_till_done()
@@ -441,8 +439,7 @@ async def test_restart_keeps_recorded_requests_and_keeps_watching(
 async def test_cancel_all_takes_the_remainder_off_the_market(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any, neighbour: Any
 ) -> None:
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     await market.place(neighbour[1], "buy", start, 1, 2.0, 0.08)
     agent = _agent(setup_integration)
     outcome = await agent.async_execute(
@@ -572,11 +569,10 @@ async def test_records_of_the_first_store_version_are_migrated(
     hass_storage: dict[str, Any],
 ) -> None:
     """A Store written by version 1 (``seen``/``closed``, keys missing) loads as version 2."""
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     await market.place(neighbour[1], "buy", start, 1, 2.0, 0.09)
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", start, 2, kwh_per_day=5.0, reason="holiday"), language="en"
+    outcome = await _trade(
+        setup_integration, TradeRequest("sell", start, 2, kwh_per_day=5.0, reason="holiday")
     )
     first_order = outcome.orders[0]
     assert first_order.filled_kwh == 2.0
@@ -699,9 +695,7 @@ async def _sell_filled_with_notify_action(
     )
     await hass.async_block_till_done()
     start = _first_day(market)
-    outcome = await _agent(entry).async_execute(
-        TradeRequest("sell", start, 1, kwh_per_day=3.0, reason="holiday"), language="en"
-    )
+    outcome = await _trade(entry, TradeRequest("sell", start, 1, kwh_per_day=3.0, reason="holiday"))
     await market.place(neighbour[1], "buy", start, 1, 3.0, 0.08)
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
@@ -787,8 +781,7 @@ async def test_orders_placed_elsewhere_count_against_the_battery(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
 ) -> None:
     """An order the coordinator has not seen yet (placed a moment ago) still counts."""
-    await _seed(hass, setup_integration)
-    start = _first_day(market)
+    start = await _seeded_first_day(hass, setup_integration, market)
     await market.place(setup_integration.data[CONF_TOKEN], "sell", start, 2, 7.0, 0.2)
     plan = await _agent(setup_integration).async_plan(
         TradeRequest("sell", start, 3, reason="holiday"), language="en"
@@ -930,8 +923,8 @@ async def test_a_day_whose_gate_is_about_to_close_is_skipped(
     await coordinator.async_refresh()
     assert coordinator.data.market.day(tomorrow).open  # still open on the server
 
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", tomorrow, 3, kwh_per_day=2.0, reason="holiday"), language="en"
+    outcome = await _trade(
+        setup_integration, TradeRequest("sell", tomorrow, 3, kwh_per_day=2.0, reason="holiday")
     )
 
     (server,) = await _server_requests(market, setup_integration)
@@ -957,8 +950,8 @@ async def test_a_request_starting_on_a_day_just_closed_trades_the_rest(
     market_clock.set(gate + timedelta(minutes=5))
     await coordinator.async_refresh()
 
-    outcome = await _agent(setup_integration).async_execute(
-        TradeRequest("sell", tomorrow, 7, kwh_per_day=2.0, reason="holiday"), language="en"
+    outcome = await _trade(
+        setup_integration, TradeRequest("sell", tomorrow, 7, kwh_per_day=2.0, reason="holiday")
     )
 
     (server,) = await _server_requests(market, setup_integration)
