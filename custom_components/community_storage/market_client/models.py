@@ -137,17 +137,21 @@ class ReadByFields:
 
 
 def _from_fields[T](cls: type[T], data: JsonObject) -> T:
-    """A contract object read field by field from its annotations: a required field must be
-    there, an optional one (``X | None``) may be absent or null, and a field with a default
-    takes it when the server (an older one) leaves it out or sends null."""
+    """A contract object read field by field from its annotations.
+
+    A required field must be there; an optional one (``X | None``, default or not) may be
+    absent or null. A field with another default (energy figures, counts an older server does
+    not send) takes it when absent, null or zero, as ``data.get(name) or 0`` did: a zero stays
+    the default's ``Decimal(0)``, not ``Decimal("0.0")``.
+    """
     values: dict[str, Any] = {}
     for name, read, optional, default in _field_readers(cls):
-        if default is not dataclasses.MISSING:
-            value = data.get(name)
-            values[name] = default if value is None else read(value)
-        elif optional:
+        if optional:
             value = data.get(name)
             values[name] = None if value is None else read(value)
+        elif default is not dataclasses.MISSING:
+            value = data.get(name)
+            values[name] = read(value) if value else default
         else:
             values[name] = read(data[name])
     return cls(**values)
