@@ -31,11 +31,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +42,6 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 import sqlalchemy as sa
@@ -56,11 +52,10 @@ from market_server.market.gate import open_days
 from market_server.storage import store as db
 from market_server.storage.auth import Household, household_for_token
 from market_server.storage.store import Store
+from tests.market_server.conftest import fresh_postgres_schema
+from tests.market_server.serve_process import ServeProcess
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-_LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
-_SERVE = (sys.executable, "-m", "market_server.cli")
 _LIMITS = {"default_max_open_kwh": 100_000.0, "default_max_sell_kwh": 10_000.0}
 
 
@@ -70,22 +65,6 @@ _LIMITS = {"default_max_open_kwh": 100_000.0, "default_max_sell_kwh": 10_000.0}
 @contextmanager
 def sqlite_url(workdir: Path, name: str) -> Iterator[str]:
     yield f"sqlite:///{workdir / f'{name}.db'}"
-
-
-@contextmanager
-def postgres_url(base: str) -> Iterator[str]:
-    """A fresh schema on the PostgreSQL server `base`, dropped afterwards."""
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def postgres_reachable(url: str) -> bool:
@@ -100,43 +79,6 @@ def postgres_reachable(url: str) -> bool:
 
 
 # -- the server -------------------------------------------------------------------------------
-
-
-class Server:
-    """`market-server serve` as a subprocess, without the periodic scheduler."""
-
-    def __init__(self, url: str, workdir: Path) -> None:
-        self.url = url
-        self.log = workdir / f"serve-{uuid.uuid4().hex[:6]}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.base = ""
-
-    def start(self, deadline_s: float = 60) -> str:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [*_SERVE, "--db", self.url, "serve", "--port", "0", "--no-scheduler"],
-                env=env,
-                stdout=log,
-                stderr=log,
-            )
-        deadline = time.monotonic() + deadline_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited: {self.log.read_text()}")
-            found = _LISTENING.search(self.log.read_text())
-            if found:
-                self.base = f"http://127.0.0.1:{found.group(1)}"
-                return self.base
-            time.sleep(0.05)  # waiting for the server to bind, bounded by the deadline
-        self.stop()
-        raise RuntimeError(f"serve did not start: {self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
-        self.proc = None
 
 
 def _seed_community(url: str, n: int, clear_on_submit: bool) -> tuple[str, list[str]]:
@@ -219,12 +161,9 @@ async def _load(base: str, op: str, tokens: list[str], n: int) -> dict[str, floa
 
 def run_load(url: str, workdir: Path, households_n: int, n: int, clear: bool) -> dict[str, float]:
     op, tokens = _seed_community(url, households_n, clear)
-    server = Server(url, workdir)
-    base = server.start()
-    try:
-        return asyncio.run(_load(base, op, tokens, n))
-    finally:
-        server.stop()
+    # Without the periodic scheduler: only the submissions' own rounds.
+    with ServeProcess(url, workdir, "--no-scheduler") as server:
+        return asyncio.run(_load(server.url, op, tokens, n))
 
 
 # -- one big round ----------------------------------------------------------------------------
@@ -288,7 +227,9 @@ def _database(
     kind: str, workdir: Path, name: str, postgres: str
 ) -> contextlib.AbstractContextManager[str]:
     """A fresh database of `kind` for one measurement."""
-    return sqlite_url(workdir, name) if kind == "sqlite" else postgres_url(postgres)
+    return (
+        sqlite_url(workdir, name) if kind == "sqlite" else fresh_postgres_schema(postgres, "bench")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,6 @@ from homeassistant import loader
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import recorder as recorder_helper
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -39,19 +38,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.community_storage.const import (
-    CONF_BATTERY_CAPACITY_KWH,
     CONF_BATTERY_POWER_ENTITY,
     CONF_BATTERY_SOC_ENTITY,
-    CONF_HOUSEHOLD_ID,
-    CONF_HOUSEHOLD_NAME,
     CONF_LOAD_ENTITY,
     CONF_PV_ENTITY,
-    CONF_TOKEN,
-    CONF_URL,
     DOMAIN,
 )
-from custom_components.community_storage.market_client.client import MarketClient
-from tests.components.community_storage.conftest import DEMO_SENSORS
+from tests.components.community_storage.conftest import DEMO_SENSORS, join_entry
 from tests.components.community_storage.seed_history import async_seed_history
 from tests.market_harness import running_market
 
@@ -105,22 +98,12 @@ async def _household(
 ) -> MockConfigEntry:
     """Join ``name`` to the market and load its entry (no battery when ``battery_kwh`` is None)."""
     sensors = {key: entity_id for key, (entity_id, _, _) in DEMO_SENSORS.items()}
-    code = await market.add_household(name, battery_kwh or 0.0)
-    joined = await MarketClient.join(async_get_clientsession(hass), market.url, code)
-    data: dict[str, Any] = {
-        CONF_URL: market.url,
-        CONF_TOKEN: joined.token,
-        CONF_HOUSEHOLD_ID: joined.household_id,
-        CONF_HOUSEHOLD_NAME: name,
-        **sensors,
-    }
     if battery_kwh is None:
-        data.pop(CONF_BATTERY_SOC_ENTITY)
-        data.pop(CONF_BATTERY_POWER_ENTITY)
-    else:
-        data[CONF_BATTERY_CAPACITY_KWH] = battery_kwh
-    entry = MockConfigEntry(domain=DOMAIN, title=name, unique_id=joined.household_id, data=data)
-    entry.add_to_hass(hass)
+        sensors.pop(CONF_BATTERY_SOC_ENTITY)
+        sensors.pop(CONF_BATTERY_POWER_ENTITY)
+    entry = await join_entry(
+        hass, market, name, battery_kwh or 0.0, sensors, battery_kwh=battery_kwh, title=name
+    )
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry

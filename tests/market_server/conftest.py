@@ -12,6 +12,7 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -49,6 +50,23 @@ def _psycopg_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+@contextmanager
+def fresh_postgres_schema(server_url: str, prefix: str) -> Iterator[str]:
+    """A URL of the PostgreSQL server ``server_url`` whose connections use a fresh, empty
+    schema named ``prefix_...`` (dropped afterwards). The benchmarks use it too."""
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 @pytest.fixture
 def postgres_schema_url() -> Iterator[str]:
     """A URL whose connections use a fresh, empty schema (dropped afterwards)."""
@@ -56,17 +74,8 @@ def postgres_schema_url() -> Iterator[str]:
     if reason is not None:
         _pg_skips.append(reason)
         pytest.skip(f"SKIPPING POSTGRESQL RUN: {reason}")
-    import psycopg
-
-    schema = f"mt_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_postgres_schema(POSTGRES_URL, "mt") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

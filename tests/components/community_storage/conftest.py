@@ -190,20 +190,41 @@ async def joined_entry(
 ) -> MockConfigEntry:
     """A config entry of household "Miller", joined through the real join route."""
     await hass.config.async_set_time_zone(COMMUNITY_TIME_ZONE)
-    code = await market.add_household(HOUSEHOLD_NAME, 10.0)
+    return await join_entry(
+        hass, market, HOUSEHOLD_NAME, 10.0, demo_sensors, battery_kwh=DEMO_CAPACITY_KWH
+    )
+
+
+async def join_entry(
+    hass: HomeAssistant,
+    market: RunningMarket,
+    name: str,
+    max_sell_kwh: float,
+    sensors: dict[str, str],
+    *,
+    battery_kwh: float | None = None,
+    title: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """A config entry of household ``name`` joined through the real join route, with
+    ``sensors`` (entry data keys to entity ids) and the battery's capacity when it has one;
+    added to ``hass``, not set up. The title is "name (community)" unless given."""
+    code = await market.add_household(name, max_sell_kwh)
     joined = await MarketClient.join(async_get_clientsession(hass), market.url, code)
+    capacity = {} if battery_kwh is None else {CONF_BATTERY_CAPACITY_KWH: battery_kwh}
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title=f"{HOUSEHOLD_NAME} ({COMMUNITY_NAME})",
+        title=title or f"{name} ({COMMUNITY_NAME})",
         unique_id=joined.household_id,
         data={
             CONF_URL: market.url,
             CONF_TOKEN: joined.token,
             CONF_HOUSEHOLD_ID: joined.household_id,
-            CONF_HOUSEHOLD_NAME: HOUSEHOLD_NAME,
-            CONF_BATTERY_CAPACITY_KWH: DEMO_CAPACITY_KWH,
-            **demo_sensors,
+            CONF_HOUSEHOLD_NAME: name,
+            **capacity,
+            **sensors,
         },
+        options=options or {},
     )
     entry.add_to_hass(hass)
     return entry

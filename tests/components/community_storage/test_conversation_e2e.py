@@ -16,27 +16,20 @@ from homeassistant.components import conversation, persistent_notification
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import intent
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.community_storage.const import (
-    CONF_BATTERY_CAPACITY_KWH,
     CONF_BATTERY_SOC_ENTITY,
-    CONF_HOUSEHOLD_ID,
-    CONF_HOUSEHOLD_NAME,
     CONF_LOAD_ENTITY,
     CONF_MIN_SELL_PRICE,
     CONF_PV_ENTITY,
     CONF_TOKEN,
-    CONF_URL,
-    DOMAIN,
 )
 from custom_components.community_storage.household.notifications import notification_id
 from custom_components.community_storage.intent import INTENTS
-from custom_components.community_storage.market_client.client import MarketClient
 from tests.market_harness import RunningMarket
 
-from .conftest import COMMUNITY_NAME, COMMUNITY_TIME_ZONE
+from .conftest import COMMUNITY_TIME_ZONE, join_entry
 from .seed_history import async_seed_history
 
 TODAY = date(2026, 11, 25)  # a Wednesday; the market's clock says 10:00 in Berlin
@@ -80,29 +73,14 @@ async def add_household(
         options: dict[str, Any] | None = None,
         pv: bool = True,
     ) -> MockConfigEntry:
-        code = await market.add_household(name, 15.0)
-        joined = await MarketClient.join(async_get_clientsession(hass), market.url, code)
-        data: dict[str, Any] = {
-            CONF_URL: market.url,
-            CONF_TOKEN: joined.token,
-            CONF_HOUSEHOLD_ID: joined.household_id,
-            CONF_HOUSEHOLD_NAME: name,
-            **demo_sensors,
-        }
-        if battery_kwh is not None:
-            data[CONF_BATTERY_CAPACITY_KWH] = battery_kwh
-        else:
-            data.pop(CONF_BATTERY_SOC_ENTITY)
+        sensors = dict(demo_sensors)
+        if battery_kwh is None:
+            sensors.pop(CONF_BATTERY_SOC_ENTITY)
         if not pv:
-            data.pop(CONF_PV_ENTITY)
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title=f"{name} ({COMMUNITY_NAME})",
-            unique_id=joined.household_id,
-            data=data,
-            options=options or {},
+            sensors.pop(CONF_PV_ENTITY)
+        entry = await join_entry(
+            hass, market, name, 15.0, sensors, battery_kwh=battery_kwh, options=options
         )
-        entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
