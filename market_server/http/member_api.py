@@ -5,7 +5,8 @@ Handlers only translate: HTTP in -> a domain call in a worker thread -> JSON out
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -54,24 +55,31 @@ async def openapi(request: web.Request) -> web.Response:
     return json_reply(openapi_document(await rt.settings(), rt.now()))
 
 
-async def join(request: web.Request) -> web.Response:
-    body = contract.parse(contract.JoinBody, await read_json(request))
-    code, name = body.code, body.name
-    rt = runtime_of(request)
+@asynccontextmanager
+async def _join_attempt(request: web.Request, code: str) -> AsyncIterator[None]:
+    """A join, or a check of its code (which tells a guesser as much), charged to the join
+    throttle now (see join_throttle.py); the charge stands only when the code was wrong."""
     throttle = request.app[JOIN_THROTTLE]
-    address = request.remote or "unknown"
     code_key = auth.digest(auth.normalise_join_code(code))
-    attempt = throttle.attempt(address, code_key)  # charged now: see join_throttle.py
+    attempt = throttle.attempt(request.remote or "unknown", code_key)
     try:
-        household_id, token = await rt.write(
-            lambda conn: households.redeem(conn, rt.now(), code, name)
-        )
+        yield
     except (JoinCodeInvalid, JoinCodeUsed, JoinCodeExpired):
         raise  # a wrong code: the charge stands
     except BaseException:
         throttle.give_back(attempt)  # the server failed, not the guess
         raise
     throttle.give_back(attempt)
+
+
+async def join(request: web.Request) -> web.Response:
+    body = contract.parse(contract.JoinBody, await read_json(request))
+    code, name = body.code, body.name
+    rt = runtime_of(request)
+    async with _join_attempt(request, code):
+        household_id, token = await rt.write(
+            lambda conn: households.redeem(conn, rt.now(), code, name)
+        )
     return json_reply({"household_id": household_id, "token": token}, 201)
 
 
@@ -80,21 +88,11 @@ async def check_join_code(request: web.Request) -> web.Response:
     join, as it tells a guesser as much)."""
     body = contract.parse(contract.JoinCheckBody, await read_json(request))
     rt = runtime_of(request)
-    throttle = request.app[JOIN_THROTTLE]
-    address = request.remote or "unknown"
-    code_key = auth.digest(auth.normalise_join_code(body.code))
-    attempt = throttle.attempt(address, code_key)  # charged now, as a join: see join_throttle.py
-    community_name = (await rt.settings()).name
-    try:
+    async with _join_attempt(request, body.code):
+        community_name = (await rt.settings()).name
         checked = await rt.read(
             lambda conn: households.check(conn, rt.now(), body.code, community_name)
         )
-    except (JoinCodeInvalid, JoinCodeUsed, JoinCodeExpired):
-        raise  # a wrong code: the charge stands
-    except BaseException:
-        throttle.give_back(attempt)  # the server failed, not the guess
-        raise
-    throttle.give_back(attempt)
     return json_reply(checked.to_json())
 
 
