@@ -5,9 +5,17 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from market_server.http.contract import parse_request
+from market_server.market import community, households, orders
 from market_server.market.day_clearing import BookOrder, build_market, build_orderbook
+from market_server.market.gate import open_days
+from market_server.market.settings import CommunitySettings
+from market_server.storage.auth import Household, household_for_token
+from market_server.storage.store import Store
+from tests.market_harness import MutableClock
 
 DAY = date(2026, 6, 15)
 
@@ -59,3 +67,27 @@ def fills_by_order(clearing: Any) -> dict[str, tuple[int, int]]:
 def clone(orderbook: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A deep copy, so two mechanisms can clear the same book (ASSUME mutates it)."""
     return copy.deepcopy(orderbook)
+
+
+def stored_book(
+    path: Path, clock: MutableClock, orders_of: Iterable[tuple[str, str, float]]
+) -> tuple[Store, CommunitySettings, date, list[Household]]:
+    """A community stored at ``path`` that clears only in hourly rounds (the scheduler's
+    tests), and one joined household per ``(name, side, kwh)`` with an order of ``kwh`` at
+    0.05 EUR/kWh for the first open day -> (store, settings, that day, the households)."""
+    store = Store(path)
+    settings, _ = community.initialise(
+        store, clock(), {"clear_on_submit": False, "round_interval_s": 3600}, issue_token=False
+    )
+    day = open_days(clock(), settings)[0]
+    members = []
+    with store.write() as conn:
+        for name, side, kwh in orders_of:
+            code = households.add(conn, settings, clock(), name)
+            token = households.redeem(conn, clock(), code.join_code, None)[1]
+            members.append(household_for_token(conn, token))
+            spec = parse_request(
+                {"side": side, "volumes": {day.isoformat(): kwh}, "limit_price": 0.05}, settings
+            )
+            orders.submit(conn, settings, members[-1], spec, clock())
+    return store, settings, day, members

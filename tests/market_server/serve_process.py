@@ -101,9 +101,10 @@ class ServeProcess:
         self.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        """A clean shutdown (SIGTERM) after the block; SIGKILL when the block failed."""
         if self.proc is not None:
-            self.kill(signal.SIGTERM)
+            self.kill(signal.SIGTERM if exc_type is None else signal.SIGKILL)
 
 
 def http(

@@ -19,7 +19,6 @@ import asyncio
 import http.client
 import json
 import os
-import signal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -261,9 +260,7 @@ def fuzz_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_fuzz_every_operation_from_the_served_document(tmp_path: Path, fuzz_db: str) -> None:
     init = run_cli_json(fuzz_db, "init", "--name", "Fuzz", cwd=tmp_path)
     op_token = init["operator_token"]
-    server = ServeProcess(fuzz_db, tmp_path, "--no-scheduler")
-    server.start()
-    try:
+    with ServeProcess(fuzz_db, tmp_path, "--no-scheduler") as server:
         tokens, known = _seed(server.url, op_token)
         status, doc = call_json("GET", server.url + "/api/openapi.json")
         assert status == 200
@@ -274,10 +271,6 @@ def test_fuzz_every_operation_from_the_served_document(tmp_path: Path, fuzz_db: 
         created = statuses[("post", "/api/v1/requests")]
         assert 201 in created, f"no request was ever created: {sorted(set(created))}"
         asyncio.run(_concurrent_probes(server.url, tokens, doc))
-        server.kill(signal.SIGTERM)
-    finally:
-        if server.proc is not None:
-            server.kill(signal.SIGKILL)
     log = server.log.read_text()
     assert "Traceback" not in log, log[-3000:]
     assert "unhandled error" not in log

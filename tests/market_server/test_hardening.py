@@ -312,16 +312,13 @@ async def test_buy_only_household_with_max_sell_zero(market: RunningMarket, db_u
 def test_unparseable_requests_are_one_log_line(tmp_path: Path) -> None:
     """aiohttp answers a malformed header with 400 itself and logged a traceback at ERROR for
     each: `serve` logs one INFO line instead (a client's mistake must not page the operator)."""
-    import signal
     import socket
 
     from tests.market_server.serve_process import ServeProcess, run_cli
 
     db_path = f"sqlite:///{tmp_path / 'm.db'}"
     run_cli(db_path, "init", cwd=tmp_path)
-    server = ServeProcess(db_path, tmp_path, "--no-scheduler")
-    server.start()
-    try:
+    with ServeProcess(db_path, tmp_path, "--no-scheduler") as server:
         port = int(server.url.rsplit(":", 1)[1])
         for raw in (
             b"GET /healthz HTTP/1.1\r\nX-Bad: a\x00b\r\n\r\n",
@@ -331,10 +328,6 @@ def test_unparseable_requests_are_one_log_line(tmp_path: Path) -> None:
                 sock.sendall(raw)
                 answer = sock.recv(4096)
             assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), answer[:100]
-        server.kill(signal.SIGTERM)
-    finally:
-        if server.proc is not None:
-            server.kill(signal.SIGKILL)
     log = server.log.read_text()
     assert "Traceback" not in log, log[-2000:]
     assert " ERROR " not in log, log[-2000:]

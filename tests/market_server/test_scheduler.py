@@ -10,15 +10,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market_server.http.contract import parse_request
-from market_server.market import community, households, orders
-from market_server.market.gate import gate_closure, open_days
+from market_server.market.gate import gate_closure
 from market_server.process.runtime import MarketRuntime
 from market_server.process.scheduler import Scheduler
 from market_server.storage import store as db
-from market_server.storage.auth import household_for_token
-from market_server.storage.store import Store
 from tests.market_harness import MutableClock
+from tests.market_server.books import stored_book
 from tests.waiting import async_wait_until
 
 
@@ -33,23 +30,9 @@ async def _until(runtime: MarketRuntime, probe: Callable[[Any], bool], what: str
 
 
 async def test_scheduler_rounds_expiry_and_settlement(tmp_path: Path, clock: MutableClock) -> None:
-    store = Store(tmp_path / "m.db")
-    settings, _ = community.initialise(
-        store, clock(), {"clear_on_submit": False, "round_interval_s": 3600}, issue_token=False
+    store, settings, day, _ = stored_book(
+        tmp_path / "m.db", clock, [("Seller", "sell", 10.0), ("Buyer", "buy", 7.0)]
     )
-    day = open_days(clock(), settings)[0]
-    with store.write() as conn:
-        hh = []
-        for name in ("Seller", "Buyer"):
-            code = households.add(conn, settings, clock(), name)
-            hh.append(
-                household_for_token(conn, households.redeem(conn, clock(), code.join_code, None)[1])
-            )
-        for side, who, kwh in (("sell", hh[0], 10.0), ("buy", hh[1], 7.0)):
-            spec = parse_request(
-                {"side": side, "volumes": {day.isoformat(): kwh}, "limit_price": 0.05}, settings
-            )
-            orders.submit(conn, settings, who, spec, clock())
 
     runtime = MarketRuntime(store, clock)
     scheduler = Scheduler(runtime)

@@ -20,19 +20,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from market_server.errors import SettingsError
-from market_server.http.contract import parse_request
 from market_server.ledger import deliveries
 from market_server.ledger.payouts import EnergyClaims, apportion, day_payouts, energy_money
-from market_server.market import community, households, orders
-from market_server.market.gate import day_end, open_days
+from market_server.market.gate import day_end
 from market_server.market.settings import CommunitySettings
 from market_server.market.units import MONEY_TICKS_PER_EUR, WH_PER_VOLUME_TICK, money_eur
 from market_server.process.runtime import MarketRuntime
 from market_server.process.scheduler import Scheduler
 from market_server.storage import store as db
-from market_server.storage.auth import household_for_token
-from market_server.storage.store import Store
 from tests.market_harness import MutableClock, RunningMarket, running_market
+from tests.market_server.books import stored_book
 from tests.waiting import async_wait_until
 
 PATH = "/api/v1/deliveries"
@@ -395,21 +392,9 @@ async def test_scheduler_settles_a_waiting_day_when_its_last_household_reports(
 ) -> None:
     """Not once a day: a day waiting for reports is tried again on every pass."""
     caplog.set_level(logging.INFO, logger="market_server.process.scheduler")
-    store = Store(tmp_path / "m.db")
-    settings, _ = community.initialise(
-        store, clock(), {"clear_on_submit": False, "round_interval_s": 3600}, issue_token=False
+    store, settings, day, members = stored_book(
+        tmp_path / "m.db", clock, [("Seller", "sell", 5.0), ("Buyer", "buy", 5.0)]
     )
-    day = open_days(clock(), settings)[0]
-    with store.write() as conn:
-        members = []
-        for name, side in (("Seller", "sell"), ("Buyer", "buy")):
-            code = households.add(conn, settings, clock(), name)
-            token = households.redeem(conn, clock(), code.join_code, None)[1]
-            members.append(household_for_token(conn, token))
-            spec = parse_request(
-                {"side": side, "volumes": {day.isoformat(): 5.0}, "limit_price": 0.05}, settings
-            )
-            orders.submit(conn, settings, members[-1], spec, clock())
     runtime = MarketRuntime(store, clock)
     scheduler = Scheduler(runtime)
 

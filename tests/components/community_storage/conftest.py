@@ -195,6 +195,15 @@ async def joined_entry(
     )
 
 
+async def change_options(
+    hass: HomeAssistant, entry: MockConfigEntry, changes: dict[str, Any]
+) -> None:
+    """Some of the entry's options changed (as the options flow saves them); the update's
+    listeners have run."""
+    hass.config_entries.async_update_entry(entry, options={**entry.options, **changes})
+    await hass.async_block_till_done()
+
+
 async def join_entry(
     hass: HomeAssistant,
     market: RunningMarket,

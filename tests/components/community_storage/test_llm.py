@@ -37,6 +37,8 @@ from custom_components.community_storage.const import (
 from custom_components.community_storage.intent import INTENTS
 from tests.market_harness import RunningMarket
 
+from .conftest import change_options
+
 type Script = list[Callable[[conversation.ChatLog], conversation.AssistantContent]]
 
 
@@ -352,10 +354,7 @@ async def test_scripted_llm_confirms_withdraws_and_cancels(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: RunningMarket
 ) -> None:
     """Propose-only autonomy through the LLM API: confirm, withdraw, cancel, stale confirm."""
-    hass.config_entries.async_update_entry(
-        setup_integration, options={**setup_integration.options, CONF_AUTONOMY: AUTONOMY_PROPOSE}
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, setup_integration, {CONF_AUTONOMY: AUTONOMY_PROPOSE})
     days = market.open_days()
     script: Script = [
         _call(f"{DOMAIN}__reserve", start=days[1].isoformat(), duration=2, kwh_per_day=3),

@@ -26,6 +26,8 @@ from custom_components.community_storage.assist.sentence_installer import (
 )
 from custom_components.community_storage.const import CONF_INSTALL_SENTENCES, DOMAIN
 
+from .conftest import change_options
+
 EN = f"en/{FILE_NAME}"
 DE = f"de/{FILE_NAME}"
 
@@ -152,15 +154,9 @@ async def test_option_follows_the_loaded_entry(
     assert _target(hass, EN).is_file()
     assert _target(hass, DE).is_file()
 
-    hass.config_entries.async_update_entry(
-        setup_integration, options={**setup_integration.options, CONF_INSTALL_SENTENCES: False}
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, setup_integration, {CONF_INSTALL_SENTENCES: False})
     assert not _target(hass, EN).exists()
     assert not _target(hass, DE).exists()
 
-    hass.config_entries.async_update_entry(
-        setup_integration, options={**setup_integration.options, CONF_INSTALL_SENTENCES: True}
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, setup_integration, {CONF_INSTALL_SENTENCES: True})
     assert _target(hass, EN).read_bytes() == (SOURCE_DIR / EN).read_bytes()

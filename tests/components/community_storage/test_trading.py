@@ -61,6 +61,7 @@ from custom_components.community_storage.language.speak.explain import (
 from custom_components.community_storage.market_client.client import MarketClient
 from tests.market_harness import MutableClock, running_market
 
+from .conftest import change_options
 from .seed_history import DAILY_LOAD_KWH, async_seed_history
 
 
@@ -390,10 +391,7 @@ async def test_short_history_is_said(
 async def test_propose_mode_waits_for_confirmation(
     hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
 ) -> None:
-    hass.config_entries.async_update_entry(
-        setup_integration, options={**setup_integration.options, CONF_AUTONOMY: AUTONOMY_PROPOSE}
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, setup_integration, {CONF_AUTONOMY: AUTONOMY_PROPOSE})
     await _seed(hass, setup_integration)
     agent = _agent(setup_integration)
     proposed = await agent.async_execute(
@@ -690,10 +688,7 @@ async def _sell_filled_with_notify_action(
     hass: HomeAssistant, entry: MockConfigEntry, market: Any, neighbour: Any, action: str
 ) -> TradeOutcome:
     """Offer 3 kWh for the first open day with follow-ups to ``action``; a neighbour buys it."""
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_NOTIFY_ACTION: action}
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, entry, {CONF_NOTIFY_ACTION: action})
     start = _first_day(market)
     outcome = await _trade(entry, TradeRequest("sell", start, 1, kwh_per_day=3.0, reason="holiday"))
     await market.place(neighbour[1], "buy", start, 1, 3.0, 0.08)
