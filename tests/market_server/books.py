@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from market_server.market.gate import open_days
 from market_server.market.settings import CommunitySettings
 from market_server.storage.auth import Household, household_for_token
 from market_server.storage.store import Store
-from tests.market_harness import MutableClock
+from tests.market_harness import MutableClock, RunningMarket
 
 DAY = date(2026, 6, 15)
 
@@ -91,3 +91,15 @@ def stored_book(
             )
             orders.submit(conn, settings, members[-1], spec, clock())
     return store, settings, day, members
+
+
+async def traded_day(market: RunningMarket, clock: MutableClock) -> tuple[str, str, date]:
+    """A seller sold and a buyer bought 8 kWh for one day, which has then ended (by 10 hours)
+    -> (seller token, buyer token, day)."""
+    _, seller = await market.join_household("Seller")
+    _, buyer = await market.join_household("Buyer")
+    day = market.first_open_day()
+    await market.place(seller, "sell", day, 1, 10.0, 0.05)
+    await market.place(buyer, "buy", day, 1, 8.0, 0.07)
+    clock.set(market.runtime.now() + timedelta(days=2))
+    return seller, buyer, day

@@ -19,6 +19,7 @@ from market_server.http import contract
 from market_server.http.openapi import openapi_document
 from market_server.market.settings import CommunitySettings
 from tests.market_harness import MutableClock, running_market
+from tests.market_server.books import traded_day
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -612,12 +613,7 @@ async def test_every_documented_400_is_produced_with_its_message(
     async with running_market(tmp_path, clock=clock) as market:
         op = market.operator_token
         hid, token = await market.join_household("Miller")
-        _, seller = await market.join_household("Seller")
-        _, buyer = await market.join_household("Buyer")
-        ended = market.first_open_day()
-        await market.place(seller, "sell", ended, 1, 10.0, 0.05)
-        await market.place(buyer, "buy", ended, 1, 8.0, 0.07)
-        clock.set(market.runtime.now() + timedelta(days=2))
+        seller, buyer, ended = await traded_day(market, clock)
         day = market.first_open_day()
         placed = await market.place(token, "sell", day, 1, 1.0, 0.2)
         settings = CommunitySettings()

@@ -15,21 +15,10 @@ from market_server.market.gate import day_end, local_today
 from market_server.market.settings import CommunitySettings
 from market_server.storage import store as db
 from tests.market_harness import MutableClock, RunningMarket, running_market
+from tests.market_server.books import traded_day
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 PATH = "/api/v1/deliveries"
-
-
-async def _traded_day(market: RunningMarket, clock: MutableClock) -> tuple[str, str, date]:
-    """A seller sold and a buyer bought 8 kWh for one day, which has then ended (by 10 hours)
-    -> (seller token, buyer token, day)."""
-    _, seller = await market.join_household("Seller")
-    _, buyer = await market.join_household("Buyer")
-    day = market.first_open_day()
-    await market.place(seller, "sell", day, 1, 10.0, 0.05)
-    await market.place(buyer, "buy", day, 1, 8.0, 0.07)
-    clock.set(market.runtime.now() + timedelta(days=2))
-    return seller, buyer, day
 
 
 def _rows(market: RunningMarket) -> int:
@@ -40,7 +29,7 @@ def _rows(market: RunningMarket) -> int:
 
 
 async def test_report_correct_repost_and_list(market: RunningMarket, clock: MutableClock) -> None:
-    seller, buyer, day = await _traded_day(market, clock)
+    seller, buyer, day = await traded_day(market, clock)
     body = {"day": day.isoformat(), "side": "sell", "kwh": 6.0, "client_report_id": "r-1"}
     status, first = await market.request("POST", PATH, token=seller, json=body)
     assert status == 201, first
@@ -83,7 +72,7 @@ async def test_report_correct_repost_and_list(market: RunningMarket, clock: Muta
 async def test_already_settled_and_late_reports(market: RunningMarket, clock: MutableClock) -> None:
     """After settlement the money stands: a report on file cannot change (409), a first report
     is kept for the record only (201, late), and neither moves the ledger."""
-    seller, buyer, day = await _traded_day(market, clock)
+    seller, buyer, day = await traded_day(market, clock)
     body = {"day": day.isoformat(), "side": "sell", "kwh": 6.0}
     assert (await market.request("POST", PATH, token=seller, json=body))[0] == 201
     # The buyer has not reported: the day waits for it until the report deadline.
@@ -126,7 +115,7 @@ async def test_already_settled_and_late_reports(market: RunningMarket, clock: Mu
 async def test_bad_reports_are_refused_and_nothing_is_stored(
     market: RunningMarket, clock: MutableClock
 ) -> None:
-    seller, buyer, day = await _traded_day(market, clock)
+    seller, buyer, day = await traded_day(market, clock)
     d = day.isoformat()
     today = local_today(market.now(), market.settings)
     ok = {"day": d, "side": "sell", "kwh": 6.0}
@@ -283,7 +272,7 @@ async def test_the_document_states_the_report_bounds(tmp_path: Path, clock: Muta
     """The served document lists the days a report is taken for right now and its bounds, and
     the server holds to them on both sides."""
     async with running_market(tmp_path, clock=clock) as market:
-        seller, _buyer, day = await _traded_day(market, clock)
+        seller, _buyer, day = await traded_day(market, clock)
         status, doc = await market.request("GET", "/api/openapi.json")
         assert status == 200
         body = doc["components"]["schemas"]["DeliveryBody"]
@@ -324,7 +313,7 @@ async def test_days_at_the_edge_of_the_calendar_are_a_clear_400(
     counted (the next or previous day is outside the calendar); the report is refused for its
     day, never a 500."""
     async with running_market(tmp_path, db_url=db_url, clock=clock, timezone=timezone) as market:
-        seller, _, _ = await _traded_day(market, clock)
+        seller, _, _ = await traded_day(market, clock)
         for day in ("9999-12-31", "0001-01-01", "0001-01-02", "9999-12-30"):
             for hours in (23, 24, 25):
                 body = {"day": day, "side": "sell", "kwh": 0, "hourly_kwh": [0] * hours}

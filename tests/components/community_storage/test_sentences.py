@@ -161,16 +161,19 @@ async def test_dates_follow_household_time_zone(
     assert request.start_day == date(2026, 11, 27)
 
 
+async def _refusal(hass: HomeAssistant, text: str, language: str) -> str:
+    """What Assist says to a sentence it must refuse (an error response)."""
+    result = await conversation.async_converse(hass, text, None, Context(), language=language)
+    assert result.response.response_type == intent.IntentResponseType.ERROR
+    return str(result.response.speech["plain"]["speech"])
+
+
 async def test_no_household_is_spoken(
     hass: HomeAssistant, recording_agent: RecordingAgent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without a loaded household the reply says so, in the user's language."""
     monkeypatch.setattr(household_choice, "loaded_households", lambda _hass: [])
-    result = await conversation.async_converse(
-        hass, "Ich brauche nächste Woche Speicher", None, Context(), language="de"
-    )
-    assert result.response.response_type == intent.IntentResponseType.ERROR
-    assert "kein Haushalt" in result.response.speech["plain"]["speech"]
+    assert "kein Haushalt" in await _refusal(hass, "Ich brauche nächste Woche Speicher", "de")
     assert recording_agent.calls == []
 
 
@@ -178,11 +181,7 @@ async def test_beyond_the_horizon_is_spoken(
     hass: HomeAssistant, recording_agent: RecordingAgent
 ) -> None:
     """Three weeks is more than the market's 14 days: a sentence, nothing sent."""
-    result = await conversation.async_converse(
-        hass, "Offer my battery for three weeks", None, Context(), language="en"
-    )
-    assert result.response.response_type == intent.IntentResponseType.ERROR
-    assert "at most 14 days" in result.response.speech["plain"]["speech"]
+    assert "at most 14 days" in await _refusal(hass, "Offer my battery for three weeks", "en")
     assert recording_agent.calls == []
 
 
