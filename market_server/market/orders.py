@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -127,13 +127,7 @@ def submit(
     own, so that only the same re-price replays it)."""
     _lock_household(conn, household.id)
     fingerprint = fingerprint or spec.fingerprint()
-    replay = _replay(
-        conn,
-        settings,
-        household.id,
-        spec.client_request_id,
-        lambda row: row.body_hash == fingerprint,
-    )
+    replay = _replay(conn, settings, household.id, spec.client_request_id, fingerprint)
     if replay is not None:
         return replay, False
 
@@ -308,10 +302,10 @@ def _replay(
     settings: CommunitySettings,
     household_id: str,
     client_request_id: str | None,
-    same: Callable[[Any], bool],
+    fingerprint: str,
 ) -> dict[str, Any] | None:
     """The Request a call with this client_request_id already made (a retry), or None if there
-    is none; the id used for a different request (`same` says no) is a conflict."""
+    is none; the id used for a different request (another `fingerprint`) is a conflict."""
     if client_request_id is None:
         return None
     existing = conn.execute(
@@ -319,7 +313,7 @@ def _replay(
     ).first()
     if existing is None:
         return None
-    if not same(existing):
+    if existing.body_hash != fingerprint:
         raise IdempotencyConflict(
             "This client_request_id was already used for a different request.",
             field="client_request_id",
@@ -493,13 +487,7 @@ def reprice_request(
     # Ownership first: another household's request id is 404 whatever the body says.
     old = _own_row(conn, db.requests, "request", household.id, request_id)
     fingerprint = spec.fingerprint(request_id)
-    replay = _replay(
-        conn,
-        settings,
-        household.id,
-        spec.client_request_id,
-        lambda existing: existing.body_hash == fingerprint,
-    )
+    replay = _replay(conn, settings, household.id, spec.client_request_id, fingerprint)
     if replay is not None:
         return replay, False
     remainder = tuple(
