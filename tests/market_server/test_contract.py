@@ -19,8 +19,8 @@ from market_server.ledger import deliveries
 from market_server.market import validation
 from market_server.market.settings import CommunitySettings
 from tests.market_harness import MutableClock, RunningMarket, running_market
+from tests.market_server.books import traded_day
 from tests.market_server.schema_check import check
-from tests.market_server.test_deliveries import _traded_day
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 SETTINGS = CommunitySettings()
@@ -87,7 +87,7 @@ async def test_delivery_settlement_and_overview_responses_are_their_models(
 ) -> None:
     """The responses test_openapi does not reach: deliveries, refunds, delivery figures."""
     async with running_market(tmp_path, clock=clock) as market:
-        seller, buyer, day = await _traded_day(market, clock)
+        seller, buyer, day = await traded_day(market, clock)
         op = market.operator_token
         path = "/api/v1/deliveries"
         report = {"day": day.isoformat(), "side": "sell", "kwh": 6.0, "client_report_id": "r"}

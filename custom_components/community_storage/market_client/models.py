@@ -85,8 +85,6 @@ _SCALARS: dict[Any, Callable[[Any], Any]] = {
     int: int,
     bool: bool,
     Decimal: to_decimal,
-    date: _date,
-    datetime: _datetime,
 }
 
 
@@ -95,11 +93,17 @@ def _reader(kind: Any) -> Callable[[Any], Any]:
     object's ``from_json``, or a tuple of them."""
     if kind in _SCALARS:
         return _SCALARS[kind]
-    if isinstance(kind, type) and issubclass(kind, StrEnum):
-        return kind
     if isinstance(kind, types.GenericAlias) and kind.__origin__ is tuple:
         item = _reader(get_args(kind)[0])
         return lambda values: tuple(item(value) for value in values)
+    # By subclass, not identity: a test's frozen clock (freezegun) swaps this module's date
+    # and datetime for subclasses of theirs; datetime first, as it is a date itself.
+    if issubclass(kind, datetime):
+        return _datetime
+    if issubclass(kind, date):
+        return _date
+    if issubclass(kind, StrEnum):
+        return kind
     return getattr(kind, "from_json")  # noqa: B009 - a nested contract object
 
 
