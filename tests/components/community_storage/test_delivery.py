@@ -222,7 +222,7 @@ async def test_a_purchase_is_a_virtual_battery_metered_from_the_grid(
     assert _meter_callbacks(hass) == {}
 
 
-async def test_options_take_abattery_control(
+async def test_options_take_a_battery_control(
     hass: HomeAssistant, joined_entry: MockConfigEntry, market: RunningMarket
 ) -> None:
     """A select control needs one of its options; a number needs nothing more."""
