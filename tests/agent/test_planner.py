@@ -40,7 +40,11 @@ from custom_components.community_storage.agent.tariff import (
     evening_peak_time_of_use,
     fixed,
 )
-from custom_components.community_storage.language.speak.explain import error_text, plan_speech
+from custom_components.community_storage.language.speak.explain import (
+    error_text,
+    fill_sentence,
+    plan_speech,
+)
 
 from .helpers import load_history, pv_day
 
@@ -398,6 +402,39 @@ def test_a_seller_offers_only_what_it_expects_to_fill(no_pv_forecast) -> None:
     for day in full.days:
         assert day.kwh == pytest.approx(np.floor(day.wanted_kwh * 10) / 10)
         assert day.grid_kwh == pytest.approx(day.kwh - day.shared_kwh, abs=0.11)
+
+
+@pytest.mark.parametrize(
+    ("language", "grid_off", "grid_loses"),
+    [
+        (
+            "en",
+            "charging the rest from the grid is off in the community",
+            "charging the rest from the grid would cost more than the EUR 0.12/kWh it earns",
+        ),
+        (
+            "de",
+            "Laden aus dem Netz ist in der Gemeinschaft ausgeschaltet",
+            "Laden aus dem Netz würde mehr kosten als die 0,12 EUR/kWh, die es einbringt",
+        ),
+    ],
+)
+def test_a_seller_offering_less_says_why_the_grid_does_not_fill_the_rest(
+    no_pv_forecast, language: str, grid_off: str, grid_loses: str
+) -> None:
+    """The reply's reason for the unfilled rest is the community's setting and the seller's
+    own tariff against the energy price, as the plan decided it."""
+    battery = BatterySpec(capacity_kwh=10.0, min_soc=0.1)
+    request = _sell(2, reason="holiday")
+    off = plan_request(request, no_pv_forecast, battery, [], UNMEASURED)
+    on = plan_request(request, no_pv_forecast, battery, [], replace(UNMEASURED, grid_charging=True))
+    for plan in (off, on):
+        assert all(d.note == "fill_limited" and d.grid_kwh == 0.0 for d in plan.days)
+    assert grid_off in fill_sentence(off, language)
+    assert grid_loses not in fill_sentence(off, language)
+    # On, but the fixed 0.37 EUR/kWh is above the 0.12 the delivered kWh earns.
+    assert grid_loses in fill_sentence(on, language)
+    assert grid_off not in fill_sentence(on, language)
 
 
 def time_of_use_cheap_nights():
