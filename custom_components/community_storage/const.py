@@ -4,6 +4,16 @@ from typing import Final
 
 DOMAIN: Final = "community_storage"
 
+# The household's files in ``.storage``, one per kind and config entry; deleting the entry
+# deletes them (``async_remove_entry``), so a household added again starts clean.
+ENTRY_STORES: Final = ("trading", "virtual_battery", "reserve")
+
+
+def entry_store_key(kind: str, entry_id: str) -> str:
+    """The ``.storage`` key of one of an entry's stores (a kind of ``ENTRY_STORES``)."""
+    return f"{DOMAIN}.{kind}.{entry_id}"
+
+
 # Config entry data (set by the config flow).
 CONF_URL: Final = "url"
 CONF_TOKEN: Final = "token"

@@ -38,9 +38,9 @@ from ..const import (
     CONF_BATTERY_SOC_ENTITY,
     CONF_HOUSEHOLD_ID,
     CONF_HOUSEHOLD_NAME,
-    DOMAIN,
     EVENT_COMMITMENT_ENDED,
     EVENT_COMMITMENT_STARTED,
+    entry_store_key,
 )
 from ..market_client.models import Side
 from ..subscriptions import ChangeNotifier, Subscription
@@ -76,7 +76,7 @@ class ReserveKeeper(ChangeNotifier):
         self.coordinator = coordinator
         self._battery = battery
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.reserve.{entry.entry_id}"
+            hass, STORE_VERSION, entry_store_key("reserve", entry.entry_id)
         )
         # Days (ISO) whose start/release/end was handled; the control's remembered value; what
         # each day's battery held at dispatch (kWh delivered, or None when unmeasured).
