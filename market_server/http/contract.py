@@ -177,10 +177,18 @@ class MeCommunity(_Response):
     price_step_eur: float = Field(description="prices are multiples of this")
 
 
+class MeDelivery(_Response):
+    """The household's own record as a seller over its latest settled selling days."""
+
+    days: int
+    delivered_per_kwh_sold: float | None
+
+
 class Me(_Response):
     household_id: str
     name: str
     disabled: bool
+    delivery: MeDelivery
     limits: MeLimits
     community: MeCommunity
     api_version: int

@@ -145,6 +145,37 @@ def recent_delivery(conn: Connection) -> dict[str, Any]:
     }
 
 
+def own_delivery(conn: Connection, household_id: str) -> dict[str, Any]:
+    """GET /api/v1/me ``delivery``: the household's own record as a seller over its latest
+    DELIVERY_DAYS settled days on which it sold: kWh delivered per kWh sold (None before
+    anything it sold was settled). Its agent offers only what its battery is expected to
+    deliver, and its own record is the best evidence of that."""
+    led = db.ledger
+    mine = sa.and_(led.c.household_id == household_id, led.c.side == "sell")
+    days = list(
+        conn.execute(
+            sa.select(led.c.day)
+            .where(mine)
+            .distinct()
+            .order_by(led.c.day.desc())
+            .limit(DELIVERY_DAYS)
+        ).scalars()
+    )
+    if not days:
+        return {"days": 0, "delivered_per_kwh_sold": None}
+    traded_wh = led.c.volume_ticks * WH_PER_VOLUME_TICK
+    sold_wh, delivered_wh = conn.execute(
+        sa.select(
+            sa.func.sum(traded_wh), sa.func.sum(sa.func.coalesce(led.c.delivered_wh, traded_wh))
+        ).where(mine, led.c.day.in_(days))
+    ).one()
+    sold = int(sold_wh or 0)
+    return {
+        "days": len(days),
+        "delivered_per_kwh_sold": round(int(delivered_wh or 0) / sold, 3) if sold else None,
+    }
+
+
 def _day_figures_empty() -> dict[str, Any]:
     return {
         "last_price_ticks": None,

@@ -437,6 +437,42 @@ def test_a_seller_offering_less_says_why_the_grid_does_not_fill_the_rest(
     assert grid_off not in fill_sentence(on, language)
 
 
+def test_a_seller_offers_only_what_its_battery_delivered_before(forecast) -> None:
+    """Its own record (GET /me) scales the estimate: half delivered, half offered; nothing
+    delivered, nothing offered and the reason with the figures; a stated amount is honoured."""
+    battery = BatterySpec(capacity_kwh=15.0, min_soc=0.1)
+    request = _sell(3, reason="holiday")
+    full = plan_request(request, forecast, battery, [], PREFS)
+    assert all(d.kwh > 1.0 for d in full.days)
+    for record in (None, 1.0):
+        same = replace(PREFS, own_delivered_per_kwh_sold=record, own_delivery_days=5)
+        assert plan_request(request, forecast, battery, [], same).days == full.days
+    half = replace(PREFS, own_delivered_per_kwh_sold=0.5, own_delivery_days=6)
+    plan = plan_request(request, forecast, battery, [], half)
+    for day, before in zip(plan.days, full.days, strict=True):
+        assert day.kwh == pytest.approx(np.floor(before.kwh * 0.5 * 10) / 10, abs=0.11)
+        assert day.note == "record_limited"
+    assert plan.energy.delivered_share == 0.5 and plan.energy.delivery_days == 6
+    assert "on your last 6 selling days your battery delivered 50% of the capacity you sold" in (
+        fill_sentence(plan, "en")
+    )
+    assert "An deinen letzten 6 Verkaufstagen hat dein Akku 50 % der verkauften Kapazität" in (
+        fill_sentence(plan, "de")
+    )
+    nothing = replace(PREFS, own_delivered_per_kwh_sold=0.0, own_delivery_days=4)
+    with pytest.raises(NothingToTradeError) as err:
+        plan_request(request, forecast, battery, [], nothing)
+    assert err.value.translation_key == "nothing_delivered"
+    assert "on your last 4 selling days your battery delivered 0% of the capacity you sold" in (
+        error_text(err.value, language="en")
+    )
+    assert "An deinen letzten 4 Verkaufstagen hat dein Akku 0 %" in (
+        error_text(err.value, language="de")
+    )
+    stated = plan_request(_sell(3, kwh_per_day=2.0), forecast, battery, [], nothing)
+    assert [d.kwh for d in stated.days] == [2.0] * 3
+
+
 def time_of_use_cheap_nights():
     from custom_components.community_storage.agent.tariff import time_of_use
 

@@ -21,7 +21,9 @@ the day's solar surplus can fill the battery) and minus everything already offer
 sale on a day the household is buying for. Of that, only what the seller expects to fill: its
 own surplus beyond its need, then the community's surplus (the same expected share), and from
 the grid only where the community allows grid charging and the cheapest hours of the seller's
-tariff cost no more than the energy price minus wear. Away (holiday) means away: the house
+tariff cost no more than the energy price minus wear; and of that, only the share of sold
+capacity the battery delivered on its last settled selling days (its own record, measured on the
+export meter by the server), when that is less than all. Away (holiday) means away: the house
 draws only its base load (fridge, standby, from history), solar covers it by day, and the
 battery keeps only what that day's solar surplus can carry into the night (at least a small
 safety margin). The ask floor is what a sold kWh costs (wear, and the feed-in the stored
@@ -123,6 +125,10 @@ class Preferences:
     # of sold capacity sellers delivered, and the shared energy billed per kWh bought.
     filled_per_kwh_sold: float | None = None
     shared_kwh_per_kwh_bought: float | None = None
+    # The household's own record as a seller (GET /me): kWh its battery delivered per kWh it
+    # sold over its last settled selling days (None: nothing settled yet).
+    own_delivered_per_kwh_sold: float | None = None
+    own_delivery_days: int = 0
 
 
 def floor_kwh(value: float) -> float:
@@ -535,6 +541,15 @@ def nothing_worth_buying_placeholders(
     }
 
 
+def own_record(prefs: Preferences) -> float | None:
+    """The share of sold capacity the household's battery delivered on its last settled
+    selling days, when that is below all of it (None: not measured, or delivered in full)."""
+    record = prefs.own_delivered_per_kwh_sold
+    if record is None or record >= 1.0:
+        return None
+    return max(record, 0.0)
+
+
 def sell_cost(battery: BatterySpec, prefs: Preferences) -> float:
     """EUR per kWh of capacity a sale must earn beyond the energy price: wear, plus the
     feed-in the stored surplus gives up, grossed up for the losses, minus the energy price the
@@ -610,6 +625,12 @@ def plan_sell(
         volume = own + community + grid
         if note == "estimate" and volume < free - 0.05:
             note = "fill_limited"
+        # The battery's own record: capacity it did not deliver before is not expected now.
+        record = own_record(prefs)
+        if record is not None and volume * record < volume - 0.05:
+            volume *= record
+            if note in ("estimate", "fill_limited"):
+                note = "record_limited"
         if request.kwh_per_day is not None:
             # The user's figure is the day's total on offer, as for a buy: what is already
             # offered that day counts towards it.
@@ -626,6 +647,7 @@ def plan_sell(
             "no_battery",
             "household_needs_it",
             "fill_limited",
+            "record_limited",
         ):
             # Less than one 0.1 kWh step left: the day is as full as it gets.
             note = "fully_committed" if sold > 0 else "household_needs_it"
@@ -649,6 +671,17 @@ def plan_sell(
         )
     _raise_if_all_closed(request, days)
     if not any(d.kwh > 0 for d in days):
+        record = own_record(prefs)
+        if record is not None and any(d.note == "record_limited" for d in days):
+            raise NothingToTradeError(
+                "Nothing to offer: the battery delivered too little of what it sold before",
+                {
+                    "side": "sell",
+                    "delivered_pct": f"{round(record * 100)}",
+                    "days": f"{prefs.own_delivery_days}",
+                },
+                translation_key="nothing_delivered",
+            )
         if any(d.note == "fill_limited" for d in days):
             share, _ = community_fill(prefs, request.start_day)
             raise NothingToTradeError(
@@ -699,6 +732,8 @@ def plan_sell(
             fill_share=round(share, 2),
             fill_measured=measured,
             grid_charging=prefs.grid_charging,
+            delivered_share=own_record(prefs),
+            delivery_days=prefs.own_delivery_days,
             capacity_price=round(limit, 3),
             # Capacity price plus energy price earned, minus wear and the feed-in given up.
             expected_saving_eur=round(sum(d.kwh for d in days) * (limit - computed), 2),

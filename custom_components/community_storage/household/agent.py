@@ -309,6 +309,8 @@ class TradingAgent:
             max_sell_kwh_per_day=float(data.me.limits.max_sell_kwh_per_day),
             filled_per_kwh_sold=_opt_float(measured.filled_per_kwh_sold),
             shared_kwh_per_kwh_bought=_opt_float(measured.shared_kwh_per_kwh_bought),
+            own_delivered_per_kwh_sold=_opt_float(data.me.delivery.delivered_per_kwh_sold),
+            own_delivery_days=data.me.delivery.days,
         )
 
     def _high_price_threshold(self) -> float:

@@ -193,6 +193,23 @@ class CommunityInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnDelivery:
+    """``GET /api/v1/me`` ``delivery``: the household's own record as a seller over its last
+    settled selling days (up to 14); None before anything it sold was settled."""
+
+    days: int = 0
+    delivered_per_kwh_sold: Decimal | None = None
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> OwnDelivery:
+        """Parse the ``delivery`` object (servers before it: nothing measured)."""
+        return cls(
+            days=int(data.get("days") or 0),
+            delivered_per_kwh_sold=_opt_decimal(data.get("delivered_per_kwh_sold")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Household:
     """``GET /api/v1/me``: who this token belongs to and the community it is in."""
 
@@ -202,6 +219,7 @@ class Household:
     limits: HouseholdLimits
     community: CommunityInfo
     api_version: int
+    delivery: OwnDelivery = OwnDelivery()
 
     @classmethod
     def from_json(cls, data: JsonObject) -> Household:
@@ -213,6 +231,7 @@ class Household:
             limits=HouseholdLimits.from_json(data["limits"]),
             community=CommunityInfo.from_json(data["community"]),
             api_version=int(data["api_version"]),
+            delivery=OwnDelivery.from_json(data.get("delivery") or {}),
         )
 
 

@@ -78,6 +78,7 @@ BOOK = Phrasebook(
         "sell_shared": "{kwh} aus dem Überschuss der Gemeinschaft",
         "sell_grid": "{kwh} Netzstrom in deinen günstigsten Stunden",
         "fill_limited_sell": "Ich biete {amount} pro Tag statt der freien {wanted} an: {basis}, und Laden aus dem Netz {grid}.",
+        "record_limited_sell": "Ich biete {amount} pro Tag statt der freien {wanted} an: An deinen letzten {days} Verkaufstagen hat dein Akku {pct} % der verkauften Kapazität geliefert.",
         "grid_off": "ist in der Gemeinschaft ausgeschaltet",
         "grid_loses": "würde mehr kosten als die {energy_price}, die es einbringt",
         "why_buy_extra": ", davon etwa {kwh} zusätzlich",
