@@ -368,3 +368,38 @@ async def test_options_take_a_discharge_control(
     assert joined_entry.options[CONF_DISCHARGE_CONTROL_OPTION] == "Force discharge"
     await hass.async_block_till_done()
     await _unload(hass, joined_entry)
+
+
+async def test_a_window_opened_while_home_assistant_was_down_is_caught_up_only_while_open(
+    hass: HomeAssistant,
+    joined_entry: MockConfigEntry,
+    market: RunningMarket,
+    neighbour: tuple[str, str],
+    clocks: Clocks,
+) -> None:
+    """Back at 18:00: the power is set then, and restored at 22:00. Back only at 23:00 (the
+    window is over): the power is not set at all."""
+    await _controls(hass)
+    await _seller(hass, joined_entry, market, neighbour, {CONF_DISCHARGE_CONTROL_ENTITY: DISCHARGE})
+    # The next day's commitment too (its gate closes at 18:00 of DAY).
+    await market.place(neighbour[1], "buy", NEXT_DAY, 1, 5.0, 0.10)
+    await market.place(joined_entry.data[CONF_TOKEN], "sell", NEXT_DAY, 1, 5.0, 0.05)
+    await _set_up(hass, joined_entry)
+    await clocks.move_to(local(DAY, 0))
+    await _unload(hass, joined_entry)
+    await clocks.move_to(local(DAY, 18))
+    await _set_up(hass, joined_entry)
+    assert float(hass.states.get(DISCHARGE).state) == pytest.approx(RELEASE_W)
+    await clocks.move_to(local(DAY, 22))
+    assert float(hass.states.get(DISCHARGE).state) == 0.0
+    await _unload(hass, joined_entry)
+
+    # The next day's window is missed from before it opened to after it closed: the power is
+    # not set and put back in one go, it is not touched.
+    await clocks.move_to(local(NEXT_DAY, 23))
+    powers = _collect(hass, "call_service")
+    await _set_up(hass, joined_entry)
+    assert joined_entry.runtime_data.reserve.current().day == NEXT_DAY
+    assert [call for call in powers if call["domain"] in ("number", "input_number")] == []
+    assert float(hass.states.get(DISCHARGE).state) == 0.0
+    await _unload(hass, joined_entry)
