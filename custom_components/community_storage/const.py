@@ -40,6 +40,11 @@ CONF_INSTALL_SENTENCES: Final = "install_sentences"
 CONF_BATTERY_CONTROL_ENTITY: Final = "battery_control_entity"
 # For a select: the option that holds the battery's charge.
 CONF_BATTERY_CONTROL_OPTION: Final = "battery_control_option"
+# A number (forced discharge / export power, W or kW) or select (mode) entity set in the
+# dispatch window so that the held reserve leaves the house through the export meter.
+CONF_DISCHARGE_CONTROL_ENTITY: Final = "discharge_control_entity"
+# For a select: the option that forces the battery to discharge (e.g. "Force discharge").
+CONF_DISCHARGE_CONTROL_OPTION: Final = "discharge_control_option"
 
 # The household's tariff: where its import prices come from, the prices, and its feed-in.
 CONF_TARIFF_SOURCE: Final = "tariff_source"
