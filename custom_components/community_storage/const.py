@@ -6,7 +6,7 @@ DOMAIN: Final = "community_storage"
 
 # The household's files in ``.storage``, one per kind and config entry; deleting the entry
 # deletes them (``async_remove_entry``), so a household added again starts clean.
-ENTRY_STORES: Final = ("trading", "virtual_battery", "reserve")
+ENTRY_STORES: Final = ("trading", "virtual_battery", "reserve", "seller_export")
 
 
 def entry_store_key(kind: str, entry_id: str) -> str:

@@ -24,7 +24,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..agent.delivery import SellerSchedule, active_schedule, exported_in_window
-from ..const import DOMAIN
+from ..const import entry_store_key
 from ..subscriptions import Subscription
 from .virtual_battery import meter_change_kwh
 from .virtual_battery_store import SAVE_DELAY
@@ -50,7 +50,7 @@ class WindowExportMeter:
         self._schedules = schedules
         self._exported: dict[str, float] = {}
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.seller_export.{entry_id}"
+            hass, STORE_VERSION, entry_store_key("seller_export", entry_id)
         )
         self._meter = Subscription()
 
