@@ -195,6 +195,13 @@ def flat_and_house(hass: HomeAssistant) -> dict[str, list[Any]]:
          "holiday"),
         ("de", "Bei uns ist bis Sonntag keiner zu Hause", "sell", TOMORROW, 4, None, "holiday"),
         ("en", "Nobody's home this weekend", "sell", date(2026, 11, 28), 2, None, "holiday"),
+        # Absence without a travel word, and staying with family or friends.
+        ("de", "Wir sind am Wochenende nicht da", "sell", date(2026, 11, 28), 2, None, "holiday"),
+        ("de", "Wir sind halt bis Montag bei Freunden", "sell", TOMORROW, 5, None, "holiday"),
+        ("en", "We're at my in-laws from tomorrow till Sunday", "sell", TOMORROW, 4, None,
+         "holiday"),
+        ("de", "Heb mir doch den Solarstrom fürs Wochenende auf", "buy", date(2026, 11, 28), 2,
+         None, None),
     ],
 )  # fmt: skip
 async def test_our_sentences_without_storage_words_are_ours(
