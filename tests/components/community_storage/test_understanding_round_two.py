@@ -450,9 +450,21 @@ async def test_reservations_are_listed_day_by_day(
             "1,25 EUR bezahlt.",
             (date(2026, 11, 23), date(2026, 11, 25)),
         ),
+        (
+            "de",
+            "Was hab ich letzten Monat verdient?",
+            "Letzten Monat, im Oktober, hast du 3,50 EUR verdient und 1,25 EUR bezahlt.",
+            (date(2026, 10, 1), date(2026, 10, 31)),
+        ),
+        (
+            "en",
+            "Did I make any money from the battery last month?",
+            "Last month, in October, you earned EUR 3.50 and paid EUR 1.25.",
+            (date(2026, 10, 1), date(2026, 10, 31)),
+        ),
     ],
 )
-async def test_earnings_are_answered_for_the_week(
+async def test_earnings_are_answered_for_the_period(
     hass: HomeAssistant,
     scripted: ScriptedAgent,
     language: str,
