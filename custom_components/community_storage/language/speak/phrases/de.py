@@ -158,6 +158,7 @@ BOOK = Phrasebook(
         "list_and": " und ",
         "earnings_last_week": "Letzte Woche, {first} bis {last}, hast du {earned} verdient und {paid} bezahlt.",
         "earnings_this_week": "Diese Woche, seit {first}, hast du bisher {earned} verdient und {paid} bezahlt.",
+        "earnings_last_month": "Letzten Monat, im {month}, hast du {earned} verdient und {paid} bezahlt.",
         "cancel_binding": (
             "Es gab nichts mehr zu stornieren. Deine Reservierungen für {days} sind schon "
             "zugeschlagen, und zugeschlagene Tage sind verbindlich: {kwh} für {cost}."

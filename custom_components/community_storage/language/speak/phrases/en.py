@@ -155,6 +155,7 @@ BOOK = Phrasebook(
         "list_and": " and ",
         "earnings_last_week": "Last week, {first} to {last}, you earned {earned} and paid {paid}.",
         "earnings_this_week": "This week, from {first}, you earned {earned} and paid {paid} so far.",
+        "earnings_last_month": "Last month, in {month}, you earned {earned} and paid {paid}.",
         "cancel_binding": (
             "There was nothing left to cancel. Your reservations for {days} are already filled, "
             "and filled days are binding: {kwh} for {cost}."
