@@ -129,6 +129,7 @@ async def me(request: web.Request) -> web.Response:
                 "delivery_report_hours": settings.delivery_report_hours,
                 "energy_price": settings.energy_price,
                 "grid_charging": settings.grid_charging,
+                "feed_in_price": settings.feed_in_price,
                 "volume_step_kwh": VOLUME_STEP_KWH,
                 "price_step_eur": PRICE_STEP_EUR,
             },

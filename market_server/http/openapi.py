@@ -461,8 +461,8 @@ def _paths() -> dict[str, Any]:
                 auth=op,
             ),
             "post": _op(
-                "Change the energy-sharing settings (energy_price, grid_charging); the others "
-                "only with `market-server init`",
+                "Change the energy-sharing settings (energy_price, feed_in_price, grid_charging); "
+                "the others only with `market-server init`",
                 {"200": ("the settings now", _ref(contract.SETTINGS))},
                 tag=op,
                 auth=op,

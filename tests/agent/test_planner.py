@@ -479,14 +479,29 @@ def time_of_use_cheap_nights():
     return time_of_use([(0, 6, 0.06)], default=0.35)
 
 
-def test_the_ask_floor_counts_the_energy_price_the_sale_earns() -> None:
+def test_the_ask_floor_counts_the_feed_in_price_the_sale_earns_at_least() -> None:
+    """A delivered kWh earns the community's feed-in price (own credit) or its energy price
+    (shared energy); the floor counts the lower, so a sale never depends on being shared."""
     battery = BatterySpec(capacity_kwh=10.0, wear_eur_per_kwh=0.05)
-    # Wear plus the feed-in the stored kWh gives up (0.078 / 0.9025), less the 0.12 earned.
-    assert sell_cost(battery, UNMEASURED) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.12)
+    # Wear plus the feed-in the stored kWh gives up (0.078 / 0.9025), less the 0.078 earned.
+    assert UNMEASURED.community_feed_in_price == 0.078
+    assert sell_cost(battery, UNMEASURED) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.078)
     dear_feed_in = replace(UNMEASURED, tariff=fixed(0.37, feed_in=0.2))
-    assert sell_cost(battery, dear_feed_in) == pytest.approx(0.05 + 0.2 / 0.9025 - 0.12)
-    # An energy price above every cost never makes the floor negative.
-    assert sell_cost(battery, replace(UNMEASURED, energy_price=0.5)) == 0.0
+    assert sell_cost(battery, dear_feed_in) == pytest.approx(0.05 + 0.2 / 0.9025 - 0.078)
+    # The community's feed-in price moves the floor; the energy price only where it is lower.
+    dearer = replace(UNMEASURED, community_feed_in_price=0.1)
+    assert sell_cost(battery, dearer) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.1)
+    assert sell_cost(battery, replace(UNMEASURED, energy_price=0.5)) == pytest.approx(
+        sell_cost(battery, UNMEASURED)
+    )
+    cheap_sharing = replace(UNMEASURED, energy_price=0.05)
+    assert sell_cost(battery, cheap_sharing) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.05)
+    # A server that pays nothing for own credit (before it was settled): nothing counted.
+    unpaid = replace(UNMEASURED, community_feed_in_price=0.0)
+    assert sell_cost(battery, unpaid) == pytest.approx(0.05 + 0.078 / 0.9025)
+    # Prices above every cost never make the floor negative.
+    generous = replace(UNMEASURED, community_feed_in_price=0.5, energy_price=0.5)
+    assert sell_cost(battery, generous) == 0.0
 
 
 def test_an_amount_that_loses_money_is_honoured_with_the_figures_of_the_loss(forecast) -> None:

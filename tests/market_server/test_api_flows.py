@@ -81,6 +81,8 @@ async def test_seller_seed_earns_7_56_in_settlement(
             "refunds_eur": 0.0,
             "energy_earned_eur": 0.0,
             "energy_paid_eur": 0.0,
+            "own_credit_earned_eur": 0.0,
+            "own_credit_paid_eur": 0.0,
         }
         buyer_ledger = await market.get("/api/v1/settlements", buyer)
         assert buyer_ledger["totals"]["paid_eur"] == 7.56

@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,12 @@ from hypothesis import strategies as st
 from market_server.errors import SettingsError
 from market_server.http.contract import parse_request
 from market_server.ledger import deliveries
-from market_server.ledger.payouts import EnergyClaims, apportion, day_payouts, energy_money
+from market_server.ledger.payouts import (
+    EnergyClaims,
+    apportion,
+    day_payouts,
+    energy_money,
+)
 from market_server.market import community, households, orders
 from market_server.market.gate import day_end, open_days
 from market_server.market.settings import CommunitySettings
@@ -72,12 +78,18 @@ async def _report(market: RunningMarket, token: str, day: date, side: str, kwh: 
 
 
 def _ledger_ticks(market: RunningMarket) -> tuple[int, int, int]:
-    """(sum of all amounts, sum of refunds, entries) straight from the database."""
+    """(sum of all money -- capacity, shared and own-credit energy --, sum of refunds, entries)
+    straight from the database: the first is 0 when paid = earned + refunds, to the tick."""
     led = db.ledger
+    money = (
+        led.c.amount_ticks
+        + sa.func.coalesce(led.c.energy_ticks, 0)
+        + sa.func.coalesce(led.c.own_credit_ticks, 0)
+    )
     with market.runtime.store.read() as conn:
         row = conn.execute(
             sa.select(
-                sa.func.coalesce(sa.func.sum(led.c.amount_ticks), 0),
+                sa.func.coalesce(sa.func.sum(money), 0),
                 sa.func.coalesce(sa.func.sum(led.c.refund_ticks), 0),
                 sa.func.count(),
             )
@@ -146,6 +158,9 @@ async def test_shortfall_is_refunded_to_buyers_pro_rata(
             "shared_claimed_kwh": 0.0,
             "energy_kwh": 0.0,
             "energy_eur": 0.0,
+            # X used 3 kWh of its own credit: EUR 0.078 each, paid to A and B.
+            "own_credit_kwh": 3.0,
+            "own_credit_eur": _eur(3000 * 78 // 100),
             "late_reports": 0,
         }
         ratios = {h["name"]: h["ratio"] for h in overview["deliveries"]["households"]}
@@ -252,7 +267,8 @@ Book_ = tuple[list[F], dict[str, int], EnergyClaims]
 @st.composite
 def books(draw: st.DrawFn, one_price: bool) -> Book_:
     """A day's fills (sellers s0.., buyers b0..), some sellers' reports in Wh, and some buyers'
-    reports with their shared energy claims at a random energy price.
+    reports with their shared energy claims (the rest of what they used is own credit) at a
+    random energy price and feed-in price.
 
     With `one_price` the book is a pay-as-clear day: every fill at one price, bought = sold.
     """
@@ -289,39 +305,61 @@ def books(draw: st.DrawFn, one_price: bool) -> Book_:
             used[buyer] = draw(st.integers(0, bought_wh))
             shared[buyer] = draw(st.integers(0, used[buyer]))
     price = draw(st.sampled_from([0, 1, 120, 1000]) | st.integers(0, 1000))
-    return fills, reports, EnergyClaims(used, shared, price)
+    feed_in_price = draw(st.sampled_from([0, 1, 78, 1000]) | st.integers(0, 1000))
+    return fills, reports, EnergyClaims(used, shared, price, feed_in_price)
 
 
 def _check_energy(
     fills: list[F], pays: list[Any], reports: dict[str, int], e: EnergyClaims
 ) -> None:
     """Shared energy: exactly the spec's B, no buyer billed beyond its claim or charged beyond
-    claim x price, no seller paid beyond delivered x price, paid == earned to the tick."""
+    claim x price, no seller paid beyond delivered x price, paid == earned to the tick. Own
+    credit the same way at the feed-in price: exactly O, the delivered energy shared by the two
+    kinds never beyond what was delivered."""
     by_household: dict[str, list[Any]] = defaultdict(list)
     for f, p in zip(fills, pays, strict=True):
         by_household[f.household_id].append((f, p))
     sellers = {h for h, items in by_household.items() if items[0][0].side == "sell"}
     buyers = set(by_household) - sellers
     delivered = {h: sum(p.delivered_wh or 0 for _, p in by_household[h]) for h in sellers}
-    own = sum(e.used_wh[h] - e.shared_wh[h] for h in buyers if h in e.used_wh)
+    own = {h: e.used_wh[h] - e.shared_wh[h] if h in e.used_wh else 0 for h in buyers}
     claims = {h: e.shared_wh.get(h, 0) if h in e.used_wh else 0 for h in buyers}
-    expected_billed = min(max(0, sum(delivered.values()) - own), sum(claims.values()))
-    billed = {h: sum(p.energy_wh for _, p in by_household[h]) for h in buyers}
-    paid = {h: -sum(p.energy_ticks for _, p in by_household[h]) for h in buyers}
-    sold = {h: sum(p.energy_wh for _, p in by_household[h]) for h in sellers}
-    earned = {h: sum(p.energy_ticks for _, p in by_household[h]) for h in sellers}
-    assert sum(billed.values()) == expected_billed == sum(sold.values())
-    assert sum(paid.values()) == sum(earned.values())  # energy balances to the tick
-    for h in buyers:
-        assert 0 <= billed[h] <= claims[h]
-        assert 0 <= paid[h] == energy_money(billed[h], e.price_ticks)
-        assert paid[h] * 100 <= claims[h] * e.price_ticks  # never above claim x price
-    for h in sellers:
-        assert 0 <= sold[h] <= delivered[h]
-        # Never beyond delivered x price (to the tick the split may round up).
-        assert 0 <= earned[h] <= -(-delivered[h] * e.price_ticks // 100)
-    for f, p in zip(fills, pays, strict=True):
-        assert (p.energy_ticks <= 0) if f.side == "buy" else (p.energy_ticks >= 0)
+    expected_own = min(sum(delivered.values()), sum(own.values()))
+    expected_billed = min(sum(delivered.values()) - expected_own, sum(claims.values()))
+    for wh_of, ticks_of, weights, total, price in (
+        (
+            attrgetter("energy_wh"),
+            attrgetter("energy_ticks"),
+            claims,
+            expected_billed,
+            e.price_ticks,
+        ),
+        (
+            attrgetter("own_credit_wh"),
+            attrgetter("own_credit_ticks"),
+            own,
+            expected_own,
+            e.own_credit_price_ticks,
+        ),
+    ):
+        billed = {h: sum(wh_of(p) for _, p in by_household[h]) for h in buyers}
+        paid = {h: -sum(ticks_of(p) for _, p in by_household[h]) for h in buyers}
+        sold = {h: sum(wh_of(p) for _, p in by_household[h]) for h in sellers}
+        earned = {h: sum(ticks_of(p) for _, p in by_household[h]) for h in sellers}
+        assert sum(billed.values()) == total == sum(sold.values())
+        assert sum(paid.values()) == sum(earned.values())  # energy balances to the tick
+        for h in buyers:
+            assert 0 <= billed[h] <= weights[h]
+            assert 0 <= paid[h] == energy_money(billed[h], price)
+            assert paid[h] * 100 <= weights[h] * price  # never above claim x price
+        for h in sellers:
+            assert 0 <= sold[h] <= delivered[h]
+            # Never beyond delivered x price (to the tick the split may round up).
+            assert 0 <= earned[h] <= -(-delivered[h] * price // 100)
+        for f, p in zip(fills, pays, strict=True):
+            assert (ticks_of(p) <= 0) if f.side == "buy" else (ticks_of(p) >= 0)
+    for h in sellers:  # a delivered kWh is sold once: as own credit or as shared energy
+        assert sum(p.energy_wh + p.own_credit_wh for _, p in by_household[h]) <= delivered[h]
 
 
 def _check_book(
@@ -340,8 +378,8 @@ def _check_book(
     assert sum(p.amount_ticks for p in pays) == sell_value - buy_value
     if one_price:
         assert sum(p.amount_ticks for p in pays) == 0  # paid == earned
-        # Paid = earned + refunds, to the tick, energy included.
-        assert sum(p.amount_ticks + p.energy_ticks for p in pays) == 0
+        # Paid = earned + refunds, to the tick, energy (shared and own credit) included.
+        assert sum(p.amount_ticks + p.energy_ticks + p.own_credit_ticks for p in pays) == 0
     per_seller: dict[str, list[tuple[F, Any]]] = defaultdict(list)
     for f, p in zip(fills, pays, strict=True):
         if f.side == "sell":

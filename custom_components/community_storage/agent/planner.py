@@ -82,6 +82,9 @@ EXTRA_LOAD_KWH: dict[str, float] = {
 AWAY_REASONS = frozenset({"holiday", "away", "vacation"})
 # The community's price of shared energy when the server does not say (docs/delivery.md).
 DEFAULT_ENERGY_PRICE_EUR_PER_KWH = 0.12
+# The community's price of own-credit energy (a buyer's own export drawn back from a seller's
+# reserve) as the server sets it by default: the 2026 German feed-in for small PV.
+DEFAULT_COMMUNITY_FEED_IN_EUR_PER_KWH = 0.078
 # Without measured deliveries: the share of capacity the community's solar surplus is assumed
 # to fill, by month. Germany's PV yield per kWp relative to June's (PVGIS), times 0.9; it is
 # conservative because the surplus left after self-consumption falls faster than the yield.
@@ -115,6 +118,9 @@ class Preferences:
     # The community's price of shared energy and whether sellers may charge from the grid.
     energy_price: float = DEFAULT_ENERGY_PRICE_EUR_PER_KWH
     grid_charging: bool = False
+    # The community's price of own-credit energy (``feed_in_price`` in GET /api/v1/me): what a
+    # delivered kWh earns when it held a buyer's own export rather than shared energy.
+    community_feed_in_price: float = DEFAULT_COMMUNITY_FEED_IN_EUR_PER_KWH
     # The community's round-trip efficiency (losses are the buyer's).
     community_efficiency: float = 0.95
     # The server's per-household cap on sold kWh per day, if known.
@@ -551,12 +557,17 @@ def own_record(prefs: Preferences) -> float | None:
 
 
 def sell_cost(battery: BatterySpec, prefs: Preferences) -> float:
-    """EUR per kWh of capacity a sale must earn beyond the energy price: wear, plus the
-    feed-in the stored surplus gives up, grossed up for the losses, minus the energy price the
-    delivered kWh earns; never below the wear and losses of ``min_sell_price``'s cycle."""
+    """EUR per kWh of capacity a sale must earn beyond the energy the delivered kWh is paid:
+    wear, plus the feed-in the stored surplus gives up, grossed up for the losses, minus that
+    energy money; never below the wear and losses of ``min_sell_price``'s cycle less it, nor 0.
+
+    A delivered kWh earns at least the community's feed-in price (when it held a buyer's own
+    credit) and at most its energy price (when it was shared energy); which one is known only
+    at settlement, so the floor counts the lower, the feed-in price."""
     efficiency = max(battery.round_trip_efficiency, 0.01)
-    stored = battery.wear_eur_per_kwh + prefs.tariff.feed_in / efficiency - prefs.energy_price
-    return max(stored, min_sell_price(battery, prefs.tariff.feed_in) - prefs.energy_price, 0.0)
+    earned = min(prefs.community_feed_in_price, prefs.energy_price)
+    stored = battery.wear_eur_per_kwh + prefs.tariff.feed_in / efficiency - earned
+    return max(stored, min_sell_price(battery, prefs.tariff.feed_in) - earned, 0.0)
 
 
 def sell_grid_charging_pays(battery: BatterySpec, prefs: Preferences) -> bool:
@@ -720,6 +731,7 @@ def plan_sell(
                 "efficiency": battery.round_trip_efficiency,
                 "feed_in": prefs.tariff.feed_in,
                 "energy_price": prefs.energy_price,
+                "community_feed_in_price": prefs.community_feed_in_price,
             },
         ),
         forecast=_forecast_basis(forecast),
@@ -735,7 +747,8 @@ def plan_sell(
             delivered_share=own_record(prefs),
             delivery_days=prefs.own_delivery_days,
             capacity_price=round(limit, 3),
-            # Capacity price plus energy price earned, minus wear and the feed-in given up.
+            # Capacity price plus the energy money earned (counted at the feed-in price), minus
+            # wear and the feed-in given up.
             expected_saving_eur=round(sum(d.kwh for d in days) * (limit - computed), 2),
         ),
     )

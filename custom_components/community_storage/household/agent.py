@@ -305,6 +305,7 @@ class TradingAgent:
             tariff=household_tariff(self.hass, config, day=first_day, zone=zone),
             energy_price=float(community.energy_price),
             grid_charging=community.grid_charging,
+            community_feed_in_price=float(community.feed_in_price),
             community_efficiency=float(community.efficiency),
             max_sell_kwh_per_day=float(data.me.limits.max_sell_kwh_per_day),
             filled_per_kwh_sold=_opt_float(measured.filled_per_kwh_sold),

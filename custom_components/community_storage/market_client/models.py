@@ -24,6 +24,9 @@ DEFAULT_VOLUME_STEP = Decimal("0.1")
 DEFAULT_PRICE_STEP = Decimal("0.001")
 # The community energy price a server before energy sharing implies (docs/delivery.md).
 DEFAULT_ENERGY_PRICE = Decimal("0.12")
+# A server before own-credit settlement pays sellers nothing for the energy behind a buyer's
+# own credit: its feed-in price is, in effect, 0 (docs/delivery.md).
+FEED_IN_PRICE_BEFORE_OWN_CREDIT = Decimal(0)
 
 
 class Side(StrEnum):
@@ -167,6 +170,9 @@ class CommunityInfo:
     # reserve from the grid; a server before energy sharing says neither (the defaults).
     energy_price: Decimal = DEFAULT_ENERGY_PRICE
     grid_charging: bool = False
+    # The community's price of own-credit energy (EUR/kWh): what a seller earns, and a buyer
+    # pays, for a delivered kWh that held the buyer's own export.
+    feed_in_price: Decimal = FEED_IN_PRICE_BEFORE_OWN_CREDIT
 
     def gate_closure_of(self, day: date, zone: tzinfo) -> datetime:
         """When trading for ``day`` closes (``zone`` is this community's time zone)."""
@@ -189,6 +195,7 @@ class CommunityInfo:
             price_step_eur=to_decimal(data.get("price_step_eur", DEFAULT_PRICE_STEP)),
             energy_price=to_decimal(data.get("energy_price", DEFAULT_ENERGY_PRICE)),
             grid_charging=bool(data.get("grid_charging", False)),
+            feed_in_price=to_decimal(data.get("feed_in_price", FEED_IN_PRICE_BEFORE_OWN_CREDIT)),
         )
 
 
@@ -364,6 +371,10 @@ class Settlement:
     # (negative paid, positive earned); zero from a server before energy sharing.
     energy_kwh: Decimal = Decimal(0)
     energy_eur: Decimal = Decimal(0)
+    # Own-credit energy (the buyer's own export the seller's reserve held), the same way at the
+    # community's feed-in price; zero from a server before own-credit settlement.
+    own_credit_kwh: Decimal = Decimal(0)
+    own_credit_eur: Decimal = Decimal(0)
 
     @classmethod
     def from_json(cls, data: JsonObject) -> Settlement:
@@ -379,6 +390,8 @@ class Settlement:
             settled_at=_datetime(data["settled_at"]),
             energy_kwh=to_decimal(data.get("energy_kwh") or 0),
             energy_eur=to_decimal(data.get("energy_eur") or 0),
+            own_credit_kwh=to_decimal(data.get("own_credit_kwh") or 0),
+            own_credit_eur=to_decimal(data.get("own_credit_eur") or 0),
         )
 
 
@@ -389,10 +402,12 @@ class SettlementTotals:
     earned_eur: Decimal
     paid_eur: Decimal
     net_eur: Decimal
-    # Shared energy (both positive); the capacity totals above leave it out, ``net_eur``
-    # includes it.
+    # Shared and own-credit energy (all positive); the capacity totals above leave them out,
+    # ``net_eur`` includes them.
     energy_earned_eur: Decimal = Decimal(0)
     energy_paid_eur: Decimal = Decimal(0)
+    own_credit_earned_eur: Decimal = Decimal(0)
+    own_credit_paid_eur: Decimal = Decimal(0)
 
     @classmethod
     def from_json(cls, data: JsonObject) -> SettlementTotals:
@@ -403,6 +418,8 @@ class SettlementTotals:
             net_eur=to_decimal(data["net_eur"]),
             energy_earned_eur=to_decimal(data.get("energy_earned_eur") or 0),
             energy_paid_eur=to_decimal(data.get("energy_paid_eur") or 0),
+            own_credit_earned_eur=to_decimal(data.get("own_credit_earned_eur") or 0),
+            own_credit_paid_eur=to_decimal(data.get("own_credit_paid_eur") or 0),
         )
 
 
