@@ -82,6 +82,9 @@ from neighbourhood.simulation import Member, SimulationConfig, join_all
 DEFAULT_ENERGY_PRICE = 0.12
 # Below this pooled gain per household and month the month is judged on the buyers and sellers.
 SMALL_PRIZE_EUR = 1.0
+# The ledger's energy money per entry: shared energy, and the energy behind the buyers' own
+# credit (at the community's feed-in price).
+ENERGY_FIELDS = ("energy_eur", "own_credit_eur")
 # Local hours a buyer may draw shared energy: from the dispatch window's start to midnight.
 SHARED_DRAW_HOURS = range(DISPATCH_HOURS[0], 24)
 # The keys every variant reports (the top level is the default variant's).
@@ -162,9 +165,11 @@ def money_by_household_day(entries: Iterable[Mapping[str, Any]]) -> dict[tuple[s
         key = (str(entry["household_id"]), date.fromisoformat(entry["day"]))
         # amount_eur: + earned by a seller, - paid by a buyer (net of its refund).
         money[key].capacity_eur -= float(entry["amount_eur"])
-        if entry.get("energy_eur") is not None:
-            energy = abs(float(entry["energy_eur"]))
-            money[key].energy_eur += energy if entry["side"] == "buy" else -energy
+        # Shared energy at the energy price and own-credit energy at the feed-in price.
+        for field_name in ENERGY_FIELDS:
+            if entry.get(field_name) is not None:
+                energy = abs(float(entry[field_name]))
+                money[key].energy_eur += energy if entry["side"] == "buy" else -energy
     return money
 
 
@@ -394,13 +399,15 @@ def figures(
 
 
 def energy_imbalance(entries: Iterable[Mapping[str, Any]]) -> Decimal:
-    """Shared energy paid by buyers minus earned by sellers, from the ledger (0 without it)."""
+    """Energy (shared and own credit) paid by buyers minus earned by sellers, from the ledger
+    (0 without it)."""
     total = Decimal(0)
     for entry in entries:
-        if entry.get("energy_eur") is None:
-            continue
-        amount = abs(Decimal(str(entry["energy_eur"])))
-        total += amount if entry["side"] == "buy" else -amount
+        for field_name in ENERGY_FIELDS:
+            if entry.get(field_name) is None:
+                continue
+            amount = abs(Decimal(str(entry[field_name])))
+            total += amount if entry["side"] == "buy" else -amount
     return total
 
 

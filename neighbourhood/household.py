@@ -172,6 +172,7 @@ class SimulatedHousehold:
             min_sell_price=self.temperament.min_sell_price,
             tariff=tariff_of(self.profile, today or date.today()),
             energy_price=float(community.get("energy_price", DEFAULT_ENERGY_PRICE_EUR_PER_KWH)),
+            community_feed_in_price=float(community.get("feed_in_price", 0.0)),
             grid_charging=bool(community.get("grid_charging", False)),
             community_efficiency=efficiency,
             max_sell_kwh_per_day=max_sell_kwh,
