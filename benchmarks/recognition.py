@@ -3,8 +3,9 @@
 Runs a real Home Assistant (pytest-homeassistant-custom-component's test instance, no network)
 with the conversation integration and our intents, and measures in one process:
 
-* accuracy per intent and per slot over ``tests/corpus/assist_<lang>.yaml`` through
-  ``conversation.async_converse`` (the same scoring as the test suite), and over the held-out
+* accuracy per intent and per slot over ``tests/corpus/assist_<lang>.yaml`` and the colloquial
+  development set ``dev3_<lang>.yaml`` through ``conversation.async_converse`` (the same
+  scoring as the test suite), and over the held-out
   sets ``heldout_<lang>.yaml`` ("held-out") and ``heldout2_<lang>.yaml`` ("held-out 2"), whose
   misses are never printed (nothing is tuned against them);
 * recognition time per sentence through the built-in agent's ``async_recognize_intent``, for the
@@ -291,9 +292,9 @@ async def run(generated_count: int, seed: int, *, with_heldout2: bool = True) ->
             ours = await _recognition_ms(hass, everything)
 
             scores: dict[str, Score] = {}
-            sets = [(lang, entries) for lang, entries in sentences_by_language.items()] + [
-                (f"{lang} held-out", corpus(lang, "heldout")) for lang in LANGUAGES
-            ]
+            sets = [(lang, entries) for lang, entries in sentences_by_language.items()]
+            sets += [(f"{lang} dev3", corpus(lang, "dev3")) for lang in LANGUAGES]
+            sets += [(f"{lang} held-out", corpus(lang, "heldout")) for lang in LANGUAGES]
             if with_heldout2:
                 sets += [(f"{lang} held-out 2", corpus(lang, "heldout2")) for lang in LANGUAGES]
             for name, entries in sets:

@@ -97,6 +97,11 @@ def battery_control(key: str) -> str:
     return f"number.{key}_battery_minimum_state_of_charge"
 
 
+def discharge_control(key: str) -> str:
+    """The demo battery's forced discharge power, which exports the reserve in the evening."""
+    return f"number.{key}_battery_discharge_power"
+
+
 def household_entities(key: str, has_battery: bool) -> list[str]:
     """Every sensor and control of a demo household (for its area)."""
     keys = ["pv_power", "load", "pv_energy", "load_energy", "grid_import_energy"]
@@ -104,7 +109,9 @@ def household_entities(key: str, has_battery: bool) -> list[str]:
     if has_battery:
         keys += ["battery_state_of_charge", "battery_capacity", "battery_power"]
     entities = [f"sensor.{key}_{name}" for name in keys]
-    return [*entities, battery_control(key)] if has_battery else entities
+    if not has_battery:
+        return entities
+    return [*entities, battery_control(key), discharge_control(key)]
 
 
 class StackError(Exception):
@@ -249,11 +256,13 @@ async def connect_homeassistant(
         )
         if result.get("type") != "create_entry":
             raise StackError(f"the integration's config flow did not finish: {result}")
-        # The household's tariff; what a house sells is held by its battery: the options map
-        # the battery's control, which the integration sets to the day's reserve target.
+        # The household's tariff; what a house sells is held by its battery and exported in
+        # the evening: the options map the battery's controls, which the integration sets to
+        # the day's reserve target and, in the dispatch window, to the power that exports it.
         answers: dict[str, object] = dict(TARIFFS[key])
         if max_sell > 0:
             answers["battery_control_entity"] = battery_control(key)
+            answers["discharge_control_entity"] = discharge_control(key)
         entry = result.get("result")
         entry_id = entry.get("entry_id") if isinstance(entry, dict) else entry
         options = await ha_api.run_options_flow(session, login, str(entry_id), answers)

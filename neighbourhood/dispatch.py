@@ -10,11 +10,12 @@ a seller's reserve may be filled with what its neighbours export:
   on, from the grid in the cheapest hours of the seller's tariff before 17:00 (grid energy).
   Meanwhile the house's own use of its battery stays between the energy held for the community
   and the space still kept free for it. In the window the held energy is released to the grid;
-  the house uses only its own part. Delivered (the report's ``kwh``) = held at 17:00 after losses,
-  at most X. There is no top-up from the grid at retail: with grid charging off, a reserve the
-  day's surplus did not fill is delivered short.
-* An unreliable seller's battery serves its house as if nothing were sold; it reports what that
-  leaves above the floor at 17:00.
+  the house uses only its own part. Delivered (the report's ``kwh``) = what the seller's meter
+  exported from 17:00 to the end of the day, at most X (metered sharing: held energy that only
+  served the seller's own house is no neighbour's). There is no top-up from the grid at retail:
+  with grid charging off, a reserve the day's surplus did not fill is delivered short.
+* An unreliable seller's battery serves its house as if nothing were sold (it has no discharge
+  control); it delivers only what its meter exports after 17:00 (evening solar).
 * A **buyer** of X kWh has a virtual battery credited by its own export (up to X, drawable
   efficiency x credited); at 17:00 the part of X its export did not fill is filled with shared
   energy from the reliable sellers' held energy (what is left after the buyers' own credit,
@@ -170,7 +171,8 @@ class _House:
     held: float = 0.0
     dispatch_energy: float = 0.0
     held_at_dispatch: float = 0.0
-    delivered: float = 0.0
+    release: float = 0.0
+    window_start: int = 0
     discharged: float = 0.0
     imports: list[float] = field(default_factory=list)
     exports: list[float] = field(default_factory=list)
@@ -215,7 +217,7 @@ def run_street(
         if house.battery is None or not house.commitments.reliable:
             continue
         reserve = _reserve(house)
-        held = result.delivered_kwh / EFFICIENCY if reserve else 0.0
+        held = sum(result.released_kwh) if reserve else 0.0
         shortfall = max(0.0, reserve - held) / EFFICIENCY
         if shortfall <= EPSILON_KWH:
             continue
@@ -243,7 +245,7 @@ def _simulate(
     hours = len(houses[0].load_kw)
     states = []
     for house in houses:
-        state = _House(day=house, hours=hours, energy=house.start_kwh)
+        state = _House(day=house, hours=hours, energy=house.start_kwh, window_start=first)
         state.reserve = _reserve(house)
         if state.reserve > 0 and house.battery is not None:
             # Whatever is above the house's own ceiling at midnight already is the community's.
@@ -354,15 +356,12 @@ def _open_window(states: Sequence[_House]) -> None:
         state.held_at_dispatch = state.held
         c = state.day.commitments
         battery = state.day.battery
-        if battery is None or c.sold_kwh <= 0:
+        if battery is None or c.sold_kwh <= 0 or not c.reliable:
             continue
-        if c.reliable:
-            state.delivered = round(min(c.sold_kwh, state.held * c.efficiency), 3)
-        else:
-            above = max(0.0, state.energy - battery.floor_kwh)
-            state.delivered = round(min(c.sold_kwh, above * c.efficiency), 3)
+        # What the window will release (an unreliable seller releases nothing).
+        state.release = min(c.sold_kwh, state.held * c.efficiency)
     # Only what reliable sellers release is there to share; the buyers' own credit comes first.
-    released = sum(s.delivered for s in states if s.holds_reserve)
+    released = sum(s.release for s in states if s.holds_reserve)
     own = sum(s.buyer_credit * s.day.commitments.efficiency for s in states)
     pool = max(0.0, released - own)
     unfilled = [max(0.0, s.day.commitments.bought_kwh - s.buyer_credit) for s in states]
@@ -398,6 +397,16 @@ def _buyer_hour(state: _House, hour: int, first: int) -> None:
     state.used.append((own / c.efficiency if c.efficiency > 0 else 0.0) + shared)
 
 
+def _metered_delivery(state: _House) -> float:
+    """A seller's delivery as its meter shows it: export from the window's start to the end of
+    the day, at most what it sold (metered energy sharing; held energy that served the
+    seller's own house is not delivered)."""
+    c = state.day.commitments
+    if state.day.battery is None or c.sold_kwh <= 0:
+        return 0.0
+    return round(min(c.sold_kwh, sum(state.exports[state.window_start :])), 3)
+
+
 def _result(state: _House) -> DayResult:
     c = state.day.commitments
     battery = state.day.battery
@@ -406,7 +415,7 @@ def _result(state: _House) -> DayResult:
         import_kwh=tuple(state.imports),
         export_kwh=tuple(state.exports),
         dispatch_soc_pct=round(100.0 * state.dispatch_energy / capacity, 2) if capacity else 0.0,
-        delivered_kwh=state.delivered,
+        delivered_kwh=_metered_delivery(state),
         buyer=BuyerFigures(
             bought_kwh=c.bought_kwh,
             efficiency=c.efficiency,

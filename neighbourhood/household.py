@@ -159,22 +159,27 @@ class SimulatedHousehold:
         today: date | None = None,
         community: Mapping[str, Any] | None = None,
         delivery: Mapping[str, Any] | None = None,
+        own_delivery: Mapping[str, Any] | None = None,
     ) -> Preferences:
         """The owner's options as the agent's planner takes them: its prices, its tariff, and
-        what the community says (``GET /me``'s energy price and grid charging, ``GET /market``'s
-        measured delivery)."""
+        what the community says (``GET /me``'s energy price, grid charging and the house's own
+        delivery record, ``GET /market``'s measured delivery)."""
         community = community or {}
         delivery = delivery or {}
+        own_delivery = own_delivery or {}
         return Preferences(
             max_buy_price=self.temperament.max_buy_price,
             min_sell_price=self.temperament.min_sell_price,
             tariff=tariff_of(self.profile, today or date.today()),
             energy_price=float(community.get("energy_price", DEFAULT_ENERGY_PRICE_EUR_PER_KWH)),
+            community_feed_in_price=float(community.get("feed_in_price", 0.0)),
             grid_charging=bool(community.get("grid_charging", False)),
             community_efficiency=efficiency,
             max_sell_kwh_per_day=max_sell_kwh,
             filled_per_kwh_sold=delivery.get("filled_per_kwh_sold"),
             shared_kwh_per_kwh_bought=delivery.get("shared_kwh_per_kwh_bought"),
+            own_delivered_per_kwh_sold=own_delivery.get("delivered_per_kwh_sold"),
+            own_delivery_days=int(own_delivery.get("days") or 0),
         )
 
     def wishes(self, today: date, open_days: Sequence[date]) -> list[LifeEvent]:

@@ -12,6 +12,11 @@ Every day starts from the same stored energy as the other scenarios.
 
 Direct sharing without storage (a neighbour's export into another house's load in the same
 hour) is left out: this is the limit of storage, which is what the market trades.
+
+``shared_hours`` narrows the pool to the market's delivery design: houses without a battery are
+served only in those local hours (the dispatch window), while the battery houses may draw on the
+pool at any hour. The physical limit is the default (any house, any hour); the narrowed one shows
+how much of that limit the market's single evening window can reach at all.
 """
 
 from __future__ import annotations
@@ -33,8 +38,13 @@ def pooled_cost_eur(
     local_hours: Sequence[int],
     wear_eur_per_kwh: Sequence[float],
     grid_charging: bool = False,
+    shared_hours: Sequence[int] | None = None,
 ) -> float:
-    """The street's lowest cost of the day (import - feed-in + wear - stored value), EUR."""
+    """The street's lowest cost of the day (import - feed-in + wear - stored value), EUR.
+
+    ``shared_hours``: local hours in which houses without a battery may draw on the pool (None:
+    every hour; see the module docstring).
+    """
     hours = len(local_hours)
     count = len(houses)
     deficit = np.array(
@@ -85,9 +95,11 @@ def pooled_cost_eur(
         cost[gc + t] = grid_price[t]
         bounds.append((0.0, power if grid_charging else 0.0))
     for i in range(count):
+        served = houses[i].battery is not None or shared_hours is None
         for t in range(hours):
             cost[dis + i * hours + t] = wear - price[i, t]
-            bounds.append((0.0, float(deficit[i, t])))
+            may_draw = served or local_hours[t] in shared_hours  # type: ignore[operator]
+            bounds.append((0.0, float(deficit[i, t]) if may_draw else 0.0))
     bounds.extend([(floor, capacity)] * hours)
     bounds.append((0.0, night_need))
     bounds.append((0.0, None))

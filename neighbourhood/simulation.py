@@ -196,7 +196,14 @@ async def _act(
     if not eager and rng.random() >= house.temperament.activity:
         return TickReport(0, 0.0, cancelled, 0)
     requests, kwh = 0, 0.0
-    for event in house.wishes(today, open_days):
+    wishes = house.wishes(today, open_days)
+    # A seller's own delivery record (GET /me), which its agent sizes its offer by.
+    own_delivery = (
+        (await member.http.call("GET", "/api/v1/me")).get("delivery")
+        if any(event.side == "sell" for event in wishes)
+        else None
+    )
+    for event in wishes:
         # Read the orders again for each wish: the previous one may have added some.
         listing = await member.http.call("GET", "/api/v1/orders", params={"status": HOLDING})
         prefs = house.preferences(
@@ -205,6 +212,7 @@ async def _act(
             today=today,
             community=member.community,
             delivery=market.get("delivery"),
+            own_delivery=own_delivery,
         )
         plan = house.plan(event, today, listing["orders"], closed, prefs)
         if plan is None or not plan.trade_days:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .assist.llm_tools import async_register_llm_api
 from .assist.sentence_installer import async_entry_updated, async_install_sentences
-from .const import CONF_TOKEN, CONF_URL, DOMAIN
+from .const import CONF_TOKEN, CONF_URL, DOMAIN, ENTRY_STORES, entry_store_key
 from .coordinator import CommunityStorageCoordinator
 from .delivery.reporter import DeliveryReporter
 from .delivery.seller_reserve import ReserveKeeper
@@ -86,5 +87,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: CommunityStorageConfigE
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: CommunityStorageConfigEntry) -> None:
-    """Forget the household's repair issues when its entry is deleted."""
+    """Forget the household when its entry is deleted: its repair issues and its stores (the
+    trading book, virtual batteries, the reserve's remembered control value)."""
     async_clear_issues(hass, entry)
+    for kind in ENTRY_STORES:
+        # The version does not matter for removing the file.
+        await Store[Any](hass, 1, entry_store_key(kind, entry.entry_id)).async_remove()

@@ -36,6 +36,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
+from .agent.delivery import POWER_UNITS
 from .agent.price_forecast import tariff_from_entity
 from .agent.tariff_schedule import ScheduleError, parse_schedule
 from .const import (
@@ -48,6 +49,8 @@ from .const import (
     CONF_BATTERY_CONTROL_OPTION,
     CONF_BATTERY_POWER_ENTITY,
     CONF_BATTERY_SOC_ENTITY,
+    CONF_DISCHARGE_CONTROL_ENTITY,
+    CONF_DISCHARGE_CONTROL_OPTION,
     CONF_FEED_IN_PRICE,
     CONF_GRID_EXPORT_ENTITY,
     CONF_GRID_IMPORT_ENTITY,
@@ -162,6 +165,22 @@ _PRICE_ENTITY_SELECTOR = EntitySelector(EntitySelectorConfig(domain="sensor"))
 _CONTROL_SELECTOR = EntitySelector(
     EntitySelectorConfig(domain=["number", "select", "input_number", "input_select"])
 )
+_SELECT_PREFIXES: Final = ("select.", "input_select.")
+# Each battery control: its entity, the select option it sets, and the errors of that option.
+_CONTROLS: Final = (
+    (
+        CONF_BATTERY_CONTROL_ENTITY,
+        CONF_BATTERY_CONTROL_OPTION,
+        "control_option_required",
+        "unknown_control_option",
+    ),
+    (
+        CONF_DISCHARGE_CONTROL_ENTITY,
+        CONF_DISCHARGE_CONTROL_OPTION,
+        "discharge_option_required",
+        "unknown_discharge_option",
+    ),
+)
 
 
 class UnsupportedServerError(Exception):
@@ -208,17 +227,24 @@ def _resolver_failed(err: Exception) -> bool:
     )
 
 
+def _entity_known(hass: HomeAssistant, entity_id: str) -> bool:
+    """Home Assistant has the entity (a state, or a registry entry not loaded right now); the
+    REST API takes any entity id the selector's pattern allows."""
+    return (
+        hass.states.get(entity_id) is not None
+        or er.async_get(hass).async_get(entity_id) is not None
+    )
+
+
 def _sensor_errors(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Every chosen sensor exists (the REST API takes any entity id the selector's pattern
-    allows); a state of charge is meaningless without the capacity it is a share of."""
-    registry = er.async_get(hass)
+    """Every chosen sensor exists; a state of charge is meaningless without the capacity it is
+    a share of."""
     missing = {
         key: "entity_not_found"
         for key in SENSOR_KEYS
         if key != CONF_BATTERY_CAPACITY_KWH
         and (entity_id := user_input.get(key))
-        and hass.states.get(str(entity_id)) is None
-        and registry.async_get(str(entity_id)) is None
+        and not _entity_known(hass, str(entity_id))
     }
     if missing:
         return missing
@@ -482,6 +508,8 @@ class CommunityStorageOptionsFlow(OptionsFlow):
                     CONF_NOTIFY_ACTION,
                     CONF_BATTERY_CONTROL_ENTITY,
                     CONF_BATTERY_CONTROL_OPTION,
+                    CONF_DISCHARGE_CONTROL_ENTITY,
+                    CONF_DISCHARGE_CONTROL_OPTION,
                     CONF_TARIFF_SCHEDULE,
                     CONF_PRICE_ENTITY,
                 ):
@@ -493,12 +521,12 @@ class CommunityStorageOptionsFlow(OptionsFlow):
                     options[CONF_PRICE_ENTITY] = user_input[CONF_PRICE_ENTITY]
                 if action:
                     options[CONF_NOTIFY_ACTION] = action
-                if control := user_input.get(CONF_BATTERY_CONTROL_ENTITY):
-                    options[CONF_BATTERY_CONTROL_ENTITY] = control
-                    if control.startswith(("select.", "input_select.")):
-                        options[CONF_BATTERY_CONTROL_OPTION] = str(
-                            user_input[CONF_BATTERY_CONTROL_OPTION]
-                        ).strip()
+                # Only the controls chosen, and an option only for a select.
+                for entity_key, option_key, _, _ in _CONTROLS:
+                    if control := user_input.get(entity_key):
+                        options[entity_key] = control
+                        if control.startswith(_SELECT_PREFIXES):
+                            options[option_key] = str(user_input[option_key]).strip()
                 return self.async_create_entry(data=options)
         current = {
             CONF_MAX_BUY_PRICE: DEFAULT_MAX_BUY_PRICE,
@@ -534,6 +562,8 @@ class CommunityStorageOptionsFlow(OptionsFlow):
                 vol.Required(CONF_INSTALL_SENTENCES): BooleanSelector(),
                 vol.Optional(CONF_BATTERY_CONTROL_ENTITY): _CONTROL_SELECTOR,
                 vol.Optional(CONF_BATTERY_CONTROL_OPTION): str,
+                vol.Optional(CONF_DISCHARGE_CONTROL_ENTITY): _CONTROL_SELECTOR,
+                vol.Optional(CONF_DISCHARGE_CONTROL_OPTION): str,
                 # Defaults: a household that never opens the tariff settings has the 2026
                 # average fixed tariff.
                 vol.Required(CONF_TARIFF_SOURCE, default=DEFAULT_TARIFF_SOURCE): SelectSelector(
@@ -592,15 +622,33 @@ class CommunityStorageOptionsFlow(OptionsFlow):
         return {}, ""
 
     def _control_errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
-        """A select control needs one of its own options to hold the charge."""
-        control = user_input.get(CONF_BATTERY_CONTROL_ENTITY)
-        if not control or not str(control).startswith(("select.", "input_select.")):
-            return {}
-        option = str(user_input.get(CONF_BATTERY_CONTROL_OPTION) or "").strip()
-        if not option:
-            return {CONF_BATTERY_CONTROL_OPTION: "control_option_required"}
-        state = self.hass.states.get(control)
-        known = state.attributes.get("options") if state is not None else None
-        if known is not None and option not in known:
-            return {CONF_BATTERY_CONTROL_OPTION: "unknown_control_option"}
-        return {}
+        """Each control chosen exists; a select needs one of its own options (the one that
+        holds the charge, or the one that forces discharge); a discharge number is a power."""
+        errors: dict[str, str] = {}
+        for entity_key, option_key, option_required, unknown_option in _CONTROLS:
+            control = str(user_input.get(entity_key) or "")
+            if not control:
+                continue
+            if not _entity_known(self.hass, control):
+                errors[entity_key] = "entity_not_found"
+            elif control.startswith(_SELECT_PREFIXES):
+                option = str(user_input.get(option_key) or "").strip()
+                state = self.hass.states.get(control)
+                known = state.attributes.get("options") if state is not None else None
+                if not option:
+                    errors[option_key] = option_required
+                elif known is not None and option not in known:
+                    errors[option_key] = unknown_option
+            elif entity_key == CONF_DISCHARGE_CONTROL_ENTITY and self._power_unit(control) is None:
+                errors[entity_key] = "discharge_unit"
+        return errors
+
+    def _power_unit(self, entity_id: str) -> str | None:
+        """The unit (W or kW) of a number entity, from its state or its registry entry."""
+        state = self.hass.states.get(entity_id)
+        if state is not None:
+            unit = state.attributes.get("unit_of_measurement")
+        else:
+            registered = er.async_get(self.hass).async_get(entity_id)
+            unit = registered.unit_of_measurement if registered is not None else None
+        return unit if unit in POWER_UNITS else None

@@ -4,6 +4,16 @@ from typing import Final
 
 DOMAIN: Final = "community_storage"
 
+# The household's files in ``.storage``, one per kind and config entry; deleting the entry
+# deletes them (``async_remove_entry``), so a household added again starts clean.
+ENTRY_STORES: Final = ("trading", "virtual_battery", "reserve", "seller_export")
+
+
+def entry_store_key(kind: str, entry_id: str) -> str:
+    """The ``.storage`` key of one of an entry's stores (a kind of ``ENTRY_STORES``)."""
+    return f"{DOMAIN}.{kind}.{entry_id}"
+
+
 # Config entry data (set by the config flow).
 CONF_URL: Final = "url"
 CONF_TOKEN: Final = "token"
@@ -30,6 +40,11 @@ CONF_INSTALL_SENTENCES: Final = "install_sentences"
 CONF_BATTERY_CONTROL_ENTITY: Final = "battery_control_entity"
 # For a select: the option that holds the battery's charge.
 CONF_BATTERY_CONTROL_OPTION: Final = "battery_control_option"
+# A number (forced discharge / export power, W or kW) or select (mode) entity set in the
+# dispatch window so that the held reserve leaves the house through the export meter.
+CONF_DISCHARGE_CONTROL_ENTITY: Final = "discharge_control_entity"
+# For a select: the option that forces the battery to discharge (e.g. "Force discharge").
+CONF_DISCHARGE_CONTROL_OPTION: Final = "discharge_control_option"
 
 # The household's tariff: where its import prices come from, the prices, and its feed-in.
 CONF_TARIFF_SOURCE: Final = "tariff_source"

@@ -13,6 +13,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .agent.delivery import MEASURE_EXPORT, MEASURE_SOC
 from .const import CONF_HOUSEHOLD_NAME, CONF_TOKEN, CONF_URL
 from .market_client.client import MarketClient, MarketError
 from .runtime import CommunityStorageConfigEntry
@@ -56,8 +57,13 @@ async def async_get_config_entry_diagnostics(
         "data": async_redact_data(_plain(coordinator.data), TO_REDACT),
         "delivery": {
             "schedules": _plain(runtime.reserve.schedules),
-            # Days the seller's battery was measured at dispatch; None is "unmeasured".
+            # What each sell day delivered (None is "unmeasured") and how it was measured:
+            # "grid_export" (the export meter from the window's start to the end of the day) or
+            # "state_of_charge" (what the battery held at the window's start; no export meter).
             "delivered_kwh": runtime.reserve.measured_days(),
+            "measured_by": runtime.reserve.measures(),
+            "seller_measure": MEASURE_EXPORT if runtime.reserve.export.configured else MEASURE_SOC,
+            "window_export_kwh": runtime.reserve.export.days(),
             "virtual_batteries": {
                 day.isoformat(): {
                     "capacity_kwh": battery.capacity_kwh,

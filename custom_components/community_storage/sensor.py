@@ -112,6 +112,28 @@ SENSORS: tuple[CommunityStorageSensorDescription, ...] = (
     _monthly_eur(
         "energy_earnings_this_month", lambda data: data.settlements.totals.energy_earned_eur
     ),
+    # The buyer's own export drawn back from a seller's reserve, settled at the community's
+    # feed-in price beside the shared energy.
+    CommunityStorageSensorDescription(
+        key="own_credit_cost_this_month",
+        translation_key="own_credit_cost_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.settlements.totals.own_credit_paid_eur,
+        last_reset_fn=_month_start,
+    ),
+    CommunityStorageSensorDescription(
+        key="own_credit_earnings_this_month",
+        translation_key="own_credit_earnings_this_month",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EUR,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.settlements.totals.own_credit_earned_eur,
+        last_reset_fn=_month_start,
+    ),
 )
 
 

@@ -31,7 +31,8 @@ def cmd_settle(args: argparse.Namespace, store: Store, clock: Clock) -> int:
             f"sellers earned EUR {figures['earned_eur']:.2f}, "
             f"buyers paid EUR {figures['paid_eur']:.2f} "
             f"(after EUR {figures['refunds_eur']:.2f} refunded for undelivered capacity); "
-            f"shared energy EUR {figures['energy_eur']:.2f}"
+            f"shared energy EUR {figures['energy_eur']:.2f}, "
+            f"own-credit energy EUR {figures['own_credit_eur']:.2f}"
         )
         if summary.pending_days:
             print(

@@ -72,6 +72,13 @@ SETTING_FLAGS: tuple[tuple[str, str, type, str], ...] = (
         "EUR per kWh of shared energy buyers pay sellers, 0 to 1 in steps of 0.001 (default "
         "0.12); the community's agreed price, not cleared",
     ),
+    (
+        "--feed-in-price",
+        "feed_in_price",
+        float,
+        "EUR per kWh buyers pay sellers for the energy behind their own credit (their export "
+        "drawn back from the sellers' reserves), 0 to 1 in steps of 0.001 (default 0.078)",
+    ),
 )
 
 

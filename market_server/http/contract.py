@@ -173,14 +173,27 @@ class MeCommunity(_Response):
         description="sellers may charge their reserves from the grid (reported as grid_kwh); "
         "off: only renewable surplus fills them"
     )
+    feed_in_price: float = Field(
+        description="EUR per kWh a buyer pays for the energy behind its own credit (its export "
+        "drawn back from the sellers' reserves): the feed-in the sellers give up; settled beside "
+        "the shared energy"
+    )
     volume_step_kwh: float = Field(description="volumes are multiples of this")
     price_step_eur: float = Field(description="prices are multiples of this")
+
+
+class MeDelivery(_Response):
+    """The household's own record as a seller over its latest settled selling days."""
+
+    days: int
+    delivered_per_kwh_sold: float | None
 
 
 class Me(_Response):
     household_id: str
     name: str
     disabled: bool
+    delivery: MeDelivery
     limits: MeLimits
     community: MeCommunity
     api_version: int
@@ -266,17 +279,31 @@ class LedgerEntry(_Response):
         description="what that shared energy cost (buy, negative) or earned (sell, positive) "
         "at the community's energy price; not part of amount_eur"
     )
+    own_credit_kwh: float = Field(
+        description="own-credit energy (the buyers' own export drawn back from the sellers' "
+        "reserves): buy entries the kWh billed, sell entries the kWh sold; 0 when none"
+    )
+    own_credit_eur: float = Field(
+        description="what that own-credit energy cost (buy, negative) or earned (sell, "
+        "positive) at the community's feed-in price; not part of amount_eur"
+    )
 
 
 class SettlementTotals(_Response):
     earned_eur: float = Field(description="capacity earned")
     paid_eur: float = Field(description="capacity paid, net of refunds")
     net_eur: float = Field(
-        description="everything earned less everything paid: capacity and shared energy"
+        description="everything earned less everything paid: capacity, shared and own-credit energy"
     )
     refunds_eur: float
     energy_earned_eur: float = Field(description="shared energy sold to buyers")
     energy_paid_eur: float = Field(description="shared energy bought from sellers")
+    own_credit_earned_eur: float = Field(
+        description="own-credit energy sold to buyers (at the feed-in price)"
+    )
+    own_credit_paid_eur: float = Field(
+        description="own-credit energy bought from sellers (at the feed-in price)"
+    )
 
 
 class Settlements(_Response):
@@ -329,6 +356,11 @@ class DayDelivery(_Response):
     )
     energy_kwh: float = Field(description="shared energy billed (settled days; else 0)")
     energy_eur: float = Field(description="what the buyers paid the sellers for it")
+    own_credit_kwh: float = Field(
+        description="own-credit energy billed (the buyers' own export the sellers' reserves "
+        "held; settled days, else 0)"
+    )
+    own_credit_eur: float = Field(description="what the buyers paid the sellers for it")
     late_reports: int = Field(description="reports that came after the day was settled")
 
 
@@ -363,6 +395,10 @@ class MarketDelivery(_Response):
     )
     shared_kwh_per_kwh_bought: float | None = Field(
         description="kWh of shared energy billed per kWh of capacity bought (null: no settled day)"
+    )
+    own_credit_kwh_per_kwh_bought: float | None = Field(
+        description="kWh of own-credit energy billed per kWh of capacity bought (null: no "
+        "settled day)"
     )
 
 
@@ -480,6 +516,9 @@ class SettleSummary(_Response):
     refunds_eur: float
     through_day: date | None
     energy_eur: float = Field(description="shared energy settled: paid by buyers = earned")
+    own_credit_eur: float = Field(
+        description="own-credit energy settled at the feed-in price: paid by buyers = earned"
+    )
     pending_days: int = Field(
         description="ended days waiting for delivery reports (of sellers and buyers)"
     )
@@ -503,6 +542,10 @@ class ExportEntry(_Response):
     refund_eur: str = Field(description="exact to 0.0001 EUR, as text")
     energy_kwh: float = Field(description="shared energy billed (buy) or sold (sell)")
     energy_eur: str = Field(
+        description="exact to 0.0001 EUR, as text: paid (buy, negative) or earned (sell)"
+    )
+    own_credit_kwh: float = Field(description="own-credit energy billed (buy) or sold (sell)")
+    own_credit_eur: str = Field(
         description="exact to 0.0001 EUR, as text: paid (buy, negative) or earned (sell)"
     )
 
@@ -911,6 +954,20 @@ class SettingsBody(_Body):
                 le=MAX_ENERGY_PRICE,
                 json_schema_extra={"multipleOf": PRICE_STEP_EUR},
                 description="EUR per kWh of shared energy; applies to days settled from now on",
+            ),
+            _read(_energy_price),
+        ]
+        | None
+    ) = None
+    feed_in_price: (
+        Annotated[
+            float,
+            Field(
+                ge=0,
+                le=MAX_ENERGY_PRICE,
+                json_schema_extra={"multipleOf": PRICE_STEP_EUR},
+                description="EUR per kWh of own-credit energy (the buyers' own export drawn back "
+                "from the sellers' reserves); applies to days settled from now on",
             ),
             _read(_energy_price),
         ]

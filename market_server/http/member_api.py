@@ -98,12 +98,15 @@ async def check_join_code(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     hh = await household(request, allow_disabled=True)
-    settings = await runtime_of(request).settings()
+    rt = runtime_of(request)
+    settings = await rt.settings()
+    delivery = await rt.read(lambda conn: market_data.own_delivery(conn, hh.id))
     return json_reply(
         {
             "household_id": hh.id,
             "name": hh.name,
             "disabled": hh.disabled,
+            "delivery": delivery,
             "limits": {
                 "max_sell_kwh_per_day": kwh(hh.max_sell_ticks),
                 "max_open_kwh": kwh(hh.max_open_ticks),
@@ -124,6 +127,7 @@ async def me(request: web.Request) -> web.Response:
                 "delivery_report_hours": settings.delivery_report_hours,
                 "energy_price": settings.energy_price,
                 "grid_charging": settings.grid_charging,
+                "feed_in_price": settings.feed_in_price,
                 "volume_step_kwh": VOLUME_STEP_KWH,
                 "price_step_eur": PRICE_STEP_EUR,
             },

@@ -420,8 +420,8 @@ def _paths() -> dict[str, Any]:
             ),
             "post": _op(
                 op,
-                "Change the energy-sharing settings (energy_price, grid_charging); the others "
-                "only with `market-server init`",
+                "Change the energy-sharing settings (energy_price, feed_in_price, grid_charging); "
+                "the others only with `market-server init`",
                 {"200": ("the settings now", _ref(contract.SETTINGS))},
                 body="SettingsBody",
                 errors=("400", "401", "403", "413", "415"),

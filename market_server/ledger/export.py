@@ -1,5 +1,5 @@
 """Ledger export for the operator: CSV or JSON, exact to 0.0001 EUR, with household names,
-delivered kWh (sell entries), refunds (buy entries) and shared energy (both)."""
+delivered kWh (sell entries), refunds (buy entries), shared and own-credit energy (both)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ COLUMNS = (
     "refund_eur",
     "energy_kwh",
     "energy_eur",
+    "own_credit_kwh",
+    "own_credit_eur",
 )
 
 
@@ -66,6 +68,10 @@ def ledger_rows(store: Store, progress: Progress | None = None) -> Iterator[dict
                 # Shared energy beside the capacity: billed (buy, paid < 0) or sold (sell).
                 "energy_kwh": kwh_from_wh(int(row.energy_wh or 0)),
                 "energy_eur": str(money_decimal(int(row.energy_ticks or 0))),
+                # Own-credit energy (the buyers' own export the sellers' reserves held), at the
+                # community's feed-in price, signed the same way.
+                "own_credit_kwh": kwh_from_wh(int(row.own_credit_wh or 0)),
+                "own_credit_eur": str(money_decimal(int(row.own_credit_ticks or 0))),
             }
         if progress and total == 0:
             progress(0, 0)

@@ -112,8 +112,9 @@ def market_view(conn: Connection, settings: CommunitySettings, now: datetime) ->
 
 def recent_delivery(conn: Connection) -> dict[str, Any]:
     """What trades delivered over the last DELIVERY_DAYS settled days, all households together:
-    kWh delivered per kWh sold and shared energy billed per kWh bought (from the ledger, so
-    exactly what was paid for; entries settled before metering count as delivered in full)."""
+    kWh delivered per kWh sold, shared and own-credit energy billed per kWh bought (from the
+    ledger, so exactly what was paid for; entries settled before metering count as delivered in
+    full)."""
     led = db.ledger
     days = list(
         conn.execute(
@@ -121,27 +122,65 @@ def recent_delivery(conn: Connection) -> dict[str, Any]:
         ).scalars()
     )
     if not days:
-        return {"days": 0, "filled_per_kwh_sold": None, "shared_kwh_per_kwh_bought": None}
+        return {
+            "days": 0,
+            "filled_per_kwh_sold": None,
+            "shared_kwh_per_kwh_bought": None,
+            "own_credit_kwh_per_kwh_bought": None,
+        }
     traded_wh = led.c.volume_ticks * WH_PER_VOLUME_TICK
     sums = {
-        row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+        row[0]: tuple(int(value or 0) for value in row[1:])
         for row in conn.execute(
             sa.select(
                 led.c.side,
                 sa.func.sum(traded_wh),
                 sa.func.sum(sa.func.coalesce(led.c.delivered_wh, traded_wh)),
                 sa.func.sum(sa.func.coalesce(led.c.energy_wh, 0)),
+                sa.func.sum(sa.func.coalesce(led.c.own_credit_wh, 0)),
             )
             .where(led.c.day.in_(days))
             .group_by(led.c.side)
         )
     }
-    sold_wh, delivered_wh, _ = sums.get("sell", (0, 0, 0))
-    bought_wh, _, shared_wh = sums.get("buy", (0, 0, 0))
+    sold_wh, delivered_wh, _, _ = sums.get("sell", (0, 0, 0, 0))
+    bought_wh, _, shared_wh, own_wh = sums.get("buy", (0, 0, 0, 0))
     return {
         "days": len(days),
         "filled_per_kwh_sold": round(delivered_wh / sold_wh, 3) if sold_wh else None,
         "shared_kwh_per_kwh_bought": round(shared_wh / bought_wh, 3) if bought_wh else None,
+        "own_credit_kwh_per_kwh_bought": round(own_wh / bought_wh, 3) if bought_wh else None,
+    }
+
+
+def own_delivery(conn: Connection, household_id: str) -> dict[str, Any]:
+    """GET /api/v1/me ``delivery``: the household's own record as a seller over its latest
+    DELIVERY_DAYS settled days on which it sold: kWh delivered per kWh sold (None before
+    anything it sold was settled). Its agent offers only what its battery is expected to
+    deliver, and its own record is the best evidence of that."""
+    led = db.ledger
+    mine = sa.and_(led.c.household_id == household_id, led.c.side == "sell")
+    days = list(
+        conn.execute(
+            sa.select(led.c.day)
+            .where(mine)
+            .distinct()
+            .order_by(led.c.day.desc())
+            .limit(DELIVERY_DAYS)
+        ).scalars()
+    )
+    if not days:
+        return {"days": 0, "delivered_per_kwh_sold": None}
+    traded_wh = led.c.volume_ticks * WH_PER_VOLUME_TICK
+    sold_wh, delivered_wh = conn.execute(
+        sa.select(
+            sa.func.sum(traded_wh), sa.func.sum(sa.func.coalesce(led.c.delivered_wh, traded_wh))
+        ).where(mine, led.c.day.in_(days))
+    ).one()
+    sold = int(sold_wh or 0)
+    return {
+        "days": len(days),
+        "delivered_per_kwh_sold": round(int(delivered_wh or 0) / sold, 3) if sold else None,
     }
 
 
@@ -196,6 +235,16 @@ def overview(conn: Connection, settings: CommunitySettings, now: datetime) -> di
     }
 
 
+def _earned_and_billed(ticks: Any, wh: Any) -> tuple[Any, Any]:
+    """A day's sums of one kind of energy: the ticks sellers earned (= buyers paid) and the Wh
+    billed to buyers."""
+    led = db.ledger
+    return (
+        sa.func.sum(sa.case((ticks > 0, ticks), else_=0)),
+        sa.func.sum(sa.case((led.c.side == "buy", sa.func.coalesce(wh, 0)), else_=0)),
+    )
+
+
 def _counts() -> dict[str, int]:
     """Wh sold by all sellers, by reporting ones, delivered by those; seller-days unreported."""
     return {"all": 0, "sold": 0, "delivered": 0, "unreported": 0, "days": 0}
@@ -210,17 +259,15 @@ def delivery_figures(conn: Connection, first: date, today: date) -> dict[str, An
     sellers = deliveries.seller_days(conn, first, today - timedelta(days=1))
     buyers = deliveries.buyer_days(conn, first, today - timedelta(days=1))
     led, d = db.ledger, db.deliveries
-    # day -> (refund ticks, energy ticks earned = paid, energy Wh billed)
+    # day -> (refund ticks, then for shared and own-credit energy: ticks earned = paid, Wh billed)
     settled = {
-        r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
+        r[0]: tuple(int(value or 0) for value in r[1:])
         for r in conn.execute(
             sa.select(
                 led.c.day,
                 sa.func.sum(led.c.refund_ticks),
-                sa.func.sum(sa.case((led.c.energy_ticks > 0, led.c.energy_ticks), else_=0)),
-                sa.func.sum(
-                    sa.case((led.c.side == "buy", sa.func.coalesce(led.c.energy_wh, 0)), else_=0)
-                ),
+                *_earned_and_billed(led.c.energy_ticks, led.c.energy_wh),
+                *_earned_and_billed(led.c.own_credit_ticks, led.c.own_credit_wh),
             )
             .where(led.c.day >= first, led.c.day < today)
             .group_by(led.c.day)
@@ -257,7 +304,7 @@ def delivery_figures(conn: Connection, first: date, today: date) -> dict[str, An
                 parts["sold"] += sold
                 parts["delivered"] += s.delivered_wh
     for day, parts in per_day.items():
-        refunds, energy_ticks, energy_wh = settled.get(day, (0, 0, 0))
+        refunds, energy_ticks, energy_wh, own_ticks, own_wh = settled.get(day, (0, 0, 0, 0, 0))
         buys = bought.get(day, {"wh": 0, "unreported": 0, "shared": 0})
         days[day] = {
             "sold_kwh": kwh_from_wh(parts["all"]),
@@ -272,6 +319,8 @@ def delivery_figures(conn: Connection, first: date, today: date) -> dict[str, An
             "shared_claimed_kwh": kwh_from_wh(buys["shared"]),
             "energy_kwh": kwh_from_wh(energy_wh),
             "energy_eur": money_eur(energy_ticks),
+            "own_credit_kwh": kwh_from_wh(own_wh),
+            "own_credit_eur": money_eur(own_ticks),
             "late_reports": late.get(day, 0),
         }
     h = db.households

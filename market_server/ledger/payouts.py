@@ -6,15 +6,17 @@ Capacity: a seller's delivery ratio r = min(1, delivered / filled) (no report: 1
 earns floor(r x value of its fills); what it does not earn -- its shortfall, the rounding
 remainder included -- is refunded to the day's buyers pro rata to their filled kWh.
 
-Shared energy (docs/market-server.md): what the sellers delivered first holds the buyers' own
-stored energy; the rest is available shared energy S = max(0, delivered - buyers' own use),
-own use = kwh - shared_kwh of each buyer report. B = min(S, claims) is billed, split among the
-buyers pro rata to their shared_kwh claims; a buyer pays floor(billed Wh x energy price), and
-the sellers earn the sum of those payments pro rata to their delivered Wh. Buyers without a
-report claim nothing (unmeasured) and pay no energy.
+Energy (docs/delivery.md): what the sellers delivered D first holds the buyers' own credit
+(their own export, stored in the sellers' reserves); own use = kwh - shared_kwh of each buyer
+report. O = min(D, buyers' own use) is billed at the community's feed-in price (the feed-in the
+sellers give up on the PV that filled their reserves), split among the buyers pro rata to
+their own use. The rest is available shared energy S = D - O; B = min(S, claims) is billed at
+the energy price, split among the buyers pro rata to their shared_kwh claims. For each kind a
+buyer pays floor(billed Wh x price), and the sellers earn the sum of those payments pro rata to
+their delivered Wh. Buyers without a report claim nothing (unmeasured) and pay no energy.
 
 Every split is by largest remainder, so no tick is created or lost: refunds == the sellers'
-shortfall, and energy paid == energy earned, exactly.
+shortfall, and energy paid == energy earned, exactly, for each kind.
 """
 
 from __future__ import annotations
@@ -52,15 +54,18 @@ class Payout:
     refund_ticks: int  # buy entries: what came back for the sellers' shortfall
     energy_wh: int = 0  # shared energy: buy entries billed, sell entries sold
     energy_ticks: int = 0  # its money: paid < 0 (buy), earned > 0 (sell); not in amount_ticks
+    own_credit_wh: int = 0  # own-credit energy, the same way (at the feed-in price)
+    own_credit_ticks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class EnergyClaims:
-    """The buyers' side of a day's shared energy, and its price."""
+    """The buyers' side of a day's energy, and its prices."""
 
     used_wh: Mapping[str, int]  # reporting buyer -> capacity used (own + shared), Wh
     shared_wh: Mapping[str, int]  # reporting buyer -> shared energy drawn, Wh (<= used)
-    price_ticks: int  # EUR/kWh in price ticks (0.001 EUR)
+    price_ticks: int  # shared energy, EUR/kWh in price ticks (0.001 EUR)
+    own_credit_price_ticks: int = 0  # own-credit energy (the feed-in price), the same way
 
 
 NO_ENERGY = EnergyClaims({}, {}, 0)
@@ -87,7 +92,7 @@ def apportion(total: int, weights: Sequence[int]) -> list[int]:
 
 
 def energy_money(wh: int, price_ticks: int) -> int:
-    """What `wh` of shared energy costs in money ticks (rounded down: never above the price)."""
+    """What `wh` of energy costs in money ticks (rounded down: never above the price)."""
     return wh * price_ticks // WH_PRICE_PER_MONEY_TICK
 
 
@@ -129,7 +134,7 @@ def day_payouts(
     for i, refund in zip(buys, apportion(shortfall, buy_volumes), strict=True):
         refunds[i] = refund
         amounts[i] = -int(fills[i].volume_ticks) * int(fills[i].price_ticks) + refund
-    energy_wh, energy_ticks = _energy(fills, seller_wh, sells, buys, energy)
+    shared, own = _energy(fills, seller_wh, sells, buys, energy)
     return [
         Payout(
             f.id,
@@ -138,11 +143,21 @@ def day_payouts(
             amounts[i],
             delivered[i],
             refunds[i],
-            energy_wh[i],
-            energy_ticks[i],
+            shared.wh[i],
+            shared.ticks[i],
+            own.wh[i],
+            own.ticks[i],
         )
         for i, f in enumerate(fills)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Billed:
+    """One kind of energy per fill: Wh and money ticks (buy < 0, sell > 0)."""
+
+    wh: list[int]
+    ticks: list[int]
 
 
 def _energy(
@@ -151,37 +166,62 @@ def _energy(
     sells: Mapping[str, list[int]],
     buys: Sequence[int],
     energy: EnergyClaims,
-) -> tuple[list[int], list[int]]:
-    """Per fill: shared energy Wh and its money ticks (buy < 0, sell > 0); see the module."""
-    energy_wh = [0] * len(fills)
-    energy_ticks = [0] * len(fills)
+) -> tuple[_Billed, _Billed]:
+    """Per fill: the shared energy and the own-credit energy; see the module."""
     buyers: dict[str, list[int]] = defaultdict(list)
     for i in buys:
         buyers[fills[i].household_id].append(i)
     if not buyers or not sells:
-        return energy_wh, energy_ticks
+        return _nothing(len(fills)), _nothing(len(fills))
     claims = {h: energy.shared_wh.get(h, 0) if h in energy.used_wh else 0 for h in buyers}
-    own_use = sum(energy.used_wh[h] - claims[h] for h in buyers if h in energy.used_wh)
-    available = max(0, sum(seller_wh.values()) - own_use)
-    billed_total = min(available, sum(claims.values()))
-    names = list(buyers)
-    billed = dict(zip(names, apportion(billed_total, [claims[h] for h in names]), strict=True))
-    paid = {h: energy_money(billed[h], energy.price_ticks) for h in names}
-    sellers = list(sells)
-    weights = [seller_wh[h] for h in sellers]
-    sold = dict(zip(sellers, apportion(billed_total, weights), strict=True))
-    earned = dict(zip(sellers, apportion(sum(paid.values()), weights), strict=True))
-    # Within a household, by the kWh of its fills that day.
-    for split, signed in (((buyers, billed, paid), -1), ((sells, sold, earned), 1)):
-        members, wh_of, ticks_of = split
-        for household_id, indexes in members.items():
-            volumes = [int(fills[i].volume_ticks) for i in indexes]
-            for i, wh, ticks in zip(
-                indexes,
-                apportion(wh_of[household_id], volumes),
-                apportion(ticks_of[household_id], volumes),
-                strict=True,
-            ):
-                energy_wh[i] = wh
-                energy_ticks[i] = signed * ticks
-    return energy_wh, energy_ticks
+    own_use = {h: energy.used_wh[h] - claims[h] if h in energy.used_wh else 0 for h in buyers}
+    delivered = sum(seller_wh.values())
+    own_total = min(delivered, sum(own_use.values()))
+    shared_total = min(delivered - own_total, sum(claims.values()))
+    bill = _Bill(fills, seller_wh, sells, buyers)
+    return (
+        bill.split(shared_total, claims, energy.price_ticks),
+        bill.split(own_total, own_use, energy.own_credit_price_ticks),
+    )
+
+
+def _nothing(count: int) -> _Billed:
+    return _Billed([0] * count, [0] * count)
+
+
+@dataclass(frozen=True, slots=True)
+class _Bill:
+    """A day's buyers and sellers, to split one kind of energy among their fills."""
+
+    fills: Sequence[FillLike]
+    seller_wh: Mapping[str, int]
+    sells: Mapping[str, list[int]]
+    buyers: Mapping[str, list[int]]
+
+    def split(self, total_wh: int, weights: Mapping[str, int], price_ticks: int) -> _Billed:
+        """`total_wh` billed to the buyers pro rata to `weights`, each paying floor(Wh x
+        price); the sellers earn the sum of the payments and sell the Wh pro rata to what they
+        delivered; within a household, by the kWh of its fills that day."""
+        out = _nothing(len(self.fills))
+        names = list(self.buyers)
+        billed = dict(zip(names, apportion(total_wh, [weights[h] for h in names]), strict=True))
+        paid = {h: energy_money(billed[h], price_ticks) for h in names}
+        sellers = list(self.sells)
+        delivered = [self.seller_wh[h] for h in sellers]
+        sold = dict(zip(sellers, apportion(total_wh, delivered), strict=True))
+        earned = dict(zip(sellers, apportion(sum(paid.values()), delivered), strict=True))
+        for members, wh_of, ticks_of, signed in (
+            (self.buyers, billed, paid, -1),
+            (self.sells, sold, earned, 1),
+        ):
+            for household_id, indexes in members.items():
+                volumes = [int(self.fills[i].volume_ticks) for i in indexes]
+                for i, wh, ticks in zip(
+                    indexes,
+                    apportion(wh_of[household_id], volumes),
+                    apportion(ticks_of[household_id], volumes),
+                    strict=True,
+                ):
+                    out.wh[i] = wh
+                    out.ticks[i] = signed * ticks
+        return out

@@ -1,13 +1,13 @@
 """After its delivery day each fill becomes one ledger entry: the seller earns what it delivered,
-the buyer pays what it bought less its share of the sellers' shortfall, and the shared energy
-the buyers drew is paid to the sellers at the community's energy price (payouts.py,
-docs/market-server.md)."""
+the buyer pays what it bought less its share of the sellers' shortfall, and the energy the
+buyers drew is paid to the sellers: shared energy at the community's energy price, the energy
+behind their own credit at its feed-in price (payouts.py, docs/delivery.md)."""
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ class SettlementSummary:
     pending_days: int = 0  # ended days waiting for delivery reports
     next_deadline: datetime | None = None  # when the first of them settles regardless
     energy_ticks: int = 0  # shared energy settled: paid by buyers == earned by sellers
+    own_credit_ticks: int = 0  # own-credit energy settled, the same way
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class SettlementSummary:
             "paid_eur": money_eur(self.paid_ticks),
             "refunds_eur": money_eur(self.refund_ticks),
             "energy_eur": money_eur(self.energy_ticks),
+            "own_credit_eur": money_eur(self.own_credit_ticks),
             "through_day": None if self.through_day is None else self.through_day.isoformat(),
             "pending_days": self.pending_days,
             "next_deadline": None if self.next_deadline is None else self.next_deadline.isoformat(),
@@ -69,7 +71,8 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
     A day is due once every household with fills that day -- sellers and buyers -- has
     reported its delivery, or its report deadline has passed: a buyer's report (its shared
     energy) counts as much as a seller's. A due day settles in one transaction (payouts.py:
-    sellers earn what they delivered, buyers get the shortfall back, shared energy is paid);
+    sellers earn what they delivered, buyers get the shortfall back, shared and own-credit
+    energy is paid);
     the others wait and are counted as pending. Reports that come after stay for the record
     only (deliveries.record).
     """
@@ -87,7 +90,7 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
             )
         }
     total = sum(per_day.values())
-    done = earned = paid = refunded = pending = energy_total = 0
+    done = earned = paid = refunded = pending = energy_total = own_credit_total = 0
     next_deadline: datetime | None = None
     if progress:
         progress(0, total)
@@ -108,7 +111,10 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
                 next_deadline = deadline if next_deadline is None else min(next_deadline, deadline)
                 continue
             claims = payouts.EnergyClaims(
-                reports.used_wh, reports.shared_wh, settings.energy_price_ticks
+                reports.used_wh,
+                reports.shared_wh,
+                settings.energy_price_ticks,
+                settings.feed_in_price_ticks,
             )
             entries = []
             for row, pay in zip(
@@ -120,6 +126,7 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
                     paid -= pay.amount_ticks
                 refunded += pay.refund_ticks
                 energy_total += max(0, pay.energy_ticks)
+                own_credit_total += max(0, pay.own_credit_ticks)
                 entries.append(
                     {
                         "id": auth.new_id("le"),
@@ -134,6 +141,8 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
                         "refund_ticks": pay.refund_ticks if row.side == "buy" else None,
                         "energy_wh": pay.energy_wh,
                         "energy_ticks": pay.energy_ticks,
+                        "own_credit_wh": pay.own_credit_wh,
+                        "own_credit_ticks": pay.own_credit_ticks,
                         "settled_at": now,
                     }
                 )
@@ -143,7 +152,15 @@ def settle(store: Store, now: datetime, progress: Progress | None = None) -> Set
         if progress:
             progress(done, max(total, done))
     return SettlementSummary(
-        done, earned, paid, last_day, refunded, pending, next_deadline, energy_total
+        done,
+        earned,
+        paid,
+        last_day,
+        refunded,
+        pending,
+        next_deadline,
+        energy_total,
+        own_credit_total,
     )
 
 
@@ -171,17 +188,26 @@ def household_ledger(conn: Connection, household_id: str, month: str | None) -> 
     earned = sum(int(r.amount_ticks) for r in rows if r.amount_ticks > 0)
     paid = -sum(int(r.amount_ticks) for r in rows if r.amount_ticks < 0)
     refunds = sum(int(r.refund_ticks or 0) for r in rows)
-    energy = [int(r.energy_ticks or 0) for r in rows]
-    energy_earned = sum(e for e in energy if e > 0)
-    energy_paid = -sum(e for e in energy if e < 0)
+    energy_earned, energy_paid = _earned_paid(int(r.energy_ticks or 0) for r in rows)
+    own_earned, own_paid = _earned_paid(int(r.own_credit_ticks or 0) for r in rows)
     return {
         "settlements": [serialisers.ledger_entry(r) for r in rows],
         "totals": {
             "earned_eur": money_eur(earned),
             "paid_eur": money_eur(paid),
-            "net_eur": money_eur(earned + energy_earned - paid - energy_paid),
+            "net_eur": money_eur(
+                earned + energy_earned + own_earned - paid - energy_paid - own_paid
+            ),
             "refunds_eur": money_eur(refunds),
             "energy_earned_eur": money_eur(energy_earned),
             "energy_paid_eur": money_eur(energy_paid),
+            "own_credit_earned_eur": money_eur(own_earned),
+            "own_credit_paid_eur": money_eur(own_paid),
         },
     }
+
+
+def _earned_paid(ticks: Iterable[int]) -> tuple[int, int]:
+    """Signed money ticks as (earned, paid), both >= 0."""
+    values = list(ticks)
+    return sum(t for t in values if t > 0), -sum(t for t in values if t < 0)

@@ -80,7 +80,8 @@ def delivered_kwh(row: Any) -> float | None:
 
 def ledger_entry(row: Any) -> dict[str, Any]:
     """`amount_eur` is the capacity, net: a buy entry's `refund_eur` is already taken off what it
-    paid. The shared energy is beside it: `energy_kwh` and `energy_eur` (signed as amount_eur)."""
+    paid. The energy is beside it, signed as amount_eur: shared energy (`energy_kwh`,
+    `energy_eur`) and own-credit energy (`own_credit_kwh`, `own_credit_eur`)."""
     return {
         "entry_id": row.id,
         "day": row.day.isoformat(),
@@ -94,4 +95,6 @@ def ledger_entry(row: Any) -> dict[str, Any]:
         "refund_eur": money_eur(int(row.refund_ticks or 0)),
         "energy_kwh": kwh_from_wh(int(row.energy_wh or 0)),
         "energy_eur": money_eur(int(row.energy_ticks or 0)),
+        "own_credit_kwh": kwh_from_wh(int(row.own_credit_wh or 0)),
+        "own_credit_eur": money_eur(int(row.own_credit_ticks or 0)),
     }

@@ -19,6 +19,10 @@ _GATE_RE = re.compile(GATE_CLOSURE_PATTERN)
 # after losses, plus battery wear); the capacity price carries the seller's margin.
 DEFAULT_ENERGY_PRICE = 0.12
 MAX_ENERGY_PRICE = 1.0
+# EUR/kWh a buyer pays for the energy behind its own credit (its export drawn back from the
+# sellers' reserves): the feed-in the seller gives up on the PV that filled them. 0.078 is the
+# 2026 German feed-in for small PV (EEG, up to 10 kWp, partial feed-in).
+DEFAULT_FEED_IN_PRICE = 0.078
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,8 @@ class CommunitySettings:
     # may charge their reserves from the grid (off: renewable surplus only).
     energy_price: float = DEFAULT_ENERGY_PRICE
     grid_charging: bool = False
+    # The price of the buyers' own-credit energy (settlement: payouts.py), set like energy_price.
+    feed_in_price: float = DEFAULT_FEED_IN_PRICE
 
     @property
     def zone(self) -> ZoneInfo:
@@ -68,6 +74,10 @@ class CommunitySettings:
     @property
     def energy_price_ticks(self) -> int:
         return round(self.energy_price * PRICE_TICKS_PER_EUR)
+
+    @property
+    def feed_in_price_ticks(self) -> int:
+        return round(self.feed_in_price * PRICE_TICKS_PER_EUR)
 
     @property
     def max_order_day_ticks(self) -> int:
@@ -131,15 +141,19 @@ class CommunitySettings:
         if isinstance(hours, bool) or not isinstance(hours, int) or not 0 <= hours <= 168:
             # A report is taken for at most 7 days after the day ended (deliveries.py).
             raise SettingsError("delivery report hours must be a whole number from 0 to 168")
-        energy_price_problem = energy_price_error(self.energy_price)
-        if energy_price_problem is not None:
-            raise SettingsError(energy_price_problem)
+        for value, label in (
+            (self.energy_price, "energy price"),
+            (self.feed_in_price, "feed-in price"),
+        ):
+            price_problem = energy_price_error(value, label)
+            if price_problem is not None:
+                raise SettingsError(price_problem)
         if not isinstance(self.grid_charging, bool):
             raise SettingsError(f"grid charging must be true or false, got {self.grid_charging!r}")
 
 
 def energy_price_error(value: object, label: str = "energy price") -> str | None:
-    """Why `value` cannot be the community's energy price (None: it can)."""
+    """Why `value` cannot be the community's energy or feed-in price (None: it can)."""
     ticks = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         ticks = to_ticks(float(value), PRICE_TICKS_PER_EUR)

@@ -69,8 +69,9 @@ def state(store: Store) -> SchemaState:
     return SchemaState(revision, head_revision())
 
 
-def upgrade(store: Store) -> list[str]:
-    """Bring the schema to the newest revision; returns the revisions applied now (none: [])."""
+def upgrade(store: Store, target: str = "head") -> list[str]:
+    """Bring the schema to the newest revision (or to `target`, for tests that start from an
+    earlier one); returns the revisions applied now (none: [])."""
     applied: list[str] = []
     revisions = ScriptDirectory(str(SCHEMA_DIR))
 
@@ -90,7 +91,7 @@ def upgrade(store: Store) -> list[str]:
         config.attributes["on_version_apply"] = record
         _adopt_schema_version(conn, config)
         _refuse_unknown_revision(conn, revisions)
-        command.upgrade(config, "head")
+        command.upgrade(config, target)
     return applied
 
 

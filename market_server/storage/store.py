@@ -219,6 +219,11 @@ ledger = sa.Table(
     # entries settled before energy was shared: none. Not part of amount_ticks.
     sa.Column("energy_wh", sa.BigInteger, nullable=True),
     sa.Column("energy_ticks", sa.BigInteger, nullable=True),
+    # revision 0006: own-credit energy (the buyers' own export drawn back from the sellers'
+    # reserves), the same way at the community's feed-in price. NULL in entries settled before
+    # it was paid: none. Not part of amount_ticks.
+    sa.Column("own_credit_wh", sa.BigInteger, nullable=True),
+    sa.Column("own_credit_ticks", sa.BigInteger, nullable=True),
     sa.Index("ix_ledger_household", "household_id", "day"),
     sa.Index("ix_ledger_day", "day"),
 )

@@ -14,17 +14,22 @@ from custom_components.community_storage.agent.delivery import (
     active_schedule,
     buyer_figures,
     committed_now_kwh,
+    delivered_by_export,
     delivered_sell_kwh,
+    exported_in_window,
     headroom_limit_pct,
     hour_index,
     hours_in_day,
     meter_delta,
     next_dispatch,
+    power_setpoint,
+    release_power_kw,
     reserve_kwh,
     reserve_target_pct,
     seller_schedule,
     seller_schedules,
     virtual_battery_from_readings,
+    window_hours,
 )
 from custom_components.community_storage.agent.tariff import evening_peak_time_of_use, fixed
 
@@ -97,6 +102,51 @@ def test_a_seller_delivers_what_it_held_when_dispatch_began() -> None:
     assert delivered_sell_kwh(5.0, 63, SPEC, 0.95) == pytest.approx(5.0)
     assert delivered_sell_kwh(5.0, 10 + 52.63 / 2, SPEC, 0.95) == pytest.approx(2.5, abs=0.01)
     assert delivered_sell_kwh(5.0, 8, SPEC, 0.95) == 0.0
+
+
+def test_the_reserve_is_released_evenly_over_the_window() -> None:
+    schedule = seller_schedule(DAY, 5.0, SPEC, zone=BERLIN, efficiency=0.95)
+    assert window_hours(schedule) == 5.0
+    # R = 5.26 kWh over 17:00-22:00.
+    assert release_power_kw(schedule) == pytest.approx(1.052)
+    # In the control's own unit, within its own range.
+    assert power_setpoint(1.052, "W", 0, 5000) == pytest.approx(1052.0)
+    assert power_setpoint(1.052, "kW", 0, 10) == pytest.approx(1.052)
+    assert power_setpoint(1.052, "W", 0, 800) == 800
+    assert power_setpoint(0.05, "W", 100, 5000) == 100
+    # A percentage or no unit is not a power: nothing is set.
+    assert power_setpoint(1.052, "%", 0, 100) is None
+    assert power_setpoint(1.052, None, 0, 100) is None
+
+
+def test_a_window_of_a_day_that_changes_the_clock_is_still_five_hours() -> None:
+    # 2026-10-25: Berlin leaves summer time at 03:00; the evening window is unaffected.
+    schedule = seller_schedule(date(2026, 10, 25), 4.75, SPEC, zone=BERLIN, efficiency=0.95)
+    assert window_hours(schedule) == 5.0
+    assert release_power_kw(schedule) == pytest.approx(1.0)
+
+
+def test_only_export_from_the_window_start_to_the_end_of_the_day_is_delivered() -> None:
+    schedule = seller_schedule(DAY, 5.0, SPEC, zone=BERLIN, efficiency=0.95)
+    changes = [
+        (at(16, 59), 100.0, 101.0),  # afternoon PV surplus: not the evening's delivery
+        (at(17), 101.0, 102.5),
+        (at(21, 30), 102.5, 104.0),
+        (at(23, 59), 104.0, 104.5),  # after the window, before midnight: still the day's
+        (at(0, day=DAY + timedelta(days=1)), 104.5, 106.0),  # the next day
+    ]
+    exported = sum(exported_in_window(schedule, when, old, new) for when, old, new in changes)
+    assert exported == pytest.approx(3.5)
+    assert delivered_by_export(5.0, exported) == 3.5
+    # A meter that restarts from zero counts its new value.
+    assert exported_in_window(schedule, at(18), 104.0, 0.75) == 0.75
+
+
+def test_delivery_by_export_is_capped_at_what_was_sold_and_rounded() -> None:
+    assert delivered_by_export(5.0, 6.2) == 5.0
+    assert delivered_by_export(5.0, 1.23456) == 1.235
+    assert delivered_by_export(5.0, 0.0) == 0.0
+    assert delivered_by_export(5.0, -0.2) == 0.0
 
 
 # ----------------------------------------------------------------------------- buyer

@@ -40,7 +40,11 @@ from custom_components.community_storage.agent.tariff import (
     evening_peak_time_of_use,
     fixed,
 )
-from custom_components.community_storage.language.speak.explain import error_text, plan_speech
+from custom_components.community_storage.language.speak.explain import (
+    error_text,
+    fill_sentence,
+    plan_speech,
+)
 
 from .helpers import load_history, pv_day
 
@@ -400,20 +404,104 @@ def test_a_seller_offers_only_what_it_expects_to_fill(no_pv_forecast) -> None:
         assert day.grid_kwh == pytest.approx(day.kwh - day.shared_kwh, abs=0.11)
 
 
+@pytest.mark.parametrize(
+    ("language", "grid_off", "grid_loses"),
+    [
+        (
+            "en",
+            "charging the rest from the grid is off in the community",
+            "charging the rest from the grid would cost more than the EUR 0.12/kWh it earns",
+        ),
+        (
+            "de",
+            "Laden aus dem Netz ist in der Gemeinschaft ausgeschaltet",
+            "Laden aus dem Netz würde mehr kosten als die 0,12 EUR/kWh, die es einbringt",
+        ),
+    ],
+)
+def test_a_seller_offering_less_says_why_the_grid_does_not_fill_the_rest(
+    no_pv_forecast, language: str, grid_off: str, grid_loses: str
+) -> None:
+    """The reply's reason for the unfilled rest is the community's setting and the seller's
+    own tariff against the energy price, as the plan decided it."""
+    battery = BatterySpec(capacity_kwh=10.0, min_soc=0.1)
+    request = _sell(2, reason="holiday")
+    off = plan_request(request, no_pv_forecast, battery, [], UNMEASURED)
+    on = plan_request(request, no_pv_forecast, battery, [], replace(UNMEASURED, grid_charging=True))
+    for plan in (off, on):
+        assert all(d.note == "fill_limited" and d.grid_kwh == 0.0 for d in plan.days)
+    assert grid_off in fill_sentence(off, language)
+    assert grid_loses not in fill_sentence(off, language)
+    # On, but the fixed 0.37 EUR/kWh is above the 0.12 the delivered kWh earns.
+    assert grid_loses in fill_sentence(on, language)
+    assert grid_off not in fill_sentence(on, language)
+
+
+def test_a_seller_offers_only_what_its_battery_delivered_before(forecast) -> None:
+    """Its own record (GET /me) scales the estimate: half delivered, half offered; nothing
+    delivered, nothing offered and the reason with the figures; a stated amount is honoured."""
+    battery = BatterySpec(capacity_kwh=15.0, min_soc=0.1)
+    request = _sell(3, reason="holiday")
+    full = plan_request(request, forecast, battery, [], PREFS)
+    assert all(d.kwh > 1.0 for d in full.days)
+    for record in (None, 1.0):
+        same = replace(PREFS, own_delivered_per_kwh_sold=record, own_delivery_days=5)
+        assert plan_request(request, forecast, battery, [], same).days == full.days
+    half = replace(PREFS, own_delivered_per_kwh_sold=0.5, own_delivery_days=6)
+    plan = plan_request(request, forecast, battery, [], half)
+    for day, before in zip(plan.days, full.days, strict=True):
+        assert day.kwh == pytest.approx(np.floor(before.kwh * 0.5 * 10) / 10, abs=0.11)
+        assert day.note == "record_limited"
+    assert plan.energy.delivered_share == 0.5 and plan.energy.delivery_days == 6
+    assert "on your last 6 selling days your battery delivered 50% of the capacity you sold" in (
+        fill_sentence(plan, "en")
+    )
+    assert "An deinen letzten 6 Verkaufstagen hat dein Akku 50 % der verkauften Kapazität" in (
+        fill_sentence(plan, "de")
+    )
+    nothing = replace(PREFS, own_delivered_per_kwh_sold=0.0, own_delivery_days=4)
+    with pytest.raises(NothingToTradeError) as err:
+        plan_request(request, forecast, battery, [], nothing)
+    assert err.value.translation_key == "nothing_delivered"
+    assert "on your last 4 selling days your battery delivered 0% of the capacity you sold" in (
+        error_text(err.value, language="en")
+    )
+    assert "An deinen letzten 4 Verkaufstagen hat dein Akku 0 %" in (
+        error_text(err.value, language="de")
+    )
+    stated = plan_request(_sell(3, kwh_per_day=2.0), forecast, battery, [], nothing)
+    assert [d.kwh for d in stated.days] == [2.0] * 3
+
+
 def time_of_use_cheap_nights():
     from custom_components.community_storage.agent.tariff import time_of_use
 
     return time_of_use([(0, 6, 0.06)], default=0.35)
 
 
-def test_the_ask_floor_counts_the_energy_price_the_sale_earns() -> None:
+def test_the_ask_floor_counts_the_feed_in_price_the_sale_earns_at_least() -> None:
+    """A delivered kWh earns the community's feed-in price (own credit) or its energy price
+    (shared energy); the floor counts the lower, so a sale never depends on being shared."""
     battery = BatterySpec(capacity_kwh=10.0, wear_eur_per_kwh=0.05)
-    # Wear plus the feed-in the stored kWh gives up (0.078 / 0.9025), less the 0.12 earned.
-    assert sell_cost(battery, UNMEASURED) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.12)
+    # Wear plus the feed-in the stored kWh gives up (0.078 / 0.9025), less the 0.078 earned.
+    assert UNMEASURED.community_feed_in_price == 0.078
+    assert sell_cost(battery, UNMEASURED) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.078)
     dear_feed_in = replace(UNMEASURED, tariff=fixed(0.37, feed_in=0.2))
-    assert sell_cost(battery, dear_feed_in) == pytest.approx(0.05 + 0.2 / 0.9025 - 0.12)
-    # An energy price above every cost never makes the floor negative.
-    assert sell_cost(battery, replace(UNMEASURED, energy_price=0.5)) == 0.0
+    assert sell_cost(battery, dear_feed_in) == pytest.approx(0.05 + 0.2 / 0.9025 - 0.078)
+    # The community's feed-in price moves the floor; the energy price only where it is lower.
+    dearer = replace(UNMEASURED, community_feed_in_price=0.1)
+    assert sell_cost(battery, dearer) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.1)
+    assert sell_cost(battery, replace(UNMEASURED, energy_price=0.5)) == pytest.approx(
+        sell_cost(battery, UNMEASURED)
+    )
+    cheap_sharing = replace(UNMEASURED, energy_price=0.05)
+    assert sell_cost(battery, cheap_sharing) == pytest.approx(0.05 + 0.078 / 0.9025 - 0.05)
+    # A server that pays nothing for own credit (before it was settled): nothing counted.
+    unpaid = replace(UNMEASURED, community_feed_in_price=0.0)
+    assert sell_cost(battery, unpaid) == pytest.approx(0.05 + 0.078 / 0.9025)
+    # Prices above every cost never make the floor negative.
+    generous = replace(UNMEASURED, community_feed_in_price=0.5, energy_price=0.5)
+    assert sell_cost(battery, generous) == 0.0
 
 
 def test_an_amount_that_loses_money_is_honoured_with_the_figures_of_the_loss(forecast) -> None:

@@ -62,6 +62,28 @@ def test_a_missing_reserve_is_topped_up_from_the_grid_before_the_evening_window(
     assert socs[11] < 40.0
 
 
+def test_a_forced_discharge_exports_what_the_house_does_not_use() -> None:
+    """17:00-22:00 of a dark December day from 63 %: with 1052 W forced (5.26 kWh over 5 h) the
+    battery serves the house first and exports the rest; without it nothing is exported."""
+    start = MIDNIGHT + timedelta(hours=17)
+    idle = DemoHouse("house", DEMO_HOUSE, 63.0, start)
+    forced = DemoHouse("house", DEMO_HOUSE, 63.0, start)
+    forced.discharge_w = 1052.0
+    _run(idle, start, 5)
+    _run(forced, start, 5)
+    assert idle.reading.grid_export_kwh_total == 0.0
+    assert idle.reading.soc_pct > 20.0
+    reading = forced.reading
+    # Down to the battery's own floor, never below it.
+    assert reading.soc_pct == 10.0
+    discharged = (63.0 - 10.0) / 100 * DEMO_HOUSE.battery_kwh
+    # No PV in the dark: what left the battery and came from the grid went to the house or out.
+    assert reading.grid_export_kwh_total == pytest.approx(
+        discharged + reading.grid_import_kwh_total - reading.load_kwh_total, abs=0.01
+    )
+    assert reading.grid_export_kwh_total > 1.0
+
+
 def test_grid_meters_balance_the_house() -> None:
     house = DemoHouse("house", DEMO_HOUSE, 50.0, MIDNIGHT)
     house.min_soc_pct = 40.0
@@ -127,3 +149,15 @@ async def test_the_control_in_home_assistant_moves_the_battery(
     assert houses["house"].min_soc_pct == 63.0
     state = hass.states.get("number.house_battery_minimum_state_of_charge")
     assert state is not None and float(state.state) == 63.0
+
+    # The forced discharge power (W, up to the battery's power) is the discharge control.
+    discharge = "number.house_battery_discharge_power"
+    state = hass.states.get(discharge)
+    assert state is not None and float(state.state) == 0.0
+    assert state.attributes["unit_of_measurement"] == "W"
+    assert state.attributes["max"] == DEMO_HOUSE.battery_power_kw * 1000
+    assert hass.states.get("number.flat_battery_discharge_power") is None
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": discharge, "value": 1052}, blocking=True
+    )
+    assert houses["house"].discharge_w == 1052.0

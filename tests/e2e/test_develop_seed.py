@@ -117,6 +117,7 @@ async def test_fresh_develop_plays_both_seed_scenarios_in_full(
             # Delivery: the house's battery control is mapped, so what it sells is held; both
             # households meter the grid, so the flat's bought capacity is a virtual battery.
             assert entity_areas["number.house_battery_minimum_state_of_charge"] == "House"
+            assert entity_areas["number.house_battery_discharge_power"] == "House"
             async with session.get(
                 f"{stack.ha_url}/api/diagnostics/config_entry/{entries['House']['entry_id']}",
                 headers=login.headers,
@@ -126,6 +127,11 @@ async def test_fresh_develop_plays_both_seed_scenarios_in_full(
             assert diagnostics["entry"]["options"]["battery_control_entity"] == (
                 "number.house_battery_minimum_state_of_charge"
             )
+            assert diagnostics["entry"]["options"]["discharge_control_entity"] == (
+                "number.house_battery_discharge_power"
+            )
+            # The house's export meter measures what it delivers.
+            assert diagnostics["delivery"]["seller_measure"] == "grid_export"
             assert diagnostics["entry"]["data"]["grid_export_entity"] == (
                 "sensor.house_grid_export_energy"
             )

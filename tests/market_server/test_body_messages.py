@@ -69,7 +69,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
         {"zz": 1},
         "validation_error",
         "zz",
-        "Unknown field 'zz'; allowed fields are: energy_price, grid_charging.",
+        "Unknown field 'zz'; allowed fields are: energy_price, feed_in_price, grid_charging.",
     ),
     (
         "household",
@@ -514,6 +514,36 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str]] = [
     ),
     (
         "settings",
+        {"feed_in_price": -0.01},
+        "validation_error",
+        "feed_in_price",
+        "feed_in_price must be a number of EUR/kWh from 0 to 1 with at most 3 decimals, got -0.01.",
+    ),
+    (
+        "settings",
+        {"feed_in_price": 1e300},
+        "validation_error",
+        "feed_in_price",
+        "feed_in_price must be a number of EUR/kWh from 0 to 1 with at most 3 decimals, got "
+        "1e+300.",
+    ),
+    (
+        "settings",
+        {"feed_in_price": 0.0785},
+        "validation_error",
+        "feed_in_price",
+        "feed_in_price must be a number of EUR/kWh from 0 to 1 with at most 3 decimals, got "
+        "0.0785.",
+    ),
+    (
+        "settings",
+        {"feed_in_price": "0.078"},
+        "validation_error",
+        "feed_in_price",
+        "feed_in_price must be a number, got str.",
+    ),
+    (
+        "settings",
         {"grid_charging": "yes"},
         "validation_error",
         "grid_charging",
@@ -689,6 +719,16 @@ async def test_every_documented_400_is_produced_with_its_message(
         # Nothing was stored by the refused bodies: the settings are as they were.
         settings_now = await market.get("/api/v1/operator/settings", op)
         assert (settings_now["energy_price"], settings_now["grid_charging"]) == (0.12, False)
+        assert settings_now["feed_in_price"] == 0.078
+        # NaN is no JSON: refused before any field is read.
+        status, answer = await market.request(
+            "POST",
+            "/api/v1/operator/settings",
+            token=op,
+            data=b'{"feed_in_price": NaN}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert (status, answer["error"]) == (400, "invalid_json")
         assert (await market.get("/api/v1/deliveries", seller))["deliveries"] == []
     assert not wrong, "\n".join(map(repr, wrong))
     assert produced >= documented, documented - produced

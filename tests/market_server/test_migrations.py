@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 
 from market_server.cli import main
 from market_server.http.contract import parse_request
+from market_server.ledger.settlement import household_ledger
 from market_server.market import community, households, orders, rounds
 from market_server.market.gate import open_days
 from market_server.storage import migrations
@@ -228,6 +229,49 @@ def test_databases_of_earlier_schema_versions_get_the_later_revisions(
                     conn, T0 + timedelta(days=400), UNUSED_JOIN_CODE, None
                 )
             assert household_id == UNUSED_CODE_HOUSEHOLD and token
+    finally:
+        store.dispose()
+
+
+def test_a_database_of_revision_0005_keeps_its_ledger_and_gets_the_feed_in_price(
+    db_url: str,
+) -> None:
+    """Revision 0006 adds own-credit energy to the ledger: entries settled before it keep their
+    money and shared energy and paid no own credit; the community, whose settings row has no
+    feed-in price, settles at the default EUR 0.078/kWh and keeps its energy price."""
+    store = _legacy_database(db_url)
+    try:
+        assert migrations.upgrade(store, "0005") == ["0004", "0005"]
+        with store.write() as conn:
+            settings = community.load(conn)
+            stored = {**settings.to_json(), "energy_price": 0.15}
+            del stored["feed_in_price"]  # as a server of revision 0005 wrote it
+            conn.execute(
+                sa.update(db.settings_table)
+                .where(db.settings_table.c.key == "community")
+                .values(value=json.dumps(stored))
+            )
+            conn.execute(sa.text("UPDATE ledger SET energy_wh = 2000, energy_ticks = 0"))
+        assert migrations.upgrade(store) == ["0006"]
+        _assert_schema_is_store_py(store)
+        with store.read() as conn:
+            settings = community.load(conn)
+            assert (settings.energy_price, settings.feed_in_price) == (0.15, 0.078)
+            assert settings.feed_in_price_ticks == 78
+            rows = conn.execute(
+                sa.select(
+                    db.ledger.c.amount_ticks,
+                    db.ledger.c.energy_wh,
+                    db.ledger.c.own_credit_wh,
+                    db.ledger.c.own_credit_ticks,
+                ).order_by(db.ledger.c.amount_ticks)
+            ).all()
+            assert [tuple(r) for r in rows] == [(-1000, 2000, None, None), (1000, 2000, None, None)]
+            miller = household_for_token(conn, MILLER_TOKEN)
+            ledger = household_ledger(conn, miller.id, None)
+        assert ledger["totals"]["own_credit_paid_eur"] == 0.0
+        assert ledger["totals"]["own_credit_earned_eur"] == 0.0
+        assert {e["own_credit_kwh"] for e in ledger["settlements"]} == {0.0}
     finally:
         store.dispose()
 

@@ -119,7 +119,9 @@ def test_an_unreliable_seller_on_a_dark_evening_delivers_less() -> None:
     # Its battery served the house all day: 6.0 - 17 h x 0.6 kW leaves only the floor.
     assert unreliable.dispatch_soc_pct == pytest.approx(10.0)
     assert unreliable.delivered_kwh == 0.0
-    # A quieter house leaves part of it for the evening.
+    # A quieter house still holds energy at 17:00, but its battery serves only the house:
+    # nothing crosses the export meter in the window, so nothing is delivered (metered sharing
+    # counts exports; what the seller's own house uses is not the neighbours').
     quiet = run_day(
         [0.3] * 24,
         DARK_PV,
@@ -128,8 +130,29 @@ def test_an_unreliable_seller_on_a_dark_evening_delivers_less() -> None:
         commitments=Commitments(sold_kwh=5.0, reliable=False),
         window=WINDOW,
     )
-    # 10.0 - 17 x 0.3 = 4.9 kWh stored, 3.9 above the floor, 0.95 x 3.9 = 3.705 delivered.
-    assert quiet.delivered_kwh == pytest.approx(3.705)
+    # 10.0 - 17 x 0.3 = 4.9 kWh stored at 17:00 (49 %), none of it exported.
+    assert quiet.dispatch_soc_pct == pytest.approx(49.0)
+    assert sum(quiet.export_kwh[17:]) == 0.0
+    assert quiet.delivered_kwh == 0.0
+    # The reliable seller's delivery is its metered export from 17:00: the released reserve.
+    assert reliable.delivered_kwh == pytest.approx(min(5.0, sum(reliable.export_kwh[17:])))
+
+
+def test_an_unreliable_seller_delivers_what_its_evening_solar_exports() -> None:
+    """A June evening: the battery is full and the sun still shines after 17:00; the surplus
+    crosses the export meter in the window and is shared energy, up to what was sold."""
+    evening_sun = [2.0 if 10 <= h < 20 else 0.0 for h in range(24)]
+    result = run_day(
+        BRIGHT_LOAD,
+        evening_sun,
+        BATTERY,
+        start_kwh=10.0,
+        commitments=Commitments(sold_kwh=5.0, reliable=False),
+        window=WINDOW,
+    )
+    # 17:00-20:00: 3 h x (2.0 - 0.5) kW = 4.5 kWh exported, less than the 5 kWh sold.
+    assert sum(result.export_kwh[17:]) == pytest.approx(4.5)
+    assert result.delivered_kwh == pytest.approx(4.5)
 
 
 def test_a_buyer_without_export_and_without_sellers_uses_nothing() -> None:

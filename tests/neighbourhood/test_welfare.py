@@ -49,6 +49,8 @@ def test_a_small_month_balances_and_prints_every_figure(
         assert result["settled_days"] == 2
         assert 0 < result["used_kwh"] <= result["bought_kwh"]
         assert result["pooled_optimum_gain_eur"] > 0
+        # The single evening window can reach at most the physical pool's gain.
+        assert 0 < result["pooled_window_gain_eur"] <= result["pooled_optimum_gain_eur"] + 0.01
         assert result["welfare_vs_pooled_optimum"] == pytest.approx(
             result["welfare_gain_eur"] / result["pooled_optimum_gain_eur"], abs=0.01
         )
@@ -99,3 +101,30 @@ def test_the_pooled_optimum_costs_no_more_than_each_battery_for_its_own_house() 
             assert pooled < alone, day
             # Charging from the grid is one more option, never a cost.
             assert with_grid <= pooled + 1e-6, day
+
+
+def test_the_pool_under_the_evening_window_serves_battery_less_houses_only_in_it() -> None:
+    """A flat whose deficit is all in the afternoon (after the midday charge, before 17:00)
+    gains nothing from the narrowed pool, while the physical pool serves it; an evening
+    deficit is served by both alike."""
+    battery_house = HouseDay(
+        [0.2] * 24, [3.0 if 10 <= h < 15 else 0.0 for h in HOURS], HouseBattery(10.0, 4.0)
+    )
+    afternoon = HouseDay([1.0 if 14 <= h < 17 else 0.0 for h in HOURS], [0.0] * 24)
+    evening = HouseDay([1.0 if 18 <= h < 21 else 0.0 for h in HOURS], [0.0] * 24)
+    wear = [0.04, 0.0]
+    window = range(17, 24)
+    for flat, served_in_window in ((afternoon, False), (evening, True)):
+        houses = [battery_house, flat]
+        physical = pooled_cost_eur(houses, local_hours=HOURS, wear_eur_per_kwh=wear)
+        narrowed = pooled_cost_eur(
+            houses, local_hours=HOURS, wear_eur_per_kwh=wear, shared_hours=window
+        )
+        alone = pooled_cost_eur([battery_house], local_hours=HOURS, wear_eur_per_kwh=[0.04])
+        flat_bill = 3.0 * 0.37
+        # The physical pool always covers the flat's 3 kWh from stored solar.
+        assert physical < alone + flat_bill - 0.5
+        if served_in_window:
+            assert narrowed == pytest.approx(physical)
+        else:
+            assert narrowed == pytest.approx(alone + flat_bill, abs=1e-6)

@@ -145,8 +145,8 @@ async def test_operator_page_asks_for_the_token(
 
 
 async def test_operator_page_shows_energy_sharing(tmp_path: Path, socket_enabled: None) -> None:
-    """The community's energy price and grid charging, and a settled day's shared energy beside
-    its capacity, as the overview has them."""
+    """The community's energy price, feed-in price and grid charging, and a settled day's shared
+    and own-credit energy beside its capacity, as the overview has them."""
     binary = _chromium()
     clock = MutableClock(T0)
     async with running_market(tmp_path, clock=clock, clear_on_submit=False) as market:
@@ -166,15 +166,25 @@ async def test_operator_page_shows_energy_sharing(tmp_path: Path, socket_enabled
             )
             assert status == 201, answer
         assert (await market.settle())["entries"] == 4
-        await market.change_settings(energy_price=0.15)
+        status, _ = await market.request(
+            "POST",
+            "/api/v1/operator/settings",
+            token=market.operator_token,
+            json={"energy_price": 0.15, "feed_in_price": 0.08},
+        )
+        assert status == 200
         overview = await market.get("/api/v1/operator/overview", market.operator_token)
         settled = next(d for d in overview["days"] if d["day"] == day)["delivery"]
         assert settled["energy_kwh"] == 12.0
+        assert settled["own_credit_kwh"] == 4.0  # X used 3 kWh of own credit, Y 1
         async with aiohttp.ClientSession() as session, headless_chromium(session, binary) as page:
             await _open(page, f"{market.url}/#token={market.operator_token}")
             community = await page.evaluate("document.getElementById('community').textContent")
             price_card = await page.evaluate(
                 "document.querySelector('[data-card=energy-price] .value').textContent"
+            )
+            feed_in_card = await page.evaluate(
+                "document.querySelector('[data-card=feed-in-price] .value').textContent"
             )
             filled_card = await page.evaluate(
                 "document.querySelector('[data-card=filled] .value').textContent"
@@ -183,13 +193,27 @@ async def test_operator_page_shows_energy_sharing(tmp_path: Path, socket_enabled
                 f'(() => {{ const c = document.querySelector(\'#days tr[data-day="{day}"] '
                 ".energy'); return [c.dataset.kwh, c.dataset.eur, c.textContent]; })()"
             )
+            own = await page.evaluate(
+                f'(() => {{ const c = document.querySelector(\'#days tr[data-day="{day}"] '
+                ".own-credit'); return [c.dataset.kwh, c.dataset.eur, c.textContent]; })()"
+            )
             assert page.errors == [], page.errors
     language = "de" if "Gate-Schluss" in community else "en"
     if language == "en":
-        assert "shared energy EUR 0.150/kWh · grid charging off" in community
+        assert (
+            "shared energy EUR 0.150/kWh · own credit EUR 0.080/kWh · grid charging off"
+            in community
+        )
     else:
-        assert "geteilte Energie EUR 0,150/kWh · Laden aus dem Netz aus" in community
+        assert (
+            "geteilte Energie EUR 0,150/kWh · eigenes Guthaben EUR 0,080/kWh · "
+            "Laden aus dem Netz aus" in community
+        )
     assert price_card in ("0.150", "0,150")
+    assert feed_in_card in ("0.080", "0,080")
     assert filled_card == "80 %"  # 16 of 20 kWh sold were delivered
     assert [float(energy[0]), float(energy[1])] == [12.0, settled["energy_eur"]]
     assert energy[2].replace(",", ".").startswith("12.0 / ")
+    # Settled at the feed-in price of the day it settled (the default 0.078): 4 kWh, EUR 0.31.
+    assert [float(own[0]), float(own[1])] == [4.0, settled["own_credit_eur"]] == [4.0, 0.31]
+    assert own[2].replace(",", ".") == "4.0 / 0.31"

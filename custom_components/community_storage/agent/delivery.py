@@ -2,12 +2,13 @@
 
 The model is written down in ``docs/delivery.md``. For a seller of X kWh on a day, the battery
 keeps R = X / efficiency kWh for the community: free in the morning, held until the evening
-dispatch window, released in it; it is filled from the seller's own surplus, then the
-community's. For a buyer of X kWh, export during the day is credited to a virtual battery up
-to X kWh (what comes back is efficiency x credited: the losses are the buyer's); at the start
-of the evening window the part of X its own export did not fill is filled with shared energy
-from the sellers' reserves. Import draws the own credit first, then the shared energy. Pure
-functions on plain data; no Home Assistant here.
+dispatch window, released in it by exporting it (R / window hours); it is filled from the
+seller's own surplus, then the community's. What it delivered is what its export meter counts
+from the window's start to the end of the day, at most X. For a buyer of X kWh, export during
+the day is credited to a virtual battery up to X kWh (what comes back is efficiency x credited:
+the losses are the buyer's); at the start of the evening window the part of X its own export
+did not fill is filled with shared energy from the sellers' reserves. Import draws the own
+credit first, then the shared energy. Pure functions on plain data; no Home Assistant here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Final
 
 from .battery import DEFAULT_EFFICIENCY, BatterySpec
 from .planner import WINDOWS
@@ -167,10 +169,61 @@ def next_dispatch(schedules: Iterable[SellerSchedule], now: datetime) -> SellerS
 def delivered_sell_kwh(
     sold_kwh: float, soc_pct: float, spec: BatterySpec, efficiency: float = DEFAULT_EFFICIENCY
 ) -> float:
-    """What a seller delivered: the energy held above the floor when dispatch began, after
-    losses, at most what was sold (``min(X, efficiency x (SoC - floor) x capacity)``)."""
+    """What a seller's battery held for the community when dispatch began, after losses, at
+    most what was sold (``min(X, efficiency x (SoC - floor) x capacity)``).
+
+    The fallback measure for a household without an export meter: a battery that holds R at
+    17:00 but then serves only its own house shows the same figure as one that exports it.
+    """
     held = max(0.0, soc_pct / 100 - max(spec.min_soc, 0.0)) * spec.capacity_kwh
     return round(max(0.0, min(sold_kwh, held * efficiency)), 3)
+
+
+# How a seller's delivery was measured (diagnostics): on the grid export meter, or, without
+# one, from the state of charge at the start of the dispatch window.
+MEASURE_EXPORT: Final = "grid_export"
+MEASURE_SOC: Final = "state_of_charge"
+# Units a discharge-power control may have, as factors from kW.
+POWER_UNITS: Final[dict[str, float]] = {"W": 1000.0, "kW": 1.0}
+
+
+def window_hours(schedule: SellerSchedule) -> float:
+    """The dispatch window's length in real hours (5 for 17:00-22:00)."""
+    start = schedule.dispatch_start.astimezone(UTC)
+    return (schedule.dispatch_end.astimezone(UTC) - start).total_seconds() / 3600
+
+
+def release_power_kw(schedule: SellerSchedule) -> float:
+    """The even power that releases R over the dispatch window: R / window hours."""
+    hours = window_hours(schedule)
+    return schedule.reserve_kwh / hours if hours > 0 else 0.0
+
+
+def power_setpoint(power_kw: float, unit: str | None, low: float, high: float) -> float | None:
+    """``power_kw`` in a control's unit (W or kW), within its range; None for another unit."""
+    factor = POWER_UNITS.get(str(unit or ""))
+    if factor is None:
+        return None
+    return min(max(round(power_kw * factor, 3), low), high)
+
+
+def exported_in_window(
+    schedule: SellerSchedule, at: datetime, old_kwh: float, new_kwh: float
+) -> float:
+    """What one change of the export meter adds to the seller's delivery of ``schedule``.
+
+    Sharing is computed on metered intervals: a change that arrives between the start of the
+    dispatch window and the end of the day counts in full (the time it arrives is the time of
+    the interval, as for the buyer's meters), one outside it not at all.
+    """
+    if not schedule.dispatch_start <= at < schedule.end:
+        return 0.0
+    return meter_delta(old_kwh, new_kwh)
+
+
+def delivered_by_export(sold_kwh: float, exported_kwh: float) -> float:
+    """What a seller delivered by the export meter: the window's export, at most what was sold."""
+    return round(max(0.0, min(sold_kwh, exported_kwh)), 3)
 
 
 # ----------------------------------------------------------------------------- the buyer
@@ -356,5 +409,6 @@ def buyer_figures(day: date, battery: VirtualBattery) -> DeliveryFigures:
 
 
 def seller_figures(day: date, delivered_kwh: float) -> DeliveryFigures:
-    """The seller's report: what the battery held for the community at dispatch."""
+    """The seller's report: what it delivered (``delivered_by_export``, or without an export
+    meter ``delivered_sell_kwh``)."""
     return DeliveryFigures(day=day, side="sell", kwh=round(delivered_kwh, 3))

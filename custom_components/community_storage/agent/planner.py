@@ -21,7 +21,9 @@ the day's solar surplus can fill the battery) and minus everything already offer
 sale on a day the household is buying for. Of that, only what the seller expects to fill: its
 own surplus beyond its need, then the community's surplus (the same expected share), and from
 the grid only where the community allows grid charging and the cheapest hours of the seller's
-tariff cost no more than the energy price minus wear. Away (holiday) means away: the house
+tariff cost no more than the energy price minus wear; and of that, only the share of sold
+capacity the battery delivered on its last settled selling days (its own record, measured on the
+export meter by the server), when that is less than all. Away (holiday) means away: the house
 draws only its base load (fridge, standby, from history), solar covers it by day, and the
 battery keeps only what that day's solar surplus can carry into the night (at least a small
 safety margin). The ask floor is what a sold kWh costs (wear, and the feed-in the stored
@@ -80,6 +82,9 @@ EXTRA_LOAD_KWH: dict[str, float] = {
 AWAY_REASONS = frozenset({"holiday", "away", "vacation"})
 # The community's price of shared energy when the server does not say (docs/delivery.md).
 DEFAULT_ENERGY_PRICE_EUR_PER_KWH = 0.12
+# The community's price of own-credit energy (a buyer's own export drawn back from a seller's
+# reserve) as the server sets it by default: the 2026 German feed-in for small PV.
+DEFAULT_COMMUNITY_FEED_IN_EUR_PER_KWH = 0.078
 # Without measured deliveries: the share of capacity the community's solar surplus is assumed
 # to fill, by month. Germany's PV yield per kWp relative to June's (PVGIS), times 0.9; it is
 # conservative because the surplus left after self-consumption falls faster than the yield.
@@ -113,6 +118,9 @@ class Preferences:
     # The community's price of shared energy and whether sellers may charge from the grid.
     energy_price: float = DEFAULT_ENERGY_PRICE_EUR_PER_KWH
     grid_charging: bool = False
+    # The community's price of own-credit energy (``feed_in_price`` in GET /api/v1/me): what a
+    # delivered kWh earns when it held a buyer's own export rather than shared energy.
+    community_feed_in_price: float = DEFAULT_COMMUNITY_FEED_IN_EUR_PER_KWH
     # The community's round-trip efficiency (losses are the buyer's).
     community_efficiency: float = 0.95
     # The server's per-household cap on sold kWh per day, if known.
@@ -123,6 +131,10 @@ class Preferences:
     # of sold capacity sellers delivered, and the shared energy billed per kWh bought.
     filled_per_kwh_sold: float | None = None
     shared_kwh_per_kwh_bought: float | None = None
+    # The household's own record as a seller (GET /me): kWh its battery delivered per kWh it
+    # sold over its last settled selling days (None: nothing settled yet).
+    own_delivered_per_kwh_sold: float | None = None
+    own_delivery_days: int = 0
 
 
 def floor_kwh(value: float) -> float:
@@ -535,13 +547,27 @@ def nothing_worth_buying_placeholders(
     }
 
 
+def own_record(prefs: Preferences) -> float | None:
+    """The share of sold capacity the household's battery delivered on its last settled
+    selling days, when that is below all of it (None: not measured, or delivered in full)."""
+    record = prefs.own_delivered_per_kwh_sold
+    if record is None or record >= 1.0:
+        return None
+    return max(record, 0.0)
+
+
 def sell_cost(battery: BatterySpec, prefs: Preferences) -> float:
-    """EUR per kWh of capacity a sale must earn beyond the energy price: wear, plus the
-    feed-in the stored surplus gives up, grossed up for the losses, minus the energy price the
-    delivered kWh earns; never below the wear and losses of ``min_sell_price``'s cycle."""
+    """EUR per kWh of capacity a sale must earn beyond the energy the delivered kWh is paid:
+    wear, plus the feed-in the stored surplus gives up, grossed up for the losses, minus that
+    energy money; never below the wear and losses of ``min_sell_price``'s cycle less it, nor 0.
+
+    A delivered kWh earns at least the community's feed-in price (when it held a buyer's own
+    credit) and at most its energy price (when it was shared energy); which one is known only
+    at settlement, so the floor counts the lower, the feed-in price."""
     efficiency = max(battery.round_trip_efficiency, 0.01)
-    stored = battery.wear_eur_per_kwh + prefs.tariff.feed_in / efficiency - prefs.energy_price
-    return max(stored, min_sell_price(battery, prefs.tariff.feed_in) - prefs.energy_price, 0.0)
+    earned = min(prefs.community_feed_in_price, prefs.energy_price)
+    stored = battery.wear_eur_per_kwh + prefs.tariff.feed_in / efficiency - earned
+    return max(stored, min_sell_price(battery, prefs.tariff.feed_in) - earned, 0.0)
 
 
 def sell_grid_charging_pays(battery: BatterySpec, prefs: Preferences) -> bool:
@@ -610,6 +636,12 @@ def plan_sell(
         volume = own + community + grid
         if note == "estimate" and volume < free - 0.05:
             note = "fill_limited"
+        # The battery's own record: capacity it did not deliver before is not expected now.
+        record = own_record(prefs)
+        if record is not None and volume * record < volume - 0.05:
+            volume *= record
+            if note in ("estimate", "fill_limited"):
+                note = "record_limited"
         if request.kwh_per_day is not None:
             # The user's figure is the day's total on offer, as for a buy: what is already
             # offered that day counts towards it.
@@ -626,6 +658,7 @@ def plan_sell(
             "no_battery",
             "household_needs_it",
             "fill_limited",
+            "record_limited",
         ):
             # Less than one 0.1 kWh step left: the day is as full as it gets.
             note = "fully_committed" if sold > 0 else "household_needs_it"
@@ -649,6 +682,17 @@ def plan_sell(
         )
     _raise_if_all_closed(request, days)
     if not any(d.kwh > 0 for d in days):
+        record = own_record(prefs)
+        if record is not None and any(d.note == "record_limited" for d in days):
+            raise NothingToTradeError(
+                "Nothing to offer: the battery delivered too little of what it sold before",
+                {
+                    "side": "sell",
+                    "delivered_pct": f"{round(record * 100)}",
+                    "days": f"{prefs.own_delivery_days}",
+                },
+                translation_key="nothing_delivered",
+            )
         if any(d.note == "fill_limited" for d in days):
             share, _ = community_fill(prefs, request.start_day)
             raise NothingToTradeError(
@@ -687,6 +731,7 @@ def plan_sell(
                 "efficiency": battery.round_trip_efficiency,
                 "feed_in": prefs.tariff.feed_in,
                 "energy_price": prefs.energy_price,
+                "community_feed_in_price": prefs.community_feed_in_price,
             },
         ),
         forecast=_forecast_basis(forecast),
@@ -699,8 +744,11 @@ def plan_sell(
             fill_share=round(share, 2),
             fill_measured=measured,
             grid_charging=prefs.grid_charging,
+            delivered_share=own_record(prefs),
+            delivery_days=prefs.own_delivery_days,
             capacity_price=round(limit, 3),
-            # Capacity price plus energy price earned, minus wear and the feed-in given up.
+            # Capacity price plus the energy money earned (counted at the feed-in price), minus
+            # wear and the feed-in given up.
             expected_saving_eur=round(sum(d.kwh for d in days) * (limit - computed), 2),
         ),
     )

@@ -171,6 +171,10 @@ class EnergyBasis:
     expected_saving_eur: float = 0.0
     # A figure the user stated is expected to cost more than it saves.
     loses_money: bool = False
+    # Sell: the share of sold capacity the battery delivered on its last settled selling days
+    # (None: not measured or all of it), and how many such days.
+    delivered_share: float | None = None
+    delivery_days: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
@@ -187,6 +191,8 @@ class EnergyBasis:
             "capacity_price": self.capacity_price,
             "expected_saving_eur": self.expected_saving_eur,
             "loses_money": self.loses_money,
+            "delivered_share": self.delivered_share,
+            "delivery_days": self.delivery_days,
         }
 
 

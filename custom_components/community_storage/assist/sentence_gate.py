@@ -65,6 +65,10 @@ class GateWords:
     sold_words: tuple[str, ...] = ()
     # Whole-sentence answers to a yes/no question we asked.
     yes_no: tuple[str, ...] = ()
+    # Being absent said without a travel word ("Wir sind am Wochenende nicht da"), each only
+    # with a date or duration word: the phrases, and the words one of which must occur.
+    absence: tuple[str, ...] = ()
+    absence_words: tuple[str, ...] = ()
 
 
 _DIGITS: Final = tuple(str(n) for n in range(1, 31))
@@ -73,7 +77,7 @@ EN: Final = GateWords(
     standalone=("kwh", "kWh", "kilowatt", "kilowatts", "earnings"),
     topic=(
         "storage", "battery", "batteries", "capacity", "market", "reservation", "reservations",
-        "booking", "bookings", "orders", "order", "offer", "offers",
+        "booking", "bookings", "orders", "order", "offer", "offers", "trading",
     ),
     cues=(
         "sell", "sold", "selling", "sale", "offer", "offered", "offering", "buy", "bought",
@@ -85,7 +89,7 @@ EN: Final = GateWords(
         "nights", "spare", "extra", "put", "free", "neighbours", "neighbors", "use", "using",
         "orders", "confirmed", "news", "grabs", "community", "scrap", "forget",
         *WEEKDAYS_WRITTEN["en"], "fortnight", "tonight", "cents", "cent", "euro", "eur", "get",
-        "keep", "show", "looking", "reserved", "booked",
+        "keep", "show", "looking", "reserved", "booked", "money",
     ),
     situations=(
         "holiday", "holidays", "vacation", "trip", "away", "travelling", "traveling", "leaving",
@@ -93,6 +97,7 @@ EN: Final = GateWords(
         "redecorating", "guests",
         "visitors", "party", "home", "office", "business",
         "empty", "solar", "hiking", "cruise", "wedding", "sailing", "camping", "nobody",
+        "parents", "in-laws", "inlaws", "friends", "relatives",
     ),
     when=(
         "tomorrow", "week", "weeks", "weekend", "fortnight", "days", "nights",
@@ -111,7 +116,8 @@ EN: Final = GateWords(
     travel=("holiday", "holidays", "vacation", "trip", "travelling", "traveling", "away",
             "abroad", "skiing"),
     sold_questions=("did", "has", "have", "was", "were", "is"),
-    sold_words=("sell", "sold", "bought"),
+    # "How much did I make this week?": "make" only after a question word.
+    sold_words=("sell", "sold", "bought", "make"),
     yes_no=("yes", "yes please", "yeah", "yep", "sure", "ok", "okay", "go ahead", "do it",
             "yes do it", "no", "no thanks", "no thank you", "nope"),
 )  # fmt: skip
@@ -124,11 +130,14 @@ DE: Final = GateWords(
         "speicherangebot", "speicherangebote", "speicherpreis", "speicherkauf",
         "akkukapazität", "batterieangebot", "speicher-einnahmen", "verkaufsauftrag",
         "clearingpreis", "marktstatus", "verreisen",
+        # Cancelling a booking; Home Assistant's timers are "beendet" or "gelöscht".
+        "stornier", "storniere", "stornieren",
     ),
     topic=(
         "speicher", "akku", "akkus", "batterie", "batterien", "hausakku", "heimspeicher",
         "hausspeicher", "stromspeicher", "kapazität", "markt", "handel", "aufträge", "auftrag",
-        "reservierung", "buchung", "angebot", "angebote", "einnahmen",
+        "reservierung", "buchung", "angebot", "angebote", "einnahmen", "reservierungen",
+        "buchungen",
     ),
     cues=(
         "verkaufen", "verkauf", "verkaufe", "verkauft", "anbieten", "biete", "bieten",
@@ -144,7 +153,9 @@ DE: Final = GateWords(
         "stell", "stelle",
         "gemeinschaft", "verkaufs", "einnahmen", "neues", "bestätigt", "vergiss", "entferne",
         "streichen", "streiche", "buch", "kauf", "zeig", "zeige", "laufen", "ausgegeben",
-        "eingebracht", "verkaufs",
+        "eingebracht", "verkaufs", "brauch", "bräucht", "besorg", "besorge", "hol", "hole",
+        "lösch", "lösche", "löschen", "zurückziehen", "zurückziehe", "zurücknehmen",
+        "läuft's", "läufts", "gebracht", "stornier",
     ),
     situations=(
         "urlaub", "verreist", "verreisen", "weg", "unterwegs", "reise", "dienstreise",
@@ -154,6 +165,7 @@ DE: Final = GateWords(
         "skifahren", "kur", "reha",
         "städtereise", "kurztrip", "ausflug", "radtour", "zelten", "campen", "camping",
         "segeln", "hochzeit", "kreuzfahrt", "wanderurlaub", "skiurlaub", "wochenendtrip",
+        "eltern", "schwiegereltern", "freunden", "verwandten",
     ),
     when=(
         "morgen", "übermorgen", "woche", "wochen", "wochenende", "tage", "tagen", "nächte",
@@ -181,6 +193,8 @@ DE: Final = GateWords(
     sold_words=("verkauft", "gekauft"),
     yes_no=("ja", "ja bitte", "ja gerne", "gerne", "klar", "mach das", "ja mach das", "nein",
             "nein danke", "lieber nicht"),
+    absence=("nicht da", "nicht hier", "nicht zuhause", "nicht zu hause", "nicht daheim"),
+    absence_words=("da", "hier", "zuhause", "hause", "daheim"),
 )  # fmt: skip
 
 LANGUAGES: Final[dict[str, GateWords]] = {"en": EN, "de": DE}
@@ -272,6 +286,22 @@ def render(language: str) -> dict[str, Any]:
                             }
                         ]
                         if words.sold_words
+                        else []
+                    ),
+                    *(
+                        [
+                            {
+                                "sentences": [
+                                    f"[{{cs_head}}] {_alternatives(words.when)} [{{cs_mid}}] "
+                                    f"{_alternatives(words.absence)} [{{cs_tail}}]",
+                                    f"[{{cs_head}}] {_alternatives(words.absence)} [{{cs_mid}}] "
+                                    f"{_alternatives(words.when)} [{{cs_tail}}]",
+                                ],
+                                "required_keywords": _variants(words.absence_words),
+                                "settings": no_regex,
+                            }
+                        ]
+                        if words.absence
                         else []
                     ),
                     {

@@ -286,6 +286,24 @@ def _trade_request(understood: Understanding, today: date) -> TradeRequest:
     )
 
 
+def _earnings_window(understood: Understanding, today: date) -> tuple[date, date] | None:
+    """The delivery days an earnings question names: this or last week, or last month.
+
+    None for this month (or no period), which the status report's monthly totals answer.
+    """
+    if understood.topic != "earnings":
+        return None
+    if understood.period == "week":
+        monday = today - timedelta(days=today.weekday())
+        if understood.earlier:
+            return monday - timedelta(days=7), monday - timedelta(days=1)
+        return monday, today
+    if understood.period == "month" and understood.earlier:
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    return None
+
+
 async def _act(
     trading: TradingAgent, understood: Understanding, today: date, language: str
 ) -> tuple[str, dict[str, Any]]:
@@ -309,15 +327,17 @@ async def _act(
             spoken = speech.binding_answer(report, today, understood.day, language) or spoken
         return spoken, {**cancelled.as_dict(), "speech": spoken}
     report = await trading.async_status(language=language)
-    if understood.topic == "earnings" and understood.period == "week":
-        monday = today - timedelta(days=today.weekday())
-        first, last = (monday - timedelta(days=7), monday - timedelta(days=1))
-        if not understood.earlier:
-            first, last = monday, today
+    window = _earnings_window(understood, today)
+    if window is not None:
+        first, last = window
+        # The ledger's settlements for those delivery days, not this month's running totals.
         earned, paid = await trading.async_earnings_between(first, last)
-        text = speech.week_earnings_answer(
-            earned, paid, first, last, this_week=not understood.earlier, language=language
-        )
+        if understood.period == "week":
+            text = speech.week_earnings_answer(
+                earned, paid, first, last, this_week=not understood.earlier, language=language
+            )
+        else:
+            text = speech.last_month_earnings_answer(earned, paid, first, language)
         return text, {
             **report.as_dict(),
             "speech": text,

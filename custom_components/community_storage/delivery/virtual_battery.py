@@ -41,7 +41,7 @@ TO_KWH: Final[dict[str, float]] = {
 KEEP_DAYS: Final = 8
 
 
-def _kwh(state: State | None) -> float | None:
+def meter_kwh(state: State | None) -> float | None:
     """A meter state in kWh, or None when it is not a number."""
     if state is None:
         return None
@@ -51,6 +51,14 @@ def _kwh(state: State | None) -> float | None:
         return None
     factor = TO_KWH.get(str(state.attributes.get("unit_of_measurement") or "kWh"))
     return None if factor is None else value * factor
+
+
+def meter_change_kwh(event: Event[EventStateChangedData]) -> tuple[float, float] | None:
+    """A meter's reading before and after a change, in kWh; None when either is no number."""
+    old = meter_kwh(event.data["old_state"])
+    new = meter_kwh(event.data["new_state"])
+    # Unavailable and back: the difference across the gap is unknown, not zero.
+    return None if old is None or new is None else (old, new)
 
 
 class VirtualBatteryMeter(ChangeNotifier):
@@ -123,11 +131,10 @@ class VirtualBatteryMeter(ChangeNotifier):
     @callback
     def _handle_change(self, event: Event[EventStateChangedData]) -> None:
         """Add one meter's difference to today's virtual battery."""
-        old = _kwh(event.data["old_state"])
-        new = _kwh(event.data["new_state"])
-        if old is None or new is None:
-            # Unavailable and back: the difference across the gap is unknown, not zero.
+        readings = meter_change_kwh(event)
+        if readings is None:
             return
+        old, new = readings
         zone = self.zone()
         now = dt_util.now(zone)
         day = now.date()

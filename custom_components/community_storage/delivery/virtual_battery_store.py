@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from ..agent.delivery import VirtualBattery
-from ..const import DOMAIN
+from ..const import entry_store_key
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class VirtualBatteryStore:
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Nothing is read until ``async_load``."""
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.virtual_battery.{entry_id}"
+            hass, STORE_VERSION, entry_store_key("virtual_battery", entry_id)
         )
 
     async def async_load(self) -> dict[date, VirtualBattery]:

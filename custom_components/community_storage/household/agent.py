@@ -305,10 +305,13 @@ class TradingAgent:
             tariff=household_tariff(self.hass, config, day=first_day, zone=zone),
             energy_price=float(community.energy_price),
             grid_charging=community.grid_charging,
+            community_feed_in_price=float(community.feed_in_price),
             community_efficiency=float(community.efficiency),
             max_sell_kwh_per_day=float(data.me.limits.max_sell_kwh_per_day),
             filled_per_kwh_sold=_opt_float(measured.filled_per_kwh_sold),
             shared_kwh_per_kwh_bought=_opt_float(measured.shared_kwh_per_kwh_bought),
+            own_delivered_per_kwh_sold=_opt_float(data.me.delivery.delivered_per_kwh_sold),
+            own_delivery_days=data.me.delivery.days,
         )
 
     def _high_price_threshold(self) -> float:

@@ -23,7 +23,7 @@ from homeassistant.helpers.storage import Store
 
 from ..agent.forecast import Period
 from ..agent.plans import OrderState, TradeRequest
-from ..const import DOMAIN
+from ..const import entry_store_key
 
 if TYPE_CHECKING:
     from ..market_client.models import Order
@@ -250,7 +250,7 @@ class TradingStore(Store[dict[str, Any]]):
     """The agent's book in ``.storage``, one file per config entry."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        super().__init__(hass, STORE_VERSION, f"{DOMAIN}.trading.{entry_id}")
+        super().__init__(hass, STORE_VERSION, entry_store_key("trading", entry_id))
 
     async def async_load_book(self) -> TradingBook:
         """The stored book (migrated to this version), or an empty one."""

@@ -26,6 +26,9 @@ DEFAULT_VOLUME_STEP = Decimal("0.1")
 DEFAULT_PRICE_STEP = Decimal("0.001")
 # The community energy price a server before energy sharing implies (docs/delivery.md).
 DEFAULT_ENERGY_PRICE = Decimal("0.12")
+# A server before own-credit settlement pays sellers nothing for the energy behind a buyer's
+# own credit: its feed-in price is, in effect, 0 (docs/delivery.md).
+FEED_IN_PRICE_BEFORE_OWN_CREDIT = Decimal(0)
 
 
 class Side(StrEnum):
@@ -225,6 +228,9 @@ class CommunityInfo:
     # reserve from the grid; a server before energy sharing says neither (the defaults).
     energy_price: Decimal = DEFAULT_ENERGY_PRICE
     grid_charging: bool = False
+    # The community's price of own-credit energy (EUR/kWh): what a seller earns, and a buyer
+    # pays, for a delivered kWh that held the buyer's own export.
+    feed_in_price: Decimal = FEED_IN_PRICE_BEFORE_OWN_CREDIT
 
     def gate_closure_of(self, day: date, zone: tzinfo) -> datetime:
         """When trading for ``day`` closes (``zone`` is this community's time zone)."""
@@ -247,6 +253,24 @@ class CommunityInfo:
             price_step_eur=to_decimal(data.get("price_step_eur", DEFAULT_PRICE_STEP)),
             energy_price=to_decimal(data.get("energy_price", DEFAULT_ENERGY_PRICE)),
             grid_charging=bool(data.get("grid_charging", False)),
+            feed_in_price=to_decimal(data.get("feed_in_price", FEED_IN_PRICE_BEFORE_OWN_CREDIT)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDelivery:
+    """``GET /api/v1/me`` ``delivery``: the household's own record as a seller over its last
+    settled selling days (up to 14); None before anything it sold was settled."""
+
+    days: int = 0
+    delivered_per_kwh_sold: Decimal | None = None
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> OwnDelivery:
+        """Parse the ``delivery`` object (servers before it: nothing measured)."""
+        return cls(
+            days=int(data.get("days") or 0),
+            delivered_per_kwh_sold=_opt_decimal(data.get("delivered_per_kwh_sold")),
         )
 
 
@@ -260,6 +284,7 @@ class Household:
     limits: HouseholdLimits
     community: CommunityInfo
     api_version: int
+    delivery: OwnDelivery = OwnDelivery()
 
     @classmethod
     def from_json(cls, data: JsonObject) -> Household:
@@ -271,6 +296,7 @@ class Household:
             limits=HouseholdLimits.from_json(data["limits"]),
             community=CommunityInfo.from_json(data["community"]),
             api_version=int(data["api_version"]),
+            delivery=OwnDelivery.from_json(data.get("delivery") or {}),
         )
 
 
@@ -356,6 +382,10 @@ class Settlement(ReadByFields):
     # (negative paid, positive earned); zero from a server before energy sharing.
     energy_kwh: Decimal = Decimal(0)
     energy_eur: Decimal = Decimal(0)
+    # Own-credit energy (the buyer's own export the seller's reserve held), the same way at the
+    # community's feed-in price; zero from a server before own-credit settlement.
+    own_credit_kwh: Decimal = Decimal(0)
+    own_credit_eur: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,10 +395,12 @@ class SettlementTotals(ReadByFields):
     earned_eur: Decimal
     paid_eur: Decimal
     net_eur: Decimal
-    # Shared energy (both positive); the capacity totals above leave it out, ``net_eur``
-    # includes it.
+    # Shared and own-credit energy (all positive); the capacity totals above leave them out,
+    # ``net_eur`` includes them.
     energy_earned_eur: Decimal = Decimal(0)
     energy_paid_eur: Decimal = Decimal(0)
+    own_credit_earned_eur: Decimal = Decimal(0)
+    own_credit_paid_eur: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,12 @@ const TEXT = {
     col_orders_total: "Orders", col_max_sell: "Max sell kWh/day",
     col_delivery: "Delivered / sold", col_delivery_ratio: "Delivered, last 7 days",
     col_energy: "Shared energy kWh / EUR",
+    col_own_credit: "Own credit kWh / EUR",
     unreported: (n) => `${n} not reported`,
     late: (n) => `${n} late`,
     claimed: (kwh) => `${kwh} kWh claimed`,
     card_energy_price: "shared energy EUR/kWh",
+    card_feed_in_price: "own credit (feed-in) EUR/kWh",
     card_filled: "delivered per kWh sold, last 14 settled days",
     updated: "Updated", forget: "forget token",
     open: "open", closed: "closed", active: "active", disabled: "disabled", not_joined: "not joined",
@@ -36,7 +38,7 @@ const TEXT = {
     bad_token: "The operator token was not accepted. Check it and try again.",
     unreachable: "The market server did not answer. Is it running?",
     no_days: "No delivery days yet: nothing has been ordered.",
-    community: (c) => `${c.name} · ${c.timezone} · gate closure ${c.gate_closure}, ${c.gate_closure_days_before} day(s) before · rounds every ${Math.round(c.round_interval_s / 60)} min · shared energy EUR ${fmt(c.energy_price, 3)}/kWh · ${c.grid_charging ? "grid charging on" : "grid charging off"}`,
+    community: (c) => `${c.name} · ${c.timezone} · gate closure ${c.gate_closure}, ${c.gate_closure_days_before} day(s) before · rounds every ${Math.round(c.round_interval_s / 60)} min · shared energy EUR ${fmt(c.energy_price, 3)}/kWh · own credit EUR ${fmt(c.feed_in_price, 3)}/kWh · ${c.grid_charging ? "grid charging on" : "grid charging off"}`,
   },
   de: {
     title: "Gemeinschaftsspeicher-Markt",
@@ -57,10 +59,12 @@ const TEXT = {
     col_orders_total: "Aufträge", col_max_sell: "Max. Verkauf kWh/Tag",
     col_delivery: "Geliefert / verkauft", col_delivery_ratio: "Geliefert, letzte 7 Tage",
     col_energy: "Geteilte Energie kWh / EUR",
+    col_own_credit: "Eigenes Guthaben kWh / EUR",
     unreported: (n) => `${n} ohne Meldung`,
     late: (n) => `${n} verspätet`,
     claimed: (kwh) => `${kwh} kWh gemeldet`,
     card_energy_price: "geteilte Energie EUR/kWh",
+    card_feed_in_price: "eigenes Guthaben (Einspeisung) EUR/kWh",
     card_filled: "geliefert je verkaufter kWh, letzte 14 abgerechnete Tage",
     updated: "Aktualisiert", forget: "Token vergessen",
     open: "offen", closed: "geschlossen", active: "aktiv", disabled: "gesperrt", not_joined: "nicht beigetreten",
@@ -70,7 +74,7 @@ const TEXT = {
     bad_token: "Das Betreiber-Token wurde nicht akzeptiert. Bitte prüfen und erneut versuchen.",
     unreachable: "Der Marktserver antwortet nicht. Läuft er?",
     no_days: "Noch keine Liefertage: es wurde nichts bestellt.",
-    community: (c) => `${c.name} · ${c.timezone} · Gate-Schluss ${c.gate_closure}, ${c.gate_closure_days_before} Tag(e) vorher · Runden alle ${Math.round(c.round_interval_s / 60)} min · geteilte Energie EUR ${fmt(c.energy_price, 3)}/kWh · ${c.grid_charging ? "Laden aus dem Netz erlaubt" : "Laden aus dem Netz aus"}`,
+    community: (c) => `${c.name} · ${c.timezone} · Gate-Schluss ${c.gate_closure}, ${c.gate_closure_days_before} Tag(e) vorher · Runden alle ${Math.round(c.round_interval_s / 60)} min · geteilte Energie EUR ${fmt(c.energy_price, 3)}/kWh · eigenes Guthaben EUR ${fmt(c.feed_in_price, 3)}/kWh · ${c.grid_charging ? "Laden aus dem Netz erlaubt" : "Laden aus dem Netz aus"}`,
   },
 };
 const LANG = (navigator.language || "en").toLowerCase().startsWith("de") ? "de" : "en";
@@ -260,6 +264,15 @@ function drawDays(days) {
       energyCell.dataset.kwh = String(delivery.energy_kwh);
       energyCell.dataset.eur = String(delivery.energy_eur);
     }
+    // The buyers' own export the sellers' reserves held, paid at the feed-in price (settled
+    // days only: the buyers' reports say what they used, not yet what is billed).
+    const settled = delivery && delivery.settled;
+    const own = settled ? `${fmt(delivery.own_credit_kwh, 1)} / ${fmt(delivery.own_credit_eur, 2)}` : "–";
+    const ownCell = cell(row, own, "num own-credit");
+    if (settled) {
+      ownCell.dataset.kwh = String(delivery.own_credit_kwh);
+      ownCell.dataset.eur = String(delivery.own_credit_eur);
+    }
     body.appendChild(row);
   }
 }
@@ -313,6 +326,7 @@ function drawCards(overview, days) {
     [`${fmt(open.reduce((s, d) => s + d.open_buy_kwh, 0), 1)} / ${fmt(open.reduce((s, d) => s + d.open_sell_kwh, 0), 1)}`, T.card_depth],
     [overview.mechanism, T.card_mechanism],
     [fmt(overview.community.energy_price, 3), T.card_energy_price, "energy-price"],
+    [fmt(overview.community.feed_in_price, 3), T.card_feed_in_price, "feed-in-price"],
     [percent((overview.delivery || {}).filled_per_kwh_sold), T.card_filled, "filled"],
   ];
   for (const [value, label, id] of items) {

@@ -27,10 +27,11 @@ from custom_components.community_storage.const import (
 )
 from custom_components.community_storage.household.notifications import notification_id
 from custom_components.community_storage.intent import INTENTS
-from tests.market_harness import RunningMarket
+from tests.market_harness import MutableClock, RunningMarket
 
 from .conftest import COMMUNITY_TIME_ZONE, join_entry
 from .seed_history import async_seed_history
+from .test_sensor import _trade as trade_with_neighbour
 
 TODAY = date(2026, 11, 25)  # a Wednesday; the market's clock says 10:00 in Berlin
 TOMORROW = TODAY + timedelta(days=1)
@@ -498,3 +499,37 @@ async def test_reservations_are_listed_and_filled_ones_are_binding(
     assert reply.speech["plain"]["speech"].startswith(
         "Deine nächsten Reservierungen: Donnerstag, 26. November, 4 kWh für "
     )
+
+
+async def test_last_months_earnings_are_the_ledgers(
+    hass: HomeAssistant,
+    traveller: MockConfigEntry,
+    market: RunningMarket,
+    market_clock: MutableClock,
+    neighbour: Any,
+) -> None:
+    """ "What did I earn last month?" in December answers November's settlements, not December's.
+
+    Bauer buys 8 kWh for tomorrow from the neighbour at EUR 0.07 and sells 3 kWh the day after
+    at EUR 0.05 (the sensor test's trades; each clears at once, pay as clear); a week later, in
+    December, the server has settled both days: November paid 8 x 0.07 = EUR 0.56 and earned
+    3 x 0.05 = EUR 0.15.
+    """
+    await trade_with_neighbour(traveller, market, neighbour)
+    market_clock.advance(days=7)  # Wednesday 2 December, after both days' report deadlines
+    await market.settle()
+    await traveller.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert traveller.runtime_data.coordinator.data.today == date(2026, 12, 2)
+
+    reply = await _say(hass, "What did I earn last month?")
+    assert reply.speech["plain"]["speech"] == (
+        "Last month, in November, you earned EUR 0.15 and paid EUR 0.56."
+    )
+    reply = await _say(hass, "Was habe ich letzten Monat verdient?", "de")
+    assert reply.speech["plain"]["speech"] == (
+        "Letzten Monat, im November, hast du 0,15 EUR verdient und 0,56 EUR bezahlt."
+    )
+    # This month (December) nothing has been settled yet: the answers differ by period.
+    reply = await _say(hass, "How much have I earned this month?")
+    assert reply.speech["plain"]["speech"] == "This month you earned EUR 0.00 and paid EUR 0.00."

@@ -179,7 +179,9 @@ async def test_a_purchase_is_a_virtual_battery_metered_from_the_grid(
     map_grid_meters(hass, joined_entry)
     token = await trade_the_day(market, joined_entry, neighbour[1], "buy", 4.0, neighbour_kwh=6.0)
     await set_up(hass, joined_entry)
-    assert _meter_callbacks(hass) == {IMPORT: 1, EXPORT: 1}
+    # The export meter is followed twice: for this virtual battery and for what the household
+    # delivers on days it sells (the seller's window export).
+    assert _meter_callbacks(hass) == {IMPORT: 1, EXPORT: 2}
 
     # Today (the 25th) nothing was bought: the virtual battery is empty and stays so.
     await clocks.read_meter(EXPORT, 2001.0, local(DAY - timedelta(days=1), 12))
@@ -360,6 +362,9 @@ async def test_a_failed_report_is_retried_with_the_same_id(
 
     diagnostics = await async_get_config_entry_diagnostics(hass, joined_entry)
     assert diagnostics["delivery"]["delivered_kwh"] == {"2026-11-26": 4.275}
+    # No export meter mapped: what the battery held at 17:00 is the measure, and says so.
+    assert diagnostics["delivery"]["seller_measure"] == "state_of_charge"
+    assert diagnostics["delivery"]["measured_by"] == {"2026-11-26": "state_of_charge"}
     assert [r["result"] for r in diagnostics["delivery"]["last_reports"]] == [
         "failed",
         "unchanged",

@@ -37,10 +37,10 @@ async def test_setup_and_unload(hass: HomeAssistant, setup_integration: MockConf
     assert (device.name, device.model) == ("Miller", "Sonnenweg")
     assert device.sw_version
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    # 10 market sensors (capacity and shared energy money of the month among them), the
-    # connection, the calendar and 3 seller delivery sensors (no grid meters mapped: no
+    # 12 market sensors (capacity, shared and own-credit energy money of the month among them),
+    # the connection, the calendar and 3 seller delivery sensors (no grid meters mapped: no
     # virtual battery sensors).
-    assert len(entities) == 15
+    assert len(entities) == 17
     assert {entity.device_id for entity in entities} == {device.id}
     assert all(entity.unique_id.startswith(f"{entry.unique_id}_") for entity in entities)
 

@@ -11,7 +11,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.community_storage.const import DOMAIN
+from custom_components.community_storage.const import DOMAIN, ENTRY_STORES, entry_store_key
 from custom_components.community_storage.repairs import (
     ISSUE_HOUSEHOLD_DISABLED,
     ISSUE_UNSUPPORTED_API_VERSION,
@@ -90,6 +90,23 @@ async def test_removing_the_entry_removes_its_issues(
     assert await hass.config_entries.async_remove(setup_integration.entry_id)
     await hass.async_block_till_done()
     assert issues.async_get_issue(*key) is None
+
+
+async def test_removing_the_entry_removes_its_stores(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """A household deleted and added again starts without the old book, virtual batteries or
+    remembered battery control value."""
+    entry_id = setup_integration.entry_id
+    keys = [entry_store_key(kind, entry_id) for kind in ENTRY_STORES]
+    assert await hass.config_entries.async_unload(entry_id)
+    await hass.async_block_till_done()
+    # What a household leaves behind after a day's trading (written at unload or before).
+    for key in keys:
+        hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {}}
+    assert await hass.config_entries.async_remove(entry_id)
+    await hass.async_block_till_done()
+    assert [key for key in keys if key in hass_storage] == []
 
 
 async def test_server_refusing_a_disabled_household(

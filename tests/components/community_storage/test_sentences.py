@@ -5,7 +5,8 @@ in a real Home Assistant (with its own built-in intents loaded, so a clash would
 sentence files installed by the integration's installer. What reaches the household's trading
 agent is recorded by a stand-in (the end-to-end tests use the real agent and market) and compared
 with the entry's expected intent and slots. The thresholds are the issue's: at least 95 % intent
-and 90 % slot accuracy per language.
+and 90 % slot accuracy per language; the colloquial development set ``dev3_<lang>.yaml`` is held
+to 95 % intent and 95 % slots.
 """
 
 from __future__ import annotations
@@ -31,13 +32,27 @@ from custom_components.community_storage.const import DOMAIN
 from tests.corpus.scoring import RecordingAgent, Score, corpus, observed
 
 
-@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize(
+    ("name", "language", "at_least", "slots_needed"),
+    [
+        ("assist", "en", 150, 0.90),
+        ("assist", "de", 150, 0.90),
+        # The colloquial development set of issue 17's third round (``dev3``).
+        ("dev3", "en", 40, 0.95),
+        ("dev3", "de", 80, 0.95),
+    ],
+)
 async def test_corpus_accuracy(
-    hass: HomeAssistant, recording_agent: RecordingAgent, language: str
+    hass: HomeAssistant,
+    recording_agent: RecordingAgent,
+    name: str,
+    language: str,
+    at_least: int,
+    slots_needed: float,
 ) -> None:
-    """≥ 95 % of phrasings reach the right intent and ≥ 90 % of their slots are right."""
-    entries = corpus(language)
-    assert len(entries) >= 150
+    """≥ 95 % of phrasings reach the right intent, and enough of their slots are right."""
+    entries = corpus(language, name)
+    assert len(entries) >= at_least
     score = Score()
     for entry in entries:
         recording_agent.calls.clear()
@@ -47,11 +62,11 @@ async def test_corpus_accuracy(
         )
         score.add(entry, *observed(result.response, recording_agent.calls))
     report = (
-        f"{language}: intent {score.intent_accuracy:.3f}, slots {score.slot_accuracy:.3f}\n"
+        f"{name} {language}: intent {score.intent_accuracy:.3f}, slots {score.slot_accuracy:.3f}\n"
         + "\n".join(score.misses)
     )
     assert score.intent_accuracy >= 0.95, report
-    assert score.slot_accuracy >= 0.90, report
+    assert score.slot_accuracy >= slots_needed, report
 
 
 async def test_ask_back_then_answer(hass: HomeAssistant, recording_agent: RecordingAgent) -> None:

@@ -955,3 +955,27 @@ async def test_a_request_starting_on_a_day_just_closed_trades_the_rest(
     ]
     assert outcome.plan is not None
     assert outcome.plan.days[0].note == "gate_closed"
+
+
+async def test_the_sellers_ask_floor_counts_the_communitys_feed_in_price(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, market: Any
+) -> None:
+    """A delivered kWh earns at least the community's feed-in price (own credit): the seller's
+    computed ask floor reads it from GET /api/v1/me and falls by as much as it rises."""
+    await _seed(hass, setup_integration)
+    start = _first_day(market)
+    agent = _agent(setup_integration)
+    request = TradeRequest("sell", start, 2, kwh_per_day=2.0, reason="holiday")
+    default = await agent.async_plan(request, language="en")
+    assert default.price.inputs["community_feed_in_price"] == 0.078  # the server's default
+    status, _ = await market.request(
+        "POST",
+        "/api/v1/operator/settings",
+        token=market.operator_token,
+        json={"feed_in_price": 0.1},
+    )
+    assert status == 200
+    await setup_integration.runtime_data.coordinator.async_refresh()
+    dearer = await agent.async_plan(request, language="en")
+    assert dearer.price.inputs["community_feed_in_price"] == 0.1
+    assert dearer.price.computed == pytest.approx(default.price.computed - 0.022, abs=0.0011)

@@ -195,6 +195,13 @@ def flat_and_house(hass: HomeAssistant) -> dict[str, list[Any]]:
          "holiday"),
         ("de", "Bei uns ist bis Sonntag keiner zu Hause", "sell", TOMORROW, 4, None, "holiday"),
         ("en", "Nobody's home this weekend", "sell", date(2026, 11, 28), 2, None, "holiday"),
+        # Absence without a travel word, and staying with family or friends.
+        ("de", "Wir sind am Wochenende nicht da", "sell", date(2026, 11, 28), 2, None, "holiday"),
+        ("de", "Wir sind halt bis Montag bei Freunden", "sell", TOMORROW, 5, None, "holiday"),
+        ("en", "We're at my in-laws from tomorrow till Sunday", "sell", TOMORROW, 4, None,
+         "holiday"),
+        ("de", "Heb mir doch den Solarstrom fürs Wochenende auf", "buy", date(2026, 11, 28), 2,
+         None, None),
     ],
 )  # fmt: skip
 async def test_our_sentences_without_storage_words_are_ours(
@@ -443,9 +450,21 @@ async def test_reservations_are_listed_day_by_day(
             "1,25 EUR bezahlt.",
             (date(2026, 11, 23), date(2026, 11, 25)),
         ),
+        (
+            "de",
+            "Was hab ich letzten Monat verdient?",
+            "Letzten Monat, im Oktober, hast du 3,50 EUR verdient und 1,25 EUR bezahlt.",
+            (date(2026, 10, 1), date(2026, 10, 31)),
+        ),
+        (
+            "en",
+            "Did I make any money from the battery last month?",
+            "Last month, in October, you earned EUR 3.50 and paid EUR 1.25.",
+            (date(2026, 10, 1), date(2026, 10, 31)),
+        ),
     ],
 )
-async def test_earnings_are_answered_for_the_week(
+async def test_earnings_are_answered_for_the_period(
     hass: HomeAssistant,
     scripted: ScriptedAgent,
     language: str,

@@ -16,7 +16,7 @@ from typing import Final
 from ...agent.plans import RequestStatus, StatusReport
 from ..understand.understanding import Understanding
 from .phrases import PHRASEBOOKS, phrasebook
-from .phrases.formatting import fmt_day, fmt_eur, fmt_kwh, fmt_price
+from .phrases.formatting import fmt_day, fmt_eur, fmt_kwh, fmt_month, fmt_price
 
 # The conversation's tables of every language, by language code (what the tests compare).
 PHRASES: Final[Mapping[str, Mapping[str, str]]] = {
@@ -86,6 +86,17 @@ def week_earnings_answer(
         "earnings_this_week" if this_week else "earnings_last_week",
         first=fmt_day(first, language),
         last=fmt_day(last, language),
+        earned=fmt_eur(earned, language),
+        paid=fmt_eur(paid, language),
+    )
+
+
+def last_month_earnings_answer(earned: float, paid: float, month: date, language: str) -> str:
+    """ "What did I earn last month?": the settlements of the month ``month`` falls in."""
+    return _phrase(
+        language,
+        "earnings_last_month",
+        month=fmt_month(month, language),
         earned=fmt_eur(earned, language),
         paid=fmt_eur(paid, language),
     )

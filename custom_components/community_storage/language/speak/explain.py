@@ -246,7 +246,18 @@ def _sell_fill(plan: TradePlan, language: str) -> str:
                 energy_price=fmt_price(energy.energy_price, language),
             )
         )
-    if any(d.note == "fill_limited" for d in days):
+    if any(d.note == "record_limited" for d in days) and energy.delivered_share is not None:
+        sentences.append(
+            _say(
+                language,
+                "record_limited_sell",
+                amount=fmt_kwh(_mean([d.kwh for d in days]), language),
+                wanted=fmt_kwh(_mean([d.wanted_kwh for d in days]), language),
+                days=str(energy.delivery_days),
+                pct=round(energy.delivered_share * 100),
+            )
+        )
+    elif any(d.note == "fill_limited" for d in days):
         sentences.append(
             _say(
                 language,
@@ -299,10 +310,10 @@ def _skipped_note(plan: TradePlan, language: str) -> str:
     skipped = [d for d in plan.days if d.kwh <= 0]
     if not skipped:
         return ""
-    unfilled = [d.day for d in skipped if d.note == "fill_limited"]
+    unfilled = [d.day for d in skipped if d.note in ("fill_limited", "record_limited")]
     groups: tuple[tuple[str, list[date]], ...]
     if plan.side == "sell":
-        needed = [d.day for d in skipped if d.note != "fill_limited"]
+        needed = [d.day for d in skipped if d.note not in ("fill_limited", "record_limited")]
         groups = (("skipped_sell", needed), ("skipped_sell_unfilled", unfilled))
     else:
         selling = [d.day for d in skipped if d.note == "selling_that_day"]

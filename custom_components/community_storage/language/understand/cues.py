@@ -63,6 +63,9 @@ _OTHERS: Final = WordMatcher.of(OTHERS)
 _STRONG_STATUS: Final = frozenset({"earnings", "sold", "reserved", "price"})
 # How far before a need word a negation still counts ("won't be needing", "do not need").
 _NEGATION_REACH: Final = 3
+# How far after a German need verb its negation may stand: the days come in between ("Wir
+# brauchen unseren Speicher die kommenden vier Nächte nicht").
+_GERMAN_NEGATION_REACH: Final = 10
 
 
 def _negated_need(tokens: tuple[str, ...]) -> bool:
@@ -74,7 +77,7 @@ def _negated_need(tokens: tuple[str, ...]) -> bool:
         if any(t in NEGATIONS for t in window) and "longer" not in window:
             return True
         # German puts the negation after the verb: "brauchen unseren Akku nicht".
-        after = tokens[i + 1 : i + 7]
+        after = tokens[i + 1 : i + 1 + _GERMAN_NEGATION_REACH]
         if any(t in ("nicht", "kein", "keinen", "keine") for t in after) and "mehr" not in after:
             return True
         if i >= 1 and tokens[i - 1] == "no" and tokens[i][:4] == "need":

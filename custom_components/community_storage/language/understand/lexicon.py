@@ -174,14 +174,20 @@ REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("business_trip", ("dienstreise*", "geschaeftsreise*", "business", "work trip", "auf montage",
                        "for work", "beruflich", "conference", "konferenz", "messe")),
     # Someone coming to us ("zu Besuch") before the phrases that mean we go elsewhere.
-    ("guests", ("zu besuch", "coming over", "visiting us", "staying with us", "bei uns")),
+    ("guests", ("zu besuch", "coming over", "visiting us", "staying with us", "bei uns",
+                "staying over", "stay over", "stays over", "sleeping over", "sleepover*",
+                "uebernachten bei uns", "kommen zu uns", "kommt zu uns")),
     # Being somewhere else, said with words that elsewhere mean guests ("visiting").
     ("holiday", ("visiting my", "visiting our", "visit my", "visit our", "at my", "at our",
                  "in laws", "besuchen", "bei den", "bei meinen", "bei meiner", "bei unseren",
                  "bei freunden", "schwiegereltern", "eltern", "parents", "keiner", "ab in",
                  "zu hause", "daheim")),
     ("renovation", ("renovat*", "renovier*", "redecorat*", "refurbish*", "umbau*", "sanier*",
-                    "builders", "handwerker", "decorating", "remodel*", "refurb*")),
+                    "builders", "handwerker", "decorating", "remodel*", "refurb*",
+                    # The trades who come to do the work.
+                    "elektriker*", "maler", "malern", "klempner*", "installateur*",
+                    "fliesenleger*", "schreiner*", "tischler*", "electrician*", "painters",
+                    "plumber*", "decorators", "tradesmen", "workmen")),
     ("guests", ("guest*", "visitor*", "party", "parties", "gaest*", "gast", "besuch*",
                 "feier*", "in-laws", "visiting", "company")),
     ("home_office", ("home office", "homeoffice", "working from home", "work from home",
@@ -212,7 +218,9 @@ BEING: Final = frozenset(
 SOLAR_STEMS: Final = ("solar", "sonnenstrom", "pv")
 KEEP_VERBS: Final = frozenset(
     {"keep", "store", "save", "hold", "aufheben", "aufsparen", "speichern", "behalten",
-     "sparen", "zurueckhalten", "bunkern"}
+     "sparen", "zurueckhalten", "bunkern",
+     # Separable "heb ... auf", "spar ... auf": the verb without its particle.
+     "heb", "hebe", "hebt", "heben", "spar", "spare", "speichere", "speichert"}
 )  # fmt: skip
 
 # ------------------------------------------------------------------ intents
@@ -254,6 +262,7 @@ EARNINGS: Final = (
     "earn*", "made", "verdien*", "verdient", "eingenommen", "einnahm*", "ertrag*", "revenue",
     "income", "profit*", "money", "geld", "spent", "spend", "ausgegeben", "bezahlt", "paid",
     "gekostet", "bill", "rechnung", "settlement*", "abrechnung*", "erloes*", "gewinn*",
+    "did i make", "did we make", "do i make", "will i make", "gebracht", "eingebracht",
 )  # fmt: skip
 SOLD: Final = (
     "sold", "verkauft", "bought", "gekauft", "filled", "matched", "taken", "sell", "buy",
@@ -281,7 +290,7 @@ PRICE: Final = (
     "price*", "cost*", "rate", "rates", "preis*", "kostet", "kosten", "teuer", "cheap*",
     "expensive", "guenstig*", "worth", "wert", "pay", "zahlen", "clearingpreis*",
     "marktpreis*", "speicherpreis*", "kapazitaetspreis*", "going rate", "going for",
-    "how much is", "how much does", "wie viel kostet", "wie teuer",
+    "how much is", "how much does", "wie viel kostet", "wie teuer", "zahlt", "zahle", "zahlst",
 )  # fmt: skip
 OVERVIEW: Final = (
     "status", "going", "doing", "laeuft", "steht", "stand", "overview", "uebersicht",
@@ -321,8 +330,8 @@ NO_LONGER: Final = ("anymore", "any more", "no longer", "nicht mehr", "nimmer", 
 # Someone else in the market: "Who is selling storage?", "Is anyone buying?", "Gibt es ...?".
 OTHERS: Final = (
     "who", "whos", "wer", "anyone", "anybody", "someone", "somebody", "jemand", "irgendwer",
-    "irgendjemand", "is there", "are there", "gibt es", "gibts", "neighbours", "neighbors",
-    "nachbarn",
+    "irgendjemand", "is there", "are there", "gibt es", "gibts", "gibt s", "neighbours",
+    "neighbors", "nachbarn",
 )  # fmt: skip
 POSSESSIVES: Final = frozenset(
     {"my", "our", "mine", "ours", "mein", "meine", "meinen", "meinem", "meiner", "meines",

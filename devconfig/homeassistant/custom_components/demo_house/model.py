@@ -3,8 +3,10 @@
 The battery keeps the minimum state of charge its control is set to (the community storage
 integration sets it to the reserve target of what the house sold, see docs/delivery.md): it does
 not discharge below it, and in the hours before the evening dispatch window it tops a missing
-reserve up from the grid, as the simulated neighbours do (``neighbourhood.dispatch``). Grid
-import and export are metered, so a buyer's virtual battery has its meters.
+reserve up from the grid, as the simulated neighbours do (``neighbourhood.dispatch``). Its
+forced discharge power (the second control, set in the dispatch window) makes it discharge at
+least that fast, the house served first and the rest exported. Grid import and export are
+metered, so a buyer's virtual battery and a seller's delivery have their meters.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class DemoHouse:
         # The battery's minimum state of charge (its control), by default what the battery
         # management keeps anyway.
         self.min_soc_pct = RESERVE_SHARE * 100.0
+        # Forced discharge power (W); 0 lets the battery follow the house.
+        self.discharge_w = 0.0
         self.reading = self._read(at, 0.0, 0.0, 0.0)
 
     @classmethod
@@ -99,6 +103,8 @@ class DemoHouse:
         """The battery's power (+ charging) over the step, keeping its minimum state of charge."""
         house = self.profile
         floor = house.battery_kwh * max(self.min_soc_pct, RESERVE_SHARE * 100.0) / 100.0
+        if self.discharge_w > 0:
+            return self._forced_kw(surplus_kw, hours, floor)
         grid_kw = 0.0
         local = now.astimezone(TIMEZONE)
         opens = local.replace(hour=DISPATCH_HOURS[0], minute=0, second=0, microsecond=0)
@@ -118,6 +124,17 @@ class DemoHouse:
             ceiling_kwh=house.battery_kwh,
         )
         return battery + grid_kw
+
+    def _forced_kw(self, surplus_kw: float, hours: float, floor_kwh: float) -> float:
+        """Forced discharge: the set power or what the house needs, whichever is more, within
+        the battery's power and never below its floor; what the house does not use is exported."""
+        if hours <= 0:
+            return 0.0
+        wanted = max(self.discharge_w / 1000.0, -surplus_kw)
+        left = max(0.0, self._energy_kwh - floor_kwh)
+        battery = -min(wanted, self.profile.battery_power_kw, left / hours)
+        self._energy_kwh += battery * hours
+        return battery
 
     def _read(self, _now: datetime, load: float, pv: float, battery: float) -> Reading:
         # "+ 0.0" turns a rounded -0.0 into 0.0 (the frontend would show "-0.0 W").

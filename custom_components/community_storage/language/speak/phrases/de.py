@@ -78,6 +78,7 @@ BOOK = Phrasebook(
         "sell_shared": "{kwh} aus dem Überschuss der Gemeinschaft",
         "sell_grid": "{kwh} Netzstrom in deinen günstigsten Stunden",
         "fill_limited_sell": "Ich biete {amount} pro Tag statt der freien {wanted} an: {basis}, und Laden aus dem Netz {grid}.",
+        "record_limited_sell": "Ich biete {amount} pro Tag statt der freien {wanted} an: An deinen letzten {days} Verkaufstagen hat dein Akku {pct} % der verkauften Kapazität geliefert.",
         "grid_off": "ist in der Gemeinschaft ausgeschaltet",
         "grid_loses": "würde mehr kosten als die {energy_price}, die es einbringt",
         "why_buy_extra": ", davon etwa {kwh} zusätzlich",
@@ -157,6 +158,7 @@ BOOK = Phrasebook(
         "list_and": " und ",
         "earnings_last_week": "Letzte Woche, {first} bis {last}, hast du {earned} verdient und {paid} bezahlt.",
         "earnings_this_week": "Diese Woche, seit {first}, hast du bisher {earned} verdient und {paid} bezahlt.",
+        "earnings_last_month": "Letzten Monat, im {month}, hast du {earned} verdient und {paid} bezahlt.",
         "cancel_binding": (
             "Es gab nichts mehr zu stornieren. Deine Reservierungen für {days} sind schon "
             "zugeschlagen, und zugeschlagene Tage sind verbindlich: {kwh} für {cost}."

@@ -77,6 +77,7 @@ BOOK = Phrasebook(
         "sell_shared": "{kwh} of the community's surplus",
         "sell_grid": "{kwh} of grid energy in your cheapest hours",
         "fill_limited_sell": "I'm offering {amount} a day rather than the {wanted} free: {basis}, and charging the rest from the grid {grid}.",
+        "record_limited_sell": "I'm offering {amount} a day rather than the {wanted} free: on your last {days} selling days your battery delivered {pct}% of the capacity you sold.",
         "grid_off": "is off in the community",
         "grid_loses": "would cost more than the {energy_price} it earns",
         "why_buy_extra": ", including about {kwh} extra",
@@ -154,6 +155,7 @@ BOOK = Phrasebook(
         "list_and": " and ",
         "earnings_last_week": "Last week, {first} to {last}, you earned {earned} and paid {paid}.",
         "earnings_this_week": "This week, from {first}, you earned {earned} and paid {paid} so far.",
+        "earnings_last_month": "Last month, in {month}, you earned {earned} and paid {paid}.",
         "cancel_binding": (
             "There was nothing left to cancel. Your reservations for {days} are already filled, "
             "and filled days are binding: {kwh} for {cost}."

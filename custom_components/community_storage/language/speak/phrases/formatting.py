@@ -38,6 +38,11 @@ def fmt_eur(value: float, language: str | None) -> str:
     return phrasebook(language).formats["eur"].format(amount=fmt_number(value, 2, language))
 
 
+def fmt_month(day: date, language: str | None) -> str:
+    """The month a day falls in, by name: "November" (the same word in German)."""
+    return phrasebook(language).formats["months"].split()[day.month - 1]
+
+
 def fmt_day(day: date, language: str | None) -> str:
     """A day with weekday: "Monday 30 November" / "Montag, 30. November"."""
     formats = phrasebook(language).formats
