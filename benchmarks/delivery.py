@@ -42,15 +42,12 @@ import logging
 import random
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -59,12 +56,13 @@ from benchmarks.welfare import (
     Clock,
     Tally,
     cost_day,
-    market_server,
+    simulated_street,
+    street_arguments,
+    street_figures,
 )
-from neighbourhood.client import MarketHttp
 from neighbourhood.days import Ledger, live_day, read_ledger
 from neighbourhood.metering import traded_by_day
-from neighbourhood.simulation import Member, SimulationConfig, join_all
+from neighbourhood.simulation import Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,65 +164,37 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     clock = Clock(datetime.combine(args.start, datetime.min.time(), tzinfo=UTC))
     timings: list[float] = []
     day_ratios: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="delivery-bench-") as tmp:
-        workdir = Path(tmp)
-        async with (
-            market_server(workdir, clock, {"name": "Benchmark street"}) as (url, token),
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session,
-        ):
-            config = SimulationConfig(
-                url=url,
-                operator_token=token,
-                households=args.households,
-                roster_path=workdir / "roster.json",
-                seed=args.seed,
-                unreliable_share=args.unreliable_share,
+    async with simulated_street(args, clock, {"name": "Benchmark street"}) as (members, operator):
+        rng = random.Random(args.seed)
+        ledger = Ledger()
+        # The first day trades the first delivery day; the last reports the last one.
+        for offset in range(args.days + 2):
+            day = args.start + timedelta(days=offset)
+            started = time.perf_counter()
+            outcome = await live_day(members, rng, day, set_clock=clock.set, operator=operator)
+            timings.append(time.perf_counter() - started)
+            settled = await read_ledger(operator)
+            ratio = day_ratio(ledger, settled)
+            if ratio is not None:
+                day_ratios.append(ratio)
+            ledger = settled
+            print(
+                f"{day}  requests {outcome.tick.requests:3d}  reports "
+                f"{outcome.tick.deliveries:3d}  settled {outcome.settled['entries']:3d} "
+                f"entries  refunds EUR {outcome.settled['refunds_eur']:6.2f}  "
+                f"delivered {'-' if ratio is None else f'{ratio:.3f}'}  "
+                f"{timings[-1]:.1f} s",
+                flush=True,
             )
-            members = await join_all(session, config)
-            operator = MarketHttp(session, url, token)
-            rng = random.Random(args.seed)
-            ledger = Ledger()
-            # The first day trades the first delivery day; the last reports the last one.
-            for offset in range(args.days + 2):
-                day = args.start + timedelta(days=offset)
-                started = time.perf_counter()
-                outcome = await live_day(members, rng, day, set_clock=clock.set, operator=operator)
-                timings.append(time.perf_counter() - started)
-                settled = await read_ledger(operator)
-                ratio = day_ratio(ledger, settled)
-                if ratio is not None:
-                    day_ratios.append(ratio)
-                ledger = settled
-                print(
-                    f"{day}  requests {outcome.tick.requests:3d}  reports "
-                    f"{outcome.tick.deliveries:3d}  settled {outcome.settled['entries']:3d} "
-                    f"entries  refunds EUR {outcome.settled['refunds_eur']:6.2f}  "
-                    f"delivered {'-' if ratio is None else f'{ratio:.3f}'}  "
-                    f"{timings[-1]:.1f} s",
-                    flush=True,
-                )
-            buyers = await buyer_days(members, ledger.days) if ledger.days else []
+        buyers = await buyer_days(members, ledger.days) if ledger.days else []
     result = summary(ledger, members, buyers, day_ratios)
-    result.update(
-        households=args.households,
-        days=args.days,
-        start=args.start.isoformat(),
-        unreliable_share=args.unreliable_share,
-        seed=args.seed,
-        median_day_s=round(statistics.median(timings), 2),
-    )
+    result.update(street_figures(args), median_day_s=round(statistics.median(timings), 2))
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, run the month, print the figures; 1 if the money does not add up."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--households", type=int, default=20)
-    parser.add_argument("--days", type=int, default=30, help="delivery days settled")
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 11, 2))
-    parser.add_argument("--unreliable-share", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+    args = street_arguments(__doc__).parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     result = asyncio.run(run(args))
     print()

@@ -411,11 +411,14 @@ def energy_imbalance(entries: Iterable[Mapping[str, Any]]) -> Decimal:
     return total
 
 
-async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str, Any]:
-    """One month with grid charging off or on; returns its figures."""
-    clock = Clock(datetime.combine(args.start, datetime.min.time(), tzinfo=UTC))
-    changes = community_changes(args.energy_price, grid_charging)
-    with tempfile.TemporaryDirectory(prefix="welfare-bench-") as tmp:
+@asynccontextmanager
+async def simulated_street(
+    args: argparse.Namespace, clock: Clock, changes: Mapping[str, Any]
+) -> AsyncIterator[tuple[list[Member], MarketHttp]]:
+    """The benchmark's street: a market server in this process with ``changes`` to its
+    community, and ``args.households`` simulated households joined to it; yields the members
+    and the operator's client."""
+    with tempfile.TemporaryDirectory(prefix="street-bench-") as tmp:
         workdir = Path(tmp)
         async with (
             market_server(workdir, clock, changes) as (url, token),
@@ -430,35 +433,40 @@ async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str
                 unreliable_share=args.unreliable_share,
             )
             members = await join_all(session, config)
-            # The physics follows the run's setting even where the server does not know it yet.
-            for member in members:
-                member.grid_charging = grid_charging
-            energy_price = float(
-                members[0].community.get("energy_price", args.energy_price)
-                if members
-                else args.energy_price
-            )
-            operator = MarketHttp(session, url, token)
-            rng = random.Random(args.seed)
-            started = time.perf_counter()
-            refused = 0
-            for offset in range(args.days + 2):
-                day = args.start + timedelta(days=offset)
-                outcome = await live_day(members, rng, day, set_clock=clock.set, operator=operator)
-                refused += outcome.tick.errors
-                if not args.quiet:
-                    print(
-                        f"{'on ' if grid_charging else 'off'} {day}  requests "
-                        f"{outcome.tick.requests:3d}  reports {outcome.tick.deliveries:3d}  "
-                        f"settled {outcome.settled['entries']:3d} entries",
-                        flush=True,
-                    )
-            export = await operator.call(
-                "GET", "/api/v1/operator/export", params={"format": "json"}
-            )
-            entries = export["entries"]
-            ledger = ledger_of(entries)
-            fills = [(await m.http.call("GET", "/api/v1/fills"))["fills"] for m in members]
+            yield members, MarketHttp(session, url, token)
+
+
+async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str, Any]:
+    """One month with grid charging off or on; returns its figures."""
+    clock = Clock(datetime.combine(args.start, datetime.min.time(), tzinfo=UTC))
+    changes = community_changes(args.energy_price, grid_charging)
+    async with simulated_street(args, clock, changes) as (members, operator):
+        # The physics follows the run's setting even where the server does not know it yet.
+        for member in members:
+            member.grid_charging = grid_charging
+        energy_price = float(
+            members[0].community.get("energy_price", args.energy_price)
+            if members
+            else args.energy_price
+        )
+        rng = random.Random(args.seed)
+        started = time.perf_counter()
+        refused = 0
+        for offset in range(args.days + 2):
+            day = args.start + timedelta(days=offset)
+            outcome = await live_day(members, rng, day, set_clock=clock.set, operator=operator)
+            refused += outcome.tick.errors
+            if not args.quiet:
+                print(
+                    f"{'on ' if grid_charging else 'off'} {day}  requests "
+                    f"{outcome.tick.requests:3d}  reports {outcome.tick.deliveries:3d}  "
+                    f"settled {outcome.settled['entries']:3d} entries",
+                    flush=True,
+                )
+        export = await operator.call("GET", "/api/v1/operator/export", params={"format": "json"})
+        entries = export["entries"]
+        ledger = ledger_of(entries)
+        fills = [(await m.http.call("GET", "/api/v1/fills"))["fills"] for m in members]
     settled = sorted(ledger.days)
     by_server = server_settles_energy(entries)
     money = money_by_household_day(entries)
@@ -539,14 +547,31 @@ def describe(result: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the options, run the month(s), print the figures; 1 if the money does not add up."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def street_arguments(description: str | None) -> argparse.ArgumentParser:
+    """The options of a simulated month of the street (this benchmark's and delivery.py's)."""
+    parser = argparse.ArgumentParser(description=(description or "").splitlines()[0])
     parser.add_argument("--households", type=int, default=20)
     parser.add_argument("--days", type=int, default=30, help="delivery days settled")
     parser.add_argument("--start", type=date.fromisoformat, default=date(2026, 11, 2))
     parser.add_argument("--unreliable-share", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+def street_figures(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's options, printed with its figures."""
+    return {
+        "households": args.households,
+        "days": args.days,
+        "start": args.start.isoformat(),
+        "unreliable_share": args.unreliable_share,
+        "seed": args.seed,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run the month(s), print the figures; 1 if the money does not add up."""
+    parser = street_arguments(__doc__)
     parser.add_argument("--energy-price", type=float, default=DEFAULT_ENERGY_PRICE)
     parser.add_argument(
         "--grid-charging", action="store_true", help="reserves may charge from the grid"
@@ -565,13 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         top["variants"] = {
             ("grid_charging_on" if r["grid_charging"] else "grid_charging_off"): r for r in results
         }
-    top.update(
-        households=args.households,
-        days=args.days,
-        start=args.start.isoformat(),
-        unreliable_share=args.unreliable_share,
-        seed=args.seed,
-    )
+    top.update(street_figures(args))
     print(json.dumps(top, sort_keys=True))
     return 0 if all(Decimal(r["imbalance_eur"]) == 0 for r in results) else 1
 

@@ -103,124 +103,118 @@ def _eur(ticks: float) -> float:
     return money_eur(int(ticks))
 
 
-@_SOCKETS
+@pytest.mark.market(clear_on_submit=False)
 async def test_shortfall_is_refunded_to_buyers_pro_rata(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, clock: MutableClock
 ) -> None:
-    async with running_market(
-        tmp_path, db_url=db_url, clock=clock, clear_on_submit=False
-    ) as market:
-        book = await _book(market, clock)
-        price_ticks = round(book.price * 1000)
-        await _report(market, book.sellers["A"], book.day, "sell", 5.0)
-        await _report(market, book.sellers["B"], book.day, "sell", 10.0)
-        await _report(market, book.buyers["X"], book.day, "buy", 3.0)  # unused capacity
-        # Y has not reported: the day waits for it (its shared energy would count).
-        assert (await market.settle())["pending_days"] == 1
-        await _report(market, book.buyers["Y"], book.day, "buy", 0.0)
-        # Every seller and buyer reported: the day settles before its deadline.
-        summary = await market.settle()
-        assert (summary["entries"], summary["pending_days"]) == (4, 0)
-        shortfall = 50 * price_ticks  # 5 kWh = 50 volume ticks not delivered by A
-        assert summary["refunds_eur"] == _eur(shortfall)
-        assert summary["earned_eur"] == summary["paid_eur"] == _eur(150 * price_ticks)
-        assert (await market.settle())["entries"] == 0  # never twice
+    book = await _book(market, clock)
+    price_ticks = round(book.price * 1000)
+    await _report(market, book.sellers["A"], book.day, "sell", 5.0)
+    await _report(market, book.sellers["B"], book.day, "sell", 10.0)
+    await _report(market, book.buyers["X"], book.day, "buy", 3.0)  # unused capacity
+    # Y has not reported: the day waits for it (its shared energy would count).
+    assert (await market.settle())["pending_days"] == 1
+    await _report(market, book.buyers["Y"], book.day, "buy", 0.0)
+    # Every seller and buyer reported: the day settles before its deadline.
+    summary = await market.settle()
+    assert (summary["entries"], summary["pending_days"]) == (4, 0)
+    shortfall = 50 * price_ticks  # 5 kWh = 50 volume ticks not delivered by A
+    assert summary["refunds_eur"] == _eur(shortfall)
+    assert summary["earned_eur"] == summary["paid_eur"] == _eur(150 * price_ticks)
+    assert (await market.settle())["entries"] == 0  # never twice
 
-        total, refunds, _ = _ledger_ticks(market)
-        assert (total, refunds) == (0, shortfall)  # balanced to the tick
+    total, refunds, _ = _ledger_ticks(market)
+    assert (total, refunds) == (0, shortfall)  # balanced to the tick
 
-        a = await market.get("/api/v1/settlements", book.sellers["A"])
-        assert [e["delivered_kwh"] for e in a["settlements"]] == [5.0]
-        assert a["totals"]["earned_eur"] == _eur(50 * price_ticks)
-        b = await market.get("/api/v1/settlements", book.sellers["B"])
-        assert b["totals"]["earned_eur"] == _eur(100 * price_ticks)
-        x = await market.get("/api/v1/settlements", book.buyers["X"])
-        # X bought 12 of 20 kWh: 60 % of the shortfall; its unused capacity is still paid.
-        assert x["totals"]["refunds_eur"] == _eur(shortfall * 12 / 20)
-        assert x["totals"]["paid_eur"] == _eur(120 * price_ticks - shortfall * 12 / 20)
-        assert {e["side"] for e in x["settlements"]} == {"buy"}
-        assert all(e["delivered_kwh"] is None for e in x["settlements"])
-        y = await market.get("/api/v1/settlements", book.buyers["Y"])
-        assert y["totals"]["refunds_eur"] == _eur(shortfall * 8 / 20)
+    a = await market.get("/api/v1/settlements", book.sellers["A"])
+    assert [e["delivered_kwh"] for e in a["settlements"]] == [5.0]
+    assert a["totals"]["earned_eur"] == _eur(50 * price_ticks)
+    b = await market.get("/api/v1/settlements", book.sellers["B"])
+    assert b["totals"]["earned_eur"] == _eur(100 * price_ticks)
+    x = await market.get("/api/v1/settlements", book.buyers["X"])
+    # X bought 12 of 20 kWh: 60 % of the shortfall; its unused capacity is still paid.
+    assert x["totals"]["refunds_eur"] == _eur(shortfall * 12 / 20)
+    assert x["totals"]["paid_eur"] == _eur(120 * price_ticks - shortfall * 12 / 20)
+    assert {e["side"] for e in x["settlements"]} == {"buy"}
+    assert all(e["delivered_kwh"] is None for e in x["settlements"])
+    y = await market.get("/api/v1/settlements", book.buyers["Y"])
+    assert y["totals"]["refunds_eur"] == _eur(shortfall * 8 / 20)
 
-        overview = await market.get("/api/v1/operator/overview", market.operator_token)
-        day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
-        assert day["delivery"] == {
-            "sold_kwh": 20.0,
-            "reported_sold_kwh": 20.0,
-            "delivered_kwh": 15.0,
-            "ratio": 0.75,
-            "unreported_sellers": 0,
-            "settled": True,
-            "refunds_eur": _eur(shortfall),
-            "bought_kwh": 20.0,
-            "unreported_buyers": 0,
-            "shared_claimed_kwh": 0.0,
-            "energy_kwh": 0.0,
-            "energy_eur": 0.0,
-            # X used 3 kWh of its own credit: EUR 0.078 each, paid to A and B.
-            "own_credit_kwh": 3.0,
-            "own_credit_eur": _eur(3000 * 78 // 100),
-            "late_reports": 0,
-        }
-        ratios = {h["name"]: h["ratio"] for h in overview["deliveries"]["households"]}
-        assert ratios == {"A": 0.5, "B": 1.0}
+    overview = await market.get("/api/v1/operator/overview", market.operator_token)
+    day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
+    assert day["delivery"] == {
+        "sold_kwh": 20.0,
+        "reported_sold_kwh": 20.0,
+        "delivered_kwh": 15.0,
+        "ratio": 0.75,
+        "unreported_sellers": 0,
+        "settled": True,
+        "refunds_eur": _eur(shortfall),
+        "bought_kwh": 20.0,
+        "unreported_buyers": 0,
+        "shared_claimed_kwh": 0.0,
+        "energy_kwh": 0.0,
+        "energy_eur": 0.0,
+        # X used 3 kWh of its own credit: EUR 0.078 each, paid to A and B.
+        "own_credit_kwh": 3.0,
+        "own_credit_eur": _eur(3000 * 78 // 100),
+        "late_reports": 0,
+    }
+    ratios = {h["name"]: h["ratio"] for h in overview["deliveries"]["households"]}
+    assert ratios == {"A": 0.5, "B": 1.0}
 
-        status, text = await market.request(
-            "GET", "/api/v1/operator/export?format=csv", token=market.operator_token
-        )
-        assert status == 200
-        rows = list(csv.DictReader(io.StringIO(text)))
-        delivered = {r["household_name"]: r["delivered_kwh"] for r in rows if r["side"] == "sell"}
-        assert delivered == {"A": "5.0", "B": "10.0"}
-        refunded = {r["household_name"]: float(r["refund_eur"]) for r in rows if r["side"] == "buy"}
-        assert sum(refunded.values()) == pytest.approx(shortfall / MONEY_TICKS_PER_EUR)
-        assert refunded["X"] > refunded["Y"] > 0
-        assert sum(float(r["amount_eur"]) for r in rows) == pytest.approx(0.0)
+    status, text = await market.request(
+        "GET", "/api/v1/operator/export?format=csv", token=market.operator_token
+    )
+    assert status == 200
+    rows = list(csv.DictReader(io.StringIO(text)))
+    delivered = {r["household_name"]: r["delivered_kwh"] for r in rows if r["side"] == "sell"}
+    assert delivered == {"A": "5.0", "B": "10.0"}
+    refunded = {r["household_name"]: float(r["refund_eur"]) for r in rows if r["side"] == "buy"}
+    assert sum(refunded.values()) == pytest.approx(shortfall / MONEY_TICKS_PER_EUR)
+    assert refunded["X"] > refunded["Y"] > 0
+    assert sum(float(r["amount_eur"]) for r in rows) == pytest.approx(0.0)
 
 
-@_SOCKETS
+@pytest.mark.market(clear_on_submit=False)
 async def test_unreported_seller_counts_as_delivered_after_the_deadline(
-    tmp_path: Path, db_url: str, clock: MutableClock
+    market: RunningMarket, clock: MutableClock
 ) -> None:
-    async with running_market(
-        tmp_path, db_url=db_url, clock=clock, clear_on_submit=False
-    ) as market:
-        book = await _book(market, clock)
-        price_ticks = round(book.price * 1000)
-        await _report(market, book.sellers["A"], book.day, "sell", 7.5)
-        waiting = await market.settle()
-        deadline = day_end(book.day, market.settings) + timedelta(hours=12)
-        assert (waiting["entries"], waiting["pending_days"]) == (0, 1)
-        assert waiting["next_deadline"] == deadline.isoformat()
-        overview = await market.get("/api/v1/operator/overview", market.operator_token)
-        day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
-        assert day["delivery"]["unreported_sellers"] == 1
-        assert (day["delivery"]["ratio"], day["delivery"]["settled"]) == (0.75, False)
+    book = await _book(market, clock)
+    price_ticks = round(book.price * 1000)
+    await _report(market, book.sellers["A"], book.day, "sell", 7.5)
+    waiting = await market.settle()
+    deadline = day_end(book.day, market.settings) + timedelta(hours=12)
+    assert (waiting["entries"], waiting["pending_days"]) == (0, 1)
+    assert waiting["next_deadline"] == deadline.isoformat()
+    overview = await market.get("/api/v1/operator/overview", market.operator_token)
+    day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
+    assert day["delivery"]["unreported_sellers"] == 1
+    assert (day["delivery"]["ratio"], day["delivery"]["settled"]) == (0.75, False)
 
-        clock.set(deadline - timedelta(seconds=1))
-        assert (await market.settle())["entries"] == 0
-        clock.set(deadline)
-        settled = await market.settle()
-        assert settled["entries"] == 4
-        assert settled["refunds_eur"] == _eur(25 * price_ticks)  # A: 2.5 kWh short
-        b = await market.get("/api/v1/settlements", book.sellers["B"])
-        assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]  # unreported: in full
-        assert (await market.settle())["entries"] == 0
-        # B's first report after settlement is kept for the record; the money stands.
-        late = {"day": book.day.isoformat(), "side": "sell", "kwh": 1.0}
-        status, kept = await market.request("POST", PATH, token=book.sellers["B"], json=late)
-        assert (status, kept["late"], kept["settled"], kept["kwh"]) == (201, True, True, 1.0)
-        status, err = await market.request(
-            "POST", PATH, token=book.sellers["B"], json={**late, "kwh": 2.0}
-        )
-        assert (status, err["error"]) == (409, "already_settled")
-        assert _ledger_ticks(market)[:2] == (0, 25 * price_ticks)
-        b = await market.get("/api/v1/settlements", book.sellers["B"])
-        assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]
-        overview = await market.get("/api/v1/operator/overview", market.operator_token)
-        day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
-        assert (day["delivery"]["late_reports"], day["delivery"]["unreported_sellers"]) == (1, 1)
+    clock.set(deadline - timedelta(seconds=1))
+    assert (await market.settle())["entries"] == 0
+    clock.set(deadline)
+    settled = await market.settle()
+    assert settled["entries"] == 4
+    assert settled["refunds_eur"] == _eur(25 * price_ticks)  # A: 2.5 kWh short
+    b = await market.get("/api/v1/settlements", book.sellers["B"])
+    assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]  # unreported: in full
+    assert (await market.settle())["entries"] == 0
+    # B's first report after settlement is kept for the record; the money stands.
+    late = {"day": book.day.isoformat(), "side": "sell", "kwh": 1.0}
+    status, kept = await market.request("POST", PATH, token=book.sellers["B"], json=late)
+    assert (status, kept["late"], kept["settled"], kept["kwh"]) == (201, True, True, 1.0)
+    status, err = await market.request(
+        "POST", PATH, token=book.sellers["B"], json={**late, "kwh": 2.0}
+    )
+    assert (status, err["error"]) == (409, "already_settled")
+    assert _ledger_ticks(market)[:2] == (0, 25 * price_ticks)
+    b = await market.get("/api/v1/settlements", book.sellers["B"])
+    assert [e["delivered_kwh"] for e in b["settlements"]] == [10.0]
+    overview = await market.get("/api/v1/operator/overview", market.operator_token)
+    day = next(d for d in overview["days"] if d["day"] == book.day.isoformat())
+    assert (day["delivery"]["late_reports"], day["delivery"]["unreported_sellers"]) == (1, 1)
 
 
 @_SOCKETS

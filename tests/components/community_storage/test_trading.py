@@ -968,13 +968,7 @@ async def test_the_sellers_ask_floor_counts_the_communitys_feed_in_price(
     request = TradeRequest("sell", start, 2, kwh_per_day=2.0, reason="holiday")
     default = await agent.async_plan(request, language="en")
     assert default.price.inputs["community_feed_in_price"] == 0.078  # the server's default
-    status, _ = await market.request(
-        "POST",
-        "/api/v1/operator/settings",
-        token=market.operator_token,
-        json={"feed_in_price": 0.1},
-    )
-    assert status == 200
+    await market.change_settings(feed_in_price=0.1)
     await setup_integration.runtime_data.coordinator.async_refresh()
     dearer = await agent.async_plan(request, language="en")
     assert dearer.price.inputs["community_feed_in_price"] == 0.1
