@@ -258,20 +258,12 @@ class CommunityInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class OwnDelivery:
+class OwnDelivery(ReadByFields):
     """``GET /api/v1/me`` ``delivery``: the household's own record as a seller over its last
     settled selling days (up to 14); None before anything it sold was settled."""
 
     days: int = 0
     delivered_per_kwh_sold: Decimal | None = None
-
-    @classmethod
-    def from_json(cls, data: JsonObject) -> OwnDelivery:
-        """Parse the ``delivery`` object (servers before it: nothing measured)."""
-        return cls(
-            days=int(data.get("days") or 0),
-            delivered_per_kwh_sold=_opt_decimal(data.get("delivered_per_kwh_sold")),
-        )
 
 
 @dataclass(frozen=True, slots=True)
