@@ -103,6 +103,8 @@ ESTIMATE_STEP_KWH = 0.5
 CAPACITY_GRID_STEP_KWH = 0.1
 # What an empty house keeps in its battery at least (a power cut, a freezer running more).
 AWAY_SAFETY_KWH = 0.5
+# A seller's own surplus is counted as on the poorer of its recent days: this quantile.
+SELL_FILL_QUANTILE = 0.2
 # A household that configured no tariff: the 2026 average fixed price and feed-in.
 DEFAULT_TARIFF: Tariff = fixed()
 
@@ -570,6 +572,70 @@ def sell_cost(battery: BatterySpec, prefs: Preferences) -> float:
     return max(stored, min_sell_price(battery, prefs.tariff.feed_in) - earned, 0.0)
 
 
+def seller_day(
+    load: npt.NDArray[np.float64],
+    pv: npt.NDArray[np.float64],
+    battery: BatterySpec,
+    *,
+    base: float,
+    away: bool,
+) -> tuple[float, float]:
+    """A selling day's (own need, fillable kWh) for its hourly load and PV.
+
+    Away, nobody is home: only the base load remains, which solar covers by day; the battery
+    keeps what that day's surplus can carry through the dark hours. At home the battery serves
+    the house only with what solar can put into it: the day's deficit, as far as the day's
+    surplus fills the battery.
+    """
+    efficiency = battery.round_trip_efficiency
+    if away:
+        need = away_reserve_kwh(base, pv, efficiency)
+        fillable = float(np.maximum(pv - base, 0.0).sum()) * efficiency
+    else:
+        deficit = float(np.maximum(load - pv, 0.0).sum())
+        fillable = float(np.maximum(pv - load, 0.0).sum()) * efficiency
+        need = min(deficit, fillable)
+    return min(need, battery.usable_kwh), fillable
+
+
+@dataclass(frozen=True, slots=True)
+class PoorDay:
+    """A selling day as the poorer of the recent days (``SELL_FILL_QUANTILE``) would run it."""
+
+    # The own surplus the reserve takes beyond the house's need, in sold kWh.
+    own_surplus_kwh: float
+    # The solar surplus over the load on that day against the average day's: what a neighbour
+    # without a battery exports shrinks as this does (the same sky, the same evenings), much
+    # faster than the solar yield. 1 for a house without solar, which has no sky to judge by.
+    surplus_share: float
+
+
+def poor_day(
+    forecast: Forecast, battery: BatterySpec, prefs: Preferences, *, base: float, away: bool
+) -> PoorDay | None:
+    """A poor selling day from the recent days the forecast keeps as scenarios (None without).
+
+    A sale sized on the average day falls short on every day below it (a November week has
+    bright days and grey ones), and a shortfall is refunded and leaves a buyer's evening on the
+    grid; sized on a poor day it is delivered on four days of five.
+    """
+    if forecast.scenario_load is None or forecast.scenario_pv is None:
+        return None
+    if not len(forecast.scenario_pv):
+        return None
+    scenarios = list(zip(forecast.scenario_load, forecast.scenario_pv, strict=True))
+    beyond_need = [
+        max(0.0, fillable - need) * prefs.community_efficiency
+        for need, fillable in (
+            seller_day(load, pv, battery, base=base, away=away) for load, pv in scenarios
+        )
+    ]
+    over_load = [float(np.maximum(pv - load, 0.0).sum()) for load, pv in scenarios]
+    average = float(np.mean(over_load))
+    share = float(np.quantile(over_load, SELL_FILL_QUANTILE)) / average if average > 0 else 1.0
+    return PoorDay(float(np.quantile(beyond_need, SELL_FILL_QUANTILE)), min(share, 1.0))
+
+
 def sell_grid_charging_pays(battery: BatterySpec, prefs: Preferences) -> bool:
     """Grid energy may fill the reserve: the community allows it and the seller's cheapest
     hours before the evening cost no more than the energy price minus wear."""
@@ -602,23 +668,11 @@ def plan_sell(
     base = base_load_kwh_per_hour(forecast)
     days: list[DayPlan] = []
     grid_ok = sell_grid_charging_pays(battery, prefs)
+    poor = poor_day(forecast, battery, prefs, base=base, away=away)
     for day in request.days:
-        load = forecast.load_for(day)
-        pv = forecast.pv_for(day)
-        # What the battery still has to carry: an empty house's base load through the night;
-        # an occupied one's load wherever PV does not cover it.
-        if away:
-            # Nobody home: only the base load, which solar covers by day; the battery keeps
-            # what that day's surplus can carry through the dark hours, the rest is offered.
-            need = away_reserve_kwh(base, pv, battery.round_trip_efficiency)
-            fillable = float(np.maximum(pv - base, 0.0).sum()) * battery.round_trip_efficiency
-        else:
-            # At home the battery serves the house only with what solar can put into it:
-            # the day's deficit, as far as the day's surplus fills the battery.
-            deficit = float(np.maximum(load - pv, 0.0).sum())
-            fillable = float(np.maximum(pv - load, 0.0).sum()) * battery.round_trip_efficiency
-            need = min(deficit, fillable)
-        need = min(need, battery.usable_kwh)
+        need, fillable = seller_day(
+            forecast.load_for(day), forecast.pv_for(day), battery, base=base, away=away
+        )
         sold = committed_kwh(commitments, day, "sell")
         free, note = offerable_kwh(
             battery,
@@ -626,22 +680,31 @@ def plan_sell(
             already_sold_kwh=sold,
             buying_kwh=committed_kwh(commitments, day, "buy"),
         )
-        # What is expected to fill the reserve (in sold kWh: the reserve after losses): the
-        # own surplus beyond the house's need first, then the community's surplus, then the
-        # grid where that pays.
+        # What is expected to fill the day's reserve (in sold kWh: the reserve after losses),
+        # counted over all of it, what is already offered that day included, so that a top-up
+        # adds only what the expectation has left: the own surplus beyond the house's need
+        # first, then the community's surplus, then the grid where that pays.
+        sellable = free + sold if free > 0 else 0.0
         share, _ = community_fill(prefs, day)
-        own = min(free, max(0.0, fillable - need) * prefs.community_efficiency)
-        community = share * max(0.0, free - own)
-        grid = max(0.0, free - own - community) if grid_ok else 0.0
-        volume = own + community + grid
-        if note == "estimate" and volume < free - 0.05:
+        own = min(sellable, max(0.0, fillable - need) * prefs.community_efficiency)
+        if poor is not None:
+            own = min(own, poor.own_surplus_kwh)
+            share *= poor.surplus_share
+        community = share * max(0.0, sellable - own)
+        grid = max(0.0, sellable - own - community) if grid_ok else 0.0
+        expected = own + community + grid
+        if note == "estimate" and expected < sellable - 0.05:
             note = "fill_limited"
         # The battery's own record: capacity it did not deliver before is not expected now.
         record = own_record(prefs)
-        if record is not None and volume * record < volume - 0.05:
-            volume *= record
+        if record is not None and expected * record < expected - 0.05:
+            expected *= record
             if note in ("estimate", "fill_limited"):
                 note = "record_limited"
+        volume = min(free, max(0.0, expected - sold))
+        if sold > 0 and floor_kwh(volume) <= 0 and note in ("fill_limited", "record_limited"):
+            # What is already offered is all this day is expected to fill.
+            note = "fully_committed"
         if request.kwh_per_day is not None:
             # The user's figure is the day's total on offer, as for a buy: what is already
             # offered that day counts towards it.
@@ -663,8 +726,9 @@ def plan_sell(
             # Less than one 0.1 kWh step left: the day is as full as it gets.
             note = "fully_committed" if sold > 0 else "household_needs_it"
         kwh = floor_kwh(volume)
-        own_part = min(kwh, own)
-        community_part = min(kwh - own_part, community)
+        # What is already offered takes the own surplus first, then the community's.
+        own_part = min(kwh, max(0.0, own - sold))
+        community_part = min(kwh - own_part, max(0.0, community - max(0.0, sold - own)))
         days.append(
             DayPlan(
                 day=day,
