@@ -12,12 +12,16 @@ import asyncio
 import logging
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from custom_components.community_storage.agent.planner import record_supported_kwh
+from custom_components.community_storage.agent.plans import OrderState
 
 from . import metering, roster
 from .client import MarketCallError, MarketHttp, Membership, add_and_join
@@ -27,6 +31,8 @@ from .profiles import TIMEZONE, household_profiles
 _LOGGER = logging.getLogger(__name__)
 # Ask for every order that still holds capacity, so the planner never oversells the battery.
 HOLDING = "open,partially_filled,filled"
+# The orders whose remainder can still fill: what a fallen delivery record can cut.
+OPEN = "open,partially_filled"
 # Chance per tick that a household withdraws an open request (plans change).
 CANCEL_CHANCE = 0.01
 # The fastest market clock there is (the server's `serve --speed` takes 1 to 10000).
@@ -103,6 +109,7 @@ class TickReport:
     errors: int
     deliveries: int = 0  # delivery reports sent (new or changed figures)
     market_time: datetime | None = None  # the market's clock at the start of the tick
+    cut: int = 0  # open offers cut to a fallen delivery record
 
 
 @dataclass(slots=True)
@@ -122,6 +129,9 @@ class Member:
     energy_fields: bool = False
     # GET /api/v1/me's community settings, for the agent's preferences.
     community: dict[str, Any] = field(default_factory=dict)
+    # The offers the agent sized, by request id: the own delivery record they were sized with
+    # (None: not limited by one), as the integration's book keeps it.
+    sized_with: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def street_house(self) -> metering.StreetHouse:
@@ -193,16 +203,18 @@ async def _act(
         if live:
             await member.http.call("DELETE", f"/api/v1/requests/{rng.choice(live)['request_id']}")
             cancelled = 1
-    if not eager and rng.random() >= house.temperament.activity:
-        return TickReport(0, 0.0, cancelled, 0)
-    requests, kwh = 0, 0.0
-    wishes = house.wishes(today, open_days)
-    # A seller's own delivery record (GET /me), which its agent sizes its offer by.
+    # A battery house's own delivery record (GET /me), which its agent sizes new offers by and,
+    # on every look like the integration's watcher, cuts its open offers to.
     own_delivery = (
         (await member.http.call("GET", "/api/v1/me")).get("delivery")
-        if any(event.side == "sell" for event in wishes)
+        if house.battery is not None
         else None
     )
+    cut = await _cut_to_record(member, own_delivery, open_days)
+    if not eager and rng.random() >= house.temperament.activity:
+        return TickReport(0, 0.0, cancelled, 0, cut=cut)
+    requests, kwh = 0, 0.0
+    wishes = house.wishes(today, open_days)
     for event in wishes:
         # Read the orders again for each wish: the previous one may have added some.
         listing = await member.http.call("GET", "/api/v1/orders", params={"status": HOLDING})
@@ -218,7 +230,9 @@ async def _act(
         if plan is None or not plan.trade_days:
             continue
         body = request_body(plan, event.reason or ("evenings" if plan.side == "buy" else "spare"))
-        await member.http.call("POST", "/api/v1/requests", json=body)
+        created = await member.http.call("POST", "/api/v1/requests", json=body)
+        if plan.side == "sell" and event.kwh_per_day is None:
+            member.sized_with[created["request_id"]] = plan.energy.delivered_share
         total = sum(body["volumes"].values())
         _LOGGER.info(
             "%s %s %.1f kWh over %d day(s) from %s, limit %.3f EUR/kWh (%s)",
@@ -232,7 +246,75 @@ async def _act(
         )
         requests += 1
         kwh += total
-    return TickReport(requests, kwh, cancelled, 0)
+    return TickReport(requests, kwh, cancelled, 0, cut=cut)
+
+
+def _order_state(order: dict[str, Any]) -> OrderState:
+    """A wire order (GET /api/v1/orders) as the agent's plain order state."""
+    return OrderState(
+        order_id=str(order["order_id"]),
+        day=date.fromisoformat(str(order["day"])),
+        volume_kwh=float(order["volume_kwh"]),
+        limit_price=float(order["limit_price"]),
+        status=str(order["status"]),
+        filled_kwh=float(order.get("filled_kwh") or 0.0),
+        avg_price=None if order.get("avg_price") is None else float(order["avg_price"]),
+    )
+
+
+async def _cut_to_record(
+    member: Member, own_delivery: dict[str, Any] | None, open_days: list[date]
+) -> int:
+    """Cut the agent's open offers to what the house's own delivery record now supports, as the
+    integration's watcher does (``record_supported_kwh``): each day's remainder is cancelled
+    and what the days keep is placed again as one request at the same price -> offers cut."""
+    record = (own_delivery or {}).get("delivered_per_kwh_sold")
+    if record is None or record >= 1.0 or not member.sized_with:
+        return 0
+    listing = await member.http.call("GET", "/api/v1/orders", params={"status": OPEN})
+    by_request: dict[str, list[dict[str, Any]]] = {}
+    for order in listing["orders"]:
+        if order["side"] == "sell":
+            by_request.setdefault(str(order["request_id"]), []).append(order)
+    # Requests with nothing left open are done with.
+    member.sized_with = {
+        rid: sized for rid, sized in member.sized_with.items() if rid in by_request
+    }
+    cut = 0
+    for request_id, sized in list(member.sized_with.items()):
+        orders = by_request[request_id]
+        kept = record_supported_kwh(
+            [_order_state(o) for o in orders],
+            sized_with=sized,
+            record=float(record),
+            open_days=set(open_days),
+        )
+        if not kept:
+            continue
+        again: dict[str, float] = {}
+        for order in orders:
+            if order["order_id"] not in kept:
+                continue
+            await member.http.call("DELETE", f"/api/v1/orders/{order['order_id']}")
+            rest = round(kept[order["order_id"]] - float(order.get("filled_kwh") or 0.0), 1)
+            if rest > 0:
+                again[str(order["day"])] = rest
+        cut += 1
+        if not again:
+            continue
+        created = await member.http.call(
+            "POST",
+            "/api/v1/requests",
+            json={
+                "side": "sell",
+                "volumes": again,
+                "limit_price": float(orders[0]["limit_price"]),
+                "client_request_id": str(uuid.uuid4()),
+                "note": "cut to record",
+            },
+        )
+        member.sized_with[created["request_id"]] = float(record)
+    return cut
 
 
 def market_time(market: dict[str, Any]) -> datetime:
@@ -262,7 +344,7 @@ async def tick(
     today = today or now.astimezone(TIMEZONE).date()
     # Deliveries follow the market's calendar (the community's time zone).
     market_today = now.date()
-    requests, kwh, cancelled, errors, deliveries = 0, 0.0, 0, 0, 0
+    requests, kwh, cancelled, errors, deliveries, cut = 0, 0.0, 0, 0, 0, 0
     try:
         deliveries = await _report(members, market_today)
     except MarketCallError as err:
@@ -279,7 +361,8 @@ async def tick(
         requests += report.requests
         kwh += report.kwh
         cancelled += report.cancelled
-    return TickReport(requests, round(kwh, 1), cancelled, errors, deliveries, now)
+        cut += report.cut
+    return TickReport(requests, round(kwh, 1), cancelled, errors, deliveries, now, cut=cut)
 
 
 async def _report(members: list[Member], market_today: date) -> int:

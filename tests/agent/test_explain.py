@@ -35,12 +35,14 @@ from custom_components.community_storage.agent.plans import (
 from custom_components.community_storage.language.speak.error_texts import load_error_texts
 from custom_components.community_storage.language.speak.explain import (
     cancel_speech,
+    days_phrase,
     error_text,
     expiry_speech,
     fill_update_speech,
     outcome_speech,
     plan_speech,
     proposal_speech,
+    record_cut_speech,
     reprice_speech,
     status_speech,
 )
@@ -238,6 +240,39 @@ def test_follow_up_sentences() -> None:
     assert en == "Another 4 kWh was sold for Monday 30 November at EUR 0.09/kWh (10 kWh of 12 kWh)."
     de = expiry_speech(side="buy", day=MONDAY, expired_kwh=2.5, filled_kwh=5.5, language="de")
     assert "2,5 kWh deines Gebots sind verfallen" in de
+
+
+def test_an_offer_cut_to_the_record_says_the_days_the_volumes_and_the_record() -> None:
+    december = [date(2026, 12, 12) + timedelta(days=i) for i in range(3)]
+    cuts = [(day, 6.0, 2.0) for day in december]
+    assert record_cut_speech(cuts, delivered_share=0.3, delivery_days=6, language="en") == (
+        "I've reduced your offer for 12-14 December from 6 kWh to 2 kWh a day: on your last 6 "
+        "selling days your battery delivered 30% of what it sold."
+    )
+    assert record_cut_speech(cuts, delivered_share=0.3, delivery_days=6, language="de") == (
+        "Ich habe dein Angebot für den 12. bis 14. Dezember von 6 kWh auf 2 kWh pro Tag "
+        "verringert: An deinen letzten 6 Verkaufstagen hat dein Akku 30 % dessen geliefert, was "
+        "er verkauft hat."
+    )
+    # Days that differ are said in total; nothing kept is a withdrawal; one day on record.
+    uneven = [(MONDAY, 6.0, 0.0), (MONDAY + timedelta(days=2), 5.0, 0.0)]
+    assert record_cut_speech(uneven, delivered_share=0.0, delivery_days=1, language="en") == (
+        "I've withdrawn your offer for Monday 30 November, Wednesday 2 December (11 kWh in "
+        "total): on your last selling day your battery delivered 0% of what it sold."
+    )
+    assert ": An deinem letzten Verkaufstag hat dein Akku 0 %" in record_cut_speech(
+        uneven, delivered_share=0.0, delivery_days=1, language="de"
+    )
+
+
+def test_days_phrases() -> None:
+    assert days_phrase([MONDAY], "en") == "Monday 30 November"
+    assert days_phrase([MONDAY + timedelta(days=1), MONDAY], "en") == (
+        "Monday 30 November to Tuesday 1 December"
+    )
+    assert days_phrase([MONDAY, MONDAY + timedelta(days=1)], "de") == (
+        "Montag, 30. November bis Dienstag, 1. Dezember"
+    )
 
 
 def test_cancel_and_status() -> None:
@@ -438,6 +473,15 @@ WORD_FOR_WORD: dict[str, Callable[[str], str]] = {
     ),
     "offer re-priced": lambda lg: reprice_speech(
         side="sell", day=MONDAY, old=0.1, new=0.125, language=lg
+    ),
+    "offer cut to the record": lambda lg: record_cut_speech(
+        [(MONDAY + timedelta(days=i), 6.0, 1.8) for i in range(3)],
+        delivered_share=0.3,
+        delivery_days=6,
+        language=lg,
+    ),
+    "offer withdrawn for the record": lambda lg: record_cut_speech(
+        [(MONDAY, 4.5, 0.0)], delivered_share=0.02, delivery_days=3, language=lg
     ),
     "two cancelled, three proposals withdrawn": lambda lg: cancel_speech(
         CancelOutcome((CANCELLED, CANCELLED), 3), language=lg

@@ -30,12 +30,13 @@ from custom_components.community_storage.agent.planner import (
     plan_request,
     poor_day,
     price_floor,
+    record_supported_kwh,
     round_down_estimate,
     sell_cost,
     validate_request,
     window_hours,
 )
-from custom_components.community_storage.agent.plans import TradeRequest
+from custom_components.community_storage.agent.plans import OrderState, TradeRequest
 from custom_components.community_storage.agent.tariff import (
     dynamic_day_ahead,
     evening_peak_time_of_use,
@@ -476,6 +477,51 @@ def test_a_seller_offers_only_what_its_battery_delivered_before(forecast) -> Non
     )
     stated = plan_request(_sell(3, kwh_per_day=2.0), forecast, battery, [], nothing)
     assert [d.kwh for d in stated.days] == [2.0] * 3
+
+
+def _offer(order_id: str, day: date, volume: float, filled: float = 0.0) -> OrderState:
+    status = "open" if filled == 0 else "partially_filled" if filled < volume else "filled"
+    return OrderState(order_id, day, volume, 0.07, status, filled, 0.07 if filled else None)
+
+
+def test_an_open_offer_keeps_the_share_of_a_fallen_record() -> None:
+    """Sized with no record, then the battery delivered 30 %: each open day keeps 30 % of its
+    volume (down to the 0.1 kWh step), what filled stays; closed days and sold-out days are
+    left alone; a record of nothing withdraws the remainder."""
+    days = [NEXT_MONDAY + timedelta(days=i) for i in range(5)]
+    offer = [
+        _offer("a", days[0], 6.0),
+        _offer("b", days[1], 5.0, filled=1.0),
+        _offer("c", days[2], 5.0, filled=4.0),
+        _offer("d", days[3], 6.0, filled=6.0),
+        _offer("e", days[4], 6.0),
+    ]
+    open_days = set(days[:4])
+    kept = record_supported_kwh(offer, sized_with=None, record=0.3, open_days=open_days)
+    # 6 x 0.3 = 1.8; 5 x 0.3 = 1.5 of which 1 is sold; 4 of 5 already sold stays sold.
+    assert kept == {"a": 1.8, "b": 1.5, "c": 4.0}
+    # The same offer sized with a record of 0.6: half of it goes.
+    assert record_supported_kwh(offer, sized_with=0.6, record=0.3, open_days=open_days) == {
+        "a": 3.0,
+        "b": 2.5,
+        "c": 4.0,
+    }
+    assert record_supported_kwh(offer, sized_with=None, record=0.0, open_days=open_days) == {
+        "a": 0.0,
+        "b": 1.0,
+        "c": 4.0,
+    }
+    # No record, a full one, one that rose, or one that fell by less than a tenth: unchanged.
+    for sized_with, record in ((None, None), (None, 1.0), (0.3, 0.5), (0.5, 0.46)):
+        assert not record_supported_kwh(
+            offer, sized_with=sized_with, record=record, open_days=open_days
+        )
+    # A fall of just over a tenth of what the offer was sized with cuts it.
+    assert record_supported_kwh(offer, sized_with=0.5, record=0.44, open_days=open_days) == {
+        "a": 5.2,
+        "b": 4.4,
+        "c": 4.4,
+    }
 
 
 def time_of_use_cheap_nights():

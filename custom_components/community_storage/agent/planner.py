@@ -37,7 +37,7 @@ kWh; a bid cap is rounded down and an ask floor up to 0.001 EUR/kWh.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -54,6 +54,7 @@ from .plans import (
     DayPlan,
     EnergyBasis,
     ForecastBasis,
+    OrderState,
     PriceBasis,
     TimeOfDay,
     TradePlan,
@@ -105,6 +106,12 @@ CAPACITY_GRID_STEP_KWH = 0.1
 AWAY_SAFETY_KWH = 0.5
 # A seller's own surplus is counted as on the poorer of its recent days: this quantile.
 SELL_FILL_QUANTILE = 0.2
+# An open offer is cut to a fallen record only when that takes at least this share off it: the
+# record moves a little with every settled selling day, and each cut is a new request on the
+# market and a notification to the household.
+RECORD_CUT_MIN_SHARE = 0.1
+# Order statuses whose unfilled remainder can still fill (the wire contract's).
+OPEN_ORDER_STATUSES = frozenset({"open", "partially_filled"})
 # A household that configured no tariff: the 2026 average fixed price and feed-in.
 DEFAULT_TARIFF: Tariff = fixed()
 
@@ -556,6 +563,42 @@ def own_record(prefs: Preferences) -> float | None:
     if record is None or record >= 1.0:
         return None
     return max(record, 0.0)
+
+
+def record_supported_kwh(
+    orders: Iterable[OrderState],
+    *,
+    sized_with: float | None,
+    record: float | None,
+    open_days: Container[date],
+) -> dict[str, float]:
+    """The days of an open offer its seller's fallen record no longer supports -> order id to
+    the kWh that day's offer keeps (its filled part included; 0: withdraw the remainder).
+
+    ``sized_with`` is the record the offer's volumes were sized with (``own_record`` when it was
+    placed; None: not limited by one), ``record`` the household's record now (GET /me). Sizing a
+    new offer multiplies its expected fill by the record (``plan_sell``); an offer placed before
+    the record fell keeps the same share of it: ``record / sized_with`` of each day's volume,
+    rounded down to the volume step. Only remainders that can still fill on a day whose gate is
+    open change, and only when the record fell by at least ``RECORD_CUT_MIN_SHARE`` of what the
+    offer was sized with; what already filled is sold and stays.
+    """
+    now = 1.0 if record is None else min(max(record, 0.0), 1.0)
+    then = 1.0 if sized_with is None else min(max(sized_with, 0.0), 1.0)
+    if then <= 0.0 or now > then * (1.0 - RECORD_CUT_MIN_SHARE):
+        return {}
+    kept: dict[str, float] = {}
+    for order in orders:
+        if (
+            order.status not in OPEN_ORDER_STATUSES
+            or order.day not in open_days
+            or order.volume_kwh - order.filled_kwh < 0.05
+        ):
+            continue
+        supported = max(floor_kwh(order.volume_kwh * now / then), order.filled_kwh)
+        if supported < order.volume_kwh - 0.05:
+            kept[order.order_id] = round(supported, 1)
+    return kept
 
 
 def sell_cost(battery: BatterySpec, prefs: Preferences) -> float:

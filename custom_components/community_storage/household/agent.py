@@ -640,6 +640,7 @@ class TradingAgent:
             created_at=dt_util.utcnow().isoformat(),
             floor=price_floor(plan) if plan.side == "sell" else None,
             cap=price_cap(plan) if plan.side == "buy" else None,
+            sized_with_record=plan.energy.delivered_share if plan.side == "sell" else None,
         )
         # What filled in the round right after the submit is told in this reply, not again.
         for order in orders:

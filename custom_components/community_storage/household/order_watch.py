@@ -1,24 +1,33 @@
-"""Watches the agent's requests on every coordinator refresh: tells the household, re-prices.
+"""Watches the agent's requests on every coordinator refresh: tells the household, re-prices,
+and cuts offers its delivery record no longer supports.
 
 New fills and expired remainders become follow-ups (notification, notify action, event). An
 unfilled remainder whose day cleared beyond its limit moves towards the market price, never
 past the household's own bound, in one server call (``reprice_request``): either it moves or
-it stays on the market as it was.
+it stays on the market as it was. An open offer sized before the household's own delivery
+record fell (``GET /api/v1/me`` ``delivery``) keeps only the share the record now supports
+(``record_supported_kwh``, the rule the planner sizes new offers by): the days' remainders are
+cancelled and what they keep is placed again as one request at the same price.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 
-from ..agent.planner import ceil_price, floor_price
+from ..agent.planner import ceil_price, floor_price, record_supported_kwh
 from ..const import DOMAIN
-from ..language.speak.explain import expiry_speech, fill_update_speech, reprice_speech
+from ..language.speak.explain import (
+    expiry_speech,
+    fill_update_speech,
+    record_cut_speech,
+    reprice_speech,
+)
 from ..market_client.client import MarketClient, MarketError
 from ..subscriptions import Subscription
 from .notifications import async_follow_up
@@ -89,8 +98,14 @@ class OrderWatcher:
                     changed = True
                     continue
                 changed |= await self._async_report(record, server)
-                if server.open and not self._propose_only():
-                    changed |= await self._async_reprice(record, server, data)
+                # In "propose only" autonomy the agent changes no order by itself.
+                if not server.open or self._propose_only():
+                    continue
+                # A cut replaces the orders this look saw: their re-price waits for the next.
+                if await self._async_cut_to_record(record, server, data):
+                    changed = True
+                    continue
+                changed |= await self._async_reprice(record, server, data)
             if changed:
                 await self.keeper.async_save()
 
@@ -247,3 +262,114 @@ class OrderWatcher:
         if moved:
             await self.coordinator.async_request_refresh()
         return moved
+
+    async def _async_cut_to_record(
+        self, record: RequestRecord, server: Request, data: CommunityStorageData
+    ) -> bool:
+        """Cut an open offer to what the household's own delivery record now supports.
+
+        Only offers the agent sized (a figure the household stated is honoured, as the planner
+        honours it). Each day's remainder is cancelled first, since the server counts a live
+        offer against the seller's daily limit and a smaller one beside it could be refused;
+        what the days keep is then placed as one request at the same price, with a client
+        request id numbered by the successful cuts so far (a retry of a lost answer returns the
+        request it made). If that placing is refused, the days stay withdrawn: the household
+        then offers less than its record supports, never more.
+        """
+        if server.side != "sell" or record.request.kwh_per_day is not None:
+            return False
+        delivery = data.me.delivery
+        now = (
+            None
+            if delivery.delivered_per_kwh_sold is None
+            else float(delivery.delivered_per_kwh_sold)
+        )
+        open_days = {day.day for day in data.market.days if day.open}
+        kept = record_supported_kwh(
+            [order_state(o) for o in server.orders],
+            sized_with=record.sized_with_record,
+            record=now,
+            open_days=open_days,
+        )
+        if not kept or now is None:
+            return False
+        cancelled: list[Order] = []
+        for order in server.orders:
+            if order.order_id not in kept:
+                continue
+            try:
+                await self.client.cancel_order(order.order_id)
+            except MarketError as err:
+                _LOGGER.warning("Cutting offer %s to the record failed: %s", order.order_id, err)
+                continue
+            cancelled.append(order)
+        if not cancelled:
+            return False
+        again = {
+            o.day: round(kept[o.order_id] - float(o.filled_kwh), 1)
+            for o in cancelled
+            if kept[o.order_id] - float(o.filled_kwh) >= 0.05
+        }
+        placed: dict[date, float] = {}
+        successor: RequestRecord | None = None
+        created: Request | None = None
+        if again:
+            attempt = record.cut + 1
+            client_request_id = f"{record.client_request_id}-c{attempt}"
+            try:
+                created = await self.client.create_request(
+                    server.side,
+                    limit_price=cancelled[0].limit_price,
+                    volumes=again,
+                    max_power_kw=server.max_power_kw,
+                    note=server.note,
+                    client_request_id=client_request_id,
+                )
+            except MarketError as err:
+                _LOGGER.warning(
+                    "Placing the cut offer of request %s failed, its days stay withdrawn: %s",
+                    server.request_id,
+                    err,
+                )
+            else:
+                record.cut = attempt
+                placed = {o.day: float(o.volume_kwh) for o in created.orders}
+                successor = RequestRecord(
+                    request_id=created.request_id,
+                    client_request_id=client_request_id,
+                    request=record.request,
+                    language=record.language,
+                    created_at=record.created_at,
+                    floor=record.floor,
+                    cap=record.cap,
+                    parent=server.request_id,
+                    sized_with_record=now,
+                )
+                self.keeper.book.requests[created.request_id] = successor
+                self.keeper.book.successors_inherit_periods(server.request_id, created.request_id)
+        cuts = [
+            (o.day, float(o.volume_kwh), round(float(o.filled_kwh) + placed.get(o.day, 0.0), 1))
+            for o in sorted(cancelled, key=lambda o: o.day)
+        ]
+        message = record_cut_speech(
+            cuts,
+            delivered_share=now,
+            delivery_days=delivery.days,
+            language=record.language,
+        )
+        await self._async_follow_up(
+            server,
+            message,
+            record.language,
+            type="cut_to_record",
+            new_request_id=None if created is None else created.request_id,
+            delivered_share=now,
+            days=[day.isoformat() for day, _, _ in cuts],
+            before_kwh=[before for _, before, _ in cuts],
+            after_kwh=[after for _, _, after in cuts],
+        )
+        if successor is not None and created is not None:
+            # Fills that happened in the round right after the placing are reported now.
+            await self._async_report(successor, created)
+        await self.coordinator.async_request_refresh()
+        return True

@@ -74,8 +74,13 @@ class RequestRecord:
     orders: dict[str, OrderProgress] = field(default_factory=dict)
     # Successful re-prices so far: numbers the client ids of the next ones.
     repriced: int = 0
-    # The request whose remainder this one took over at a new price.
+    # The request whose remainder this one took over (at a new price, or cut to the record).
     parent: str | None = None
+    # A sell's own delivery record its volumes were sized with (``own_record`` then; None: not
+    # limited by one). When the record falls below it, the open days are cut to match.
+    sized_with_record: float | None = None
+    # Successful cuts to the record so far: numbers the client ids of the next ones.
+    cut: int = 0
 
     def progress(self, order_id: str) -> OrderProgress:
         """The order's progress, created on first sight."""
@@ -93,10 +98,14 @@ class RequestRecord:
             "orders": {oid: progress.to_json() for oid, progress in self.orders.items()},
             "repriced": self.repriced,
             "parent": self.parent,
+            "sized_with_record": self.sized_with_record,
+            "cut": self.cut,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RequestRecord:
+        # A record stored before the cut to the record lacks its two keys: sized with no record.
+        sized_with = data.get("sized_with_record")
         return cls(
             request_id=str(data["request_id"]),
             client_request_id=str(data["client_request_id"]),
@@ -108,6 +117,8 @@ class RequestRecord:
             orders={oid: OrderProgress.from_json(p) for oid, p in data["orders"].items()},
             repriced=int(data["repriced"]),
             parent=data["parent"],
+            sized_with_record=None if sized_with is None else float(sized_with),
+            cut=int(data.get("cut", 0)),
         )
 
 

@@ -325,6 +325,8 @@ class Request(ReadByFields):
     status: str
     note: str | None
     orders: tuple[Order, ...]
+    # The battery's power limit the request was placed with (None: not given).
+    max_power_kw: Decimal | None = None
 
     @property
     def open(self) -> bool:

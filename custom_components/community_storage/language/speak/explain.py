@@ -21,10 +21,18 @@ from ...agent.plans import (
 )
 from .error_texts import load_error_texts, render_error
 from .phrases import lang, phrasebook
-from .phrases.formatting import fmt_day, fmt_eur, fmt_kwh, fmt_kwh_amount, fmt_price
+from .phrases.formatting import (
+    fmt_day,
+    fmt_eur,
+    fmt_kwh,
+    fmt_kwh_amount,
+    fmt_month,
+    fmt_price,
+)
 
 __all__ = [
     "cancel_speech",
+    "days_phrase",
     "error_text",
     "expiry_speech",
     "fill_sentence",
@@ -39,6 +47,7 @@ __all__ = [
     "plan_speech",
     "proposal_speech",
     "reason_phrase",
+    "record_cut_speech",
     "reprice_speech",
     "status_speech",
     "why_sentence",
@@ -465,6 +474,52 @@ def reprice_speech(*, side: str, day: date, old: float, new: float, language: st
         old=fmt_price(old, language),
         new=fmt_price(new, language),
     )
+
+
+def days_phrase(days: list[date], language: str) -> str:
+    """ "Saturday 12 December", "12-14 December", "30 November to 2 December" (with
+    weekdays), or the days one by one when they are not one run."""
+    days = sorted(days)
+    first, last = days[0], days[-1]
+    if len(days) == 1:
+        return fmt_day(first, language)
+    if (last - first).days != len(days) - 1:
+        return _days(days, language)
+    if (first.year, first.month) == (last.year, last.month):
+        return _say(
+            language,
+            "days_span_month",
+            first=first.day,
+            last=last.day,
+            month=fmt_month(first, language),
+        )
+    return _say(language, "days_span", first=fmt_day(first, language), last=fmt_day(last, language))
+
+
+def record_cut_speech(
+    cuts: list[tuple[date, float, float]],
+    *,
+    delivered_share: float,
+    delivery_days: int,
+    language: str,
+) -> str:
+    """An open offer cut to the household's fallen delivery record: ``cuts`` are (day, kWh
+    offered before, kWh it keeps), said per day when every day is alike, else in total."""
+    before = [kwh for _, kwh, _ in cuts]
+    after = [kwh for _, _, kwh in cuts]
+    alike = max(before) - min(before) < 0.05 and max(after) - min(after) < 0.05
+    old, new = (before[0], after[0]) if alike else (sum(before), sum(after))
+    basis = _counted(language, "record_basis", delivery_days, pct=round(delivered_share * 100))
+    values = {
+        "days": days_phrase([day for day, _, _ in cuts], language),
+        "old": fmt_kwh(old, language),
+        # One day's figure needs neither "a day" nor "in total".
+        "each": "" if len(cuts) == 1 else _say(language, "each_day" if alike else "each_total"),
+        "basis": basis,
+    }
+    if all(kwh < 0.05 for kwh in after):
+        return _say(language, "record_withdrawn", **values)
+    return _say(language, "record_cut", new=fmt_kwh(new, language), **values)
 
 
 def cancel_speech(outcome: CancelOutcome, *, language: str) -> str:
