@@ -673,11 +673,11 @@ async def test_commands_naming_places_and_people_stay_home_assistants(
     entities = er.async_get(hass)
     kids = areas.async_create("Kids room", aliases={"Kinderzimmer"})
     beach = areas.async_create("Beach hut", aliases={"Strand"})
-    kitchen = areas.async_create("Kitchen", aliases={"Küche"})
+    island = areas.async_create("Kitchen island")
     for entity_id, area, name in (
         ("light.kids_room", kids, "Kids room light"),
         ("light.beach_hut", beach, "Beach hut light"),
-        ("light.kitchen_island", kitchen, "Kitchen island"),
+        ("light.kitchen_island", island, "Kitchen island light"),
     ):
         domain, object_id = entity_id.split(".")
         registered = entities.async_get_or_create(
@@ -690,7 +690,7 @@ async def test_commands_naming_places_and_people_stay_home_assistants(
     cases = (
         ("en", "turn off the lights in the kids room", "HassTurnOff"),
         ("en", "turn on the lights in the beach hut", "HassTurnOn"),
-        ("en", "turn off the kitchen island", "HassTurnOff"),
+        ("en", "turn off the lights in the kitchen island", "HassTurnOff"),
         ("de", "Schalte das Licht im Kinderzimmer aus", "HassTurnOff"),
         ("de", "Schalte das Licht am Strand ein", "HassTurnOn"),
     )
