@@ -288,3 +288,39 @@ def test_renting_out_and_not_needing(text: str, intent: str, side: str | None) -
 def test_yes_and_no_are_whole_answers(text: str, answer: bool | None) -> None:
     """Only a sentence that is nothing but yes or no answers "Shall I reserve from ...?"."""
     assert yes_or_no(text) is answer, text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "reason"),
+    [
+        # Who goes where: a person after a word of going towards is the destination.
+        ("Wir besuchen von Freitag bis Sonntag meine Schwester", "offer", "holiday"),
+        ("We're visiting my in-laws next week", "offer", "holiday"),
+        ("Wir fahren zu Oma und Opa und bleiben drei Tage", "offer", "holiday"),
+        ("We're staying with my parents next week", "offer", "holiday"),
+        # Any other person with a word of arriving comes to stay, whatever the word order.
+        ("Meine Schwiegereltern besuchen uns am Wochenende", "reserve", "guests"),
+        ("My in-laws are visiting next week", "reserve", "guests"),
+        ("Übermorgen kommt mein Bruder für drei Tage", "reserve", "guests"),
+        ("My sister with her kids is coming on Friday for a week", "reserve", "guests"),
+        ("Wir kriegen übers Wochenende Besuch von meinen Eltern", "reserve", "guests"),
+        # A place with a word of going or being there.
+        ("Nächste Woche geht's in die Berge", "offer", "holiday"),
+        ("We'll be at the lake from Thursday to Sunday", "offer", "holiday"),
+        # "streichen" with a surface of the home paints it; with an order it cancels.
+        ("Wir streichen nächste Woche die Wohnung", "reserve", "renovation"),
+        ("Ab Montag streichen wir drei Tage das Wohnzimmer", "reserve", "renovation"),
+        ("Die Reservierung fürs Haus kannst du streichen", "cancel", None),
+        ("Streich meine Reservierung", "cancel", None),
+        ("We're painting the living room next week", "reserve", "renovation"),
+    ],
+)
+def test_destinations_guests_and_painting(text: str, intent: str, reason: str | None) -> None:
+    understood = _u(text)
+    assert (understood.intent, understood.reason) == (intent, reason), text
+
+
+def test_rooms_without_renovation_are_still_home_assistants() -> None:
+    """Only the work makes a room ours: switching something in it stays Home Assistant's."""
+    assert _u("Turn on the heater in the living room next week").intent is None
+    assert _u("Mach nächste Woche das Licht im Wohnzimmer an").intent is None

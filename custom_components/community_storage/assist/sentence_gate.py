@@ -72,6 +72,27 @@ class GateWords:
 
 
 _DIGITS: Final = tuple(str(n) for n in range(1, 31))
+# A trip said by where to ("to the coast", "an die Ostsee", "zu Oma") and someone coming to stay
+# ("Mein Sohn kommt übers Wochenende"): situations with a date. In German also after a travel
+# verb without one ("Wir fahren ans Meer"); not in English, whose travel verbs include "off"
+# ("turn off the island light", "... in my son's room" stay Home Assistant's). Places that name
+# areas ("cottage", "Ferienwohnung") are left out, people are those who are not "we".
+_EN_PLACES: Final = (
+    "seaside", "coast", "beach", "sea", "mountains", "hills", "lake", "countryside", "island",
+)  # fmt: skip
+_EN_PEOPLE: Final = (
+    "son", "daughter", "kids", "children", "grandkids", "grandchildren", "mum", "mom", "mother",
+    "dad", "father", "sister", "brother", "aunt", "uncle", "cousin", "cousins", "grandma",
+    "grandpa", "granny", "grandparents", "nan", "family", "folks",
+)  # fmt: skip
+_DE_PLACES: Final = (
+    "meer", "ostsee", "nordsee", "küste", "strand", "berge", "bergen", "alpen", "see", "insel",
+)  # fmt: skip
+_DE_PEOPLE: Final = (
+    "sohn", "tochter", "kinder", "enkel", "enkelkinder", "mutter", "mama", "vater", "papa",
+    "schwester", "bruder", "tante", "onkel", "oma", "opa", "großeltern", "familie",
+    "schwiegermutter", "schwiegervater", "freunde", "freund", "freundin",
+)  # fmt: skip
 
 EN: Final = GateWords(
     standalone=("kwh", "kWh", "kilowatt", "kilowatts", "earnings"),
@@ -87,7 +108,8 @@ EN: Final = GateWords(
         "doing", "holiday", "vacation", "away", "trip", "renovating", "renovation", "guests",
         "tomorrow", "today", "week", "weekend", "days", "until", "evening", "evenings", "night",
         "nights", "spare", "extra", "put", "free", "neighbours", "neighbors", "use", "using",
-        "orders", "confirmed", "news", "grabs", "community", "scrap", "forget",
+        "orders", "confirmed", "news", "grabs", "community", "scrap", "scratch", "strike",
+        "forget",
         *WEEKDAYS_WRITTEN["en"], "fortnight", "tonight", "cents", "cent", "euro", "eur", "get",
         "keep", "show", "looking", "reserved", "booked", "money",
     ),
@@ -98,6 +120,9 @@ EN: Final = GateWords(
         "visitors", "party", "home", "office", "business",
         "empty", "solar", "hiking", "cruise", "wedding", "sailing", "camping", "nobody",
         "parents", "in-laws", "inlaws", "friends", "relatives",
+        # Issue 17, fourth round: where the household goes, who comes to stay, painting.
+        *_EN_PLACES, *_EN_PEOPLE, *(f"{who}'s" for who in _EN_PEOPLE), "hosting", "painting",
+        "repainting", "wallpapering", "plastering", "retiling", "retiled", "tiling",
     ),
     when=(
         "tomorrow", "week", "weeks", "weekend", "fortnight", "days", "nights",
@@ -155,7 +180,7 @@ DE: Final = GateWords(
         "streichen", "streiche", "buch", "kauf", "zeig", "zeige", "laufen", "ausgegeben",
         "eingebracht", "verkaufs", "brauch", "bräucht", "besorg", "besorge", "hol", "hole",
         "lösch", "lösche", "löschen", "zurückziehen", "zurückziehe", "zurücknehmen",
-        "läuft's", "läufts", "gebracht", "stornier",
+        "läuft's", "läufts", "gebracht", "stornier", "streich",
     ),
     situations=(
         "urlaub", "verreist", "verreisen", "weg", "unterwegs", "reise", "dienstreise",
@@ -166,6 +191,9 @@ DE: Final = GateWords(
         "städtereise", "kurztrip", "ausflug", "radtour", "zelten", "campen", "camping",
         "segeln", "hochzeit", "kreuzfahrt", "wanderurlaub", "skiurlaub", "wochenendtrip",
         "eltern", "schwiegereltern", "freunden", "verwandten",
+        # Issue 17, vierte Runde: wohin es geht, wer zu Besuch kommt, streichen (malen).
+        *_DE_PLACES, *_DE_PEOPLE, "streich", "streichen", "streiche", "gestrichen", "tapezieren",
+        "tapeziere",
     ),
     when=(
         "morgen", "übermorgen", "woche", "wochen", "wochenende", "tage", "tagen", "nächte",
@@ -182,7 +210,8 @@ DE: Final = GateWords(
     status=("gebucht", "reserviert", "verdient", "verkauft", "ausgegeben", "eingebracht",
             "eingenommen", "clearingpreis"),
     travel_verbs=("fahren", "fliegen", "sind", "gehen", "bin", "reisen", "ziehen"),
-    travel=("urlaub", "verreist", "weg", "ski", "skifahren", "reise", "ferien", "verreisen"),
+    travel=("urlaub", "verreist", "weg", "ski", "skifahren", "reise", "ferien", "verreisen",
+            *_DE_PLACES, *_DE_PEOPLE),
     compound_stems=(
         "speicherpreis", "speichermarkt", "speicherhandel", "speicherauftr", "speicherreserv",
         "speicherbuchung", "speicherangebot", "speicherverkauf", "speicherkauf",

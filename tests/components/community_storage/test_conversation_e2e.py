@@ -533,3 +533,85 @@ async def test_last_months_earnings_are_the_ledgers(
     # This month (December) nothing has been settled yet: the answers differ by period.
     reply = await _say(hass, "How much have I earned this month?")
     assert reply.speech["plain"]["speech"] == "This month you earned EUR 0.00 and paid EUR 0.00."
+
+
+# Issue 17, fourth round: a trip said by where to, and someone coming to stay (real market).
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "opening", "extra"),
+    [
+        (
+            "en",
+            "My son is coming for the weekend",
+            "I've reserved 1 kWh of storage capacity per day for the 2 days from Saturday "
+            "28 November at EUR 0.07/kWh for your guests.",
+            "including about 2 kWh extra",
+        ),
+        (
+            "de",
+            "Mein Sohn kommt übers Wochenende",
+            "Ich habe 1 kWh pro Tag Speicherkapazität für die 2 Tage ab Samstag, 28. November "
+            "zu 0,07 EUR/kWh für deinen Besuch reserviert.",
+            "davon etwa 2 kWh zusätzlich",
+        ),
+    ],
+)
+async def test_guests_coming_to_stay_buy_storage(
+    hass: HomeAssistant,
+    renovator: MockConfigEntry,
+    market: RunningMarket,
+    neighbour: Any,
+    language: str,
+    text: str,
+    opening: str,
+    extra: str,
+) -> None:
+    """No storage word: guests are extra load, so the weekend's storage is bought, and the
+    reply names the guests and the extra evening demand they bring."""
+    saturday = date(2026, 11, 28)
+    await market.place(neighbour[1], "sell", saturday, 2, 10.0, 0.07)
+    response = await _say(hass, text, language)
+    speech = response.speech["plain"]["speech"]
+    assert response.response_type == intent.IntentResponseType.ACTION_DONE, speech
+    orders = await _orders(market, renovator)
+    assert [(o["day"], o["side"]) for o in orders] == [(d, "buy") for d in _days(saturday, 2)]
+    assert speech.startswith(opening), speech
+    assert extra in speech, speech
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "opening"),
+    [
+        (
+            "en",
+            "We're heading to the coast this weekend",
+            "I've sold 2.6 kWh of your storage capacity per day for the 2 days from Saturday "
+            "28 November while you're away.",
+        ),
+        (
+            "de",
+            "Wir fahren übers Wochenende an die Ostsee",
+            "Ich habe 2,6 kWh pro Tag deiner Speicherkapazität für die 2 Tage ab Samstag, "
+            "28. November verkauft, während du verreist bist.",
+        ),
+    ],
+)
+async def test_a_trip_said_by_where_to_sells_the_battery(
+    hass: HomeAssistant,
+    traveller: MockConfigEntry,
+    market: RunningMarket,
+    neighbour: Any,
+    language: str,
+    text: str,
+    opening: str,
+) -> None:
+    """No travel or storage word: going to the coast is being away, so the battery is offered."""
+    saturday = date(2026, 11, 28)
+    await market.place(neighbour[1], "buy", saturday, 2, 12.0, 0.10)
+    response = await _say(hass, text, language)
+    speech = response.speech["plain"]["speech"]
+    assert response.response_type == intent.IntentResponseType.ACTION_DONE, speech
+    orders = await _orders(market, traveller)
+    assert [(o["day"], o["side"]) for o in orders] == [(d, "sell") for d in _days(saturday, 2)]
+    assert speech.startswith(opening), speech

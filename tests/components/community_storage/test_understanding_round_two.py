@@ -567,3 +567,157 @@ async def test_refusals_speak_dates_as_words(hass: HomeAssistant, scripted: Scri
     ):
         text = _speech(await _say(hass, sentence, language))
         assert day in text and "2026-12-14" not in text, text
+
+
+# ------------------- 8: a trip said by where to, someone coming to stay, "streichen" = painting
+
+SATURDAY = date(2026, 11, 28)
+NEXT_MONDAY = date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "side", "start", "days", "reason"),
+    [
+        # Away, said by the destination: the battery is sold.
+        ("en", "We're heading to the coast this weekend", "sell", SATURDAY, 2, "holiday"),
+        ("en", "I'm going to my sister's until Sunday", "sell", TOMORROW, 4, "holiday"),
+        ("de", "Wir fahren übermorgen für drei Tage an die Ostsee", "sell", FRIDAY, 3, "holiday"),
+        ("de", "Wir fahren übers Wochenende zu Oma", "sell", SATURDAY, 2, "holiday"),
+        # Someone coming to stay: extra load, storage is bought.
+        ("en", "My son is coming for the weekend", "buy", SATURDAY, 2, "guests"),
+        ("en", "My in-laws are visiting next week", "buy", NEXT_MONDAY, 7, "guests"),
+        ("de", "Mein Sohn kommt übers Wochenende", "buy", SATURDAY, 2, "guests"),
+        ("de", "Meine Eltern kommen nächste Woche", "buy", NEXT_MONDAY, 7, "guests"),
+        # Painting the home, with areas called "Flat" / "Wohnung" present.
+        ("en", "We're painting the flat next week", "buy", NEXT_MONDAY, 7, "renovation"),
+        ("de", "Wir streichen nächste Woche die Wohnung", "buy", NEXT_MONDAY, 7, "renovation"),
+        ("de", "Ab Montag streichen wir drei Tage das Wohnzimmer", "buy", NEXT_MONDAY, 3,
+         "renovation"),
+    ],
+)  # fmt: skip
+async def test_destinations_guests_and_painting_are_trades(
+    hass: HomeAssistant,
+    recording_agent: RecordingAgent,
+    flat_and_house: dict[str, list[Any]],
+    language: str,
+    text: str,
+    side: str,
+    start: date,
+    days: int,
+    reason: str,
+) -> None:
+    """Without a storage word these reach the trading agent, and its reply is spoken."""
+    response = await _say(hass, text, language)
+    assert _speech(response) == f"{side} {days}"
+    (kind, request, _) = recording_agent.calls[0]
+    assert (kind, request.side, request.start_day, request.num_days, request.reason) == (
+        "execute",
+        side,
+        start,
+        days,
+        reason,
+    ), text
+    assert flat_and_house["on"] == [] and flat_and_house["off"] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "question", "answer", "side", "start", "reason"),
+    [
+        ("en", "We're off to the seaside from Saturday",
+         "You want to offer your battery capacity from Saturday 28 November. For how many days?",
+         "five days", "sell", SATURDAY, "holiday"),
+        ("de", "Wir fahren ans Meer",
+         "Du möchtest deine Batteriekapazität anbieten. Für wie viele Tage?", "bis Sonntag",
+         "sell", TOMORROW, "holiday"),
+        ("en", "My dad is coming to stay from Saturday",
+         "You want to reserve storage from Saturday 28 November. For how many days?",
+         "three days", "buy", SATURDAY, "guests"),
+        ("de", "Meine Mutter kommt ab Freitag zu Besuch",
+         "Du möchtest Speicher reservieren ab Freitag, 27. November. Für wie viele Tage?",
+         "drei Tage", "buy", FRIDAY, "guests"),
+        ("de", "Wir tapezieren ab Freitag das Schlafzimmer",
+         "Du möchtest Speicher reservieren ab Freitag, 27. November. Für wie viele Tage?",
+         "drei Tage", "buy", FRIDAY, "renovation"),
+    ],
+)  # fmt: skip
+async def test_destinations_guests_and_painting_ask_how_long(
+    hass: HomeAssistant,
+    recording_agent: RecordingAgent,
+    language: str,
+    text: str,
+    question: str,
+    answer: str,
+    side: str,
+    start: date,
+    reason: str,
+) -> None:
+    """No duration: the reply asks how long; the answer trades with the side and reason."""
+    assert _speech(await _say(hass, text, language)) == question
+    assert recording_agent.calls == []
+    await _say(hass, answer, language)
+    (kind, request, _) = recording_agent.calls[0]
+    assert (kind, request.side, request.start_day, request.reason) == (
+        "execute",
+        side,
+        start,
+        reason,
+    )
+
+
+async def test_commands_naming_places_and_people_stay_home_assistants(
+    hass: HomeAssistant, recording_agent: RecordingAgent
+) -> None:
+    """Areas and lights named with the new gate words ("kids", "island", "Strand") stay Home
+    Assistant's: places and people need a date word (in German also a travel verb)."""
+    areas = ar.async_get(hass)
+    entities = er.async_get(hass)
+    kids = areas.async_create("Kids room", aliases={"Kinderzimmer"})
+    beach = areas.async_create("Beach hut", aliases={"Strand"})
+    island = areas.async_create("Kitchen island")
+    for entity_id, area, name in (
+        ("light.kids_room", kids, "Kids room light"),
+        ("light.beach_hut", beach, "Beach hut light"),
+        ("light.kitchen_island", island, "Kitchen island light"),
+    ):
+        domain, object_id = entity_id.split(".")
+        registered = entities.async_get_or_create(
+            domain, "test", object_id, suggested_object_id=object_id
+        )
+        entities.async_update_entity(registered.entity_id, area_id=area.id)
+        hass.states.async_set(entity_id, "off", {"friendly_name": name})
+    turned_on = async_mock_service(hass, "light", "turn_on")
+    turned_off = async_mock_service(hass, "light", "turn_off")
+    cases = (
+        ("en", "turn off the lights in the kids room", "HassTurnOff"),
+        ("en", "turn on the lights in the beach hut", "HassTurnOn"),
+        ("en", "turn off the lights in the kitchen island", "HassTurnOff"),
+        ("de", "Schalte das Licht im Kinderzimmer aus", "HassTurnOff"),
+        ("de", "Schalte das Licht am Strand ein", "HassTurnOn"),
+    )
+    for language, text, expected in cases:
+        response = await _say(hass, text, language)
+        assert response.intent is not None, (text, _speech(response))
+        assert response.intent.intent_type == expected, text
+    assert {e for c in turned_off for e in c.data["entity_id"]} == {
+        "light.kids_room",
+        "light.kitchen_island",
+    }
+    assert {e for c in turned_on for e in c.data["entity_id"]} == {"light.beach_hut"}
+    assert recording_agent.calls == []
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "side"),
+    [
+        ("Streich bitte meine Reservierung für Samstag", SATURDAY, "buy"),
+        ("Streich das Angebot für morgen", TOMORROW, "sell"),
+        ("Kannst du meinen Auftrag für Freitag streichen?", FRIDAY, None),
+    ],
+)
+async def test_streichen_an_order_cancels(
+    hass: HomeAssistant, scripted: ScriptedAgent, text: str, day: date, side: str | None
+) -> None:
+    """ "streichen" said of a reservation, offer or order is cancelling, not painting."""
+    response = await _say(hass, text, "de")
+    assert scripted.calls[0] == ("cancel", {"day": day, "side": side}, "de")
+    assert _speech(response) == "There was nothing to cancel."

@@ -16,13 +16,17 @@ from .lexicon import (
     BUY_NOUNS,
     CANCEL,
     EARNINGS,
+    HOME_SURFACE_ENDINGS,
+    HOME_SURFACES,
     KEEP_VERBS,
     NEGATIONS,
     NO_LONGER,
     NOT_OURS,
     OFFER,
+    ORDER_NOUNS,
     OTHERS,
     OVERVIEW,
+    PAINT_OR_CANCEL,
     PARTICLE_REACH,
     PARTICLE_VERBS,
     POSSESSIVES,
@@ -36,6 +40,7 @@ from .lexicon import (
     SOLAR_STEMS,
     SOLD,
     TOPIC,
+    WORK_AREAS,
 )
 from .matcher import WordMatcher
 
@@ -60,6 +65,8 @@ _NEED: Final = WordMatcher.of(
 _NO_LONGER: Final = WordMatcher.of(NO_LONGER)
 _WANTING: Final = frozenset({"want", "wants", "moechte", "moechten", "get"})
 _OTHERS: Final = WordMatcher.of(OTHERS)
+_PAINT_OR_CANCEL: Final = WordMatcher.of(PAINT_OR_CANCEL)
+_ORDER_NOUNS: Final = WordMatcher.of(ORDER_NOUNS)
 _STRONG_STATUS: Final = frozenset({"earnings", "sold", "reserved", "price"})
 # How far before a need word a negation still counts ("won't be needing", "do not need").
 _NEGATION_REACH: Final = 3
@@ -83,6 +90,25 @@ def _negated_need(tokens: tuple[str, ...]) -> bool:
         if i >= 1 and tokens[i - 1] == "no" and tokens[i][:4] == "need":
             return True
     return False
+
+
+def paints_the_home(tokens: tuple[str, ...]) -> bool:
+    """ "Wir streichen nächste Woche die Wohnung": "streichen" with a surface of the home and no
+    order, reservation or offer to strike ("Streich meine Reservierung" cancels)."""
+    return (
+        _PAINT_OR_CANCEL.any_in(tokens)
+        and any(t in HOME_SURFACES or t.endswith(HOME_SURFACE_ENDINGS) for t in tokens)
+        and not _ORDER_NOUNS.any_in(tokens)
+    )
+
+
+def _cancels(tokens: tuple[str, ...]) -> bool:
+    """A cancel word, where "streichen" said of the home is painting, not cancelling."""
+    if paints_the_home(tokens):
+        tokens = tuple(t for t in tokens if not _PAINT_OR_CANCEL.span_at((t,), 0))
+    return _CANCEL.any_in(tokens) or (
+        "zurueck" in tokens and any(t in ("zieh", "ziehe", "nimm", "nehme") for t in tokens)
+    )
 
 
 def join_particles(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,13 +170,22 @@ def _score(vocabulary: WordMatcher, tokens: tuple[str, ...]) -> int:
 
 
 def classify(
-    tokens: tuple[str, ...], *, away: bool, extra_load: bool, specific: bool, has_kwh: bool
+    tokens: tuple[str, ...],
+    *,
+    away: bool,
+    extra_load: bool,
+    specific: bool,
+    has_kwh: bool,
+    renovating: bool = False,
 ) -> tuple[IntentName, StatusTopic | None] | None:
     """The intent (and for status, the topic), or None when the sentence is not ours.
 
     ``specific``: the sentence names days, a duration or a volume (a request, not a question).
+    ``renovating``: rooms named are where the work is ("painting the living room"), not areas
+    of a Home Assistant command.
     """
-    if _NOT_OURS.any_in(tokens):
+    vetoing = tuple(t for t in tokens if t not in WORK_AREAS) if renovating else tokens
+    if _NOT_OURS.any_in(vetoing):
         return None
     keep_solar = (
         any(t.startswith(SOLAR_STEMS) for t in tokens)
@@ -158,10 +193,7 @@ def classify(
         and not _is_question(tokens)
     )
     # "Solarstrom aufheben" keeps power for later; it cancels nothing.
-    if not keep_solar and (
-        _CANCEL.any_in(tokens)
-        or ("zurueck" in tokens and any(t in ("zieh", "ziehe", "nimm", "nehme") for t in tokens))
-    ):
+    if not keep_solar and _cancels(tokens):
         return "cancel", None
     topic = status_topic(tokens)
     if _no_longer_needed(tokens) and _RESERVED.any_in(tokens):

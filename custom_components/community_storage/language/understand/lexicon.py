@@ -175,6 +175,7 @@ REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                        "for work", "beruflich", "conference", "konferenz", "messe")),
     # Someone coming to us ("zu Besuch") before the phrases that mean we go elsewhere.
     ("guests", ("zu besuch", "coming over", "visiting us", "staying with us", "bei uns",
+                "friends over", "family over", "people over", "guests over", "hosting",
                 "staying over", "stay over", "stays over", "sleeping over", "sleepover*",
                 "uebernachten bei uns", "kommen zu uns", "kommt zu uns")),
     # Being somewhere else, said with words that elsewhere mean guests ("visiting").
@@ -187,7 +188,11 @@ REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                     # The trades who come to do the work.
                     "elektriker*", "maler", "malern", "klempner*", "installateur*",
                     "fliesenleger*", "schreiner*", "tischler*", "electrician*", "painters",
-                    "plumber*", "decorators", "tradesmen", "workmen")),
+                    "plumber*", "decorators", "tradesmen", "workmen",
+                    # The work itself, by what is done.
+                    "paint*", "repaint*", "wallpaper*", "plaster*", "tiling", "retil*",
+                    "doing up", "redoing", "building work", "tapezier*", "anstreich*",
+                    "verputz*", "fliesen", "bauarbeiten", "baustelle", "ausmalen")),
     ("guests", ("guest*", "visitor*", "party", "parties", "gaest*", "gast", "besuch*",
                 "feier*", "in-laws", "visiting", "company")),
     ("home_office", ("home office", "homeoffice", "working from home", "work from home",
@@ -205,6 +210,77 @@ REASONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
                  "reha", "kreuzfahrt*", "ausflug*", "radtour*", "hochzeit*", "kurztrip*",
                  "staedtereise*", "staedtetrip*", "wochenendtrip*", "tagesausflug*")),
 )  # fmt: skip
+# Checked after the first three entries of REASONS (nobody home, a business trip, someone coming
+# to us) and before the rest: where the household goes ("an die Ostsee", "to my parents'") and who
+# comes to stay ("Mein Sohn kommt übers Wochenende"), then painting the home.
+REASONS_BEFORE_PLACES: Final = 3
+# Where people go for a few days: a place word with a word of going or being there ("Wir fahren
+# an die Ostsee", "We're heading to the coast", "Ab Freitag sind wir in den Bergen").
+PLACES: Final = (
+    "seaside", "coast", "beach", "sea", "mountains", "hills", "lake", "lakes", "countryside",
+    "cottage", "cabin", "caravan", "alps", "island", "chalet", "lodge",
+    "meer", "ostsee", "nordsee", "kueste", "strand", "berge", "bergen", "alpen", "insel",
+    "ferienwohnung", "ferienhaus", "huette", "ans meer", "an den see", "am see", "zum see",
+    "aufs land", "auf dem land", "auf s land",
+)  # fmt: skip
+GOING: Final = frozenset(
+    {"go", "going", "goes", "head", "heading", "heads", "drive", "driving", "fly", "flying",
+     "off", "travel", "travelling", "traveling", "spend", "spending", "taking", "take", "be",
+     "are", "re", "is", "ll", "stay", "staying", "fahren", "fahre", "faehrt", "fahr", "gehen",
+     "geht", "gehts", "fliegen", "fliege", "fliegt", "reisen", "sind", "bin", "ist", "bleiben",
+     "verbringen", "ab", "los"}
+)  # fmt: skip
+# People by their relation to the household (not the partner, who is "we"): someone coming to
+# stay is guests, going to them is being away ("zu Oma", "to my sister's", "bei meinem Bruder").
+PEOPLE: Final = (
+    "son", "sons", "daughter", "daughters", "kids", "children", "grandkids", "grandchildren",
+    "grandson", "granddaughter", "mum", "mom", "mother", "dad", "father", "parents", "in laws",
+    "inlaws", "sister", "sisters", "brother", "brothers", "aunt", "uncle", "cousin", "cousins",
+    "niece", "nephew", "friend", "friends", "grandma", "grandpa", "granny", "grandparents",
+    "nan", "nana", "family", "relatives", "folks", "mother in law", "father in law",
+    "sohn", "soehne", "tochter", "toechter", "kinder", "enkel*", "mutter", "mama", "vater",
+    "papa", "eltern", "schwieger*", "schwester*", "bruder", "brueder*", "tante*", "onkel*",
+    "cousine*", "neffe*", "nichte*", "freund", "freundin*", "freunde", "oma*", "opa*",
+    "grosseltern", "familie*", "verwandte*", "schwager", "schwaegerin", "freunden",
+)  # fmt: skip
+# Between a word of going and the person: "zu meiner Schwester", "to the kids", "bei den Eltern".
+PERSON_DETERMINERS: Final = frozenset(
+    {"the", "my", "our", "his", "her", "their", "der", "die", "den", "dem", "mein", "meine",
+     "meinen", "meinem", "meiner", "unser", "unsere", "unseren", "unserem", "unserer", "seine",
+     "seinen", "seinem", "seiner", "ihre", "ihren", "ihrem", "ihrer"}
+)  # fmt: skip
+# A person after one of these (possibly with "my"/"meine" between) is where the household goes.
+TOWARDS: Final = frozenset(
+    {"to", "at", "with", "visiting", "visit", "see", "seeing", "zu", "zum", "zur", "bei", "beim",
+     "besuchen", "besuche", "nach"}
+)  # fmt: skip
+# Someone coming to the household: with a person who is not a destination, guests.
+ARRIVING: Final = frozenset(
+    {"come", "comes", "coming", "arrive", "arrives", "arriving", "visiting", "visit", "visits",
+     "staying", "stay", "stays", "here", "kommt", "kommen", "besucht", "besuchen", "besuch",
+     "uebernachtet", "uebernachten", "schlaeft", "schlafen", "bleibt", "bleiben", "da", "hier"}
+)  # fmt: skip
+# Next to one of these a word of arriving is the household's own going ("Wir besuchen meine
+# Schwester", "we're visiting"), not someone coming.
+FIRST_PERSON: Final = frozenset({"wir", "ich", "we", "i", "re", "m"})
+# Painting said with "streichen", which also means cancelling ("Streich meine Reservierung"):
+# a surface of the home makes it the work ("Wir streichen nächste Woche die Wohnung").
+PAINT_OR_CANCEL: Final = ("streich*", "gestrichen")
+# What is cancelled when "streichen" means cancelling: with one of these it is never painting.
+ORDER_NOUNS: Final = (
+    "reservation*", "booking*", "order*", "offer*", "reservierung*", "buchung*", "angebot*",
+    "auftrag*", "auftraege*", "bestellung*", "verkauf*", "kauf*",
+)  # fmt: skip
+HOME_SURFACES: Final = (
+    "wohnung", "haus", "wand", "waende", "zimmer", "kueche", "bad", "flur", "decke", "decken",
+    "fassade", "zaun", "treppenhaus", "fenster", "tuer", "tueren", "garage", "keller",
+    "dachboden", "diele", "gartenhaus", "balkon",
+)  # fmt: skip
+# Compounds of those: "Wohnzimmer", "Kinderzimmer", "Küchenwand".
+HOME_SURFACE_ENDINGS: Final = ("zimmer", "wand", "waende", "decke", "tuer", "tueren")
+# Rooms and areas that, said with a renovation word, are where the work is done rather than
+# where Home Assistant should switch something ("We're painting the living room next week").
+WORK_AREAS: Final = frozenset({"room", "raum", "keller", "abstellraum", "wohnzimmer", "garage"})
 # German compounds that end in a holiday word: "Wanderurlaub", "Städtereise", "Wellnesstrip".
 HOLIDAY_SUFFIXES: Final = ("urlaub", "reise", "trip", "ausflug", "ferien")
 # "The flat is empty until Sunday", "Die Wohnung steht bis Sonntag leer": nobody home.
@@ -240,8 +316,9 @@ CANCEL: Final = (
     "no longer need the", "no longer need my", "no longer need our",
     "brauche die reservierung nicht", "streich*", "rueckgaengig", "keep my battery",
     "take my battery off", "take it off", "off the market", "after all", "doch nicht",
-    "doch kein", "doch keinen", "scrap*", "forget", "vergiss", "vergessen", "entfern*",
-    "drop my", "drop the", "drop our", "nicht mehr anbieten", "nicht mehr verkaufen",
+    "doch kein", "doch keinen", "scrap*", "scratch", "strike", "cross off", "forget", "vergiss",
+    "vergessen", "entfern*", "drop my", "drop the", "drop our", "nicht mehr anbieten",
+    "nicht mehr verkaufen",
 )  # fmt: skip
 QUESTION_START: Final = frozenset(
     {

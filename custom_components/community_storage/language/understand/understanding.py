@@ -15,17 +15,26 @@ from typing import Final
 from ...agent.plans import TimeOfDay
 from ...market_client.models import Side
 from .amounts import read_amounts
-from .cues import IntentName, StatusTopic, classify, join_particles, side_named
+from .cues import IntentName, StatusTopic, classify, join_particles, paints_the_home, side_named
 from .dates import read_when
 from .lexicon import (
     ALL_DAY_PHRASES,
+    ARRIVING,
     BEING,
     EARLIER,
     EMPTY,
+    FIRST_PERSON,
+    GOING,
     HOLIDAY_SUFFIXES,
     MORNING_ARTICLES,
+    NEGATIONS,
+    PEOPLE,
+    PERSON_DETERMINERS,
+    PLACES,
     REASONS,
+    REASONS_BEFORE_PLACES,
     TIME_OF_DAY_WORDS,
+    TOWARDS,
     VAGUE_COUNTS,
     WEEKDAYS,
 )
@@ -36,6 +45,9 @@ from .spoken_text import tokens as tokenise
 
 _REASONS: Final = tuple((reason, WordMatcher.of(words)) for reason, words in REASONS)
 _ALL_DAY: Final = WordMatcher.of(" ".join(p) for p in ALL_DAY_PHRASES)
+_PLACES: Final = WordMatcher.of(PLACES)
+_PEOPLE: Final = WordMatcher.of(PEOPLE)
+_AND: Final = frozenset({"and", "und", "&"})
 _PERIOD_WEEK: Final = frozenset({"week", "woche", "wochen"})
 _PERIOD_MONTH: Final = frozenset({"month", "monat", "monats"})
 _EXTRA_LOAD: Final = frozenset({"renovation", "guests", "home_office", "ev"})
@@ -77,8 +89,57 @@ class Understanding:
         return {n: v for n in wanted if (v := getattr(self, n)) is not None}
 
 
+def _arriving(tokens: tuple[str, ...], i: int) -> bool:
+    """ "kommt", "is coming", "bleibt": not negated, and not said of ourselves ("wir besuchen")."""
+    if tokens[i] not in ARRIVING:
+        return False
+    before, after = tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else ""
+    return before not in NEGATIONS and before not in FIRST_PERSON and after not in FIRST_PERSON
+
+
+def _people(tokens: tuple[str, ...]) -> str | None:
+    """ "Mein Sohn kommt übers Wochenende" is guests; "Wir fahren zu Oma" is being away.
+
+    A person after a word of going towards ("zu", "to my", "bei den", "visiting") is where the
+    household goes; any other person with a word of arriving ("kommt", "is coming", "bleibt")
+    comes to stay. German puts the verb first as often as last ("Übermorgen kommt mein Bruder"),
+    so only the words, not their order, decide. "zu Oma und Opa": both are destinations.
+    """
+    towards = others = False
+    previous_towards = False
+    i = 0
+    while i < len(tokens):
+        span = _PEOPLE.span_at(tokens, i)
+        if not span:
+            i += 1
+            continue
+        before = tokens[max(0, i - 2) : i]
+        if before and before[-1] in PERSON_DETERMINERS:
+            before = before[:-1]
+        is_towards = bool(before) and (
+            before[-1] in TOWARDS or (before[-1] in _AND and previous_towards)
+        )
+        towards, others = towards or is_towards, others or not is_towards
+        previous_towards = is_towards
+        i += span
+    if others and any(_arriving(tokens, i) for i in range(len(tokens))):
+        return "guests"
+    return "holiday" if towards else None
+
+
+def _before_the_word_lists(tokens: tuple[str, ...]) -> str | None:
+    """Reasons read from how words stand together, before the plain word lists."""
+    if paints_the_home(tokens):
+        return "renovation"  # "Wir streichen die Wohnung"
+    if _PLACES.any_in(tokens) and any(t in GOING for t in tokens):
+        return "holiday"  # "Wir fahren an die Ostsee", "heading to the coast"
+    return _people(tokens)
+
+
 def _reason(tokens: tuple[str, ...]) -> str | None:
-    for reason, vocabulary in _REASONS:
+    for index, (reason, vocabulary) in enumerate(_REASONS):
+        if index == REASONS_BEFORE_PLACES and (found := _before_the_word_lists(tokens)):
+            return found
         if vocabulary.any_in(tokens):
             return reason
     if any(len(t) > 6 and t.endswith(HOLIDAY_SUFFIXES) for t in tokens):
@@ -138,6 +199,7 @@ def understand(text: str, today: date) -> Understanding:
         extra_load=reason in _EXTRA_LOAD,
         specific=when.num_days is not None or when.start_day is not None or bool(amounts.kwh),
         has_kwh=amounts.kwh is not None,
+        renovating=reason == "renovation",
     )
     if decided is None:
         return Understanding(intent=None)
