@@ -28,6 +28,7 @@ from custom_components.community_storage.agent.planner import (
     community_fill,
     energy_values,
     plan_request,
+    poor_day,
     price_floor,
     record_supported_kwh,
     round_down_estimate,
@@ -74,6 +75,8 @@ def test_sell_while_away_offers_the_whole_battery_minus_a_safety_margin(forecast
     battery = BatterySpec(capacity_kwh=15.0, min_soc=0.1)
     plan = plan_request(_sell(reason="holiday"), forecast, battery, [], PREFS)
     base = base_load_kwh_per_hour(forecast)
+    poor = poor_day(forecast, battery, PREFS, base=base, away=True)
+    assert poor is not None and 0.9 < poor.surplus_share <= 1.0
     # The empty house draws its fridge-and-standby level, well below the sleeping house's.
     assert base == forecast.base_load_kwh
     assert base < 0.5 * float(forecast.load.mean(axis=0).min())
@@ -84,7 +87,9 @@ def test_sell_while_away_offers_the_whole_battery_minus_a_safety_margin(forecast
         assert reserve == pytest.approx(max(AWAY_SAFETY_KWH, dark))
         assert day.need_kwh == pytest.approx(reserve, abs=0.05)
         assert day.need_kwh < 2.0
-        assert day.kwh == pytest.approx(np.floor((13.5 - reserve) * 10) / 10)
+        # All the rest is offered, as far as a poor day like the recent ones fills it.
+        assert np.floor((13.5 - reserve) * poor.surplus_share * 10) / 10 - 0.1 <= day.kwh
+        assert day.kwh <= np.floor((13.5 - reserve) * 10) / 10
     assert plan.total_kwh == pytest.approx(sum(d.kwh for d in plan.days))
     # The user's minimum (0.06) is above wear plus losses (0.058): it sets the ask.
     assert min_sell_price(battery) < 0.06
@@ -566,6 +571,29 @@ def test_an_amount_that_loses_money_is_honoured_with_the_figures_of_the_loss(for
     german = plan_speech(plan, today=TODAY, language="de")
     assert f"{loss:.2f}".replace(".", ",") in german
     assert f"{used:g}".replace(".", ",") + " kWh" in german
+
+
+def test_a_seller_sizes_its_offer_on_a_poor_day_like_its_recent_ones() -> None:
+    """Three grey days in four and one bright one give the same average solar as steady days;
+    a sale sized on the average would fall short three days in four."""
+    history = load_history(TODAY - timedelta(days=28), 28, 10.0)
+    grey_and_bright = np.vstack([pv_day(20.0 if i % 4 == 0 else 4.0) for i in range(28)])
+    varying = build_forecast(
+        DailyHistory(history.start, history.load, grey_and_bright), TODAY, num_days=15
+    )
+    steady = build_forecast(history, TODAY, num_days=15)
+    battery = BatterySpec(capacity_kwh=15.0, min_soc=0.1)
+    request = _sell(3, reason="holiday")
+    base = base_load_kwh_per_hour(varying)
+    poor = poor_day(varying, battery, PREFS, base=base, away=True)
+    assert poor is not None
+    # A grey day's surplus is a tenth of the average day's.
+    assert poor.own_surplus_kwh < 1.5 and poor.surplus_share < 0.2
+    on_steady = plan_request(request, steady, battery, [], PREFS)
+    on_varying = plan_request(request, varying, battery, [], PREFS)
+    for day in on_varying.days:
+        assert day.own_fill_kwh <= poor.own_surplus_kwh + 0.05
+    assert 0 < on_varying.total_kwh < 0.3 * on_steady.total_kwh
 
 
 def test_a_top_up_adds_only_what_the_days_expectation_has_left(no_pv_forecast) -> None:

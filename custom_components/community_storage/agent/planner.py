@@ -104,6 +104,8 @@ ESTIMATE_STEP_KWH = 0.5
 CAPACITY_GRID_STEP_KWH = 0.1
 # What an empty house keeps in its battery at least (a power cut, a freezer running more).
 AWAY_SAFETY_KWH = 0.5
+# A seller's own surplus is counted as on the poorer of its recent days: this quantile.
+SELL_FILL_QUANTILE = 0.2
 # An open offer is cut to a fallen record only when that takes at least this share off it: the
 # record moves a little with every settled selling day, and each cut is a new request on the
 # market and a notification to the household.
@@ -639,6 +641,44 @@ def seller_day(
     return min(need, battery.usable_kwh), fillable
 
 
+@dataclass(frozen=True, slots=True)
+class PoorDay:
+    """A selling day as the poorer of the recent days (``SELL_FILL_QUANTILE``) would run it."""
+
+    # The own surplus the reserve takes beyond the house's need, in sold kWh.
+    own_surplus_kwh: float
+    # The solar surplus over the load on that day against the average day's: what a neighbour
+    # without a battery exports shrinks as this does (the same sky, the same evenings), much
+    # faster than the solar yield. 1 for a house without solar, which has no sky to judge by.
+    surplus_share: float
+
+
+def poor_day(
+    forecast: Forecast, battery: BatterySpec, prefs: Preferences, *, base: float, away: bool
+) -> PoorDay | None:
+    """A poor selling day from the recent days the forecast keeps as scenarios (None without).
+
+    A sale sized on the average day falls short on every day below it (a November week has
+    bright days and grey ones), and a shortfall is refunded and leaves a buyer's evening on the
+    grid; sized on a poor day it is delivered on four days of five.
+    """
+    if forecast.scenario_load is None or forecast.scenario_pv is None:
+        return None
+    if not len(forecast.scenario_pv):
+        return None
+    scenarios = list(zip(forecast.scenario_load, forecast.scenario_pv, strict=True))
+    beyond_need = [
+        max(0.0, fillable - need) * prefs.community_efficiency
+        for need, fillable in (
+            seller_day(load, pv, battery, base=base, away=away) for load, pv in scenarios
+        )
+    ]
+    over_load = [float(np.maximum(pv - load, 0.0).sum()) for load, pv in scenarios]
+    average = float(np.mean(over_load))
+    share = float(np.quantile(over_load, SELL_FILL_QUANTILE)) / average if average > 0 else 1.0
+    return PoorDay(float(np.quantile(beyond_need, SELL_FILL_QUANTILE)), min(share, 1.0))
+
+
 def sell_grid_charging_pays(battery: BatterySpec, prefs: Preferences) -> bool:
     """Grid energy may fill the reserve: the community allows it and the seller's cheapest
     hours before the evening cost no more than the energy price minus wear."""
@@ -671,6 +711,7 @@ def plan_sell(
     base = base_load_kwh_per_hour(forecast)
     days: list[DayPlan] = []
     grid_ok = sell_grid_charging_pays(battery, prefs)
+    poor = poor_day(forecast, battery, prefs, base=base, away=away)
     for day in request.days:
         need, fillable = seller_day(
             forecast.load_for(day), forecast.pv_for(day), battery, base=base, away=away
@@ -689,6 +730,9 @@ def plan_sell(
         sellable = free + sold if free > 0 else 0.0
         share, _ = community_fill(prefs, day)
         own = min(sellable, max(0.0, fillable - need) * prefs.community_efficiency)
+        if poor is not None:
+            own = min(own, poor.own_surplus_kwh)
+            share *= poor.surplus_share
         community = share * max(0.0, sellable - own)
         grid = max(0.0, sellable - own - community) if grid_ok else 0.0
         expected = own + community + grid
