@@ -594,6 +594,14 @@ def test_a_seller_sizes_its_offer_on_a_poor_day_like_its_recent_ones() -> None:
     for day in on_varying.days:
         assert day.own_fill_kwh <= poor.own_surplus_kwh + 0.05
     assert 0 < on_varying.total_kwh < 0.3 * on_steady.total_kwh
+    # The reply says the sale was sized on a grey day, with the grey day's share.
+    assert on_varying.energy.poor_day_share == round(poor.surplus_share, 2)
+    pct = round(poor.surplus_share * 100)
+    assert f"with {pct}% of an average day's solar surplus" in fill_sentence(on_varying, "en")
+    assert f"mit {pct} % des Solarüberschusses" in fill_sentence(on_varying, "de")
+    # Steady solar: only the load's noise makes a poorer day, nearly the average one.
+    assert on_steady.energy.poor_day_share is not None
+    assert on_steady.energy.poor_day_share > 0.9
 
 
 def test_a_top_up_adds_only_what_the_days_expectation_has_left(no_pv_forecast) -> None:
@@ -603,6 +611,9 @@ def test_a_top_up_adds_only_what_the_days_expectation_has_left(no_pv_forecast) -
     first = plan_request(_sell(1, reason="holiday"), no_pv_forecast, battery, [], UNMEASURED)
     offered = [Commitment(NEXT_MONDAY, "sell", first.days[0].kwh)]
     assert first.days[0].kwh > 0
+    # No solar of its own, no sky to judge a poor day by: nothing lowered, nothing said.
+    assert first.energy.poor_day_share is None
+    assert "grey day" not in fill_sentence(first, "en")
     with pytest.raises(NothingToTradeError) as err:
         plan_request(_sell(1, reason="holiday"), no_pv_forecast, battery, offered, UNMEASURED)
     assert err.value.translation_key == "nothing_to_offer"

@@ -712,6 +712,7 @@ def plan_sell(
     days: list[DayPlan] = []
     grid_ok = sell_grid_charging_pays(battery, prefs)
     poor = poor_day(forecast, battery, prefs, base=base, away=away)
+    poor_lowered = False
     for day in request.days:
         need, fillable = seller_day(
             forecast.load_for(day), forecast.pv_for(day), battery, base=base, away=away
@@ -731,8 +732,10 @@ def plan_sell(
         share, _ = community_fill(prefs, day)
         own = min(sellable, max(0.0, fillable - need) * prefs.community_efficiency)
         if poor is not None:
+            average_day = own + share * max(0.0, sellable - own)
             own = min(own, poor.own_surplus_kwh)
             share *= poor.surplus_share
+            poor_lowered |= own + share * max(0.0, sellable - own) < average_day - 0.05
         community = share * max(0.0, sellable - own)
         grid = max(0.0, sellable - own - community) if grid_ok else 0.0
         expected = own + community + grid
@@ -802,6 +805,8 @@ def plan_sell(
             )
         if any(d.note == "fill_limited" for d in days):
             share, _ = community_fill(prefs, request.start_day)
+            if poor is not None:
+                share *= poor.surplus_share
             raise NothingToTradeError(
                 "Nothing to offer: no surplus is expected to fill the free capacity",
                 {
@@ -853,6 +858,7 @@ def plan_sell(
             grid_charging=prefs.grid_charging,
             delivered_share=own_record(prefs),
             delivery_days=prefs.own_delivery_days,
+            poor_day_share=round(poor.surplus_share, 2) if poor and poor_lowered else None,
             capacity_price=round(limit, 3),
             # Capacity price plus the energy money earned (counted at the feed-in price), minus
             # wear and the feed-in given up.

@@ -175,6 +175,9 @@ class EnergyBasis:
     # (None: not measured or all of it), and how many such days.
     delivered_share: float | None = None
     delivery_days: int = 0
+    # Sell: the surplus was counted as on a poor day like the recent ones, whose solar surplus
+    # over the load is this share of an average day's (None: the average day was used).
+    poor_day_share: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
@@ -193,6 +196,7 @@ class EnergyBasis:
             "loses_money": self.loses_money,
             "delivered_share": self.delivered_share,
             "delivery_days": self.delivery_days,
+            "poor_day_share": self.poor_day_share,
         }
 
 

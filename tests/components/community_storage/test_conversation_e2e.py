@@ -203,12 +203,24 @@ async def test_seed_renovation_with_the_seed_figures(
         (
             "en",
             HOLIDAY,
-            ("1.9 kWh to 2.6 kWh", "EUR 0.09/kWh", "EUR 1.51", "a day rather than the"),
+            (
+                "1.4 kWh to 1.9 kWh",
+                "EUR 0.09/kWh",
+                "EUR 1.11",
+                "a day rather than the",
+                "as on a grey day like the poorer fifth of the last three weeks, with 69% of",
+            ),
         ),
         (
             "de",
             "Wir fahren eine Woche in den Urlaub und brauchen unseren Batteriespeicher nicht.",
-            ("1,9 kWh bis 2,6 kWh", "0,09 EUR/kWh", "1,51 EUR", "pro Tag statt der freien"),
+            (
+                "1,4 kWh bis 1,9 kWh",
+                "0,09 EUR/kWh",
+                "1,11 EUR",
+                "pro Tag statt der freien",
+                "aus dem schwächeren Fünftel der letzten drei Wochen zähle, mit 69 % des",
+            ),
         ),
     ],
 )
@@ -225,8 +237,9 @@ async def test_seed_holiday(
 
     Of the 15.3 kWh battery less its reserve and what the empty house still draws at night
     (12 kWh free), late November's own solar surplus and the community's expected share fill
-    2.6 kWh a day (1.9 kWh from December, a darker month): that is what is sold. EUR 0.09 is
-    the household's minimum sell price, which clears.
+    1.9 kWh a day (1.4 kWh from December, a darker month), counted as on a grey day like the
+    poorer fifth of the last three weeks (69 % of an average day's surplus), and the reply says
+    so: that is what is sold. EUR 0.09 is the household's minimum sell price, which clears.
     """
     await market.place(neighbour[1], "buy", TOMORROW, 7, 12.0, 0.10)
     response = await _say(hass, text, language)
@@ -238,7 +251,7 @@ async def test_seed_holiday(
     assert [
         (o["day"], o["side"], o["volume_kwh"], o["filled_kwh"], o["avg_price"]) for o in orders
     ] == [(day["day"], "sell", day["kwh"], day["kwh"], 0.09) for day in days]
-    assert [day["kwh"] for day in days] == [2.6] * 5 + [1.9] * 2
+    assert [day["kwh"] for day in days] == [1.9] * 5 + [1.4] * 2
     assert all(11.5 <= day["wanted_kwh"] <= 12.5 for day in days), days
     for figure in figures:
         assert figure in speech, speech
@@ -328,8 +341,9 @@ async def test_no_buyers_then_a_later_fill_notifies(
 
     notifications = persistent_notification._async_get_or_create_notifications(hass)
     note = notifications[notification_id(request_id)]
-    # Each day sold what it offered: what is expected to fill (2.6 kWh in late November).
-    assert "weitere 2,6 kWh zu 0,09 EUR/kWh verkauft (2,6 kWh von 2,6 kWh)" in note["message"]
+    # Each day sold what it offered: what is expected to fill (1.9 kWh in late November,
+    # counted as on a grey day).
+    assert "weitere 1,9 kWh zu 0,09 EUR/kWh verkauft (1,9 kWh von 1,9 kWh)" in note["message"]
 
 
 @pytest.mark.parametrize(
@@ -586,13 +600,13 @@ async def test_guests_coming_to_stay_buy_storage(
         (
             "en",
             "We're heading to the coast this weekend",
-            "I've sold 2.6 kWh of your storage capacity per day for the 2 days from Saturday "
+            "I've sold 1.9 kWh of your storage capacity per day for the 2 days from Saturday "
             "28 November while you're away.",
         ),
         (
             "de",
             "Wir fahren übers Wochenende an die Ostsee",
-            "Ich habe 2,6 kWh pro Tag deiner Speicherkapazität für die 2 Tage ab Samstag, "
+            "Ich habe 1,9 kWh pro Tag deiner Speicherkapazität für die 2 Tage ab Samstag, "
             "28. November verkauft, während du verreist bist.",
         ),
     ],

@@ -166,6 +166,14 @@ def _fill_basis(plan: TradePlan, language: str) -> str:
     return _say(language, key, pct=pct, month=month)
 
 
+def _poor_day_clause(plan: TradePlan, language: str) -> str:
+    """How a sale was sized on a poor day like the recent ones, when that lowered it."""
+    share = plan.energy.poor_day_share
+    if share is None:
+        return ""
+    return _say(language, "fill_poor_day", pct=round(share * 100))
+
+
 def _buy_fill(plan: TradePlan, language: str) -> str:
     """What fills the bought capacity, what that energy costs, and what it saves."""
     days = plan.trade_days
@@ -273,7 +281,7 @@ def _sell_fill(plan: TradePlan, language: str) -> str:
                 "fill_limited_sell",
                 amount=fmt_kwh(_mean([d.kwh for d in days]), language),
                 wanted=fmt_kwh(_mean([d.wanted_kwh for d in days]), language),
-                basis=_fill_basis(plan, language),
+                basis=_fill_basis(plan, language) + _poor_day_clause(plan, language),
                 grid=_say(
                     language,
                     "grid_loses" if energy.grid_charging else "grid_off",

@@ -73,6 +73,7 @@ BOOK = Phrasebook(
         "fill_measured": "In den letzten abgerechneten Tagen haben Verkäufer {pct} % des Verkauften geliefert",
         "fill_assumed": "Da es noch keine gemessenen Lieferungen gibt, nehme ich an, dass der Überschuss der Nachbarn im {month} {pct} % deines restlichen Bedarfs deckt",
         "fill_assumed_sell": "Da es noch keine gemessenen Lieferungen gibt, nehme ich an, dass der Überschuss der Gemeinschaft im {month} {pct} % der freien Kapazität füllt",
+        "fill_poor_day": ", wobei ich deinen Überschuss und den der Nachbarn wie an einem trüben Tag aus dem schwächeren Fünftel der letzten drei Wochen zähle, mit {pct} % des Solarüberschusses eines durchschnittlichen Tages",
         "fill_sell": "Ich erwarte, dass {parts} sie füllen, und jede gelieferte kWh bringt zusätzlich den Energiepreis von {energy_price}.",
         "sell_own": "{kwh} deines eigenen Solarüberschusses",
         "sell_shared": "{kwh} aus dem Überschuss der Gemeinschaft",

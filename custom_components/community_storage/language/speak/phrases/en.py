@@ -72,6 +72,7 @@ BOOK = Phrasebook(
         "fill_measured": "over the last settled days sellers delivered {pct}% of the capacity they sold",
         "fill_assumed": "with no measured deliveries yet, I assume neighbours' surplus covers {pct}% of the rest of your need in {month}",
         "fill_assumed_sell": "with no measured deliveries yet, I assume the community's surplus fills {pct}% of free capacity in {month}",
+        "fill_poor_day": ", counting your surplus and the neighbours' as on a grey day like the poorer fifth of the last three weeks, with {pct}% of an average day's solar surplus over the load",
         "fill_sell": "I expect {parts} to fill it, and each kWh delivered earns the energy price of {energy_price} on top.",
         "sell_own": "{kwh} of your own solar surplus",
         "sell_shared": "{kwh} of the community's surplus",
