@@ -3,6 +3,9 @@
 Run: ``.venv/bin/python benchmarks/welfare.py --start 2026-11-02`` (options: ``--help``;
 loopback only). ``--grid-charging`` runs the month with the community's grid charging of reserves
 on; ``--both`` runs it off and on in one invocation (the top-level figures are the off run's).
+``--warm-up`` (14) days are traded and settled before ``--start`` and not counted: the month is an
+operating market's, in which the sellers' own delivery records and the market's delivery figures
+exist (``--warm-up 0`` measures the market's first month, as before 2026-12-08).
 
 The month is ``benchmarks/delivery.py``'s: a real market server in this process (real ASSUME
 clearing, real settlement, a clock the benchmark moves), ``--households`` (20) simulated households
@@ -438,7 +441,8 @@ async def simulated_street(
 
 async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str, Any]:
     """One month with grid charging off or on; returns its figures."""
-    clock = Clock(datetime.combine(args.start, datetime.min.time(), tzinfo=UTC))
+    first = args.start - timedelta(days=args.warm_up)
+    clock = Clock(datetime.combine(first, datetime.min.time(), tzinfo=UTC))
     changes = community_changes(args.energy_price, grid_charging)
     async with simulated_street(args, clock, changes) as (members, operator):
         # The physics follows the run's setting even where the server does not know it yet.
@@ -452,8 +456,8 @@ async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str
         rng = random.Random(args.seed)
         started = time.perf_counter()
         refused = 0
-        for offset in range(args.days + 2):
-            day = args.start + timedelta(days=offset)
+        for offset in range(args.warm_up + args.days + 2):
+            day = first + timedelta(days=offset)
             outcome = await live_day(members, rng, day, set_clock=clock.set, operator=operator)
             refused += outcome.tick.errors
             if not args.quiet:
@@ -464,7 +468,11 @@ async def run_variant(args: argparse.Namespace, grid_charging: bool) -> dict[str
                     flush=True,
                 )
         export = await operator.call("GET", "/api/v1/operator/export", params={"format": "json"})
-        entries = export["entries"]
+        # The measured month: the warm-up's days were traded and settled (the sellers' records
+        # and the market's delivery figures exist, as in any month after a market's first), not
+        # counted. Each day's money balances on its own, so the month's does too.
+        end = args.start + timedelta(days=args.days)
+        entries = [e for e in export["entries"] if args.start <= date.fromisoformat(e["day"]) < end]
         ledger = ledger_of(entries)
         fills = [(await m.http.call("GET", "/api/v1/fills"))["fills"] for m in members]
     settled = sorted(ledger.days)
@@ -577,6 +585,12 @@ def main(argv: list[str] | None = None) -> int:
         "--grid-charging", action="store_true", help="reserves may charge from the grid"
     )
     parser.add_argument("--both", action="store_true", help="run grid charging off and on")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=14,
+        help="days traded and settled before --start and not counted (0: the market's first month)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no line per simulated day")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -590,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
         top["variants"] = {
             ("grid_charging_on" if r["grid_charging"] else "grid_charging_off"): r for r in results
         }
-    top.update(street_figures(args))
+    top.update(street_figures(args), warm_up_days=args.warm_up)
     print(json.dumps(top, sort_keys=True))
     return 0 if all(Decimal(r["imbalance_eur"]) == 0 for r in results) else 1
 

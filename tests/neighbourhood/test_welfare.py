@@ -35,6 +35,7 @@ def test_a_small_month_balances_and_prints_every_figure(
 ) -> None:
     code = welfare.main(
         ["--households", "6", "--days", "2", "--start", "2026-11-02", "--both", "--quiet"]
+        + ["--warm-up", "2"]
     )
     lines = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(lines[-1])
@@ -43,6 +44,8 @@ def test_a_small_month_balances_and_prints_every_figure(
     assert set(variants) == {"grid_charging_off", "grid_charging_on"}
     # The top level is the default variant: grid charging off.
     assert figures["grid_charging"] is False
+    # Two warm-up days were traded and settled before the start, and not counted.
+    assert figures["warm_up_days"] == 2
     for result in (figures, *variants.values()):
         assert set(welfare.KEYS) <= set(result)
         assert result["imbalance_eur"] == "0.00"
