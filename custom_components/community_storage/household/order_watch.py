@@ -227,15 +227,12 @@ class OrderWatcher:
                 continue
             record.repriced = attempt
             moved = True
-            successor = RequestRecord(
-                request_id=created.request_id,
-                client_request_id=client_request_id,
-                request=record.request,
-                language=record.language,
-                created_at=record.created_at,
-                floor=record.floor,
-                cap=record.cap,
+            # A new price, the same volumes: they stand on the record they were sized with.
+            successor = record.successor(
+                created.request_id,
+                client_request_id,
                 parent=server.request_id,
+                sized_with_record=record.sized_with_record,
             )
             book.requests[created.request_id] = successor
             book.successors_inherit_periods(server.request_id, created.request_id)
@@ -334,14 +331,9 @@ class OrderWatcher:
             else:
                 record.cut = attempt
                 placed = {o.day: float(o.volume_kwh) for o in created.orders}
-                successor = RequestRecord(
-                    request_id=created.request_id,
-                    client_request_id=client_request_id,
-                    request=record.request,
-                    language=record.language,
-                    created_at=record.created_at,
-                    floor=record.floor,
-                    cap=record.cap,
+                successor = record.successor(
+                    created.request_id,
+                    client_request_id,
                     parent=server.request_id,
                     sized_with_record=now,
                 )

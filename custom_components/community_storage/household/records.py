@@ -86,6 +86,28 @@ class RequestRecord:
         """The order's progress, created on first sight."""
         return self.orders.setdefault(order_id, OrderProgress())
 
+    def successor(
+        self,
+        request_id: str,
+        client_request_id: str,
+        *,
+        parent: str,
+        sized_with_record: float | None,
+    ) -> RequestRecord:
+        """The record of a request that took over this one's remainder (re-priced, or cut to
+        the record): the same request, language and limits, no progress of its own yet."""
+        return RequestRecord(
+            request_id=request_id,
+            client_request_id=client_request_id,
+            request=self.request,
+            language=self.language,
+            created_at=self.created_at,
+            floor=self.floor,
+            cap=self.cap,
+            parent=parent,
+            sized_with_record=sized_with_record,
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "request_id": self.request_id,
