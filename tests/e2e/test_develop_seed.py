@@ -45,7 +45,9 @@ async def _overview(session: aiohttp.ClientSession, stack: Stack) -> list[dict[s
 
 
 async def _wait_for_a_market(session: aiohttp.ClientSession, stack: Stack) -> list[date]:
-    """Poll (bounded) until the neighbourhood has priced the coming week; the open days."""
+    """Poll (bounded) until the neighbourhood has priced the coming week and at least two
+    neighbours offer on every day further ahead (the holiday houses, planned weeks ahead: how
+    much each offers is what a poor December day fills, a few kWh); the open days."""
     deadline = time.monotonic() + MARKET_READY_TIMEOUT_S
     while time.monotonic() < deadline:
         days = [d for d in await _overview(session, stack) if d["open"]]
@@ -53,7 +55,7 @@ async def _wait_for_a_market(session: aiohttp.ClientSession, stack: Stack) -> li
         if (
             len(days) >= 13
             and all(d["last_price"] is not None for d in near)
-            and all(d["open_sell_kwh"] >= 8 for d in far)
+            and all(d["sell_orders"] >= 2 and d["open_sell_kwh"] > 0 for d in far)
         ):
             return [date.fromisoformat(d["day"]) for d in days]
         await asyncio.sleep(2)
