@@ -149,7 +149,8 @@ def test_overlapping_sells_never_exceed_the_battery(forecast) -> None:
     for day in first.days:
         extra = by_day[day.day].kwh if day.day in by_day else 0.0
         assert day.kwh + extra + day.need_kwh <= battery.usable_kwh + 1e-9
-    assert [by_day[d].note for d in sorted(by_day)][:3] == ["fully_committed"] * 3
+    # The overlapping days already offer all a poor day is expected to fill.
+    assert [by_day[d].note for d in sorted(by_day)][:3] == ["fill_offered"] * 3
     assert all(by_day[d].kwh > 0 for d in sorted(by_day)[3:])
 
 
@@ -375,7 +376,8 @@ def test_nothing_is_bought_when_shared_energy_does_not_pay_for_the_capacity(
     assert err.value.placeholders["export_kwh"] == "0.0"
     text = error_text(err.value, language="en")
     assert "EUR 0.060" in text and "EUR 0.180/kWh" in text
-    assert "0.060 EUR" in error_text(err.value, language="de")
+    # German says its figures with a decimal comma.
+    assert "0,060 EUR" in error_text(err.value, language="de")
     # A figure the user states is honoured, and the plan says it loses money.
     plan = plan_request(_buy(3, kwh_per_day=4.0), no_pv_forecast, None, [], prefs)
     assert plan.total_kwh == 12.0 and plan.energy.loses_money
@@ -616,7 +618,16 @@ def test_a_top_up_adds_only_what_the_days_expectation_has_left(no_pv_forecast) -
     assert "grey day" not in fill_sentence(first, "en")
     with pytest.raises(NothingToTradeError) as err:
         plan_request(_sell(1, reason="holiday"), no_pv_forecast, battery, offered, UNMEASURED)
-    assert err.value.translation_key == "nothing_to_offer"
+    # The reply says what is offered already, not that the battery is needed or taken.
+    assert err.value.translation_key == "nothing_more_to_fill"
+    offered_kwh = f"{first.days[0].kwh:.1f}"
+    assert error_text(err.value, language="en") == (
+        f"You already offer {offered_kwh} kWh a day on those days: that is all the surplus is "
+        "expected to fill, so I haven't offered more."
+    )
+    assert f"schon {offered_kwh.replace('.', ',')} kWh pro Tag an" in error_text(
+        err.value, language="de"
+    )
     # Half of it offered: the top-up brings the day back to the same expectation.
     half = [Commitment(NEXT_MONDAY, "sell", round(first.days[0].kwh / 2, 1))]
     again = plan_request(_sell(1, reason="holiday"), no_pv_forecast, battery, half, UNMEASURED)

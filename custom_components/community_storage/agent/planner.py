@@ -750,7 +750,7 @@ def plan_sell(
         volume = min(free, max(0.0, expected - sold))
         if sold > 0 and floor_kwh(volume) <= 0 and note in ("fill_limited", "record_limited"):
             # What is already offered is all this day is expected to fill.
-            note = "fully_committed"
+            note = "fill_offered"
         if request.kwh_per_day is not None:
             # The user's figure is the day's total on offer, as for a buy: what is already
             # offered that day counts towards it.
@@ -768,6 +768,7 @@ def plan_sell(
             "household_needs_it",
             "fill_limited",
             "record_limited",
+            "fill_offered",
         ):
             # Less than one 0.1 kWh step left: the day is as full as it gets.
             note = "fully_committed" if sold > 0 else "household_needs_it"
@@ -802,6 +803,15 @@ def plan_sell(
                     "days": f"{prefs.own_delivery_days}",
                 },
                 translation_key="nothing_delivered",
+            )
+        offered = [
+            committed_kwh(commitments, d.day, "sell") for d in days if d.note == "fill_offered"
+        ]
+        if offered and not any(d.note == "fill_limited" for d in days):
+            raise NothingToTradeError(
+                "Nothing more to offer: what is offered is all that is expected to fill",
+                {"side": "sell", "offered_kwh": f"{sum(offered) / len(offered):.1f}"},
+                translation_key="nothing_more_to_fill",
             )
         if any(d.note == "fill_limited" for d in days):
             share, _ = community_fill(prefs, request.start_day)

@@ -279,7 +279,7 @@ async def test_a_flat_tariff_without_export_is_not_sold_capacity_it_cannot_use(
     german = await _say(hass, "Ich renoviere nächste Woche abends und brauche Speicher", "de")
     text = german.speech["plain"]["speech"]
     assert text.startswith("Ich habe nichts reserviert"), text
-    assert "0.300 EUR/kWh gegenüber deinen 0.370 EUR/kWh" in text
+    assert "0,300 EUR/kWh gegenüber deinen 0,370 EUR/kWh" in text
 
 
 async def test_partial_days(

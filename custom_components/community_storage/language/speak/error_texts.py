@@ -8,6 +8,7 @@ the same ``translations/<language>.json`` through ``load_error_texts``, once per
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
@@ -15,12 +16,14 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ...agent.errors import TradingError
-from .phrases import lang
+from .phrases import lang, phrasebook
 from .phrases.formatting import fmt_day
 
 TRANSLATIONS = Path(__file__).parents[2] / "translations"
 FALLBACK_KEY = "trading_error"
 ISO_DATE_LENGTH = len("2026-12-09")
+# A figure with decimals as the agent writes it ("12.1"), to be said with the language's point.
+DECIMAL = re.compile(r"-?\d+\.\d+")
 
 
 @cache
@@ -35,10 +38,14 @@ def load_error_texts(language: str | None) -> Mapping[str, str]:
 
 
 def spoken_placeholders(placeholders: Mapping[str, str], language: str | None) -> dict[str, str]:
-    """Placeholders as a person hears them: ISO dates become "Wednesday 9 December"."""
+    """Placeholders as a person hears them: ISO dates become "Wednesday 9 December", figures
+    take the language's decimal point ("12,1" in German)."""
     spoken = dict(placeholders)
+    point = phrasebook(language).formats["decimal_point"]
     for key, value in placeholders.items():
-        if len(value) == ISO_DATE_LENGTH:
+        if DECIMAL.fullmatch(value):
+            spoken[key] = value.replace(".", point)
+        elif len(value) == ISO_DATE_LENGTH:
             try:
                 spoken[key] = fmt_day(date.fromisoformat(value), language)
             except ValueError:

@@ -330,8 +330,17 @@ def _skipped_note(plan: TradePlan, language: str) -> str:
     unfilled = [d.day for d in skipped if d.note in ("fill_limited", "record_limited")]
     groups: tuple[tuple[str, list[date]], ...]
     if plan.side == "sell":
-        needed = [d.day for d in skipped if d.note not in ("fill_limited", "record_limited")]
-        groups = (("skipped_sell", needed), ("skipped_sell_unfilled", unfilled))
+        offered = [d.day for d in skipped if d.note == "fill_offered"]
+        needed = [
+            d.day
+            for d in skipped
+            if d.note not in ("fill_limited", "record_limited", "fill_offered")
+        ]
+        groups = (
+            ("skipped_sell", needed),
+            ("skipped_sell_unfilled", unfilled),
+            ("skipped_sell_offered", offered),
+        )
     else:
         selling = [d.day for d in skipped if d.note == "selling_that_day"]
         rest = [d.day for d in skipped if d.note not in ("selling_that_day", "fill_limited")]

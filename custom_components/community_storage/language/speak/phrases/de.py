@@ -88,6 +88,7 @@ BOOK = Phrasebook(
         "why_sell": "Dein Speicher hat {capacity} nutzbare Kapazität; das Haus braucht davon noch etwa {need} pro Tag.",
         "skipped_sell": "Für {days} biete ich nichts an, weil du den Speicher dann selbst brauchst.",
         "skipped_sell_unfilled": "Für {days} biete ich nichts an: Dann wird voraussichtlich nichts gefüllt.",
+        "skipped_sell_offered": "Für {days} biete ich nicht mehr an: Was du dann schon anbietest, ist alles, was sich voraussichtlich füllt.",
         "skipped_selling": "Für {days} kaufe ich nichts, weil du deinen Speicher an diesen Tagen selbst anbietest.",
         "skipped_covered": "Für {days} ist nichts mehr nötig.",
         "skipped_unfilled": "Für {days} reserviere ich nichts: Dann wird voraussichtlich keine Kapazität gefüllt, die sich lohnt.",

@@ -87,6 +87,7 @@ BOOK = Phrasebook(
         "why_sell": "Your battery has {capacity} usable; the house still needs about {need} of it per day.",
         "skipped_sell": "I'm not offering anything for {days} because you need the battery then.",
         "skipped_sell_unfilled": "I'm not offering anything for {days}: nothing is expected to fill it then.",
+        "skipped_sell_offered": "I'm not offering more for {days}: what you already offer then is all that is expected to fill.",
         "skipped_selling": "I didn't buy for {days} because you're offering your own battery on those days.",
         "skipped_covered": "Nothing more is needed for {days}.",
         "skipped_unfilled": "Nothing is reserved for {days}: no capacity is expected to fill and pay then.",
