@@ -34,8 +34,10 @@ def test_a_small_month_balances_and_prints_every_figure(
     socket_enabled: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = welfare.main(
-        ["--households", "6", "--days", "2", "--start", "2026-11-02", "--both", "--quiet"]
-        + ["--warm-up", "2"]
+        [
+            *("--households", "6", "--days", "2", "--start", "2026-11-02"),
+            *("--both", "--quiet", "--warm-up", "2"),
+        ]
     )
     lines = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(lines[-1])
