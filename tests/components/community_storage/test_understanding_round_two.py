@@ -150,23 +150,32 @@ async def test_evenings_are_a_duration(
 # ----------------------------------------------- 2: sentences Home Assistant used to answer
 
 
-@pytest.fixture
-def flat_and_house(hass: HomeAssistant) -> dict[str, list[Any]]:
-    """Areas called "Flat" and "House" (German aliases "Wohnung", "Haus") with a light each."""
+def _a_light_in_each_area(
+    hass: HomeAssistant, lights: tuple[tuple[str, set[str], str, str], ...]
+) -> None:
+    """For each (area, its aliases, light entity id, light name): the area with the light in it."""
     areas = ar.async_get(hass)
     entities = er.async_get(hass)
-    flat = areas.async_create("Flat", aliases={"Wohnung"})
-    house = areas.async_create("House", aliases={"Haus"})
-    for entity_id, area, name in (
-        ("light.flat", flat, "Flat light"),
-        ("light.house", house, "House light"),
-    ):
+    for area_name, aliases, entity_id, name in lights:
+        area = areas.async_create(area_name, aliases=aliases)
         domain, object_id = entity_id.split(".")
         registered = entities.async_get_or_create(
             domain, "test", object_id, suggested_object_id=object_id
         )
         entities.async_update_entity(registered.entity_id, area_id=area.id)
         hass.states.async_set(entity_id, "off", {"friendly_name": name})
+
+
+@pytest.fixture
+def flat_and_house(hass: HomeAssistant) -> dict[str, list[Any]]:
+    """Areas called "Flat" and "House" (German aliases "Wohnung", "Haus") with a light each."""
+    _a_light_in_each_area(
+        hass,
+        (
+            ("Flat", {"Wohnung"}, "light.flat", "Flat light"),
+            ("House", {"Haus"}, "light.house", "House light"),
+        ),
+    )
     return {
         "on": async_mock_service(hass, "light", "turn_on"),
         "off": async_mock_service(hass, "light", "turn_off"),
@@ -669,22 +678,14 @@ async def test_commands_naming_places_and_people_stay_home_assistants(
 ) -> None:
     """Areas and lights named with the new gate words ("kids", "island", "Strand") stay Home
     Assistant's: places and people need a date word (in German also a travel verb)."""
-    areas = ar.async_get(hass)
-    entities = er.async_get(hass)
-    kids = areas.async_create("Kids room", aliases={"Kinderzimmer"})
-    beach = areas.async_create("Beach hut", aliases={"Strand"})
-    island = areas.async_create("Kitchen island")
-    for entity_id, area, name in (
-        ("light.kids_room", kids, "Kids room light"),
-        ("light.beach_hut", beach, "Beach hut light"),
-        ("light.kitchen_island", island, "Kitchen island light"),
-    ):
-        domain, object_id = entity_id.split(".")
-        registered = entities.async_get_or_create(
-            domain, "test", object_id, suggested_object_id=object_id
-        )
-        entities.async_update_entity(registered.entity_id, area_id=area.id)
-        hass.states.async_set(entity_id, "off", {"friendly_name": name})
+    _a_light_in_each_area(
+        hass,
+        (
+            ("Kids room", {"Kinderzimmer"}, "light.kids_room", "Kids room light"),
+            ("Beach hut", {"Strand"}, "light.beach_hut", "Beach hut light"),
+            ("Kitchen island", set(), "light.kitchen_island", "Kitchen island light"),
+        ),
+    )
     turned_on = async_mock_service(hass, "light", "turn_on")
     turned_off = async_mock_service(hass, "light", "turn_off")
     cases = (
